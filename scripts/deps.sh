@@ -1,0 +1,34 @@
+#!/bin/sh
+# Installs every build, test and benchmark dependency from Debian's packages.
+# Idempotent: packages already present are left as they are.
+set -eu
+
+PACKAGES="
+make gcc clang llvm pkg-config
+libbpf-dev bpftool libelf-dev zlib1g-dev libxdp-dev xdp-tools
+libjson-c-dev libcmocka-dev
+iproute2 iputils-ping netcat-openbsd socat iperf3 python3-scapy
+util-linux libcap2-bin procps
+"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: run as root (sudo make deps): it installs Debian packages" >&2
+	exit 1
+fi
+
+missing=""
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+
+if [ -z "$missing" ]; then
+	echo "deps: all packages present"
+	exit 0
+fi
+
+echo "deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing

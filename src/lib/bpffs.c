@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* The bpffs tree fastpath pins into. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <fastpath/core.h>
+#include "bpffs.h"
+
+static int mkdir_private(const char *path)
+{
+	if (mkdir(path, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int fp_bpffs_prepare(void)
+{
+	static const char *const dirs[] = {
+		FP_PIN_ROOT, FP_PIN_ROOT "/progs", FP_PIN_ROOT "/links",
+		FP_PIN_ROOT "/maps",
+	};
+	struct statfs fs;
+	int err;
+
+	if (statfs("/sys/fs/bpf", &fs))
+		return -errno;
+	if (fs.f_type != BPF_FS_MAGIC &&
+	    mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700"))
+		return -errno;
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		err = mkdir_private(dirs[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int fp_rmtree(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (e->d_type == DT_DIR)
+			fp_rmtree(path);
+		else
+			unlink(path);
+	}
+	closedir(d);
+	return rmdir(dir) ? -errno : 0;
+}
