@@ -86,7 +86,7 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB) $(wildcard include/fastpath/*.h)
 
 $(BUILD)/tests/bpf/%: tests/bpf/%.c tests/bpf/bpf_test.h $(LIB) $(SKELS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests/bpf $< $(LIB) $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) -Itests/bpf $< $(LIB) $(LDLIBS) -lcmocka -o $@
 
 $(BUILD)/bench/%: bench/%.c $(LIB) $(SKELS)
 	@mkdir -p $(@D)
