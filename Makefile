@@ -27,13 +27,15 @@ CFLAGS  += $(shell pkg-config --cflags json-c 2>/dev/null)
 # Kernel half. Examples are user-style programs; the ones the CLI embeds get
 # a skeleton too, so the binary needs no .o at run time.
 BPF_HDRS     := $(wildcard bpf/*.h)
+PIPE_SRCS    := $(wildcard bpf/*.bpf.c)
 EXAMPLE_SRCS := $(wildcard examples/*.bpf.c)
 TESTPROG_SRCS:= $(wildcard tests/progs/*.bpf.c)
 BENCHPROG_SRCS:= $(wildcard bench/*.bpf.c)
 EXAMPLE_OBJS := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(EXAMPLE_SRCS))
 TESTPROG_OBJS:= $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(TESTPROG_SRCS))
 BENCHPROG_OBJS:= $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(BENCHPROG_SRCS))
-BPF_OBJS     := $(EXAMPLE_OBJS) $(TESTPROG_OBJS) $(BENCHPROG_OBJS)
+PIPE_OBJS    := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(PIPE_SRCS))
+BPF_OBJS     := $(PIPE_OBJS) $(EXAMPLE_OBJS) $(TESTPROG_OBJS) $(BENCHPROG_OBJS)
 SKELS        := $(patsubst $(BUILD)/%.bpf.o,$(BUILD)/skel/%.skel.h,$(BPF_OBJS))
 
 # Userspace half.
@@ -65,7 +67,7 @@ $(BUILD)/%.bpf.o: %.bpf.c $(BPF_HDRS)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 # Skeleton names are the file's base name: examples/xdp_port_count.bpf.c
-# gives struct xdp_port_count_bpf in skel/examples/xdp_port_count.skel.h.
+# gives struct xdp_port_count in skel/examples/xdp_port_count.skel.h.
 $(BUILD)/skel/%.skel.h: $(BUILD)/%.bpf.o
 	@mkdir -p $(@D)
 	$(BPFTOOL) gen skeleton $< name $(notdir $(basename $(basename $<))) > $@
@@ -88,7 +90,7 @@ $(BUILD)/tests/bpf/%: tests/bpf/%.c tests/bpf/bpf_test.h $(LIB) $(SKELS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests/bpf $< $(LIB) $(LDLIBS) -lcmocka -o $@
 
-$(BUILD)/bench/%: bench/%.c $(LIB) $(SKELS)
+$(BUILD)/bench/%: bench/%.c tests/bpf/bpf_test.h $(LIB) $(SKELS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
 

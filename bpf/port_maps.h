@@ -8,17 +8,17 @@
 #include "ports.h"
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, FP_PORTS_MAX);
-	__type(key, __u16);
+	__type(key, __u32);
 	__type(value, struct fp_port_entry);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fp_ports SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, FP_PORTS_MAX);
-	__type(key, __u16);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FP_PORT_SLOTS);
+	__type(key, __u32);
 	__type(value, struct fp_port_stats);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } fp_port_stats SEC(".maps");
@@ -27,12 +27,13 @@ struct {
  * daddr is network order (0 for IPv6, which matches only "any" entries). */
 static __always_inline void fp_port_account(__u16 dport, __u32 daddr, __u32 len)
 {
-	struct fp_port_entry *e = bpf_map_lookup_elem(&fp_ports, &dport);
+	__u32 key = dport;
+	struct fp_port_entry *e = bpf_map_lookup_elem(&fp_ports, &key);
 	struct fp_port_stats *s;
 
-	if (!e || (e->addr && e->addr != daddr))
+	if (!e || !e->pid || (e->addr && e->addr != daddr))
 		return;
-	s = bpf_map_lookup_elem(&fp_port_stats, &dport);
+	s = bpf_map_lookup_elem(&fp_port_stats, &e->slot);
 	if (!s)
 		return;
 	s->packets++;

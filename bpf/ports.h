@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Port registry: the maps both halves share. The library creates and pins
  * them under /sys/fs/bpf/fastpath/maps; BPF programs declare them with
- * LIBBPF_PIN_BY_NAME and so reuse the pinned ones. Any change here must keep
- * the two declarations (port_maps.h and src/lib/port_registry.c) equal,
- * or libbpf refuses to reuse the pins. */
+ * LIBBPF_PIN_BY_NAME (port_maps.h) and so reuse the pinned ones. The two
+ * declarations (port_maps.h, src/lib/port_registry.c) must stay equal, or
+ * libbpf refuses to reuse the pins.
+ *
+ * Both maps are arrays, so the data path pays two inlined array lookups
+ * and no hashing: fp_ports is indexed by port (65536 entries), and each
+ * registered port owns a slot in the per-CPU fp_port_stats, which keeps
+ * per-CPU memory at FP_PORT_SLOTS entries rather than 65536. */
 #ifndef FP_PORTS_H
 #define FP_PORTS_H
 
@@ -12,16 +17,18 @@
 #define FP_PORTS_MAP      "fp_ports"
 #define FP_PORT_STATS_MAP "fp_port_stats"
 #define FP_PORTS_MAX      65536
+#define FP_PORT_SLOTS     1024  /* registered ports at once */
 
-/* fp_ports: key is the destination port (__u16, host byte order). */
+/* fp_ports: key is the destination port (__u32, host byte order). */
 struct fp_port_entry {
-	__u32 pid;           /* handler process */
+	__u32 pid;           /* handler process; 0: the port is free */
 	__u32 addr;          /* IPv4 destination, network order; 0 = any */
 	__u64 registered_ns; /* CLOCK_REALTIME at registration */
+	__u32 slot;          /* index into fp_port_stats */
+	__u32 reserved;
 };
 
-/* fp_port_stats: per-CPU, same key; created zeroed at registration so the
- * data path only ever looks up and adds. */
+/* fp_port_stats: per-CPU, keyed by slot; zeroed when a slot is given out. */
 struct fp_port_stats {
 	__u64 packets;
 	__u64 bytes;

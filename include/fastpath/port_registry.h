@@ -30,8 +30,9 @@ void fp_port_registry_close(struct fp_port_registry *r);
 int fp_port_parse(const char *s, uint16_t *port);
 
 /* fp_port_register: bind PORT to PID (which must exist: -ESRCH) and an
- * IPv4 destination (network order, 0 = any). -EINVAL for port 0;
- * -EEXIST when the port is taken (existing gets its entry); nothing
+ * IPv4 destination (network order, 0 = any), with zeroed counters.
+ * -EINVAL for port 0; -EEXIST when the port is taken (existing gets its
+ * entry); -ENOSPC when FP_PORT_SLOTS ports are registered. Nothing
  * changes on error. */
 int fp_port_register(struct fp_port_registry *r, uint16_t port, uint32_t pid,
 		     uint32_t addr, struct fp_port_entry *existing);

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The pipeline's packet parser: Ethernet, up to two VLAN tags (802.1Q,
+ * 802.1ad), IPv4 with options and fragments, IPv6 with extension headers,
+ * TCP/UDP ports, ICMP/ICMPv6 type and code.
+ *
+ * Every access is checked against data_end here, once; stages read only
+ * struct fp_parsed. A header cut short leaves status FP_PARSE_TRUNCATED
+ * and the fields of that header and those after it zero: a truncated
+ * packet is never read as a shorter valid one. */
+#ifndef FP_PARSE_H
+#define FP_PARSE_H
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "pipeline.h"
+
+#define FP_VLAN_MAX     2
+#define FP_IPV6_EXT_MAX 6
+
+#ifndef IPPROTO_HOPOPTS
+#define IPPROTO_HOPOPTS  0
+#endif
+#ifndef IPPROTO_ROUTING
+#define IPPROTO_ROUTING  43
+#endif
+#ifndef IPPROTO_FRAGMENT
+#define IPPROTO_FRAGMENT 44
+#endif
+#ifndef IPPROTO_ICMPV6
+#define IPPROTO_ICMPV6   58
+#endif
+#ifndef IPPROTO_DSTOPTS
+#define IPPROTO_DSTOPTS  60
+#endif
+
+struct fp_vlan_hdr {
+	__be16 tci;
+	__be16 proto;
+};
+
+struct fp_ipv6_opt_hdr {
+	__u8 nexthdr;
+	__u8 hdrlen;    /* 8-octet units, not counting the first 8 */
+};
+
+struct fp_ipv6_frag_hdr {
+	__u8 nexthdr;
+	__u8 reserved;
+	__be16 frag_off; /* offset << 3 | M */
+	__be32 id;
+};
+
+/* An ICMP or ICMPv6 header's first two bytes. */
+struct fp_icmp_hdr {
+	__u8 type;
+	__u8 code;
+};
+
+static __always_inline int fp_parse_l4(struct fp_parsed *p, void *l4, void *end)
+{
+	switch (p->l4_proto) {
+	case IPPROTO_TCP: {
+		struct tcphdr *th = l4;
+
+		if ((void *)(th + 1) > end)
+			return FP_PARSE_TRUNCATED;
+		p->sport = bpf_ntohs(th->source);
+		p->dport = bpf_ntohs(th->dest);
+		p->tcp_flags = ((__u8 *)th)[13];
+		break;
+	}
+	case IPPROTO_UDP: {
+		struct udphdr *uh = l4;
+
+		if ((void *)(uh + 1) > end)
+			return FP_PARSE_TRUNCATED;
+		p->sport = bpf_ntohs(uh->source);
+		p->dport = bpf_ntohs(uh->dest);
+		break;
+	}
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6: {
+		struct fp_icmp_hdr *ih = l4;
+
+		if ((void *)(ih + 1) > end)
+			return FP_PARSE_TRUNCATED;
+		p->icmp_type = ih->type;
+		p->icmp_code = ih->code;
+		break;
+	}
+	default:
+		return FP_PARSE_OK;
+	}
+	p->has_l4 = 1;
+	return FP_PARSE_OK;
+}
+
+static __always_inline int fp_parse_ipv4(struct fp_parsed *p, void *data,
+					 void *l3, void *end, void **l4)
+{
+	struct iphdr *ip = l3;
+	__u16 frag;
+
+	if ((void *)(ip + 1) > end)
+		return FP_PARSE_TRUNCATED;
+	if (ip->version != 4 || ip->ihl < 5)
+		return FP_PARSE_MALFORMED;
+	if (l3 + ip->ihl * 4 > end)
+		return FP_PARSE_TRUNCATED;
+	p->ip_version = 4;
+	p->l4_proto = ip->protocol;
+	p->saddr[0] = ip->saddr;
+	p->daddr[0] = ip->daddr;
+	frag = bpf_ntohs(ip->frag_off);
+	if (frag & 0x1fff)
+		p->frag = FP_FRAG_LATER;
+	else if (frag & 0x2000)
+		p->frag = FP_FRAG_FIRST;
+	*l4 = l3 + ip->ihl * 4;
+	p->l4_off = *l4 - data;
+	return FP_PARSE_OK;
+}
+
+static __always_inline int fp_parse_ipv6(struct fp_parsed *p, void *data,
+					 void *l3, void *end, void **l4)
+{
+	struct ipv6hdr *ip6 = l3;
+	void *cur = ip6 + 1;
+	__u8 next;
+	int i;
+
+	if (cur > end)
+		return FP_PARSE_TRUNCATED;
+	if (ip6->version != 6)
+		return FP_PARSE_MALFORMED;
+	p->ip_version = 6;
+	__builtin_memcpy(p->saddr, &ip6->saddr, 16);
+	__builtin_memcpy(p->daddr, &ip6->daddr, 16);
+	next = ip6->nexthdr;
+	for (i = 0; i < FP_IPV6_EXT_MAX; i++) {
+		if (next == IPPROTO_HOPOPTS || next == IPPROTO_ROUTING ||
+		    next == IPPROTO_DSTOPTS) {
+			struct fp_ipv6_opt_hdr *h = cur;
+
+			if ((void *)(h + 1) > end)
+				return FP_PARSE_TRUNCATED;
+			next = h->nexthdr;
+			cur += (h->hdrlen + 1) * 8;
+		} else if (next == IPPROTO_FRAGMENT) {
+			struct fp_ipv6_frag_hdr *h = cur;
+			__u16 off;
+
+			if ((void *)(h + 1) > end)
+				return FP_PARSE_TRUNCATED;
+			off = bpf_ntohs(h->frag_off);
+			if (off & 0xfff8)
+				p->frag = FP_FRAG_LATER;
+			else if (off & 1)
+				p->frag = FP_FRAG_FIRST;
+			next = h->nexthdr;
+			cur = h + 1;
+		} else {
+			break;
+		}
+	}
+	p->l4_proto = next;
+	if (i == FP_IPV6_EXT_MAX)
+		return FP_PARSE_UNSUPPORTED; /* more extension headers than we walk */
+	if (cur > end)
+		return FP_PARSE_TRUNCATED;
+	*l4 = cur;
+	p->l4_off = cur - data;
+	return FP_PARSE_OK;
+}
+
+/* fp_parse: fill p from the frame. Returns p->status. */
+static __always_inline int fp_parse(struct xdp_md *ctx, struct fp_parsed *p)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	void *l3, *l4 = 0;
+	__u16 proto;
+	int i, st;
+
+	__builtin_memset(p, 0, sizeof(*p));
+	p->len = end - data;
+	if ((void *)(eth + 1) > end)
+		return p->status = FP_PARSE_TRUNCATED;
+	proto = eth->h_proto;
+	l3 = eth + 1;
+	for (i = 0; i < FP_VLAN_MAX; i++) {
+		struct fp_vlan_hdr *vh = l3;
+
+		if (proto != bpf_htons(ETH_P_8021Q) && proto != bpf_htons(ETH_P_8021AD))
+			break;
+		if ((void *)(vh + 1) > end)
+			return p->status = FP_PARSE_TRUNCATED;
+		p->vlan_id[i] = bpf_ntohs(vh->tci) & 0x0fff;
+		p->vlans = i + 1;
+		proto = vh->proto;
+		l3 = vh + 1;
+	}
+	p->eth_proto = bpf_ntohs(proto);
+	p->l3_off = l3 - data;
+	if (proto == bpf_htons(ETH_P_IP))
+		st = fp_parse_ipv4(p, data, l3, end, &l4);
+	else if (proto == bpf_htons(ETH_P_IPV6))
+		st = fp_parse_ipv6(p, data, l3, end, &l4);
+	else
+		return p->status = FP_PARSE_OK; /* ARP and the rest: L2 only */
+	if (st != FP_PARSE_OK || p->frag == FP_FRAG_LATER)
+		return p->status = st;
+	return p->status = fp_parse_l4(p, l4, end);
+}
+
+#endif

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* fp_pipeline: fastpath's XDP program, one per interface. It parses each
+ * frame once and runs the stages the config map enables, in a fixed order:
+ *   flows -> firewall -> DHCP -> AF_XDP -> ports -> chained user program
+ * counting packets and bytes per stage and verdict in a per-CPU map. */
+#include "parse.h"
+#include "port_maps.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fp_pipeline_cfg);
+} fp_cfg SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fp_pipeline_stats);
+} fp_stats SEC(".maps");
+
+/* Slot 0: the user's own XDP program (orchestrator.ebpf.xdp_program). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} fp_chain SEC(".maps");
+
+static __always_inline struct fp_counter *
+counter(struct fp_pipeline_stats *st, int stage, int verdict)
+{
+	if (verdict < 0 || verdict >= FP_VERDICT_MAX)
+		verdict = XDP_ABORTED;
+	return &st->c[stage][verdict];
+}
+
+static __always_inline void count(struct fp_pipeline_stats *st, int stage,
+				  int verdict, __u32 len)
+{
+	struct fp_counter *c = counter(st, stage, verdict);
+
+	c->packets++;
+	c->bytes += len;
+}
+
+/* Ports stage: count traffic to registered ports; it never drops. */
+static __always_inline int stage_ports(const struct fp_parsed *p)
+{
+	if (p->has_l4 && (p->l4_proto == IPPROTO_TCP || p->l4_proto == IPPROTO_UDP))
+		fp_port_account(p->dport, p->ip_version == 4 ? p->daddr[0] : 0, p->len);
+	return XDP_PASS;
+}
+
+/* The stages that need the parsed frame, in order; the first verdict
+ * other than XDP_PASS ends the run. */
+static __always_inline int run_stages(struct xdp_md *ctx, struct fp_pipeline_stats *st,
+				      __u32 stages, __u32 len)
+{
+	struct fp_parsed p;
+	int v = XDP_PASS;
+
+	fp_parse(ctx, &p);
+	if (stages & FP_STAGE_BIT(FP_STAGE_PORTS)) {
+		v = stage_ports(&p);
+		count(st, FP_STAGE_PORTS, v, len);
+	}
+	return v;
+}
+
+SEC("xdp")
+int fp_pipeline(struct xdp_md *ctx)
+{
+	__u32 zero = 0, len = ctx->data_end - ctx->data, stages;
+	struct fp_pipeline_cfg *cfg = bpf_map_lookup_elem(&fp_cfg, &zero);
+	struct fp_pipeline_stats *st = bpf_map_lookup_elem(&fp_stats, &zero);
+	int v = XDP_PASS;
+
+	if (!cfg || !st)
+		return XDP_PASS;
+	stages = cfg->stages;
+	/* Only the chain needs no parse: an empty pipeline costs two lookups. */
+	if (stages & ~FP_STAGE_BIT(FP_STAGE_CHAIN))
+		v = run_stages(ctx, st, stages, len);
+	if (v == XDP_PASS && (stages & FP_STAGE_BIT(FP_STAGE_CHAIN))) {
+		struct fp_counter *c = counter(st, FP_STAGE_CHAIN, FP_VERDICT_CHAINED);
+		struct fp_counter *t = counter(st, FP_STAGE_PIPELINE, FP_VERDICT_CHAINED);
+
+		c->packets++;
+		c->bytes += len;
+		t->packets++;
+		t->bytes += len;
+		bpf_tail_call(ctx, &fp_chain, 0);
+		/* The slot was emptied under us: take the counts back, pass. */
+		c->packets--;
+		c->bytes -= len;
+		t->packets--;
+		t->bytes -= len;
+	}
+	count(st, FP_STAGE_PIPELINE, v, len);
+	return v;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The XDP pipeline: what its BPF half and the library share. One pipeline
+ * program runs per interface; its maps are pinned under
+ * /sys/fs/bpf/fastpath/pipeline/DEV/ (config, stats, chain). */
+#ifndef FP_PIPELINE_H
+#define FP_PIPELINE_H
+
+#include <linux/types.h>
+
+/* Stages, in the order they run. Row FP_STAGE_PIPELINE counts the final
+ * verdict of every packet. */
+enum fp_stage {
+	FP_STAGE_PIPELINE = 0,
+	FP_STAGE_FLOWS,
+	FP_STAGE_FIREWALL,
+	FP_STAGE_DHCP,
+	FP_STAGE_XSK,
+	FP_STAGE_PORTS,
+	FP_STAGE_CHAIN,
+	FP_STAGE_MAX,
+};
+
+#define FP_STAGE_BIT(s) (1u << (s))
+
+/* XDP_ABORTED..XDP_REDIRECT, and one more: handed to the chained user
+ * program, whose verdict the pipeline does not see. */
+#define FP_VERDICT_CHAINED 5
+#define FP_VERDICT_MAX     6
+
+enum fp_parse_status {
+	FP_PARSE_OK = 0,
+	FP_PARSE_TRUNCATED,   /* a header ends past the frame */
+	FP_PARSE_MALFORMED,   /* IPv4 IHL < 5, a version that does not match */
+	FP_PARSE_UNSUPPORTED, /* more IPv6 extension headers than we walk */
+};
+
+enum fp_frag {
+	FP_FRAG_NONE = 0,
+	FP_FRAG_FIRST,        /* offset 0, more fragments: L4 header present */
+	FP_FRAG_LATER,        /* offset > 0: no L4 header */
+};
+
+/* A parsed frame. Ports and addresses are as on the wire except ports,
+ * which are host order. IPv4 addresses sit in saddr[0]/daddr[0]. */
+struct fp_parsed {
+	__u32 len;
+	__u32 saddr[4];
+	__u32 daddr[4];
+	__u16 eth_proto;      /* host order, after the VLAN tags */
+	__u16 vlan_id[2];     /* outer first */
+	__u16 l3_off;
+	__u16 l4_off;
+	__u16 sport;
+	__u16 dport;
+	__u8 vlans;
+	__u8 ip_version;      /* 4, 6, or 0 for non-IP */
+	__u8 l4_proto;
+	__u8 frag;            /* enum fp_frag */
+	__u8 status;          /* enum fp_parse_status */
+	__u8 has_l4;          /* sport/dport or icmp_* are valid */
+	__u8 tcp_flags;
+	__u8 icmp_type;
+	__u8 icmp_code;
+};
+
+/* The config map's one entry. */
+struct fp_pipeline_cfg {
+	__u32 stages;         /* FP_STAGE_BIT()s of the enabled stages */
+};
+
+struct fp_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* The stats map's one per-CPU entry: every stage's verdicts. */
+struct fp_pipeline_stats {
+	struct fp_counter c[FP_STAGE_MAX][FP_VERDICT_MAX];
+};
+
+#endif
