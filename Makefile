@@ -21,7 +21,8 @@ CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	   -Iinclude -Ibpf -I$(BUILD)/skel
 BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -D__TARGET_ARCH_x86 \
 	      -I/usr/include/$(MULTIARCH) -Ibpf
-LDLIBS  := $(shell pkg-config --libs libbpf json-c 2>/dev/null || echo -lbpf -lelf -lz -ljson-c)
+LDLIBS  := $(shell pkg-config --libs libbpf json-c yaml-0.1 2>/dev/null || \
+	     echo -lbpf -lelf -lz -ljson-c -lyaml)
 CFLAGS  += $(shell pkg-config --cflags json-c 2>/dev/null)
 
 # Kernel half. Examples are user-style programs; the ones the CLI embeds get
@@ -45,6 +46,9 @@ LIB       := $(BUILD)/libfastpath.a
 CLI_SRCS  := $(wildcard src/cli/*.c)
 CLI_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
 CLI       := $(BUILD)/fastpath
+DAEMON_SRCS := $(wildcard src/daemon/*.c)
+DAEMON_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRCS))
+DAEMON    := $(BUILD)/fastpathd
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst %.c,$(BUILD)/%,$(UNIT_SRCS))
@@ -57,7 +61,7 @@ BENCH_BINS:= $(patsubst %.c,$(BUILD)/%,$(BENCH_SRCS))
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(CLI) $(BPF_OBJS) $(UNIT_BINS) $(BPFT_BINS) $(BENCH_BINS)
+all: $(CLI) $(DAEMON) $(BPF_OBJS) $(UNIT_BINS) $(BPFT_BINS) $(BENCH_BINS)
 
 deps:
 	sh scripts/deps.sh
@@ -82,6 +86,9 @@ $(LIB): $(LIB_OBJS)
 $(CLI): $(CLI_OBJS) $(LIB)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
+$(DAEMON): $(DAEMON_OBJS) $(LIB)
+	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB) $(wildcard include/fastpath/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) -lcmocka -o $@
@@ -103,13 +110,14 @@ demo: all
 bench: all
 	@sh bench/run.sh $(BUILD)
 
-install: $(CLI) $(EXAMPLE_OBJS)
+install: $(CLI) $(DAEMON) $(EXAMPLE_OBJS)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/fastpath/examples
 	install -m 0755 $(CLI) $(DESTDIR)$(PREFIX)/sbin/fastpath
+	install -m 0755 $(DAEMON) $(DESTDIR)$(PREFIX)/sbin/fastpathd
 	install -m 0644 $(EXAMPLE_OBJS) $(EXAMPLE_SRCS) $(DESTDIR)$(PREFIX)/share/fastpath/examples/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/fastpath
+	rm -f $(DESTDIR)$(PREFIX)/sbin/fastpath $(DESTDIR)$(PREFIX)/sbin/fastpathd
 	rm -rf $(DESTDIR)$(PREFIX)/share/fastpath
 
 clean:

@@ -6,7 +6,7 @@ set -eu
 PACKAGES="
 make gcc clang llvm pkg-config
 libbpf-dev bpftool libelf-dev zlib1g-dev libxdp-dev xdp-tools
-libjson-c-dev libcmocka-dev
+libjson-c-dev libyaml-dev libcmocka-dev
 iproute2 iputils-ping netcat-openbsd socat iperf3 python3-scapy
 util-linux libcap2-bin procps
 "

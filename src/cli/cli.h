@@ -51,5 +51,8 @@ int cmd_maps(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_ports(int argc, char **argv);
+int cmd_up(int argc, char **argv);
+int cmd_down(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
 
 #endif

@@ -27,6 +27,10 @@ static const char usage[] =
 	"  ports register PORT --pid PID [--addr IPV4]\n"
 	"  ports unregister|lookup PORT       the port registry\n"
 	"  ports list\n"
+	"  up DEV [--mode M] [--stages LIST] [--chain FILE.o]\n"
+	"                                     attach (or adopt) the fastpath pipeline\n"
+	"  down DEV                           detach and remove it\n"
+	"  stats [DEV]                        pipeline counters per stage and verdict\n"
 	"\n"
 	"Exit status: 0 success, 1 runtime failure, 2 usage error.\n";
 
@@ -38,7 +42,8 @@ static const struct {
 	{ "attach", cmd_attach },   { "detach", cmd_detach },
 	{ "unload", cmd_unload },   { "programs", cmd_programs },
 	{ "maps", cmd_maps },       { "run", cmd_run },
-	{ "ports", cmd_ports },
+	{ "ports", cmd_ports },     { "up", cmd_up },
+	{ "down", cmd_down },       { "stats", cmd_stats },
 };
 
 int fail(int status, const char *fmt, ...)

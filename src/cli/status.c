@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <fastpath/core.h>
+#include <fastpath/daemon.h>
+#include <fastpath/pipeline.h>
 #include <fastpath/port_registry.h>
 #include "cli.h"
 
@@ -53,6 +55,17 @@ static const char *prog_name(const struct inventory *inv, __u32 id)
 	return NULL;
 }
 
+/* Who owns the XDP program on an interface: a loaded program, or the
+ * fastpath pipeline; NULL for somebody else's. */
+static const char *xdp_owner(const struct inventory *inv, const char *dev, __u32 id)
+{
+	struct fp_pipeline_info pi;
+
+	if (!fp_pipeline_info(dev, &pi) && pi.prog_id == id)
+		return "fastpath pipeline";
+	return prog_name(inv, id);
+}
+
 static struct json_object *dev_json(const struct inventory *inv, int ifindex,
 				    const char *name)
 {
@@ -65,7 +78,7 @@ static struct json_object *dev_json(const struct inventory *inv, int ifindex,
 	if (!fp_xdp_query(ifindex, &id, &mode) && id) {
 		struct json_object *x = json_object_new_object();
 
-		pname = prog_name(inv, id);
+		pname = xdp_owner(inv, name, id);
 		json_object_object_add(x, "id", json_object_new_int64(id));
 		json_object_object_add(x, "mode", json_object_new_string(mode));
 		json_object_object_add(x, "program", pname ? json_object_new_string(pname) : NULL);
@@ -98,7 +111,7 @@ static void dev_line(const struct inventory *inv, int ifindex, const char *name)
 	__u32 id;
 
 	if (!fp_xdp_query(ifindex, &id, &mode) && id) {
-		pname = prog_name(inv, id);
+		pname = xdp_owner(inv, name, id);
 		snprintf(xdp, sizeof(xdp), "id %u %s%s%s%s", id, mode,
 			 pname ? " (" : " (not fastpath's", pname ? pname : "", ")");
 	}
@@ -115,12 +128,49 @@ static void dev_line(const struct inventory *inv, int ifindex, const char *name)
 	printf("%s\n", any ? "" : "-");
 }
 
+/* The daemon's line: running or not, and in which mode. */
+static void daemon_status(struct json_object *o)
+{
+	struct fp_daemon_state st;
+	int err = fp_daemon_state_read(&st);
+
+	if (o) {
+		struct json_object *d = json_object_new_object();
+
+		json_object_object_add(d, "running", json_object_new_boolean(!err));
+		if (!err) {
+			json_object_object_add(d, "pid", json_object_new_int(st.pid));
+			json_object_object_add(d, "config", json_object_new_string(st.config));
+			json_object_object_add(d, "mode", json_object_new_string(
+					       st.ebpf ? "ebpf" : "userspace-only"));
+			if (!st.ebpf)
+				json_object_object_add(d, "reason", json_object_new_string(st.reason));
+		}
+		json_object_object_add(o, "daemon", d);
+		return;
+	}
+	if (err == -ENOENT)
+		printf("  daemon: not running\n");
+	else if (err == -ESRCH)
+		printf("  daemon: not running (pid %d ended without cleaning up; what "
+		       "it attached keeps running)\n", st.pid);
+	else if (err)
+		printf("  daemon: unknown (%s)\n", strerror(-err));
+	else if (st.ebpf)
+		printf("  daemon: running (pid %d, %s), eBPF data plane on %s\n",
+		       st.pid, st.config, *st.interfaces ? st.interfaces : "no interface");
+	else
+		printf("  daemon: running (pid %d, %s), userspace-only mode: %s\n",
+		       st.pid, st.config, st.reason);
+}
+
 static void header(const struct inventory *inv, bool stats, struct json_object *o)
 {
 	struct utsname u;
 
 	uname(&u);
 	if (o) {
+		daemon_status(o);
 		json_object_object_add(o, "kernel", json_object_new_string(u.release));
 		json_object_object_add(o, "pin_root", json_object_new_string(FP_PIN_ROOT));
 		json_object_object_add(o, "bpf_stats", json_object_new_boolean(stats));
@@ -131,6 +181,7 @@ static void header(const struct inventory *inv, bool stats, struct json_object *
 		return;
 	}
 	printf("fastpath: kernel %s, pins under %s\n", u.release, FP_PIN_ROOT);
+	daemon_status(NULL);
 	printf("  %zu program%s, %zu attachment%s, %zu map%s, %zu registered port%s\n",
 	       inv->np, inv->np == 1 ? "" : "s", inv->nl, inv->nl == 1 ? "" : "s",
 	       inv->nm, inv->nm == 1 ? "" : "s", inv->nports, inv->nports == 1 ? "" : "s");

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The XDP pipeline: one fp_pipeline program per interface, attached
+ * through a pinned bpf_link so it outlives the CLI and the daemon. Its
+ * objects live under FP_PIPELINE_DIR/DEV/:
+ *   link     the XDP attachment
+ *   prog     the pipeline program
+ *   config   stages enabled (struct fp_pipeline_cfg)
+ *   stats    per-CPU counters per stage and verdict
+ *   chain    PROG_ARRAY slot for a user's XDP program
+ *   chained  that program, pinned so it can be named */
+#ifndef FASTPATH_PIPELINE_H
+#define FASTPATH_PIPELINE_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <fastpath/core.h>
+#include "stages.h"
+
+#define FP_PIPELINE_DIR FP_PIN_ROOT "/pipeline"
+
+struct fp_pipeline_opts {
+	enum fp_xdp_mode mode;
+	__u32 stages;           /* FP_STAGE_BIT()s; the chain bit is ignored */
+};
+
+struct fp_pipeline_info {
+	char dev[IF_NAMESIZE];
+	int ifindex;
+	__u32 prog_id;
+	__u32 link_id;
+	const char *mode;       /* "native", "skb"; "" when not attached */
+	__u32 stages;
+	__u32 chain_prog_id;    /* 0: nothing chained */
+	char chain_name[BPF_OBJ_NAME_LEN];
+	bool adopted;           /* up found it running and kept it */
+	bool native_failed;     /* auto fell back to skb */
+	int native_err;
+};
+
+/* fp_stage_parse: "ports,chain" (names as fp_stage_name gives them, or
+ * "none") to FP_STAGE_BIT()s; -EINVAL names nothing we know. */
+int fp_stage_parse(const char *list, __u32 *stages);
+const char *fp_stage_name(enum fp_stage stage);
+
+/* fp_stages_available: the stages this build implements. */
+__u32 fp_stages_available(void);
+
+/* fp_pipeline_up: attach the pipeline to DEV, or adopt the one attached
+ * there already (no reattach, counters kept), then set the stages. A mode
+ * other than AUTO that differs from the running one reattaches. -ENODEV:
+ * no such interface; -EBUSY: DEV has another XDP program. */
+int fp_pipeline_up(const char *dev, const struct fp_pipeline_opts *opts,
+		   struct fp_pipeline_info *info);
+
+/* fp_pipeline_down: detach and remove DEV's pipeline; -ENOENT if none. */
+int fp_pipeline_down(const char *dev);
+
+/* fp_pipeline_info: facts about DEV's pipeline; -ENOENT if none. */
+int fp_pipeline_info(const char *dev, struct fp_pipeline_info *info);
+
+/* fp_pipeline_list: the interfaces that have a pipeline; caller frees. */
+int fp_pipeline_list(char (**devs)[IF_NAMESIZE], size_t *n);
+
+/* fp_pipeline_stats: DEV's counters, summed over CPUs. */
+int fp_pipeline_stats(const char *dev, struct fp_pipeline_stats *sum);
+
+/* fp_pipeline_set_stages: enable exactly these stages (chain bit kept). */
+int fp_pipeline_set_stages(const char *dev, __u32 stages);
+
+/* fp_pipeline_chain: run FILE's XDP program after the stages, replacing
+ * what was chained, atomically; the same program (same tag) is left in
+ * place. FILE NULL removes it. res as for fp_prog_load. */
+int fp_pipeline_chain(const char *dev, const char *file, struct fp_load_result *res);
+
+#endif

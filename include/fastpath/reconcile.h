@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Making the kernel match a configuration: what fastpathd does at start
+ * and on every reload, idempotently (a second run changes nothing). */
+#ifndef FASTPATH_RECONCILE_H
+#define FASTPATH_RECONCILE_H
+
+#include <fastpath/config.h>
+
+enum fp_log_level { FP_LOG_DEBUG = 0, FP_LOG_INFO, FP_LOG_WARN, FP_LOG_ERROR };
+
+/* Where reconcile reports each event, one line each. */
+struct fp_logger {
+	void (*fn)(void *ctx, enum fp_log_level level, const char *msg);
+	void *ctx;
+};
+
+/* fp_config_preflight: check what the kernel will be asked for before it
+ * is asked: interfaces exist, xdp_program is an XDP object. -EINVAL with
+ * err->msg saying what is wrong. Call it before fp_reconcile. */
+int fp_config_preflight(const struct fp_config *cfg, struct fp_config_error *err);
+
+/* fp_config_stages: the pipeline stages a configuration enables. */
+__u32 fp_config_stages(const struct fp_config *cfg);
+
+/* fp_reconcile: bring up (or adopt) a pipeline on each configured
+ * interface with the configured mode, stages and chained program; take
+ * down those prev had and cfg has not. With ebpf disabled, only the
+ * latter. Stops at the first failure (reported through log). */
+int fp_reconcile(const struct fp_config *cfg, const struct fp_config *prev,
+		 const struct fp_logger *log);
+
+#endif

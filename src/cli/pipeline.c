@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* fastpath up, down, stats: the XDP pipeline on an interface. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fastpath/pipeline.h>
+#include "cli.h"
+
+static const char *const verdict_names[FP_VERDICT_MAX] = {
+	"aborted", "drop", "pass", "tx", "redirect", "chained",
+};
+
+/* "ports,chain" for the stages set in mask. */
+static void stages_str(__u32 mask, char *buf, size_t size)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int s = FP_STAGE_FLOWS; s < FP_STAGE_MAX; s++) {
+		int n;
+
+		if (!(mask & FP_STAGE_BIT(s)))
+			continue;
+		n = snprintf(buf + off, size - off, "%s%s", off ? "," : "", fp_stage_name(s));
+		if (n < 0 || (size_t)n >= size - off)
+			break;
+		off += n;
+	}
+	if (!off)
+		snprintf(buf, size, "none");
+}
+
+static struct json_object *stages_json(__u32 mask)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (int s = FP_STAGE_FLOWS; s < FP_STAGE_MAX; s++)
+		if (mask & FP_STAGE_BIT(s))
+			json_object_array_add(arr, json_object_new_string(fp_stage_name(s)));
+	return arr;
+}
+
+static int pipeline_error(int err, const char *dev)
+{
+	switch (err) {
+	case -ENODEV:
+		return fail(EXIT_RUNTIME, "no network interface named '%s'; list them "
+			    "with: ip link show", dev);
+	case -ENOENT:
+		return fail(EXIT_RUNTIME, "no pipeline on %s; start one with: "
+			    "fastpath up %s", dev, dev);
+	case -EBUSY:
+	case -EEXIST:
+		return fail(EXIT_RUNTIME, "%s already has another XDP program; see "
+			    "fastpath status %s, detach it, then run up again", dev, dev);
+	case -EOPNOTSUPP:
+		return fail(EXIT_RUNTIME, "native XDP is not supported by the driver "
+			    "of %s; use --mode skb, or --mode auto", dev);
+	}
+	return fail_errno(err, "pipeline on %s", dev);
+}
+
+int cmd_up(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "mode", required_argument, NULL, 'm' },
+		{ "stages", required_argument, NULL, 's' },
+		{ "chain", required_argument, NULL, 'c' },
+		{ 0 },
+	};
+	struct fp_pipeline_opts opts = { .stages = FP_STAGE_BIT(FP_STAGE_PORTS) };
+	struct fp_pipeline_info info;
+	struct fp_load_result res;
+	const char *chain = NULL, *dev;
+	char stages[128];
+	int c, err;
+
+	while ((c = getopt_long(argc, argv, "m:s:c:", lo, NULL)) != -1) {
+		if (c == 'm' && fp_mode_parse(optarg, &opts.mode))
+			return fail(EXIT_USAGE, "--mode takes native, skb or auto, not '%s'", optarg);
+		if (c == 's' && fp_stage_parse(optarg, &opts.stages)) {
+			stages_str(fp_stages_available() & ~FP_STAGE_BIT(FP_STAGE_CHAIN),
+				   stages, sizeof(stages));
+			return fail(EXIT_USAGE, "--stages takes a comma-separated list of "
+				    "%s, or none; not '%s'", stages, optarg);
+		}
+		if (c == 'c')
+			chain = optarg;
+		if (c == '?' || c == ':')
+			return bad_option(argv);
+	}
+	if (argc - optind != 1)
+		return fail(EXIT_USAGE, "usage: fastpath up DEV [--mode native|skb|auto] "
+			    "[--stages LIST] [--chain FILE.o]");
+	dev = argv[optind];
+	err = require_bpf();
+	if (err)
+		return err;
+	err = fp_pipeline_up(dev, &opts, &info);
+	if (err)
+		return pipeline_error(err, dev);
+	if (chain) {
+		err = fp_pipeline_chain(dev, chain, &res);
+		if (err == -EMEDIUMTYPE)
+			err = fail(EXIT_RUNTIME, "%s: program '%s' is of type %s; only "
+				   "XDP programs can be chained", chain, res.name,
+				   type_str(res.type));
+		else if (err)
+			err = report_load_error(err, chain, NULL, res.name, res.progs, res.log);
+		fp_load_result_free(&res);
+		if (err)
+			return err;
+		fp_pipeline_info(dev, &info);
+	}
+	stages_str(info.stages, stages, sizeof(stages));
+	if (cli.json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "interface", json_object_new_string(dev));
+		json_object_object_add(o, "mode", json_object_new_string(info.mode));
+		json_object_object_add(o, "adopted", json_object_new_boolean(info.adopted));
+		json_object_object_add(o, "stages", stages_json(info.stages));
+		json_print(o);
+		return EXIT_OK;
+	}
+	if (info.native_failed)
+		printf("native mode failed on %s (%s); fell back to skb (generic) mode\n",
+		       dev, strerror(-info.native_err));
+	printf("pipeline %s on %s (%s mode, stages: %s%s%s)\n",
+	       info.adopted ? "already up, adopted," : "up", dev, info.mode, stages,
+	       info.chain_prog_id ? ", chained: " : "", info.chain_name);
+	return EXIT_OK;
+}
+
+int cmd_down(int argc, char **argv)
+{
+	int err;
+
+	if (argc != 2)
+		return fail(EXIT_USAGE, "usage: fastpath down DEV");
+	err = require_bpf();
+	if (err)
+		return err;
+	err = fp_pipeline_down(argv[1]);
+	if (err)
+		return pipeline_error(err, argv[1]);
+	if (!cli.json)
+		printf("pipeline down on %s\n", argv[1]);
+	return EXIT_OK;
+}
+
+static struct json_object *counters_json(const struct fp_pipeline_stats *st)
+{
+	struct json_object *o = json_object_new_object();
+
+	for (int s = 0; s < FP_STAGE_MAX; s++) {
+		struct json_object *stage = json_object_new_object();
+
+		for (int v = 0; v < FP_VERDICT_MAX; v++) {
+			struct json_object *c = json_object_new_object();
+
+			json_object_object_add(c, "packets", json_object_new_int64(st->c[s][v].packets));
+			json_object_object_add(c, "bytes", json_object_new_int64(st->c[s][v].bytes));
+			json_object_object_add(stage, verdict_names[v], c);
+		}
+		json_object_object_add(o, fp_stage_name(s), stage);
+	}
+	return o;
+}
+
+static void counters_table(const struct fp_pipeline_info *info,
+			   const struct fp_pipeline_stats *st)
+{
+	char stages[128];
+
+	stages_str(info->stages, stages, sizeof(stages));
+	printf("%s: %s mode, stages: %s%s%s\n", info->dev, *info->mode ? info->mode :
+	       "detached", stages, info->chain_prog_id ? ", chained: " : "",
+	       info->chain_name);
+	printf("  %-10s %-9s %14s %16s\n", "STAGE", "VERDICT", "PACKETS", "BYTES");
+	for (int s = 0; s < FP_STAGE_MAX; s++)
+		for (int v = 0; v < FP_VERDICT_MAX; v++)
+			if (st->c[s][v].packets)
+				printf("  %-10s %-9s %14llu %16llu\n", fp_stage_name(s),
+				       verdict_names[v],
+				       (unsigned long long)st->c[s][v].packets,
+				       (unsigned long long)st->c[s][v].bytes);
+}
+
+int cmd_stats(int argc, char **argv)
+{
+	char (*devs)[IF_NAMESIZE] = NULL, one[1][IF_NAMESIZE];
+	struct json_object *arr = NULL;
+	size_t n = 1;
+	int err;
+
+	if (argc > 2)
+		return fail(EXIT_USAGE, "usage: fastpath stats [DEV] [-j]");
+	err = require_bpf();
+	if (err)
+		return err;
+	if (argc == 2) {
+		snprintf(one[0], sizeof(one[0]), "%s", argv[1]);
+	} else {
+		err = fp_pipeline_list(&devs, &n);
+		if (err)
+			return fail_errno(err, "cannot list pipelines");
+	}
+	if (cli.json)
+		arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		const char *dev = devs ? devs[i] : one[0];
+		struct fp_pipeline_stats st;
+		struct fp_pipeline_info info;
+
+		err = fp_pipeline_info(dev, &info);
+		err = err ?: fp_pipeline_stats(dev, &st);
+		if (err) {
+			free(devs);
+			json_object_put(arr);
+			return pipeline_error(err, dev);
+		}
+		if (arr) {
+			struct json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "interface", json_object_new_string(dev));
+			json_object_object_add(o, "mode", json_object_new_string(info.mode));
+			json_object_object_add(o, "stages", stages_json(info.stages));
+			json_object_object_add(o, "counters", counters_json(&st));
+			json_object_array_add(arr, o);
+		} else {
+			counters_table(&info, &st);
+		}
+	}
+	if (arr)
+		json_print(arr);
+	else if (!n)
+		printf("no pipelines; start one with: fastpath up DEV\n");
+	free(devs);
+	return EXIT_OK;
+}

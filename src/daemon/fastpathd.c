@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* fastpathd: applies the configuration file to the kernel and keeps it
+ * applied. SIGHUP reloads (a bad file keeps what runs), SIGTERM exits and
+ * leaves the data plane running; a restarted daemon adopts it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <fastpath/config.h>
+#include <fastpath/daemon.h>
+#include <fastpath/reconcile.h>
+
+static const char usage[] =
+	"usage: fastpathd [-c FILE] [--check] [--log-level debug|info|warn|error]\n"
+	"  -c, --config FILE   configuration (default " FP_CONFIG_DEFAULT_PATH ")\n"
+	"      --check         validate FILE and exit: 0 valid, 1 not\n"
+	"      --log-level L   the least severe events logged (default info)\n";
+
+static const char *const level_words[] = { "debug", "info", "warn", "error" };
+
+struct daemon {
+	const char *path;
+	enum fp_log_level level;
+	struct fp_config cfg;   /* what runs */
+	bool have_cfg;
+	struct fp_daemon_state state;
+};
+
+static void log_line(void *ctx, enum fp_log_level level, const char *msg)
+{
+	const struct daemon *d = ctx;
+	char ts[32];
+	time_t now = time(NULL);
+
+	if (level < d->level)
+		return;
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	fprintf(stderr, "%s fastpathd %s: %s\n", ts, level_words[level], msg);
+}
+
+static void dlog(struct daemon *d, enum fp_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void dlog(struct daemon *d, enum fp_log_level level, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_line(d, level, msg);
+}
+
+/* Load, validate whole and check against the system; nothing is applied. */
+static int load_config(struct daemon *d, struct fp_config *cfg)
+{
+	struct fp_config_error err = { 0 };
+	int rc = fp_config_load(d->path, cfg, &err);
+
+	if (rc == -EINVAL) {
+		dlog(d, FP_LOG_ERROR, "%s", err.msg);
+		return rc;
+	}
+	if (rc) {
+		dlog(d, FP_LOG_ERROR, "cannot read %s: %s", d->path, strerror(-rc));
+		return rc;
+	}
+	rc = fp_config_preflight(cfg, &err);
+	if (rc) {
+		dlog(d, FP_LOG_ERROR, "%s: %s", d->path, err.msg);
+		fp_config_free(cfg);
+	}
+	return rc;
+}
+
+static void write_state(struct daemon *d)
+{
+	struct fp_daemon_state *st = &d->state;
+	size_t off = 0;
+
+	st->pid = getpid();
+	snprintf(st->config, sizeof(st->config), "%s", d->path);
+	st->interfaces[0] = '\0';
+	for (size_t i = 0; st->ebpf && i < d->cfg.ebpf.n_interfaces; i++) {
+		int n = snprintf(st->interfaces + off, sizeof(st->interfaces) - off,
+				 "%s%s", off ? "," : "", d->cfg.ebpf.interfaces[i]);
+
+		if (n < 0 || (size_t)n >= sizeof(st->interfaces) - off)
+			break;
+		off += n;
+	}
+	if (fp_daemon_state_write(st))
+		dlog(d, FP_LOG_WARN, "cannot write %s", FP_DAEMON_STATE);
+}
+
+/* Decide between the eBPF data plane and userspace-only mode, and say why. */
+static bool ebpf_usable(struct daemon *d, const struct fp_config *cfg)
+{
+	int err;
+
+	d->state.reason[0] = '\0';
+	if (!cfg->ebpf.enabled) {
+		snprintf(d->state.reason, sizeof(d->state.reason),
+			 "orchestrator.ebpf.enabled is false");
+	} else if (fp_check_privileges()) {
+		snprintf(d->state.reason, sizeof(d->state.reason),
+			 "not root and no CAP_BPF + CAP_NET_ADMIN");
+	} else if ((err = fp_bpffs_prepare())) {
+		snprintf(d->state.reason, sizeof(d->state.reason),
+			 "bpffs unavailable: %s", strerror(-err));
+	}
+	return !d->state.reason[0];
+}
+
+/* Apply cfg over what runs; on failure put back what ran. */
+static int apply(struct daemon *d, struct fp_config *cfg)
+{
+	struct fp_logger log = { .fn = log_line, .ctx = d };
+	const struct fp_config *prev = d->have_cfg ? &d->cfg : NULL;
+	bool ebpf = ebpf_usable(d, cfg);
+	struct fp_config off;
+	int err;
+
+	if (!ebpf) {
+		dlog(d, FP_LOG_WARN, "userspace-only mode: %s", d->state.reason);
+		/* Take down what a previous config brought up, if we can. */
+		fp_config_defaults(&off);
+		off.ebpf.enabled = false;
+		if (prev && prev->ebpf.enabled && !fp_check_privileges())
+			fp_reconcile(&off, prev, &log);
+		err = 0;
+	} else {
+		err = fp_reconcile(cfg, prev, &log);
+		if (err && prev) {
+			dlog(d, FP_LOG_ERROR, "applying %s failed; restoring the "
+			     "previous configuration", d->path);
+			fp_reconcile(prev, cfg, &log);
+			return err;
+		}
+		if (err)
+			return err;
+	}
+	if (d->have_cfg)
+		fp_config_free(&d->cfg);
+	d->cfg = *cfg;
+	d->have_cfg = true;
+	d->state.ebpf = ebpf;
+	write_state(d);
+	return 0;
+}
+
+static void reload(struct daemon *d)
+{
+	struct fp_config cfg;
+
+	dlog(d, FP_LOG_INFO, "SIGHUP: reloading %s", d->path);
+	if (load_config(d, &cfg)) {
+		dlog(d, FP_LOG_ERROR, "reload failed; the running configuration stays");
+		return;
+	}
+	if (apply(d, &cfg)) {
+		fp_config_free(&cfg);
+		dlog(d, FP_LOG_ERROR, "reload failed; the running configuration stays");
+		return;
+	}
+	dlog(d, FP_LOG_INFO, "reloaded %s", d->path);
+}
+
+/* One fastpathd at a time: a lock held for the process's life. */
+static int single_instance(struct daemon *d)
+{
+	int fd;
+
+	if (mkdir(FP_RUN_DIR, 0755) && errno != EEXIST)
+		return -errno;
+	fd = open(FP_DAEMON_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		struct fp_daemon_state st;
+
+		fp_daemon_state_read(&st);
+		dlog(d, FP_LOG_ERROR, "another fastpathd is running (pid %d); stop "
+		     "it first, or send it SIGHUP to reload", st.pid);
+		close(fd);
+		return -EBUSY;
+	}
+	return fd;
+}
+
+static int run(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+	struct pollfd pfd;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	pfd.fd = signalfd(-1, &set, SFD_CLOEXEC);
+	pfd.events = POLLIN;
+	if (pfd.fd < 0) {
+		dlog(d, FP_LOG_ERROR, "signalfd: %s", strerror(errno));
+		return 1;
+	}
+	for (;;) {
+		if (poll(&pfd, 1, 1000) <= 0)
+			continue;
+		if (read(pfd.fd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo == SIGHUP) {
+			reload(d);
+			continue;
+		}
+		dlog(d, FP_LOG_INFO, "%s: exiting; the data plane keeps running "
+		     "(fastpath down DEV removes it)", strsignal(si.ssi_signo));
+		return 0;
+	}
+}
+
+static int parse_args(int argc, char **argv, struct daemon *d, bool *check)
+{
+	static const struct option lo[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c, i;
+
+	while ((c = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			d->path = optarg;
+			break;
+		case 'k':
+			*check = true;
+			break;
+		case 'l':
+			for (i = 0; i < 4 && strcmp(optarg, level_words[i]); i++)
+				;
+			if (i == 4) {
+				fprintf(stderr, "fastpathd: --log-level takes debug, info, "
+					"warn or error, not '%s'\n", optarg);
+				return 2;
+			}
+			d->level = i;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			exit(0);
+		default:
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon d = { .path = FP_CONFIG_DEFAULT_PATH, .level = FP_LOG_INFO };
+	struct fp_config cfg;
+	bool check = false;
+	int rc, lock;
+
+	rc = parse_args(argc, argv, &d, &check);
+	if (rc)
+		return rc;
+	fp_set_verbose(d.level == FP_LOG_DEBUG);
+	if (check) {
+		rc = load_config(&d, &cfg);
+		if (!rc) {
+			printf("%s: valid\n", d.path);
+			fp_config_free(&cfg);
+		}
+		return rc ? 1 : 0;
+	}
+	lock = single_instance(&d);
+	if (lock < 0)
+		return 1;
+	if (load_config(&d, &cfg))
+		return 1;
+	d.state.started = time(NULL);
+	dlog(&d, FP_LOG_INFO, "starting with %s (pid %d)", d.path, getpid());
+	if (apply(&d, &cfg)) {
+		fp_config_free(&cfg);
+		return 1;
+	}
+	rc = run(&d);
+	fp_daemon_state_remove();
+	fp_config_free(&d.cfg);
+	close(lock);
+	return rc;
+}

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* The kernel made to match a configuration, step by idempotent step. */
+#include <errno.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <fastpath/pipeline.h>
+#include <fastpath/reconcile.h>
+
+static void logf_(const struct fp_logger *log, enum fp_log_level level,
+		  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void logf_(const struct fp_logger *log, enum fp_log_level level,
+		  const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (!log || !log->fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log->fn(log->ctx, level, msg);
+}
+
+int fp_config_preflight(const struct fp_config *cfg, struct fp_config_error *err)
+{
+	const struct fp_ebpf_config *e = &cfg->ebpf;
+	struct fp_obj *o;
+	int rc;
+
+	if (!e->enabled)
+		return 0;
+	for (size_t i = 0; i < e->n_interfaces; i++) {
+		if (!if_nametoindex(e->interfaces[i])) {
+			snprintf(err->msg, sizeof(err->msg), "orchestrator.ebpf: no network "
+				 "interface named '%s' (see ip link show)", e->interfaces[i]);
+			return -EINVAL;
+		}
+	}
+	if (!*e->xdp_program)
+		return 0;
+	rc = fp_obj_open_file(e->xdp_program, NULL, &o);
+	if (!rc && fp_obj_prog_type(o) != BPF_PROG_TYPE_XDP)
+		rc = -EMEDIUMTYPE;
+	fp_obj_close(o);
+	if (rc) {
+		snprintf(err->msg, sizeof(err->msg), "orchestrator.ebpf.xdp_program: %.900s: %s",
+			 e->xdp_program, rc == -ENOENT ? "no such file" :
+			 rc == -ENOEXEC ? "not a BPF object" :
+			 rc == -ENOTUNIQ ? "has several programs; give it one" :
+			 rc == -EMEDIUMTYPE ? "not an XDP program" : strerror(-rc));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+__u32 fp_config_stages(const struct fp_config *cfg)
+{
+	(void)cfg;
+	return FP_STAGE_BIT(FP_STAGE_PORTS);
+}
+
+static bool has_interface(const struct fp_config *cfg, const char *dev)
+{
+	if (!cfg || !cfg->ebpf.enabled)
+		return false;
+	for (size_t i = 0; i < cfg->ebpf.n_interfaces; i++)
+		if (!strcmp(cfg->ebpf.interfaces[i], dev))
+			return true;
+	return false;
+}
+
+static int up_one(const struct fp_config *cfg, const char *dev,
+		  const struct fp_logger *log)
+{
+	struct fp_pipeline_opts opts = {
+		.mode = cfg->ebpf.mode, .stages = fp_config_stages(cfg),
+	};
+	const char *chain = *cfg->ebpf.xdp_program ? cfg->ebpf.xdp_program : NULL;
+	struct fp_pipeline_info info;
+	struct fp_load_result res;
+	int err = fp_pipeline_up(dev, &opts, &info);
+
+	if (err) {
+		logf_(log, FP_LOG_ERROR, "pipeline on %s: %s", dev, strerror(-err));
+		return err;
+	}
+	if (info.native_failed)
+		logf_(log, FP_LOG_WARN, "pipeline on %s: native mode failed (%s); "
+		      "running in skb mode", dev, strerror(-info.native_err));
+	logf_(log, FP_LOG_INFO, "pipeline on %s: %s (%s mode, prog id %u)", dev,
+	      info.adopted ? "adopted, already running" : "attached", info.mode,
+	      info.prog_id);
+	if (!chain && !info.chain_prog_id)
+		return 0;
+	err = fp_pipeline_chain(dev, chain, &res);
+	if (err)
+		logf_(log, FP_LOG_ERROR, "pipeline on %s: chaining %s: %s%s%s", dev,
+		      chain ? chain : "(none)", strerror(-err),
+		      res.log ? "; verifier: " : "", res.log ? res.log : "");
+	else if (chain)
+		logf_(log, FP_LOG_INFO, "pipeline on %s: %s chained", dev, res.name);
+	else
+		logf_(log, FP_LOG_INFO, "pipeline on %s: chained program removed", dev);
+	fp_load_result_free(&res);
+	return err;
+}
+
+int fp_reconcile(const struct fp_config *cfg, const struct fp_config *prev,
+		 const struct fp_logger *log)
+{
+	int err;
+
+	for (size_t i = 0; prev && prev->ebpf.enabled && i < prev->ebpf.n_interfaces; i++) {
+		const char *dev = prev->ebpf.interfaces[i];
+
+		if (has_interface(cfg, dev))
+			continue;
+		err = fp_pipeline_down(dev);
+		if (err && err != -ENOENT) {
+			logf_(log, FP_LOG_ERROR, "pipeline on %s: down: %s", dev, strerror(-err));
+			return err;
+		}
+		logf_(log, FP_LOG_INFO, "pipeline on %s: down (no longer configured)", dev);
+	}
+	if (!cfg->ebpf.enabled)
+		return 0;
+	for (size_t i = 0; i < cfg->ebpf.n_interfaces; i++) {
+		err = up_one(cfg, cfg->ebpf.interfaces[i], log);
+		if (err)
+			return err;
+	}
+	return 0;
+}
