@@ -110,15 +110,24 @@ demo: all
 bench: all
 	@sh bench/run.sh $(BUILD)
 
+SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
+DOCDIR     ?= $(PREFIX)/share/doc/fastpath
+
 install: $(CLI) $(DAEMON) $(EXAMPLE_OBJS)
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/fastpath/examples
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/fastpath/examples \
+		$(DESTDIR)$(SYSTEMDDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(CLI) $(DESTDIR)$(PREFIX)/sbin/fastpath
 	install -m 0755 $(DAEMON) $(DESTDIR)$(PREFIX)/sbin/fastpathd
+	install -m 0644 examples/fastpath.yaml $(DESTDIR)$(PREFIX)/share/fastpath/examples/
+	install -m 0644 docs/*.md $(DESTDIR)$(DOCDIR)/
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|g; s|@DOCDIR@|$(DOCDIR)|g' packaging/fastpathd.service.in \
+		> $(DESTDIR)$(SYSTEMDDIR)/fastpathd.service
 	install -m 0644 $(EXAMPLE_OBJS) $(EXAMPLE_SRCS) $(DESTDIR)$(PREFIX)/share/fastpath/examples/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/fastpath $(DESTDIR)$(PREFIX)/sbin/fastpathd
-	rm -rf $(DESTDIR)$(PREFIX)/share/fastpath
+	rm -f $(DESTDIR)$(SYSTEMDDIR)/fastpathd.service
+	rm -rf $(DESTDIR)$(PREFIX)/share/fastpath $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf $(BUILD)

@@ -1,11 +1,15 @@
 #!/bin/sh
-# fastpath demo: a namespace lab joined by veth, the example XDP program
-# loaded and attached with the CLI, real UDP traffic, then status and
-# counters. Everything it makes is removed on exit, however it exits.
+# fastpath demo: a namespace lab joined by veth; fastpathd applies a
+# built-in configuration (the XDP pipeline on the lab's interface); real
+# UDP and ICMP traffic; fastpath status and stats while it flows; the
+# daemon stops and the data plane keeps counting; then the CLI loads and
+# attaches a user program of its own. Everything it makes is removed on
+# exit, however it exits.
 #   sh examples/demo.sh [BUILD]        (make demo)
 set -eu
 BUILD=${1:-build}
 FP="$BUILD/fastpath"
+FPD="$BUILD/fastpathd"
 NS="fpdemo$$"
 DEV="fpd$$"
 PEER="fpp$$"
@@ -13,19 +17,37 @@ NAME="demo_count"
 PORT=8080
 HOST=10.250.0.1
 CLIENT=10.250.0.2
+TMP=$(mktemp -d /tmp/fpdemo.XXXXXX)
+DPID=
 
 [ "$(id -u)" -eq 0 ] || { echo "demo: run as root (sudo make demo)" >&2; exit 1; }
+for b in "$FP" "$FPD"; do
+	[ -x "$b" ] || { echo "demo: $b is missing; run make first" >&2; exit 1; }
+done
 
 cleanup() {
+	[ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
+	"$FP" down "$DEV" >/dev/null 2>&1 || true
 	"$FP" unload "$NAME" >/dev/null 2>&1 || true
 	"$FP" ports unregister "$PORT" >/dev/null 2>&1 || true
 	ip link del "$DEV" 2>/dev/null || true
 	ip netns del "$NS" 2>/dev/null || true
+	rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+
+# traffic N: N datagrams to the registered port, 5 to port 9, 3 pings.
+traffic() {
+	echo
+	echo "== traffic from $NS: $1 UDP datagrams to $HOST:$PORT, 5 to port 9, 3 pings"
+	ip netns exec "$NS" sh -c "
+		for i in \$(seq $1); do echo hello | socat -u -t 0 - UDP4-SENDTO:$HOST:$PORT; done
+		for i in \$(seq 5); do echo other | socat -u -t 0 - UDP4-SENDTO:$HOST:9; done
+		ping -q -c 3 -i 0.2 -W 1 $HOST >/dev/null || true"
+}
 
 echo "== lab: $DEV ($HOST, this namespace) <-> $PEER ($CLIENT, namespace $NS)"
 ip netns add "$NS"
@@ -37,24 +59,56 @@ ip -n "$NS" addr add "$CLIENT/24" dev "$PEER"
 ip -n "$NS" link set "$PEER" up
 ip -n "$NS" link set lo up
 
+cat >"$TMP/fastpath.yaml" <<EOF
+# The demo's built-in configuration: the pipeline on the lab interface.
+orchestrator:
+  ebpf:
+    enabled: true
+    interface: $DEV
+    mode: auto
+  prometheus_port: 0
+EOF
+echo
+echo "== configuration ($TMP/fastpath.yaml)"
+cat "$TMP/fastpath.yaml"
+
+step "$FPD" --check -c "$TMP/fastpath.yaml"
+echo
+echo "\$ $FPD -c $TMP/fastpath.yaml &"
+"$FPD" -c "$TMP/fastpath.yaml" 2>"$TMP/fastpathd.log" &
+DPID=$!
+for i in $(seq 50); do
+	"$FP" -j status 2>/dev/null | grep -q "\"pid\":$DPID" && break
+	sleep 0.1
+done
+sed 's/^/  /' "$TMP/fastpathd.log"
+
+step "$FP" ports register "$PORT" --pid $$
+traffic 20
+step "$FP" status "$DEV"
+step "$FP" stats "$DEV"
+step "$FP" ports list
+
+echo
+echo "== stop the daemon: the data plane stays and keeps counting"
+kill -TERM "$DPID"
+wait "$DPID" 2>/dev/null || true
+DPID=
+sed 's/^/  /' "$TMP/fastpathd.log" | tail -n 1
+traffic 10
+step "$FP" ports list
+
+echo
+echo "== the CLI on its own: the pipeline makes way for a user program"
+step "$FP" down "$DEV"
 step "$FP" load "$BUILD/examples/xdp_port_count.bpf.o" --name "$NAME"
 step "$FP" attach "$NAME" "$DEV" --mode auto
-step "$FP" ports register "$PORT" --pid $$
-
-echo
-echo "== traffic: 20 UDP datagrams to $HOST:$PORT, 5 to port 9, 3 pings"
-ip netns exec "$NS" sh -c "
-	for i in \$(seq 20); do echo hello | socat - UDP4-SENDTO:$HOST:$PORT; done
-	for i in \$(seq 5); do echo other | socat - UDP4-SENDTO:$HOST:9; done
-	ping -q -c 3 -i 0.2 -W 1 $HOST >/dev/null"
-
-step "$FP" status "$DEV"
+traffic 5
 step "$FP" programs
-step "$FP" ports list
 step "$FP" detach "$NAME" "$DEV"
-echo
 if ip link show dev "$DEV" | grep -q xdp; then
 	echo "demo: $DEV still has an XDP program" >&2
 	exit 1
 fi
-echo "== $DEV has no XDP program left; the demo cleans up its namespace and pins"
+echo
+echo "== $DEV has no XDP program left; the demo removes its lab and pins"
