@@ -3,7 +3,8 @@
  * BPF_PROG_TEST_RUN on one 64-byte Ethernet/IPv4/UDP frame, against the
  * empty program in the same run. xdp_port_count sees a registered port;
  * xdp-filter's own UDP port filter, when installed, is the peer, with the
- * port in its list.
+ * port in its list. fp_pipeline runs with no stages, then with the ports
+ * stage (port registered), the chain stage (slot 0: xdp_pass), and both.
  *
  *   prog_bench [-n REPEAT] [-r RUNS] [--json]
  *
@@ -16,19 +17,25 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "../tests/bpf/bpf_test.h"
+#include "stages.h"
+#include "bpf/pipeline.skel.h"
 #include "tests/progs/xdp_pass.skel.h"
 #include "tests/progs/xdp_drop_icmp.skel.h"
 #include "examples/xdp_port_count.skel.h"
 
 #define BENCH_PORT 5353
 #define RUNS_MAX   15
+#define PIPE_GOAL  1.5 /* fp_pipeline with no stages, over the empty program */
 
 struct bench {
 	const char *label;
 	const void *(*elf)(size_t *size); /* an embedded skeleton, or */
 	const char *const *paths;         /* the first of these files */
 	const char *prog;
-	int (*prime)(struct bpf_object *obj);
+	int (*prime)(const struct bench *b, struct bpf_object *obj);
+	/* the packets took the path the row names */
+	int (*check)(const struct bench *b, struct bpf_object *obj, uint64_t packets);
+	uint32_t stages;                  /* fp_pipeline's fp_cfg */
 };
 
 struct result {
@@ -38,8 +45,9 @@ struct result {
 
 /* xdp_port_count's fast path needs the port registered, as the library
  * would register it. */
-static int prime_port_count(struct bpf_object *obj)
+static int prime_port_count(const struct bench *b, struct bpf_object *obj)
 {
+	(void)b;
 	return fp_test_port_register(bpf_object__find_map_fd_by_name(obj, FP_PORTS_MAP),
 				     bpf_object__find_map_fd_by_name(obj, FP_PORT_STATS_MAP),
 				     BENCH_PORT, 0);
@@ -51,13 +59,14 @@ static int prime_port_count(struct bpf_object *obj)
  * common_kern_user.h: MAP_FLAG_DST 1 << 1, MAP_FLAG_UDP 1 << 3). The port
  * is listed, so the frame takes the path it takes in xdp_port_count:
  * parse, one lookup that hits, count, pass. */
-static int prime_xdpfilt(struct bpf_object *obj)
+static int prime_xdpfilt(const struct bench *b, struct bpf_object *obj)
 {
 	int fd = bpf_object__find_map_fd_by_name(obj, "filter_ports");
 	int ncpu = libbpf_num_possible_cpus(), i, err;
 	uint32_t key = htons(BENCH_PORT);
 	uint64_t *flags;
 
+	(void)b;
 	if (ncpu < 0)
 		return ncpu;
 	flags = calloc(ncpu, sizeof(*flags));
@@ -70,6 +79,82 @@ static int prime_xdpfilt(struct bpf_object *obj)
 	return err;
 }
 
+/* chain_xdp_pass: xdp_pass in fp_chain slot 0. The slot holds its own
+ * reference to the program, so the skeleton can go. */
+static int chain_xdp_pass(struct bpf_object *obj)
+{
+	int fd = bpf_object__find_map_fd_by_name(obj, "fp_chain"), prog_fd, err;
+	struct xdp_pass *pass = xdp_pass__open_and_load();
+	uint32_t zero = 0;
+
+	if (!pass)
+		return -errno;
+	prog_fd = bpf_program__fd(pass->progs.xdp_pass);
+	err = bpf_map_update_elem(fd, &zero, &prog_fd, BPF_ANY);
+	xdp_pass__destroy(pass);
+	return err;
+}
+
+/* prime_pipeline: fp_cfg set to the row's stages; with ports, the port
+ * registered; with the chain, xdp_pass in the slot. */
+static int prime_pipeline(const struct bench *b, struct bpf_object *obj)
+{
+	struct fp_pipeline_cfg cfg = { .stages = b->stages };
+	uint32_t zero = 0;
+	int err;
+
+	err = bpf_map_update_elem(bpf_object__find_map_fd_by_name(obj, "fp_cfg"),
+				  &zero, &cfg, BPF_ANY);
+	if (!err && (b->stages & FP_STAGE_BIT(FP_STAGE_PORTS)))
+		err = prime_port_count(b, obj);
+	if (!err && (b->stages & FP_STAGE_BIT(FP_STAGE_CHAIN)))
+		err = chain_xdp_pass(obj);
+	return err;
+}
+
+/* check_port: every packet counted on the registered port. */
+static int check_port(const struct bench *b, struct bpf_object *obj, uint64_t packets)
+{
+	int fd = bpf_object__find_map_fd_by_name(obj, FP_PORT_STATS_MAP);
+	int ports_fd = bpf_object__find_map_fd_by_name(obj, FP_PORTS_MAP);
+	struct fp_port_stats s;
+
+	(void)b;
+	if (fp_test_port_stats(ports_fd, fd, BENCH_PORT, &s) || s.packets != packets)
+		return -EPROTO;
+	return 0;
+}
+
+/* check_pipeline: fp_stats counted every packet in the rows the stages
+ * imply: handed to the chain, or passed by the pipeline itself. */
+static int check_pipeline(const struct bench *b, struct bpf_object *obj, uint64_t packets)
+{
+	int fd = bpf_object__find_map_fd_by_name(obj, "fp_stats");
+	int ncpu = libbpf_num_possible_cpus(), i, err;
+	bool chain = b->stages & FP_STAGE_BIT(FP_STAGE_CHAIN);
+	bool ports = b->stages & FP_STAGE_BIT(FP_STAGE_PORTS);
+	uint64_t pipe = 0, port_row = 0;
+	struct fp_pipeline_stats *st;
+	uint32_t zero = 0;
+
+	if (ncpu < 0)
+		return ncpu;
+	st = calloc(ncpu, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	err = bpf_map_lookup_elem(fd, &zero, st);
+	for (i = 0; !err && i < ncpu; i++) {
+		pipe += st[i].c[FP_STAGE_PIPELINE][chain ? FP_VERDICT_CHAINED : XDP_PASS].packets;
+		port_row += st[i].c[FP_STAGE_PORTS][XDP_PASS].packets;
+	}
+	free(st);
+	if (err)
+		return err;
+	if (pipe != packets || port_row != (ports ? packets : 0))
+		return -EPROTO;
+	return ports ? check_port(b, obj, packets) : 0;
+}
+
 static const char *const xdpfilt_paths[] = {
 	"/usr/lib/x86_64-linux-gnu/bpf/xdpfilt_dny_udp.o",
 	"/usr/lib/bpf/xdpfilt_dny_udp.o",
@@ -77,12 +162,27 @@ static const char *const xdpfilt_paths[] = {
 	NULL,
 };
 
+#define PIPE_PORTS FP_STAGE_BIT(FP_STAGE_PORTS)
+#define PIPE_CHAIN FP_STAGE_BIT(FP_STAGE_CHAIN)
+#define PIPE_BARE  "fp_pipeline, no stages"
+
 static const struct bench benches[] = {
-	{ "xdp_pass (empty)", xdp_pass__elf_bytes, NULL, "xdp_pass", NULL },
-	{ "xdp_drop_icmp", xdp_drop_icmp__elf_bytes, NULL, "xdp_drop_icmp", NULL },
-	{ "xdp_port_count", xdp_port_count__elf_bytes, NULL, "xdp_port_count",
-	  prime_port_count },
-	{ "xdp-filter dny_udp", NULL, xdpfilt_paths, "xdpfilt_dny_udp", prime_xdpfilt },
+	{ .label = "xdp_pass (empty)", .elf = xdp_pass__elf_bytes, .prog = "xdp_pass" },
+	{ .label = "xdp_drop_icmp", .elf = xdp_drop_icmp__elf_bytes,
+	  .prog = "xdp_drop_icmp" },
+	{ .label = "xdp_port_count", .elf = xdp_port_count__elf_bytes,
+	  .prog = "xdp_port_count", .prime = prime_port_count, .check = check_port },
+	{ .label = "xdp-filter dny_udp", .paths = xdpfilt_paths,
+	  .prog = "xdpfilt_dny_udp", .prime = prime_xdpfilt },
+	{ .label = PIPE_BARE, .elf = pipeline__elf_bytes, .prog = "fp_pipeline",
+	  .prime = prime_pipeline, .check = check_pipeline, .stages = 0 },
+	{ .label = "fp_pipeline, ports", .elf = pipeline__elf_bytes, .prog = "fp_pipeline",
+	  .prime = prime_pipeline, .check = check_pipeline, .stages = PIPE_PORTS },
+	{ .label = "fp_pipeline, chain", .elf = pipeline__elf_bytes, .prog = "fp_pipeline",
+	  .prime = prime_pipeline, .check = check_pipeline, .stages = PIPE_CHAIN },
+	{ .label = "fp_pipeline, ports+chain", .elf = pipeline__elf_bytes,
+	  .prog = "fp_pipeline", .prime = prime_pipeline, .check = check_pipeline,
+	  .stages = PIPE_PORTS | PIPE_CHAIN },
 };
 
 static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -132,7 +232,7 @@ static struct bpf_object *open_bench(const struct bench *b, const char **why)
 		bpf_object__close(obj);
 		return NULL;
 	}
-	if (b->prime && b->prime(obj)) {
+	if (b->prime && b->prime(b, obj)) {
 		*why = "could not fill its maps";
 		bpf_object__close(obj);
 		return NULL;
@@ -174,19 +274,20 @@ static int measure(int prog_fd, const struct fp_pkt *p, unsigned int repeat, int
 	return 0;
 }
 
-/* check_counted: xdp_port_count must have counted every packet on the
- * registered port, or the table measured the wrong path. */
-static int check_counted(struct bpf_object *obj, uint64_t want)
+/* print_goal: whether the pipeline with no stages costs at most PIPE_GOAL
+ * times the empty program. */
+static void print_goal(const struct result *res, int n)
 {
-	int fd = bpf_object__find_map_fd_by_name(obj, FP_PORT_STATS_MAP);
-	int ports_fd = bpf_object__find_map_fd_by_name(obj, FP_PORTS_MAP);
-	struct fp_port_stats s;
+	double ratio;
+	int i;
 
-	if (fd < 0 || ports_fd < 0)
-		return 0;
-	if (fp_test_port_stats(ports_fd, fd, BENCH_PORT, &s) || s.packets != want)
-		return -EPROTO;
-	return 0;
+	for (i = 0; i < n; i++) {
+		if (strcmp(res[i].label, PIPE_BARE))
+			continue;
+		ratio = (double)res[i].ns / res[0].ns;
+		printf("\n%s: %.2fx the empty program, goal <= %.1fx: %s\n",
+		       PIPE_BARE, ratio, PIPE_GOAL, ratio <= PIPE_GOAL ? "met" : "MISSED");
+	}
 }
 
 static void usage(FILE *f)
@@ -252,8 +353,8 @@ int main(int argc, char **argv)
 		prog = bpf_object__find_program_by_name(obj, b->prog);
 		err = prog ? measure(bpf_program__fd(prog), &pkt, repeat, runs, &res[n])
 			   : -ESRCH;
-		if (!err)
-			err = check_counted(obj, 1000 + (uint64_t)repeat * runs);
+		if (!err && b->check)
+			err = b->check(b, obj, 1000 + (uint64_t)repeat * runs);
 		bpf_object__close(obj);
 		if (err) {
 			fprintf(stderr, "prog_bench: %s: %s\n", b->label, strerror(-err));
@@ -277,9 +378,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	printf("%u packets x %d runs, 64-byte UDP frame, median run\n\n", repeat, runs);
-	printf("%-22s %8s %12s %10s\n", "program", "ns/pkt", "over empty", "vs empty");
+	printf("%-24s %8s %12s %10s\n", "program", "ns/pkt", "over empty", "vs empty");
 	for (c = 0; c < n; c++)
-		printf("%-22s %8u %12d %9.2fx\n", res[c].label, res[c].ns,
+		printf("%-24s %8u %12d %9.2fx\n", res[c].label, res[c].ns,
 		       (int)(res[c].ns - res[0].ns), (double)res[c].ns / res[0].ns);
+	print_goal(res, n);
 	return 0;
 }

@@ -57,10 +57,13 @@ struct fp_ipv6_frag_hdr {
 	__be32 id;
 };
 
-/* An ICMP or ICMPv6 header's first two bytes. */
+/* An ICMP or ICMPv6 header: 8 bytes in every message type, though only
+ * the first two are read. */
 struct fp_icmp_hdr {
 	__u8 type;
 	__u8 code;
+	__u16 checksum;
+	__u32 rest;
 };
 
 static __always_inline int fp_parse_l4(struct fp_parsed *p, void *l4, void *end)
@@ -128,6 +131,12 @@ static __always_inline int fp_parse_ipv4(struct fp_parsed *p, void *data,
 	return FP_PARSE_OK;
 }
 
+static __always_inline int fp_ipv6_is_ext(__u8 next)
+{
+	return next == IPPROTO_HOPOPTS || next == IPPROTO_ROUTING ||
+	       next == IPPROTO_DSTOPTS || next == IPPROTO_FRAGMENT;
+}
+
 static __always_inline int fp_parse_ipv6(struct fp_parsed *p, void *data,
 					 void *l3, void *end, void **l4)
 {
@@ -145,15 +154,17 @@ static __always_inline int fp_parse_ipv6(struct fp_parsed *p, void *data,
 	__builtin_memcpy(p->daddr, &ip6->daddr, 16);
 	next = ip6->nexthdr;
 	for (i = 0; i < FP_IPV6_EXT_MAX; i++) {
-		if (next == IPPROTO_HOPOPTS || next == IPPROTO_ROUTING ||
-		    next == IPPROTO_DSTOPTS) {
+		/* After a later fragment's header comes payload, not headers. */
+		if (p->frag == FP_FRAG_LATER || !fp_ipv6_is_ext(next))
+			break;
+		if (next != IPPROTO_FRAGMENT) {
 			struct fp_ipv6_opt_hdr *h = cur;
 
 			if ((void *)(h + 1) > end)
 				return FP_PARSE_TRUNCATED;
 			next = h->nexthdr;
 			cur += (h->hdrlen + 1) * 8;
-		} else if (next == IPPROTO_FRAGMENT) {
+		} else {
 			struct fp_ipv6_frag_hdr *h = cur;
 			__u16 off;
 
@@ -166,15 +177,13 @@ static __always_inline int fp_parse_ipv6(struct fp_parsed *p, void *data,
 				p->frag = FP_FRAG_FIRST;
 			next = h->nexthdr;
 			cur = h + 1;
-		} else {
-			break;
 		}
+		if (cur > end)
+			return FP_PARSE_TRUNCATED; /* the header is cut: next is not its */
 	}
 	p->l4_proto = next;
-	if (i == FP_IPV6_EXT_MAX)
+	if (p->frag != FP_FRAG_LATER && fp_ipv6_is_ext(next))
 		return FP_PARSE_UNSUPPORTED; /* more extension headers than we walk */
-	if (cur > end)
-		return FP_PARSE_TRUNCATED;
 	*l4 = cur;
 	p->l4_off = cur - data;
 	return FP_PARSE_OK;

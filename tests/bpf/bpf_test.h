@@ -19,6 +19,7 @@
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/icmp.h>
+#include <linux/icmpv6.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
@@ -129,6 +130,42 @@ static inline struct ipv6hdr *fp_pkt_ipv6(struct fp_pkt *p)
 	return ip6;
 }
 
+/* fp_pkt_ipv6_ext: a hop-by-hop, routing or destination options header of
+ * LEN bytes (8..256, a multiple of 8). Options headers hold one PadN
+ * option; a routing header is type 0 with no segments left. */
+static inline uint8_t *fp_pkt_ipv6_ext(struct fp_pkt *p, uint8_t type, size_t len)
+{
+	uint8_t *h;
+
+	if (len < 8 || len > 256 || len % 8)
+		abort();
+	p->data[p->type_off] = type;
+	p->type_off = p->len;
+	h = fp_pkt_put(p, len);
+	h[1] = len / 8 - 1;
+	if (type != IPPROTO_ROUTING) {
+		h[2] = 1; /* PadN */
+		h[3] = len - 4;
+	}
+	return h;
+}
+
+/* fp_pkt_ipv6_frag: a fragment header, OFFSET in 8-octet units, MORE the
+ * M flag. */
+static inline uint8_t *fp_pkt_ipv6_frag(struct fp_pkt *p, uint16_t offset, int more)
+{
+	uint16_t off = htons(offset << 3 | !!more);
+	uint32_t id = htonl(0x1234);
+	uint8_t *h;
+
+	p->data[p->type_off] = IPPROTO_FRAGMENT;
+	p->type_off = p->len;
+	h = fp_pkt_put(p, 8);
+	memcpy(h + 2, &off, sizeof(off));
+	memcpy(h + 4, &id, sizeof(id));
+	return h;
+}
+
 static inline void *fp_pkt_l4(struct fp_pkt *p, uint8_t proto, size_t size)
 {
 	p->data[p->type_off] = proto;
@@ -167,6 +204,17 @@ static inline struct icmphdr *fp_pkt_icmp(struct fp_pkt *p, uint8_t type)
 	ic->type = type;
 	ic->un.echo.id = htons(0x1234);
 	ic->un.echo.sequence = htons(1);
+	return ic;
+}
+
+/* fp_pkt_icmp6: ICMPv6, e.g. ICMPV6_ECHO_REQUEST. */
+static inline struct icmp6hdr *fp_pkt_icmp6(struct fp_pkt *p, uint8_t type)
+{
+	struct icmp6hdr *ic = fp_pkt_l4(p, IPPROTO_ICMPV6, sizeof(*ic));
+
+	ic->icmp6_type = type;
+	ic->icmp6_identifier = htons(0x1234);
+	ic->icmp6_sequence = htons(1);
 	return ic;
 }
 
@@ -223,7 +271,7 @@ static inline uint32_t fp_pkt_pseudo_sum(const struct fp_pkt *p, size_t l4len)
 	return fp_csum_add(sum, l3 + offsetof(struct ipv6hdr, saddr), 32);
 }
 
-/* fp_pkt_finish: IP lengths, UDP length, IPv4/TCP/UDP/ICMP checksums. */
+/* fp_pkt_finish: IP lengths, UDP length, IPv4/TCP/UDP/ICMP/ICMPv6 checksums. */
 static inline void fp_pkt_finish(struct fp_pkt *p)
 {
 	uint8_t *l4 = p->data + p->l4;
@@ -258,6 +306,11 @@ static inline void fp_pkt_finish(struct fp_pkt *p)
 	case IPPROTO_ICMP:
 		((struct icmphdr *)l4)->checksum = 0;
 		((struct icmphdr *)l4)->checksum = fp_csum_fold(fp_csum_add(0, l4, l4len));
+		break;
+	case IPPROTO_ICMPV6:
+		((struct icmp6hdr *)l4)->icmp6_cksum = 0;
+		csum = fp_csum_fold(fp_csum_add(fp_pkt_pseudo_sum(p, l4len), l4, l4len));
+		((struct icmp6hdr *)l4)->icmp6_cksum = csum;
 		break;
 	}
 }

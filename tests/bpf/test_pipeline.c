@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* bpf/pipeline.bpf.c on crafted frames, its maps private to the test: the
+ * verdict per enabled stage set, the bytes that come out, and every
+ * counter of fp_stats. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <cmocka.h>
+#include "bpf_test.h"
+#include "stages.h"
+#include "bpf/pipeline.skel.h"
+#include "tests/progs/xdp_drop_icmp.skel.h"
+
+#define PORT  5353
+#define OTHER 5354
+
+struct fixture {
+	struct pipeline *skel;
+	struct xdp_drop_icmp *chained;
+	int prog_fd, cfg_fd, stats_fd, chain_fd, ports_fd, port_stats_fd;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f;
+
+	*state = NULL;
+	if (geteuid() != 0)
+		return 0;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -1;
+	*state = f;
+	f->skel = pipeline__open();
+	if (!f->skel)
+		return -1;
+	/* fp_ports and fp_port_stats are LIBBPF_PIN_BY_NAME, the others
+	 * are not pinned at all: none may reach /sys/fs/bpf. */
+	fp_test_unpin_maps(f->skel->obj);
+	if (pipeline__load(f->skel))
+		return -1;
+	f->chained = xdp_drop_icmp__open_and_load();
+	if (!f->chained)
+		return -1;
+	f->prog_fd = bpf_program__fd(f->skel->progs.fp_pipeline);
+	f->cfg_fd = bpf_map__fd(f->skel->maps.fp_cfg);
+	f->stats_fd = bpf_map__fd(f->skel->maps.fp_stats);
+	f->chain_fd = bpf_map__fd(f->skel->maps.fp_chain);
+	f->ports_fd = bpf_map__fd(f->skel->maps.fp_ports);
+	f->port_stats_fd = bpf_map__fd(f->skel->maps.fp_port_stats);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	if (f) {
+		pipeline__destroy(f->skel);
+		xdp_drop_icmp__destroy(f->chained);
+	}
+	free(f);
+	return 0;
+}
+
+static struct fixture *fixture(void **state)
+{
+	FP_TEST_NEED_ROOT();
+	assert_non_null(*state);
+	return *state;
+}
+
+static void set_stages(struct fixture *f, uint32_t stages)
+{
+	struct fp_pipeline_cfg cfg = { .stages = stages };
+	uint32_t zero = 0;
+
+	assert_int_equal(bpf_map_update_elem(f->cfg_fd, &zero, &cfg, BPF_ANY), 0);
+}
+
+/* chain: put xdp_drop_icmp in fp_chain slot 0. */
+static void chain(struct fixture *f)
+{
+	int fd = bpf_program__fd(f->chained->progs.xdp_drop_icmp);
+	uint32_t zero = 0;
+
+	assert_int_equal(bpf_map_update_elem(f->chain_fd, &zero, &fd, BPF_ANY), 0);
+}
+
+/* run: P through the pipeline; returns the verdict. A frame that passes
+ * comes out unchanged. */
+static uint32_t run(struct fixture *f, const struct fp_pkt *p)
+{
+	struct fp_run r;
+
+	assert_int_equal(fp_run(f->prog_fd, p->data, p->len, &r), 0);
+	if (r.retval == XDP_PASS) {
+		assert_int_equal(r.size_out, p->len);
+		assert_memory_equal(r.out, p->data, p->len);
+	}
+	return r.retval;
+}
+
+/* assert_stats: fp_stats summed over CPUs is exactly WANT, every stage
+ * and verdict. */
+static void assert_stats(struct fixture *f, const struct fp_pipeline_stats *want)
+{
+	int ncpu = libbpf_num_possible_cpus(), cpu, s, v;
+	struct fp_pipeline_stats *percpu, sum = { 0 };
+	uint32_t zero = 0;
+
+	assert_true(ncpu > 0);
+	percpu = calloc(ncpu, sizeof(*percpu));
+	assert_non_null(percpu);
+	assert_int_equal(bpf_map_lookup_elem(f->stats_fd, &zero, percpu), 0);
+	for (cpu = 0; cpu < ncpu; cpu++) {
+		for (s = 0; s < FP_STAGE_MAX; s++) {
+			for (v = 0; v < FP_VERDICT_MAX; v++) {
+				sum.c[s][v].packets += percpu[cpu].c[s][v].packets;
+				sum.c[s][v].bytes += percpu[cpu].c[s][v].bytes;
+			}
+		}
+	}
+	free(percpu);
+	for (s = 0; s < FP_STAGE_MAX; s++) {
+		for (v = 0; v < FP_VERDICT_MAX; v++) {
+			if (sum.c[s][v].packets == want->c[s][v].packets &&
+			    sum.c[s][v].bytes == want->c[s][v].bytes)
+				continue;
+			fail_msg("stage %d verdict %d: %llu packets %llu bytes, want %llu, %llu",
+				 s, v, (unsigned long long)sum.c[s][v].packets,
+				 (unsigned long long)sum.c[s][v].bytes,
+				 (unsigned long long)want->c[s][v].packets,
+				 (unsigned long long)want->c[s][v].bytes);
+		}
+	}
+}
+
+static void add(struct fp_pipeline_stats *st, int stage, int verdict, const struct fp_pkt *p)
+{
+	st->c[stage][verdict].packets++;
+	st->c[stage][verdict].bytes += p->len;
+}
+
+static void assert_port(struct fixture *f, uint16_t port, uint64_t packets, uint64_t bytes)
+{
+	struct fp_port_stats s;
+
+	assert_int_equal(fp_test_port_stats(f->ports_fd, f->port_stats_fd, port, &s), 0);
+	assert_int_equal(s.packets, packets);
+	assert_int_equal(s.bytes, bytes);
+}
+
+static void icmp_echo(struct fp_pkt *p)
+{
+	fp_pkt_init(p);
+	fp_pkt_eth(p);
+	fp_pkt_ipv4(p, 0);
+	fp_pkt_icmp(p, ICMP_ECHO);
+	fp_pkt_payload(p, 8);
+	fp_pkt_finish(p);
+}
+
+static void arp(struct fp_pkt *p)
+{
+	fp_pkt_init(p);
+	fp_pkt_eth(p);
+	fp_pkt_arp(p);
+}
+
+static void test_pipeline_keeps_its_maps_unpinned(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct bpf_map *map;
+	int n = 0;
+
+	bpf_object__for_each_map(map, f->skel->obj) {
+		assert_false(bpf_map__is_pinned(map));
+		assert_null(bpf_map__pin_path(map));
+		n++;
+	}
+	assert_true(n >= 5);
+}
+
+static void test_pipeline_no_stages_passes_every_frame(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct fp_pipeline_stats want = { 0 };
+	struct fp_pkt udp, echo, a, bare;
+
+	set_stages(f, 0);
+	fp_pkt_udp4(&udp, PORT, 64);
+	icmp_echo(&echo);
+	arp(&a);
+	fp_pkt_init(&bare);
+	fp_pkt_eth(&bare);
+	assert_int_equal(run(f, &udp), XDP_PASS);
+	assert_int_equal(run(f, &echo), XDP_PASS);
+	assert_int_equal(run(f, &a), XDP_PASS);
+	assert_int_equal(run(f, &bare), XDP_PASS);
+	add(&want, FP_STAGE_PIPELINE, XDP_PASS, &udp);
+	add(&want, FP_STAGE_PIPELINE, XDP_PASS, &echo);
+	add(&want, FP_STAGE_PIPELINE, XDP_PASS, &a);
+	add(&want, FP_STAGE_PIPELINE, XDP_PASS, &bare);
+	assert_stats(f, &want);
+}
+
+/* Without a config entry written (fresh array: stages 0) the same holds. */
+static void test_pipeline_default_config_is_no_stages(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct fp_pipeline_stats want = { 0 };
+	struct fp_pkt udp;
+
+	fp_pkt_udp4(&udp, PORT, 100);
+	assert_int_equal(run(f, &udp), XDP_PASS);
+	add(&want, FP_STAGE_PIPELINE, XDP_PASS, &udp);
+	assert_stats(f, &want);
+}
+
+static void test_pipeline_no_stages_ignores_registered_port(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct fp_pkt udp;
+
+	set_stages(f, 0);
+	assert_int_equal(fp_test_port_register(f->ports_fd, f->port_stats_fd, PORT, 0), 0);
+	fp_pkt_udp4(&udp, PORT, 64);
+	assert_int_equal(run(f, &udp), XDP_PASS);
+	assert_port(f, PORT, 0, 0);
+}
+
+static void test_pipeline_ports_counts_registered_udp_port(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct fp_pipeline_stats want = { 0 };
+	struct fp_pkt a, b;
+
+	set_stages(f, FP_STAGE_BIT(FP_STAGE_PORTS));
+	assert_int_equal(fp_test_port_register(f->ports_fd, f->port_stats_fd, PORT, 0), 0);
+	fp_pkt_udp4(&a, PORT, 64);
+	fp_pkt_udp4(&b, PORT, 300);
+	assert_int_equal(run(f, &a), XDP_PASS);
+	assert_int_equal(run(f, &b), XDP_PASS);
+	assert_port(f, PORT, 2, 64 + 300);
+	add(&want, FP_STAGE_PORTS, XDP_PASS, &a);
+	add(&want, FP_STAGE_PORTS, XDP_PASS, &b);
+	add(&want, FP_STAGE_PIPELINE, XDP_PASS, &a);
+	add(&want, FP_STAGE_PIPELINE, XDP_PASS, &b);
+	assert_stats(f, &want);
+}
+
+/* The ports row counts every frame the stage saw; the port only its own. */
+static void test_pipeline_ports_ignores_unregistered_port(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct fp_pipeline_stats want = { 0 };
+	struct fp_pkt other;
+
+	set_stages(f, FP_STAGE_BIT(FP_STAGE_PORTS));
+	assert_int_equal(fp_test_port_register(f->ports_fd, f->port_stats_fd, PORT, 0), 0);
+	fp_pkt_udp4(&other, OTHER, 64);
+	assert_int_equal(run(f, &other), XDP_PASS);
+	assert_port(f, PORT, 0, 0);
+	add(&want, FP_STAGE_PORTS, XDP_PASS, &other);
+	add(&want, FP_STAGE_PIPELINE, XDP_PASS, &other);
+	assert_stats(f, &want);
+}
+
+/* The chained program's verdict is final: xdp_drop_icmp drops the echo
+ * request and passes the UDP frame; the pipeline counts both as chained
+ * and neither as its own verdict. */
+static void test_pipeline_chain_hands_frames_to_slot_program(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct fp_pipeline_stats want = { 0 };
+	struct fp_pkt echo, udp;
+
+	set_stages(f, FP_STAGE_BIT(FP_STAGE_CHAIN));
+	chain(f);
+	icmp_echo(&echo);
+	fp_pkt_udp4(&udp, PORT, 64);
+	assert_int_equal(run(f, &echo), XDP_DROP);
+	assert_int_equal(run(f, &udp), XDP_PASS);
+	assert_int_equal(f->chained->bss->dropped, 1);
+	add(&want, FP_STAGE_CHAIN, FP_VERDICT_CHAINED, &echo);
+	add(&want, FP_STAGE_CHAIN, FP_VERDICT_CHAINED, &udp);
+	add(&want, FP_STAGE_PIPELINE, FP_VERDICT_CHAINED, &echo);
+	add(&want, FP_STAGE_PIPELINE, FP_VERDICT_CHAINED, &udp);
+	assert_stats(f, &want);
+}
+
+/* The bit set and the slot empty: the tail call falls through, the
+ * pipeline takes its chained counts back and passes. */
+static void test_pipeline_chain_empty_slot_passes(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct fp_pipeline_stats want = { 0 };
+	struct fp_pkt echo, udp;
+
+	set_stages(f, FP_STAGE_BIT(FP_STAGE_CHAIN));
+	icmp_echo(&echo);
+	fp_pkt_udp4(&udp, PORT, 64);
+	assert_int_equal(run(f, &echo), XDP_PASS);
+	assert_int_equal(run(f, &udp), XDP_PASS);
+	assert_int_equal(f->chained->bss->dropped, 0);
+	add(&want, FP_STAGE_PIPELINE, XDP_PASS, &echo);
+	add(&want, FP_STAGE_PIPELINE, XDP_PASS, &udp);
+	assert_stats(f, &want);
+}
+
+/* A filled slot is not used while the chain stage is off. */
+static void test_pipeline_chain_off_ignores_filled_slot(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct fp_pipeline_stats want = { 0 };
+	struct fp_pkt echo;
+
+	set_stages(f, FP_STAGE_BIT(FP_STAGE_PORTS));
+	chain(f);
+	icmp_echo(&echo);
+	assert_int_equal(run(f, &echo), XDP_PASS);
+	assert_int_equal(f->chained->bss->dropped, 0);
+	add(&want, FP_STAGE_PORTS, XDP_PASS, &echo);
+	add(&want, FP_STAGE_PIPELINE, XDP_PASS, &echo);
+	assert_stats(f, &want);
+}
+
+/* A slot emptied after use behaves as one never filled. */
+static void test_pipeline_chain_emptied_slot_passes(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct fp_pipeline_stats want = { 0 };
+	struct fp_pkt echo;
+	uint32_t zero = 0;
+
+	set_stages(f, FP_STAGE_BIT(FP_STAGE_CHAIN));
+	chain(f);
+	icmp_echo(&echo);
+	assert_int_equal(run(f, &echo), XDP_DROP);
+	assert_int_equal(bpf_map_delete_elem(f->chain_fd, &zero), 0);
+	assert_int_equal(run(f, &echo), XDP_PASS);
+	add(&want, FP_STAGE_CHAIN, FP_VERDICT_CHAINED, &echo);
+	add(&want, FP_STAGE_PIPELINE, FP_VERDICT_CHAINED, &echo);
+	add(&want, FP_STAGE_PIPELINE, XDP_PASS, &echo);
+	assert_stats(f, &want);
+}
+
+/* Ports runs first and passes, then the frame goes to the chain. */
+static void test_pipeline_ports_then_chain(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct fp_pipeline_stats want = { 0 };
+	struct fp_pkt udp;
+
+	set_stages(f, FP_STAGE_BIT(FP_STAGE_PORTS) | FP_STAGE_BIT(FP_STAGE_CHAIN));
+	chain(f);
+	assert_int_equal(fp_test_port_register(f->ports_fd, f->port_stats_fd, PORT, 0), 0);
+	fp_pkt_udp4(&udp, PORT, 64);
+	assert_int_equal(run(f, &udp), XDP_PASS);
+	assert_port(f, PORT, 1, 64);
+	add(&want, FP_STAGE_PORTS, XDP_PASS, &udp);
+	add(&want, FP_STAGE_CHAIN, FP_VERDICT_CHAINED, &udp);
+	add(&want, FP_STAGE_PIPELINE, FP_VERDICT_CHAINED, &udp);
+	assert_stats(f, &want);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_pipeline_keeps_its_maps_unpinned),
+		T(test_pipeline_no_stages_passes_every_frame),
+		T(test_pipeline_default_config_is_no_stages),
+		T(test_pipeline_no_stages_ignores_registered_port),
+		T(test_pipeline_ports_counts_registered_udp_port),
+		T(test_pipeline_ports_ignores_unregistered_port),
+		T(test_pipeline_chain_hands_frames_to_slot_program),
+		T(test_pipeline_chain_empty_slot_passes),
+		T(test_pipeline_chain_off_ignores_filled_slot),
+		T(test_pipeline_chain_emptied_slot_passes),
+		T(test_pipeline_ports_then_chain),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
