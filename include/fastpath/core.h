@@ -64,7 +64,7 @@ void fp_set_verbose(bool on);
 
 /* fp_target_parse: an interface name, a cgroup v2 directory or a network
  * namespace file (/proc/PID/ns/net, /run/netns/NAME). -ENODEV when it is
- * none of them. */
+ * none of them; a path that cannot be looked at gives stat's -errno. */
 int fp_target_parse(const char *s, struct fp_target *t);
 
 /* fp_prog_target_kind: what a program type attaches to. */
@@ -91,6 +91,10 @@ int fp_obj_open_mem(const char *name, const void *data, size_t size,
  * kept (the buffer grows until it fits) and fp_obj_log returns it. */
 int fp_obj_load(struct fp_obj *o);
 const char *fp_obj_log(const struct fp_obj *o);
+
+/* fp_file_prog_names: "a, b, c", the programs of the ELF object FILE, for
+ * an error that asks the user to choose one; "" when it cannot be read. */
+void fp_file_prog_names(const char *file, char *buf, size_t size);
 
 /* fp_obj_prog_names: the object's program names, for error text; returns
  * how many there are, fills at most max. */

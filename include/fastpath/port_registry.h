@@ -22,7 +22,8 @@ struct fp_port_record {
 
 /* fp_port_registry_open: open the pinned maps, creating them when create
  * is set and they do not exist (needs a prepared bpffs). -ENOENT when they
- * do not exist and create is not set. */
+ * do not exist and create is not set; -EPROTO when the pinned maps have
+ * another layout (left by another fastpath version). */
 int fp_port_registry_open(struct fp_port_registry *r, int create);
 void fp_port_registry_close(struct fp_port_registry *r);
 

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <fastpath/core.h>
 #include "cli.h"
 
@@ -22,7 +23,7 @@ static const char usage[] =
 	"  unload NAME                        detach everywhere, unpin program and maps\n"
 	"  programs [-v]                      loaded programs (-v: tag, JIT size, maps)\n"
 	"  maps                               pinned maps\n"
-	"  run DEV [FILE.o] [--mode M] [--interval S] [--duration S]\n"
+	"  run DEV [FILE.o] [--prog FUNC] [--mode M] [--interval S] [--duration S]\n"
 	"                                     attach in the foreground; Ctrl+C detaches\n"
 	"  ports register PORT --pid PID [--addr IPV4]\n"
 	"  ports unregister|lookup PORT       the port registry\n"
@@ -128,6 +129,7 @@ static int strip_global_flags(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	opterr = 0; /* bad_option() says it once, as "fastpath: ..." */
 	argc = strip_global_flags(argc - 1, argv + 1);
 	argv++;
 	fp_set_verbose(cli.verbose);

@@ -101,7 +101,7 @@ int cmd_load(int argc, char **argv)
 	file = argv[optind];
 	if (name && !fp_name_valid(name))
 		return fail(EXIT_USAGE, "invalid name '%s': use up to %d letters, "
-			    "digits, '_', '.' or '-'", name, FP_NAME_MAX - 1);
+			    "digits, '_' or '-' (bpffs refuses '.')", name, FP_NAME_MAX - 1);
 	err = require_bpf();
 	if (err)
 		return err;
@@ -130,8 +130,10 @@ static int no_such_program(const char *name)
 		    name, name);
 }
 
-static int target_error(const char *target)
+static int target_error(const char *target, int err)
 {
+	if (target[0] == '/' && err != -ENODEV)
+		return fail_errno(err, "%s", target);
 	if (target[0] == '/')
 		return fail(EXIT_RUNTIME, "%s is neither a cgroup v2 directory nor "
 			    "a network namespace file", target);
@@ -241,8 +243,9 @@ int cmd_attach(int argc, char **argv)
 		return no_such_program(name);
 	if (err)
 		return fail_errno(err, "cannot open program '%s'", name);
-	if (fp_target_parse(argv[optind + 1], &t))
-		return target_error(argv[optind + 1]);
+	err = fp_target_parse(argv[optind + 1], &t);
+	if (err)
+		return target_error(argv[optind + 1], err);
 	err = fp_prog_attach(name, &t, &opts, &a);
 	if (err)
 		return attach_error(err, name, &t, type, &opts);

@@ -61,6 +61,16 @@ static void table_header(void)
 	printf("%5s  %8s  %-15s %12s %14s\n", "PORT", "PID", "ADDR", "PACKETS", "BYTES");
 }
 
+/* The pinned maps exist but were made by a fastpath with another layout. */
+static int registry_layout_error(void)
+{
+	return fail(EXIT_RUNTIME, "the port registry pinned in %s/maps was made "
+		    "by another version of fastpath (its maps have another "
+		    "layout); remove it with: rm %s/maps/" FP_PORTS_MAP " %s/maps/"
+		    FP_PORT_STATS_MAP " (this drops every registration)",
+		    FP_PIN_ROOT, FP_PIN_ROOT, FP_PIN_ROOT);
+}
+
 static int registry(struct fp_port_registry *reg, int create)
 {
 	int err = require_bpf();
@@ -68,6 +78,8 @@ static int registry(struct fp_port_registry *reg, int create)
 	if (err)
 		return err;
 	err = fp_port_registry_open(reg, create);
+	if (err == -EPROTO)
+		return registry_layout_error();
 	if (err)
 		return fail_errno(err, "cannot open the port registry in %s/maps",
 				  FP_PIN_ROOT);
@@ -147,6 +159,8 @@ static int ports_one(int argc, char **argv, bool remove)
 			     : fp_port_lookup(&reg, port, &rec);
 		fp_port_registry_close(&reg);
 	}
+	if (err == -EPROTO)
+		return registry_layout_error();
 	if (err == -ENOENT)
 		return fail(EXIT_RUNTIME, "port %u is not registered (see fastpath "
 			    "ports list)", port);
@@ -182,6 +196,8 @@ static int ports_list(int argc)
 		err = fp_port_list(&reg, &recs, &n);
 		fp_port_registry_close(&reg);
 	}
+	if (err == -EPROTO)
+		return registry_layout_error();
 	if (err && err != -ENOENT) /* no maps yet: nothing registered */
 		return fail_errno(err, "cannot list the port registry");
 	if (cli.json) {

@@ -165,8 +165,13 @@ static int start_bpf(struct run *r)
 	}
 	err = r->file ? fp_obj_open_file(r->file, r->prog, &r->obj)
 		      : fp_obj_open_mem("xdp_port_count", elf, sz, NULL, &r->obj);
-	if (err)
-		return report_load_error(err, r->file, r->prog, r->prog, "", NULL);
+	if (err) {
+		char progs[512] = "";
+
+		if (err == -ENOTUNIQ || err == -ESRCH)
+			fp_file_prog_names(r->file, progs, sizeof(progs));
+		return report_load_error(err, r->file, r->prog, r->prog, progs, NULL);
+	}
 	if (fp_obj_prog_type(r->obj) != BPF_PROG_TYPE_XDP)
 		return fail(EXIT_RUNTIME, "run attaches XDP programs; '%s' is of type "
 			    "%s: use fastpath load and attach", fp_obj_prog_name(r->obj),

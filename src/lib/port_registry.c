@@ -17,6 +17,23 @@
 #define PORTS_PIN FP_PIN_ROOT "/maps/" FP_PORTS_MAP
 #define STATS_PIN FP_PIN_ROOT "/maps/" FP_PORT_STATS_MAP
 
+/* A pin left by another fastpath build may have another layout; using it
+ * would read garbage (an older CLI looped forever in `ports list`).
+ * -EPROTO unless it is exactly what we would create. */
+static int map_check(int fd, enum bpf_map_type type, __u32 value_size,
+		     __u32 max_entries)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (info.type != type || info.key_size != sizeof(__u32) ||
+	    info.value_size != value_size || info.max_entries != max_entries)
+		return -EPROTO;
+	return 0;
+}
+
 /* Same type, sizes and flags as the BPF declarations, or libbpf will not
  * reuse the pins. */
 static int map_get(const char *path, enum bpf_map_type type, const char *name,
@@ -24,7 +41,14 @@ static int map_get(const char *path, enum bpf_map_type type, const char *name,
 {
 	int fd = bpf_obj_get(path), err;
 
-	if (fd >= 0 || fd != -ENOENT || !create)
+	if (fd >= 0) {
+		err = map_check(fd, type, value_size, max_entries);
+		if (!err)
+			return fd;
+		close(fd);
+		return err;
+	}
+	if (fd != -ENOENT || !create)
 		return fd;
 	fd = bpf_map_create(type, name, sizeof(__u32), value_size, max_entries, NULL);
 	if (fd < 0)

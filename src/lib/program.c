@@ -25,8 +25,7 @@ static int prog_pin_path(char *buf, size_t size, const char *name)
 	return 0;
 }
 
-/* List the object's programs for an error that asks the user to choose. */
-static void list_prog_names(const char *file, char *buf, size_t size)
+void fp_file_prog_names(const char *file, char *buf, size_t size)
 {
 	struct bpf_object *obj = bpf_object__open_file(file, NULL);
 	struct bpf_program *p;
@@ -56,7 +55,7 @@ int fp_prog_load(const char *file, const char *prog, const char *name,
 	memset(res, 0, sizeof(*res));
 	err = fp_obj_open_file(file, prog, &o);
 	if (err == -ENOTUNIQ || err == -ESRCH)
-		list_prog_names(file, res->progs, sizeof(res->progs));
+		fp_file_prog_names(file, res->progs, sizeof(res->progs));
 	if (err)
 		return err;
 	snprintf(res->name, sizeof(res->name), "%s", name ? name : fp_obj_prog_name(o));

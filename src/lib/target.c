@@ -91,7 +91,7 @@ int fp_target_parse(const char *s, struct fp_target *t)
 		return 0;
 	}
 	if (statfs(s, &fs) || stat(s, &st))
-		return -ENODEV;
+		return -errno;
 	if (fs.f_type == CGROUP2_SUPER_MAGIC && S_ISDIR(st.st_mode))
 		t->kind = FP_TARGET_CGROUP;
 	else if (fs.f_type == NSFS_MAGIC)

@@ -208,7 +208,7 @@ static void test_target_parse_rejects_unknown_interface(void **state)
 static void test_target_parse_rejects_other_paths(void **state)
 {
 	static const char *const bad[] = {
-		"/tmp", "/etc/hostname", "/nonexistent/path", CGROUP_ROOT "/cgroup.procs",
+		"/tmp", "/etc/hostname", CGROUP_ROOT "/cgroup.procs",
 	};
 	struct fp_target t;
 	size_t i;
@@ -218,6 +218,14 @@ static void test_target_parse_rejects_other_paths(void **state)
 		if (fp_target_parse(bad[i], &t) != -ENODEV)
 			fail_msg("fp_target_parse(\"%s\") did not return -ENODEV", bad[i]);
 	}
+}
+
+static void test_target_parse_missing_path_is_enoent(void **state)
+{
+	struct fp_target t;
+
+	(void)state;
+	assert_int_equal(fp_target_parse("/nonexistent/path", &t), -ENOENT);
 }
 
 /* ---- fp_prog_target_kind ---------------------------------------------- */
@@ -375,6 +383,7 @@ int main(void)
 		cmocka_unit_test(test_target_parse_names_netns_file),
 		cmocka_unit_test(test_target_parse_rejects_unknown_interface),
 		cmocka_unit_test(test_target_parse_rejects_other_paths),
+		cmocka_unit_test(test_target_parse_missing_path_is_enoent),
 		cmocka_unit_test(test_prog_target_kind_by_type),
 		cmocka_unit_test(test_link_pin_name_xdp),
 		cmocka_unit_test(test_link_pin_name_tc_tcx_and_clsact),

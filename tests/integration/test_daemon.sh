@@ -1,0 +1,211 @@
+#!/bin/sh
+# fastpathd on a veth lab: it applies its config, counts real traffic,
+# survives kill -9 without losing a passing packet, is adopted by the next
+# daemon, keeps its state when a reload fails, and says when it runs in
+# userspace-only mode.
+. "$(dirname "$0")/lib.sh"
+t_require
+FPD=$T_BUILD/fastpathd
+[ -x "$FPD" ] || { echo "not ok - $T_SCRIPT: $FPD not built"; exit 1; }
+if "$FP" -j status 2>/dev/null | grep -q '"running":true'; then
+	t_skip_all "a fastpathd is already running on this machine"
+fi
+
+# config FILE DEV [ENABLED]: a minimal configuration for DEV.
+config() {
+	cat >"$1" <<EOF
+orchestrator:
+  ebpf:
+    enabled: ${3:-true}
+    interface: $2
+    mode: auto
+  prometheus_port: 0
+EOF
+}
+
+# daemon_start CONFIG: fastpathd in the background, its log in
+# $T_TMP/fastpathd.log, its pid in DPID; returns once it has applied
+# CONFIG (the state file names it).
+daemon_start() {
+	"$FPD" -c "$1" 2>>"$T_TMP/fastpathd.log" &
+	DPID=$!
+	t_res pid "$DPID"
+	t_wait 50 daemon_ready || t_fail "fastpathd did not start: $(cat "$T_TMP/fastpathd.log")"
+}
+
+daemon_ready() {
+	"$FP" -j status >"$T_TMP/st.json" 2>/dev/null &&
+	[ "$(t_json "$T_TMP/st.json" 'get("pid")')" = "$DPID" ]
+}
+
+# pipeline_prog DEV: the id of the XDP program on DEV (0: none).
+pipeline_prog() {
+	"$FP" -j status "$1" >"$T_TMP/dev.json" 2>/dev/null
+	t_json "$T_TMP/dev.json" '(get("xdp") or {}).get("id", 0)'
+}
+
+# pass_count DEV: packets the pipeline on DEV passed.
+pass_count() {
+	"$FP" -j stats "$1" >"$T_TMP/stats.json" 2>/dev/null
+	t_json "$T_TMP/stats.json" 'd[0]["counters"]["pipeline"]["pass"]["packets"]'
+}
+
+# is_native DEV / lines_at_least FILE N: conditions for t_wait, which
+# must re-evaluate them on each try.
+is_native() {
+	[ "$(t_xdp_mode "$1")" = native ]
+}
+
+lines_at_least() {
+	[ "$(wc -l <"$1")" -ge "$2" ]
+}
+
+# A pipeline this case brought up goes when the case ends.
+with_pipeline() {
+	t_res pipeline "$1"
+}
+
+case_counts_traffic() {
+	t_topo
+	with_pipeline "$T_DEV"
+	config "$T_TMP/c.yaml" "$T_DEV"
+	daemon_start "$T_TMP/c.yaml"
+	is_native "$T_DEV" || t_fail "no native XDP on $T_DEV"
+	port=$((20000 + $(t_rand 20000)))
+	t_res port "$port"
+	t_fp 0 ports register "$port" --pid $$
+	before=$(pass_count "$T_DEV")
+	ip netns exec "$T_NS" sh -c "for i in \$(seq 25); do
+		printf x | socat -u -t 0 - UDP4-SENDTO:$T_ADDR:$port; done"
+	t_fp 0 -j ports lookup "$port"
+	got=$(t_json "$T_TMP/out" 'd["packets"]')
+	[ "$got" = 25 ] || t_fail "port $port counted $got packets, want 25"
+	after=$(pass_count "$T_DEV")
+	[ $((after - before)) -ge 25 ] || t_fail "pipeline passed $((after - before)), want >= 25"
+}
+
+# Traffic flows through kill -9 and the restart: every datagram arrives,
+# and the new daemon adopts the program instead of replacing it.
+case_kill9_loses_nothing() {
+	t_topo
+	with_pipeline "$T_DEV"
+	config "$T_TMP/c.yaml" "$T_DEV"
+	daemon_start "$T_TMP/c.yaml"
+	id=$(pipeline_prog "$T_DEV")
+	port=$((20000 + $(t_rand 20000)))
+	t_res port "$port"
+	t_fp 0 ports register "$port" --pid $$
+	t_udp_listen "" "$port" "$T_TMP/rx"
+	ip netns exec "$T_NS" sh -c "for i in \$(seq 200); do
+		echo \$i | socat -u -t 0 - UDP4-SENDTO:$T_ADDR:$port; sleep 0.005; done" &
+	sender=$!
+	t_res pid "$sender"
+	sleep 0.3
+	kill -KILL "$DPID"
+	wait "$DPID" 2>/dev/null
+	"$FP" status >"$T_TMP/st.txt" 2>&1
+	grep -q "daemon: not running" "$T_TMP/st.txt" || t_fail "status does not see the daemon gone"
+	daemon_start "$T_TMP/c.yaml"
+	wait "$sender"
+	t_wait 20 lines_at_least "$T_TMP/rx" 200
+	got=$(sort -un "$T_TMP/rx" | wc -l)
+	[ "$got" = 200 ] || t_fail "received $got of 200 datagrams"
+	t_fp 0 -j ports lookup "$port"
+	got=$(t_json "$T_TMP/out" 'd["packets"]')
+	[ "$got" = 200 ] || t_fail "port $port counted $got of 200 across the restart"
+	grep -q "adopted" "$T_TMP/fastpathd.log" || t_fail "the restarted daemon did not adopt"
+	[ "$(pipeline_prog "$T_DEV")" = "$id" ] || t_fail "program $id was replaced"
+}
+
+case_term_keeps_data_plane() {
+	t_topo
+	with_pipeline "$T_DEV"
+	config "$T_TMP/c.yaml" "$T_DEV"
+	daemon_start "$T_TMP/c.yaml"
+	id=$(pipeline_prog "$T_DEV")
+	kill -TERM "$DPID"
+	wait "$DPID"
+	rc=$?
+	[ $rc -eq 0 ] || t_fail "fastpathd exited $rc on SIGTERM"
+	[ "$(pipeline_prog "$T_DEV")" = "$id" ] || t_fail "SIGTERM took the pipeline down"
+	daemon_start "$T_TMP/c.yaml"
+	[ "$(pipeline_prog "$T_DEV")" = "$id" ] || t_fail "a second start replaced program $id"
+}
+
+case_sighup_broken_file_keeps_state() {
+	t_topo
+	with_pipeline "$T_DEV"
+	config "$T_TMP/c.yaml" "$T_DEV"
+	daemon_start "$T_TMP/c.yaml"
+	id=$(pipeline_prog "$T_DEV")
+	sed -i 's/mode: auto/mdoe: auto/' "$T_TMP/c.yaml"
+	kill -HUP "$DPID"
+	t_wait 30 grep -q "reload failed" "$T_TMP/fastpathd.log" || t_fail "no reload failure logged"
+	grep -q "c.yaml:5: orchestrator.ebpf.mdoe" "$T_TMP/fastpathd.log" ||
+		t_fail "the log does not name file, line and key: $(cat "$T_TMP/fastpathd.log")"
+	kill -0 "$DPID" || t_fail "fastpathd died on a bad reload"
+	[ "$(pipeline_prog "$T_DEV")" = "$id" ] || t_fail "the bad reload changed the pipeline"
+	t_ping_ok "after the failed reload"
+}
+
+# A reload that drops the interface takes its pipeline down; one that adds
+# it back brings it up.
+case_sighup_applies_new_file() {
+	t_topo
+	with_pipeline "$T_DEV"
+	config "$T_TMP/c.yaml" "$T_DEV"
+	daemon_start "$T_TMP/c.yaml"
+	config "$T_TMP/c.yaml" "$T_DEV" false
+	kill -HUP "$DPID"
+	t_wait 30 grep -q "userspace-only" "$T_TMP/fastpathd.log" || t_fail "reload not applied"
+	t_wait 20 t_no_xdp "$T_DEV"
+	config "$T_TMP/c.yaml" "$T_DEV"
+	kill -HUP "$DPID"
+	t_wait 30 is_native "$T_DEV" || t_fail "pipeline not back after reload"
+}
+
+case_userspace_only_mode() {
+	t_topo
+	config "$T_TMP/c.yaml" "$T_DEV" false
+	daemon_start "$T_TMP/c.yaml"
+	grep -q "userspace-only mode: orchestrator.ebpf.enabled is false" "$T_TMP/fastpathd.log" ||
+		t_fail "the log does not say userspace-only"
+	t_fp 0 status
+	t_stdout_has "userspace-only mode"
+	t_no_xdp "$T_DEV"
+}
+
+case_check_rejects_bad_file() {
+	t_topo
+	printf 'orchestrator:\n  ebpf:\n    interface: %s\n    mode: nativ\n' "$T_DEV" >"$T_TMP/bad.yaml"
+	t_expect 1 "$FPD" --check -c "$T_TMP/bad.yaml"
+	t_stderr_has "bad.yaml:4: orchestrator.ebpf.mode"
+	t_expect 1 "$FPD" -c "$T_TMP/bad.yaml"
+	t_no_xdp "$T_DEV"
+}
+
+case_check_rejects_missing_interface() {
+	config "$T_TMP/c.yaml" "${T_CASE}zz"
+	t_expect 1 "$FPD" --check -c "$T_TMP/c.yaml"
+	t_stderr_has "no network interface named '${T_CASE}zz'"
+}
+
+case_second_daemon_refused() {
+	t_topo
+	with_pipeline "$T_DEV"
+	config "$T_TMP/c.yaml" "$T_DEV"
+	daemon_start "$T_TMP/c.yaml"
+	t_expect 1 "$FPD" -c "$T_TMP/c.yaml"
+	t_stderr_has "another fastpathd is running (pid $DPID)"
+}
+
+t_ok fastpathd_counts_traffic_on_its_interface case_counts_traffic
+t_ok fastpathd_kill9_and_restart_lose_no_packet case_kill9_loses_nothing
+t_ok fastpathd_sigterm_leaves_pipeline_and_restart_adopts case_term_keeps_data_plane
+t_ok fastpathd_sighup_with_broken_file_keeps_state case_sighup_broken_file_keeps_state
+t_ok fastpathd_sighup_applies_a_new_file case_sighup_applies_new_file
+t_ok fastpathd_userspace_only_when_ebpf_disabled case_userspace_only_mode
+t_ok fastpathd_check_rejects_bad_file_and_attaches_nothing case_check_rejects_bad_file
+t_ok fastpathd_check_rejects_missing_interface case_check_rejects_missing_interface
+t_ok fastpathd_refuses_a_second_instance case_second_daemon_refused
+t_done
