@@ -35,7 +35,7 @@ struct bench {
 	int (*prime)(const struct bench *b, struct bpf_object *obj);
 	/* the packets took the path the row names */
 	int (*check)(const struct bench *b, struct bpf_object *obj, uint64_t packets);
-	uint32_t stages;                  /* fp_pipeline's fp_cfg */
+	uint32_t stages;                  /* fp_pipeline's fp_config */
 };
 
 struct result {
@@ -95,7 +95,7 @@ static int chain_xdp_pass(struct bpf_object *obj)
 	return err;
 }
 
-/* prime_pipeline: fp_cfg set to the row's stages; with ports, the port
+/* prime_pipeline: fp_config set to the row's stages; with ports, the port
  * registered; with the chain, xdp_pass in the slot. */
 static int prime_pipeline(const struct bench *b, struct bpf_object *obj)
 {
@@ -103,7 +103,7 @@ static int prime_pipeline(const struct bench *b, struct bpf_object *obj)
 	uint32_t zero = 0;
 	int err;
 
-	err = bpf_map_update_elem(bpf_object__find_map_fd_by_name(obj, "fp_cfg"),
+	err = bpf_map_update_elem(bpf_object__find_map_fd_by_name(obj, "fp_config"),
 				  &zero, &cfg, BPF_ANY);
 	if (!err && (b->stages & FP_STAGE_BIT(FP_STAGE_PORTS)))
 		err = prime_port_count(b, obj);

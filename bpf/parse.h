@@ -189,11 +189,10 @@ static __always_inline int fp_parse_ipv6(struct fp_parsed *p, void *data,
 	return FP_PARSE_OK;
 }
 
-/* fp_parse: fill p from the frame. Returns p->status. */
-static __always_inline int fp_parse(struct xdp_md *ctx, struct fp_parsed *p)
+/* fp_parse_frame: fill p from the Ethernet frame between data and end
+ * (XDP, or TC's direct packet access). Returns p->status. */
+static __always_inline int fp_parse_frame(void *data, void *end, struct fp_parsed *p)
 {
-	void *data = (void *)(long)ctx->data;
-	void *end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
 	void *l3, *l4 = 0;
 	__u16 proto;
@@ -228,6 +227,12 @@ static __always_inline int fp_parse(struct xdp_md *ctx, struct fp_parsed *p)
 	if (st != FP_PARSE_OK || p->frag == FP_FRAG_LATER)
 		return p->status = st;
 	return p->status = fp_parse_l4(p, l4, end);
+}
+
+/* fp_parse: fp_parse_frame on an XDP frame. */
+static __always_inline int fp_parse(struct xdp_md *ctx, struct fp_parsed *p)
+{
+	return fp_parse_frame((void *)(long)ctx->data, (void *)(long)ctx->data_end, p);
 }
 
 #endif

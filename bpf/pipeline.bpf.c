@@ -11,7 +11,7 @@ struct {
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct fp_pipeline_cfg);
-} fp_cfg SEC(".maps");
+} fp_config SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -73,7 +73,7 @@ SEC("xdp")
 int fp_pipeline(struct xdp_md *ctx)
 {
 	__u32 zero = 0, len = ctx->data_end - ctx->data, stages;
-	struct fp_pipeline_cfg *cfg = bpf_map_lookup_elem(&fp_cfg, &zero);
+	struct fp_pipeline_cfg *cfg = bpf_map_lookup_elem(&fp_config, &zero);
 	struct fp_pipeline_stats *st = bpf_map_lookup_elem(&fp_stats, &zero);
 	int v = XDP_PASS;
 

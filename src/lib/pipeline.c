@@ -143,6 +143,30 @@ static bool mode_matches(enum fp_xdp_mode want, const char *have)
 
 static int pipe_read_info(const char *dev, struct fp_pipeline_info *info);
 
+/* Every map of the pipeline that is not shared by name is DEV's own,
+ * pinned as FP_PIPELINE_DIR/DEV/MAP without its "fp_" prefix; a pin
+ * that exists is reused, so a reattach keeps counters, config and state. */
+static int pin_dev_maps(struct bpf_object *obj, const char *dev)
+{
+	char path[PATH_MAX];
+	struct bpf_map *m;
+	int err;
+
+	bpf_object__for_each_map(m, obj) {
+		const char *name = bpf_map__name(m);
+
+		if (bpf_map__pin_path(m))
+			continue;
+		if (!strncmp(name, "fp_", 3))
+			name += 3;
+		err = pipe_path(path, sizeof(path), dev, name);
+		err = err ?: bpf_map__set_pin_path(m, path);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /* Load a fresh pipeline program on DEV's maps (reused when pinned, so
  * counters and config survive a reattach), attach it, pin link and
  * program. */
@@ -159,12 +183,7 @@ static int attach_new(const char *dev, const struct fp_target *t,
 	skel = pipeline__open_opts(&oo);
 	if (!skel)
 		return -errno;
-	err = pipe_path(path, sizeof(path), dev, "config");
-	err = err ?: bpf_map__set_pin_path(skel->maps.fp_cfg, path);
-	err = err ?: pipe_path(path, sizeof(path), dev, "stats");
-	err = err ?: bpf_map__set_pin_path(skel->maps.fp_stats, path);
-	err = err ?: pipe_path(path, sizeof(path), dev, "chain");
-	err = err ?: bpf_map__set_pin_path(skel->maps.fp_chain, path);
+	err = pin_dev_maps(skel->obj, dev);
 	err = err ?: pipeline__load(skel);
 	err = err ?: fp_attach(bpf_program__fd(skel->progs.fp_pipeline),
 			       BPF_PROG_TYPE_XDP, t, &ao, &a);

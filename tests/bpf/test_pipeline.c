@@ -44,7 +44,7 @@ static int setup(void **state)
 	if (!f->chained)
 		return -1;
 	f->prog_fd = bpf_program__fd(f->skel->progs.fp_pipeline);
-	f->cfg_fd = bpf_map__fd(f->skel->maps.fp_cfg);
+	f->cfg_fd = bpf_map__fd(f->skel->maps.fp_config);
 	f->stats_fd = bpf_map__fd(f->skel->maps.fp_stats);
 	f->chain_fd = bpf_map__fd(f->skel->maps.fp_chain);
 	f->ports_fd = bpf_map__fd(f->skel->maps.fp_ports);
