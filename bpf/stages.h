@@ -63,6 +63,13 @@ struct fp_parsed {
 	__u8 icmp_code;
 };
 
+/* What the firewall stage decided, for the stages after it (flows records
+ * it with each flow). */
+struct fp_fw_result {
+	__u32 rule;           /* 1-based index of the rule that matched; 0: policy */
+	__u32 action;         /* XDP_PASS or XDP_DROP */
+};
+
 /* The config map's one entry. */
 struct fp_pipeline_cfg {
 	__u32 stages;         /* FP_STAGE_BIT()s of the enabled stages */
