@@ -7,7 +7,7 @@ PACKAGES="
 make gcc clang llvm pkg-config
 libbpf-dev bpftool libelf-dev zlib1g-dev libxdp-dev xdp-tools
 libjson-c-dev libyaml-dev libcmocka-dev
-iproute2 iputils-ping netcat-openbsd socat iperf3 python3-scapy
+iproute2 iputils-ping netcat-openbsd socat iperf3 python3-scapy nftables
 util-linux libcap2-bin procps
 "
 
