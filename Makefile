@@ -54,7 +54,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst %.c,$(BUILD)/%,$(UNIT_SRCS))
 BPFT_SRCS := $(wildcard tests/bpf/test_*.c)
 BPFT_BINS := $(patsubst %.c,$(BUILD)/%,$(BPFT_SRCS))
-BENCH_SRCS:= $(wildcard bench/*.c)
+BENCH_SRCS:= $(filter-out %.bpf.c,$(wildcard bench/*.c))
 BENCH_BINS:= $(patsubst %.c,$(BUILD)/%,$(BENCH_SRCS))
 
 .PHONY: all deps test demo bench install uninstall clean

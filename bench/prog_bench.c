@@ -4,7 +4,10 @@
  * empty program in the same run. xdp_port_count sees a registered port;
  * xdp-filter's own UDP port filter, when installed, is the peer, with the
  * port in its list. fp_pipeline runs with no stages, then with the ports
- * stage (port registered), the chain stage (slot 0: xdp_pass), and both.
+ * stage (port registered), the chain stage (slot 0: xdp_pass), and both,
+ * and with the flows stage. bench/flow_peers.bpf.c sets the flows stage's
+ * table beside the LRU hash maps it could have been, for a new flow each
+ * packet and for an existing one.
  *
  *   prog_bench [-n REPEAT] [-r RUNS] [--json]
  *
@@ -16,22 +19,26 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <fastpath/flows.h> /* before bpf_test.h: net/if.h, then linux/if.h */
 #include "../tests/bpf/bpf_test.h"
 #include "stages.h"
 #include "bpf/pipeline.skel.h"
 #include "tests/progs/xdp_pass.skel.h"
 #include "tests/progs/xdp_drop_icmp.skel.h"
 #include "examples/xdp_port_count.skel.h"
+#include "bench/flow_peers.skel.h"
 
 #define BENCH_PORT 5353
 #define RUNS_MAX   15
 #define PIPE_GOAL  1.5 /* fp_pipeline with no stages, over the empty program */
+#define FLOWS_GOAL 15  /* ns the flows stage adds to the pipeline with no stages */
 
 struct bench {
 	const char *label;
 	const void *(*elf)(size_t *size); /* an embedded skeleton, or */
 	const char *const *paths;         /* the first of these files */
 	const char *prog;
+	int (*prepare)(const struct bench *b, struct bpf_object *obj); /* before load */
 	int (*prime)(const struct bench *b, struct bpf_object *obj);
 	/* the packets took the path the row names */
 	int (*check)(const struct bench *b, struct bpf_object *obj, uint64_t packets);
@@ -96,7 +103,8 @@ static int chain_xdp_pass(struct bpf_object *obj)
 }
 
 /* prime_pipeline: fp_config set to the row's stages; with ports, the port
- * registered; with the chain, xdp_pass in the slot. */
+ * registered; with the chain, xdp_pass in the slot; with flows, the table
+ * set up. */
 static int prime_pipeline(const struct bench *b, struct bpf_object *obj)
 {
 	struct fp_pipeline_cfg cfg = { .stages = b->stages };
@@ -109,7 +117,68 @@ static int prime_pipeline(const struct bench *b, struct bpf_object *obj)
 		err = prime_port_count(b, obj);
 	if (!err && (b->stages & FP_STAGE_BIT(FP_STAGE_CHAIN)))
 		err = chain_xdp_pass(obj);
+	if (!err && (b->stages & FP_STAGE_BIT(FP_STAGE_FLOWS)))
+		err = fp_flows_table_init(obj);
 	return err;
+}
+
+/* size_flows: the flows table at its default size (65,536 flows per CPU). */
+static int size_flows(const struct bench *b, struct bpf_object *obj)
+{
+	(void)b;
+	return fp_flows_table_size(obj, 0);
+}
+
+/* prime_flows: each CPU given its region of the table. */
+static int prime_flows(const struct bench *b, struct bpf_object *obj)
+{
+	(void)b;
+	return fp_flows_table_init(obj);
+}
+
+/* flows_created: flows the table created, summed over CPUs. */
+static int flows_created(struct bpf_object *obj, uint64_t *created)
+{
+	int fd = bpf_object__find_map_fd_by_name(obj, "fp_flow_cpu");
+	int ncpu = libbpf_num_possible_cpus(), i, err;
+	struct fp_flow_cpu *v;
+	uint32_t zero = 0;
+
+	*created = 0;
+	if (ncpu < 0)
+		return ncpu;
+	v = calloc(ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	err = bpf_map_lookup_elem(fd, &zero, v);
+	for (i = 0; !err && i < ncpu; i++)
+		*created += v[i].created;
+	free(v);
+	return err;
+}
+
+/* check_same_flow: one flow took every packet: created once on each CPU
+ * the runs happened to use, and no more. */
+static int check_same_flow(const struct bench *b, struct bpf_object *obj, uint64_t packets)
+{
+	uint64_t created;
+	int err = flows_created(obj, &created);
+
+	(void)b;
+	(void)packets;
+	if (err)
+		return err;
+	return created >= 1 && created <= (uint64_t)libbpf_num_possible_cpus() ? 0 : -EPROTO;
+}
+
+/* check_new_flow: a flow created for every packet. */
+static int check_new_flow(const struct bench *b, struct bpf_object *obj, uint64_t packets)
+{
+	uint64_t created;
+	int err = flows_created(obj, &created);
+
+	(void)b;
+	return err ? err : created == packets ? 0 : -EPROTO;
 }
 
 /* check_port: every packet counted on the registered port. */
@@ -133,7 +202,8 @@ static int check_pipeline(const struct bench *b, struct bpf_object *obj, uint64_
 	int ncpu = libbpf_num_possible_cpus(), i, err;
 	bool chain = b->stages & FP_STAGE_BIT(FP_STAGE_CHAIN);
 	bool ports = b->stages & FP_STAGE_BIT(FP_STAGE_PORTS);
-	uint64_t pipe = 0, port_row = 0;
+	bool flows = b->stages & FP_STAGE_BIT(FP_STAGE_FLOWS);
+	uint64_t pipe = 0, port_row = 0, flow_row = 0;
 	struct fp_pipeline_stats *st;
 	uint32_t zero = 0;
 
@@ -146,13 +216,16 @@ static int check_pipeline(const struct bench *b, struct bpf_object *obj, uint64_
 	for (i = 0; !err && i < ncpu; i++) {
 		pipe += st[i].c[FP_STAGE_PIPELINE][chain ? FP_VERDICT_CHAINED : XDP_PASS].packets;
 		port_row += st[i].c[FP_STAGE_PORTS][XDP_PASS].packets;
+		flow_row += st[i].c[FP_STAGE_FLOWS][XDP_PASS].packets;
 	}
 	free(st);
 	if (err)
 		return err;
-	if (pipe != packets || port_row != (ports ? packets : 0))
+	if (pipe != packets || port_row != (ports ? packets : 0) ||
+	    flow_row != (flows ? packets : 0))
 		return -EPROTO;
-	return ports ? check_port(b, obj, packets) : 0;
+	err = flows ? check_same_flow(b, obj, packets) : 0;
+	return err ?: ports ? check_port(b, obj, packets) : 0;
 }
 
 static const char *const xdpfilt_paths[] = {
@@ -164,7 +237,18 @@ static const char *const xdpfilt_paths[] = {
 
 #define PIPE_PORTS FP_STAGE_BIT(FP_STAGE_PORTS)
 #define PIPE_CHAIN FP_STAGE_BIT(FP_STAGE_CHAIN)
+#define PIPE_FLOWS FP_STAGE_BIT(FP_STAGE_FLOWS)
 #define PIPE_BARE  "fp_pipeline, no stages"
+#define PIPE_FLOW  "fp_pipeline, flows"
+#define PIPE_FLOWP "fp_pipeline, flows+ports"
+#define PIPE_PORT  "fp_pipeline, ports"
+#define TABLE_SAME "flows table, same flow"
+#define TABLE_NEW  "flows table, new flow"
+
+/* A flow_peers row: one of its programs, the others not loaded. */
+#define PEER(lbl, name, chk)						\
+	{ .label = lbl, .elf = flow_peers__elf_bytes, .prog = name,	\
+	  .prepare = size_flows, .prime = prime_flows, .check = chk }
 
 static const struct bench benches[] = {
 	{ .label = "xdp_pass (empty)", .elf = xdp_pass__elf_bytes, .prog = "xdp_pass" },
@@ -176,13 +260,30 @@ static const struct bench benches[] = {
 	  .prog = "xdpfilt_dny_udp", .prime = prime_xdpfilt },
 	{ .label = PIPE_BARE, .elf = pipeline__elf_bytes, .prog = "fp_pipeline",
 	  .prime = prime_pipeline, .check = check_pipeline, .stages = 0 },
-	{ .label = "fp_pipeline, ports", .elf = pipeline__elf_bytes, .prog = "fp_pipeline",
+	{ .label = PIPE_PORT, .elf = pipeline__elf_bytes, .prog = "fp_pipeline",
 	  .prime = prime_pipeline, .check = check_pipeline, .stages = PIPE_PORTS },
 	{ .label = "fp_pipeline, chain", .elf = pipeline__elf_bytes, .prog = "fp_pipeline",
 	  .prime = prime_pipeline, .check = check_pipeline, .stages = PIPE_CHAIN },
 	{ .label = "fp_pipeline, ports+chain", .elf = pipeline__elf_bytes,
 	  .prog = "fp_pipeline", .prime = prime_pipeline, .check = check_pipeline,
 	  .stages = PIPE_PORTS | PIPE_CHAIN },
+	{ .label = PIPE_FLOW, .elf = pipeline__elf_bytes, .prog = "fp_pipeline",
+	  .prepare = size_flows, .prime = prime_pipeline, .check = check_pipeline,
+	  .stages = PIPE_FLOWS },
+	{ .label = PIPE_FLOWP, .elf = pipeline__elf_bytes, .prog = "fp_pipeline",
+	  .prepare = size_flows, .prime = prime_pipeline, .check = check_pipeline,
+	  .stages = PIPE_FLOWS | PIPE_PORTS },
+	PEER("parse (flow_peers floor)", "parse_only", NULL),
+	PEER(TABLE_SAME, "table_same", check_same_flow),
+	PEER(TABLE_NEW, "table_new", check_new_flow),
+	PEER("LRU_HASH, same flow", "lru_same", NULL),
+	PEER("LRU_HASH, new flow", "lru_new", NULL),
+	PEER("LRU_HASH no-common, same", "lru_nocommon_same", NULL),
+	PEER("LRU_HASH no-common, new", "lru_nocommon_new", NULL),
+	PEER("LRU_PERCPU_HASH, same", "lru_percpu_same", NULL),
+	PEER("LRU_PERCPU_HASH, new", "lru_percpu_new", NULL),
+	PEER("LRU_PERCPU no-common, same", "lru_percpu_nocommon_same", NULL),
+	PEER("LRU_PERCPU no-common, new", "lru_percpu_nocommon_new", NULL),
 };
 
 static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -206,6 +307,7 @@ static const char *first_existing(const char *const *paths)
 static struct bpf_object *open_bench(const struct bench *b, const char **why)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = b->prog);
+	struct bpf_program *prog;
 	struct bpf_object *obj;
 	const char *path = NULL;
 	const void *elf;
@@ -227,6 +329,13 @@ static struct bpf_object *open_bench(const struct bench *b, const char **why)
 		return NULL;
 	}
 	fp_test_unpin_maps(obj);
+	bpf_object__for_each_program(prog, obj)
+		bpf_program__set_autoload(prog, !strcmp(bpf_program__name(prog), b->prog));
+	if (b->prepare && b->prepare(b, obj)) {
+		*why = "could not size its maps";
+		bpf_object__close(obj);
+		return NULL;
+	}
 	if (bpf_object__load(obj)) {
 		*why = "the kernel refused to load it (FP_BENCH_VERBOSE=1 shows why)";
 		bpf_object__close(obj);
@@ -274,20 +383,47 @@ static int measure(int prog_fd, const struct fp_pkt *p, unsigned int repeat, int
 	return 0;
 }
 
+static const struct result *find_result(const struct result *res, int n, const char *label)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(res[i].label, label))
+			return &res[i];
+	return NULL;
+}
+
 /* print_goal: whether the pipeline with no stages costs at most PIPE_GOAL
- * times the empty program. */
+ * times the empty program, and the flows stage at most FLOWS_GOAL ns over
+ * it. The test run repeats one frame, so the flows row takes the update
+ * path; a new flow costs what the table rows differ by on top. The
+ * parse is counted in the flows stage's cost when it is the only stage;
+ * beside another stage that parses, the stage costs the difference. */
 static void print_goal(const struct result *res, int n)
 {
+	const struct result *bare = find_result(res, n, PIPE_BARE);
+	const struct result *flows = find_result(res, n, PIPE_FLOW);
+	const struct result *same = find_result(res, n, TABLE_SAME);
+	const struct result *new = find_result(res, n, TABLE_NEW);
+	const struct result *ports = find_result(res, n, PIPE_PORT);
+	const struct result *flows_ports = find_result(res, n, PIPE_FLOWP);
 	double ratio;
-	int i;
+	int add;
 
-	for (i = 0; i < n; i++) {
-		if (strcmp(res[i].label, PIPE_BARE))
-			continue;
-		ratio = (double)res[i].ns / res[0].ns;
+	if (bare) {
+		ratio = (double)bare->ns / res[0].ns;
 		printf("\n%s: %.2fx the empty program, goal <= %.1fx: %s\n",
 		       PIPE_BARE, ratio, PIPE_GOAL, ratio <= PIPE_GOAL ? "met" : "MISSED");
 	}
+	if (bare && flows) {
+		add = (int)flows->ns - (int)bare->ns;
+		printf("flows stage, existing flow: +%d ns over no stages, goal <= %d ns: %s\n",
+		       add, FLOWS_GOAL, add <= FLOWS_GOAL ? "met" : "MISSED");
+	}
+	if (bare && flows && same && new)
+		printf("flows stage, new flow (table full, evicting): +%d ns over no stages\n",
+		       (int)flows->ns - (int)bare->ns + (int)new->ns - (int)same->ns);
+	if (ports && flows_ports)
+		printf("flows stage where another stage parses (flows+ports - ports): +%d ns\n",
+		       (int)flows_ports->ns - (int)ports->ns);
 }
 
 static void usage(FILE *f)

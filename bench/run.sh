@@ -3,7 +3,8 @@
 #   sh bench/run.sh [BUILD] [ARGS...]   (make bench; must be root)
 # ARGS go to prog_bench, e.g. -n 1000000 for a quick run, --json.
 # The table ends with whether fp_pipeline with no stages is within 1.5x of
-# the empty program; FP_BENCH_VERBOSE=1 shows why a program failed to load.
+# the empty program, the firewall's with its two goals; FP_BENCH_VERBOSE=1
+# shows why a program failed to load.
 set -eu
 BUILD=${1:-build}
 [ $# -gt 0 ] && shift
@@ -20,3 +21,16 @@ fi
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 echo "== XDP programs under BPF_PROG_TEST_RUN ($(nproc) CPUs${cpu:+, $cpu}, kernel $(uname -r))"
 "$BUILD/bench/prog_bench" "$@"
+# The firewall's own table: rule sets of 0 to 100,000 against xdp-filter
+# (docs/firewall.md); it takes its own options, so none are passed on.
+if [ -x "$BUILD/bench/firewall_bench" ]; then
+	echo
+	echo "== Firewall stage under BPF_PROG_TEST_RUN"
+	"$BUILD/bench/firewall_bench"
+fi
+# The same 10,000 rules in fastpath, an nftables chain and an nftables set
+# under a UDP flood on a veth pair (needs nft).
+if [ -x "$BUILD/bench/udp_flood" ] && command -v nft >/dev/null; then
+	echo
+	sh "$(dirname "$0")/fw_flood.sh" "$BUILD" 10000 3
+fi

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* fp_pipeline: fastpath's XDP program, one per interface. It parses each
  * frame once and runs the stages the config map enables, in a fixed order:
- *   flows -> firewall -> DHCP -> AF_XDP -> ports -> chained user program
- * counting packets and bytes per stage and verdict in a per-CPU map. */
+ *   firewall -> flows -> DHCP -> AF_XDP -> ports -> chained user program
+ * counting packets and bytes per stage and verdict in a per-CPU map.
+ * Flows runs after the firewall so that it records the firewall's verdict,
+ * drops included. */
 #include "parse.h"
 #include "port_maps.h"
+#include "firewall.h"
+#include "flow_maps.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -58,10 +62,28 @@ static __always_inline int stage_ports(const struct fp_parsed *p)
 static __always_inline int run_stages(struct xdp_md *ctx, struct fp_pipeline_stats *st,
 				      __u32 stages, __u32 len)
 {
+	struct fp_fw_result fw = { 0, XDP_PASS }; /* the firewall's, when it runs */
+	struct fp_flow_cpu *fc = fp_flow_cpu_get();
 	struct fp_parsed p;
 	int v = XDP_PASS;
 
+	if (!fc)
+		return XDP_PASS;
 	fp_parse(ctx, &p);
+	/* Flows takes the frame before the firewall and records it after,
+	 * with its verdict (flow_maps.h says why in two halves). */
+	if (stages & FP_STAGE_BIT(FP_STAGE_FLOWS))
+		fp_stage_flows_take(fc, &p, ctx->ingress_ifindex, FP_FLOW_INGRESS);
+	if (stages & FP_STAGE_BIT(FP_STAGE_FIREWALL)) {
+		v = fp_stage_firewall(&p, &fw);
+		count(st, FP_STAGE_FIREWALL, v, len);
+	}
+	if (stages & FP_STAGE_BIT(FP_STAGE_FLOWS)) {
+		fp_stage_flows_commit(fc, &fw);
+		count(st, FP_STAGE_FLOWS, XDP_PASS, len);
+	}
+	if (v != XDP_PASS)
+		return v;
 	if (stages & FP_STAGE_BIT(FP_STAGE_PORTS)) {
 		v = stage_ports(&p);
 		count(st, FP_STAGE_PORTS, v, len);

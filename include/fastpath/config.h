@@ -143,6 +143,10 @@ struct fp_config {
 	size_t n_functions;
 };
 
+/* fp_duration_parse: a duration as the file writes them (30s, 5m, 1h,
+ * 500ms, 2d, or a bare number of seconds) in ms; -EINVAL, -ERANGE. */
+int fp_duration_parse(const char *s, unsigned long long *ms);
+
 /* fp_config_defaults: what an absent key means (eBPF on with no interface
  * yet, mode auto, Prometheus on 9090, policy allow and no rules, flows on,
  * no DHCP, no functions). Allocates nothing. */

@@ -96,10 +96,6 @@ const char *fp_obj_log(const struct fp_obj *o);
  * an error that asks the user to choose one; "" when it cannot be read. */
 void fp_file_prog_names(const char *file, char *buf, size_t size);
 
-/* fp_obj_prog_names: the object's program names, for error text; returns
- * how many there are, fills at most max. */
-size_t fp_obj_prog_names(const struct fp_obj *o, const char **names, size_t max);
-
 const char *fp_obj_prog_name(const struct fp_obj *o);
 enum bpf_prog_type fp_obj_prog_type(const struct fp_obj *o);
 int fp_obj_prog_fd(const struct fp_obj *o);

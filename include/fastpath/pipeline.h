@@ -7,7 +7,16 @@
  *   config   stages enabled (struct fp_pipeline_cfg)
  *   stats    per-CPU counters per stage and verdict
  *   chain    PROG_ARRAY slot for a user's XDP program
- *   chained  that program, pinned so it can be named */
+ *   chained  that program, pinned so it can be named
+ *   flows, flow_cpu, flow_meta    the flows table (include/fastpath/flows.h)
+ *   egress_link  the flows stage's tcx egress program, while flows is on
+ *
+ * The flows table is sized when the program loads (opts.max_flows per
+ * CPU while the flows stage is on, one bucket per CPU while it is off).
+ * When up finds it sized otherwise, it loads a fresh program on a fresh
+ * table and swaps it into the running link (bpf_link_update: no packet
+ * goes unfiltered); flows and their counters start over, every other map
+ * is kept. */
 #ifndef FASTPATH_PIPELINE_H
 #define FASTPATH_PIPELINE_H
 
@@ -21,6 +30,7 @@
 struct fp_pipeline_opts {
 	enum fp_xdp_mode mode;
 	__u32 stages;           /* FP_STAGE_BIT()s; the chain bit is ignored */
+	__u32 max_flows;        /* flows stage: flows per CPU; 0: FP_FLOWS_DEFAULT */
 };
 
 struct fp_pipeline_info {
@@ -41,6 +51,11 @@ struct fp_pipeline_info {
  * "none") to FP_STAGE_BIT()s; -EINVAL names nothing we know. */
 int fp_stage_parse(const char *list, __u32 *stages);
 const char *fp_stage_name(enum fp_stage stage);
+
+/* fp_pipeline_path: the pin of OBJ ("flows", "link"...) of DEV's pipeline,
+ * or of its directory when OBJ is NULL. -ENODEV for a name that cannot be
+ * an interface. */
+int fp_pipeline_path(char *buf, size_t size, const char *dev, const char *obj);
 
 /* fp_stages_available: the stages this build implements. */
 __u32 fp_stages_available(void);

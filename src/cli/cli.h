@@ -54,5 +54,7 @@ int cmd_ports(int argc, char **argv);
 int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_flows(int argc, char **argv);
+int cmd_firewall(int argc, char **argv);
 
 #endif

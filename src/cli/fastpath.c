@@ -28,10 +28,19 @@ static const char usage[] =
 	"  ports register PORT --pid PID [--addr IPV4]\n"
 	"  ports unregister|lookup PORT       the port registry\n"
 	"  ports list\n"
-	"  up DEV [--mode M] [--stages LIST] [--chain FILE.o]\n"
+	"  up DEV [--mode M] [--stages LIST] [--chain FILE.o] [--max-flows N]\n"
 	"                                     attach (or adopt) the fastpath pipeline\n"
 	"  down DEV                           detach and remove it\n"
 	"  stats [DEV]                        pipeline counters per stage and verdict\n"
+	"  flows [DEV] [--source CIDR] [--dest CIDR] [--protocol P] [--port N]\n"
+	"        [--min-packets N] [--sort packets|bytes|age] [--limit N]\n"
+	"                                     flows the flows stage recorded\n"
+	"  flows [DEV] --counters | DEV --age IDLE\n"
+	"                                     its table's counters; remove idle flows\n"
+	"  firewall list [DEV] | check FILE | replace FILE [DEV]\n"
+	"  firewall add DEV allow|drop [--source CIDR] [--dest CIDR] [--protocol P]\n"
+	"           [--port N[-M]] [--sport N[-M]] [--at N]\n"
+	"  firewall delete DEV N | flush DEV  the rule set, replaced atomically\n"
 	"\n"
 	"Exit status: 0 success, 1 runtime failure, 2 usage error.\n";
 
@@ -45,6 +54,7 @@ static const struct {
 	{ "maps", cmd_maps },       { "run", cmd_run },
 	{ "ports", cmd_ports },     { "up", cmd_up },
 	{ "down", cmd_down },       { "stats", cmd_stats },
+	{ "flows", cmd_flows },     { "firewall", cmd_firewall },
 };
 
 int fail(int status, const char *fmt, ...)

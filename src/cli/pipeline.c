@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fastpath/config.h>
 #include <fastpath/pipeline.h>
 #include "cli.h"
 
@@ -58,8 +59,25 @@ static int pipeline_error(int err, const char *dev)
 	case -EOPNOTSUPP:
 		return fail(EXIT_RUNTIME, "native XDP is not supported by the driver "
 			    "of %s; use --mode skb, or --mode auto", dev);
+	case -ENOSYS:
+		return fail(EXIT_RUNTIME, "the flows stage needs tcx (Linux 6.6 or later) "
+			    "for its egress program; leave flows out of --stages on this kernel");
 	}
 	return fail_errno(err, "pipeline on %s", dev);
+}
+
+/* The flows stage's table size: flows per CPU, as flows.max_flows. */
+static int max_flows_arg(const char *s, __u32 *n)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!*s || *end || errno || *s == '-' || !v || v > FP_CONFIG_FLOWS_MAX)
+		return -EINVAL;
+	*n = v;
+	return 0;
 }
 
 int cmd_up(int argc, char **argv)
@@ -68,6 +86,7 @@ int cmd_up(int argc, char **argv)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "stages", required_argument, NULL, 's' },
 		{ "chain", required_argument, NULL, 'c' },
+		{ "max-flows", required_argument, NULL, 'f' },
 		{ 0 },
 	};
 	struct fp_pipeline_opts opts = { .stages = FP_STAGE_BIT(FP_STAGE_PORTS) };
@@ -77,7 +96,7 @@ int cmd_up(int argc, char **argv)
 	char stages[128];
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "m:s:c:", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:s:c:f:", lo, NULL)) != -1) {
 		if (c == 'm' && fp_mode_parse(optarg, &opts.mode))
 			return fail(EXIT_USAGE, "--mode takes native, skb or auto, not '%s'", optarg);
 		if (c == 's' && fp_stage_parse(optarg, &opts.stages)) {
@@ -88,12 +107,15 @@ int cmd_up(int argc, char **argv)
 		}
 		if (c == 'c')
 			chain = optarg;
+		if (c == 'f' && max_flows_arg(optarg, &opts.max_flows))
+			return fail(EXIT_USAGE, "--max-flows takes a number from 1 to %u, not '%s'",
+				    FP_CONFIG_FLOWS_MAX, optarg);
 		if (c == '?' || c == ':')
 			return bad_option(argv);
 	}
 	if (argc - optind != 1)
 		return fail(EXIT_USAGE, "usage: fastpath up DEV [--mode native|skb|auto] "
-			    "[--stages LIST] [--chain FILE.o]");
+			    "[--stages LIST] [--chain FILE.o] [--max-flows N]");
 	dev = argv[optind];
 	err = require_bpf();
 	if (err)

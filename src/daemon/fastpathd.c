@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <fastpath/config.h>
 #include <fastpath/daemon.h>
+#include <fastpath/flows.h>
 #include <fastpath/reconcile.h>
 
 static const char usage[] =
@@ -34,6 +35,7 @@ struct daemon {
 	struct fp_config cfg;   /* what runs */
 	bool have_cfg;
 	struct fp_daemon_state state;
+	unsigned long long next_age_ms; /* CLOCK_MONOTONIC: the next flow aging */
 };
 
 static void log_line(void *ctx, enum fp_log_level level, const char *msg)
@@ -199,6 +201,38 @@ static int single_instance(struct daemon *d)
 	return fd;
 }
 
+static unsigned long long monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
+
+/* Age idle flows on every interface, every max(1 s, idle_timeout / 4): a
+ * flow outlives its timeout by a quarter of it at most. */
+static void age_flows(struct daemon *d)
+{
+	const struct fp_flows_config *f = &d->cfg.flows;
+	unsigned long long now = monotonic_ms();
+	size_t n;
+	int err;
+
+	if (!d->have_cfg || !d->state.ebpf || !f->enabled || now < d->next_age_ms)
+		return;
+	d->next_age_ms = now + (f->idle_timeout_ms / 4 > 1000 ? f->idle_timeout_ms / 4 : 1000);
+	for (size_t i = 0; i < d->cfg.ebpf.n_interfaces; i++) {
+		const char *dev = d->cfg.ebpf.interfaces[i];
+
+		err = fp_flows_age(dev, f->idle_timeout_ms, &n);
+		if (err)
+			dlog(d, FP_LOG_DEBUG, "flows on %s: aging: %s", dev, strerror(-err));
+		else if (n)
+			dlog(d, FP_LOG_DEBUG, "flows on %s: %zu idle for %u ms or more aged out",
+			     dev, n, f->idle_timeout_ms);
+	}
+}
+
 static int run(struct daemon *d)
 {
 	struct signalfd_siginfo si;
@@ -217,9 +251,10 @@ static int run(struct daemon *d)
 		return 1;
 	}
 	for (;;) {
-		if (poll(&pfd, 1, 1000) <= 0)
-			continue;
-		if (read(pfd.fd, &si, sizeof(si)) != sizeof(si))
+		int ready = poll(&pfd, 1, 1000);
+
+		age_flows(d);
+		if (ready <= 0 || read(pfd.fd, &si, sizeof(si)) != sizeof(si))
 			continue;
 		if (si.ssi_signo == SIGHUP) {
 			reload(d);

@@ -312,6 +312,11 @@ static int parse_duration(const char *s, unsigned long long *ms)
 	return 0;
 }
 
+int fp_duration_parse(const char *s, unsigned long long *ms)
+{
+	return parse_duration(s, ms);
+}
+
 /* fmt_duration: the largest unit that divides MS exactly. */
 static const char *fmt_duration(char *buf, size_t size, unsigned long long ms)
 {

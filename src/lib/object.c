@@ -200,19 +200,6 @@ const char *fp_obj_log(const struct fp_obj *o)
 	return o->log ? o->log : "";
 }
 
-size_t fp_obj_prog_names(const struct fp_obj *o, const char **names, size_t max)
-{
-	struct bpf_program *p;
-	size_t n = 0;
-
-	bpf_object__for_each_program(p, o->obj) {
-		if (n < max)
-			names[n] = bpf_program__name(p);
-		n++;
-	}
-	return n;
-}
-
 const char *fp_obj_prog_name(const struct fp_obj *o)
 {
 	return bpf_program__name(o->prog);

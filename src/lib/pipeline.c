@@ -14,6 +14,7 @@
 #include <fastpath/pipeline.h>
 #include "bpf/pipeline.skel.h"
 #include "bpffs.h"
+#include "flow_table.h"
 
 static const char *const stage_names[FP_STAGE_MAX] = {
 	[FP_STAGE_PIPELINE] = "pipeline",
@@ -32,7 +33,8 @@ const char *fp_stage_name(enum fp_stage stage)
 
 __u32 fp_stages_available(void)
 {
-	return FP_STAGE_BIT(FP_STAGE_PORTS) | FP_STAGE_BIT(FP_STAGE_CHAIN);
+	return FP_STAGE_BIT(FP_STAGE_FLOWS) | FP_STAGE_BIT(FP_STAGE_FIREWALL) |
+	       FP_STAGE_BIT(FP_STAGE_PORTS) | FP_STAGE_BIT(FP_STAGE_CHAIN);
 }
 
 int fp_stage_parse(const char *list, __u32 *stages)
@@ -72,6 +74,11 @@ static int pipe_path(char *buf, size_t size, const char *dev, const char *obj)
 	enc[i] = '\0';
 	n = snprintf(buf, size, FP_PIPELINE_DIR "/%s%s%s", enc, obj ? "/" : "", obj ? obj : "");
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int fp_pipeline_path(char *buf, size_t size, const char *dev, const char *obj)
+{
+	return pipe_path(buf, size, dev, obj);
 }
 
 static int pipe_get(const char *dev, const char *obj)
@@ -167,26 +174,74 @@ static int pin_dev_maps(struct bpf_object *obj, const char *dev)
 	return 0;
 }
 
+/* The flows per CPU DEV's table is to be sized for (flow_table.h). */
+static __u32 table_flows(const struct fp_pipeline_opts *opts)
+{
+	return fp_flow_table_flows(opts->stages & FP_STAGE_BIT(FP_STAGE_FLOWS),
+				   opts->max_flows);
+}
+
 /* Load a fresh pipeline program on DEV's maps (reused when pinned, so
- * counters and config survive a reattach), attach it, pin link and
- * program. */
-static int attach_new(const char *dev, const struct fp_target *t,
-		      enum fp_xdp_mode mode, struct fp_pipeline_info *info)
+ * counters and config survive a reattach; a flows table of another size
+ * is not reusable and is made afresh). */
+static int load_new(const char *dev, const struct fp_pipeline_opts *opts,
+		    struct pipeline **out)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = FP_PIN_ROOT "/maps");
-	struct fp_attach_opts ao = { .mode = mode };
+	struct pipeline *skel;
+	int err;
+
+	if (fp_flow_table_stale(dev, table_flows(opts)) > 0)
+		fp_flow_table_unpin(dev);
+	skel = pipeline__open_opts(&oo);
+	if (!skel)
+		return -errno;
+	err = pin_dev_maps(skel->obj, dev);
+	err = err ?: fp_flows_table_size(skel->obj, table_flows(opts));
+	err = err ?: pipeline__load(skel);
+	err = err ?: fp_flows_table_init(skel->obj);
+	if (err) {
+		pipeline__destroy(skel);
+		return err;
+	}
+	*out = skel;
+	return 0;
+}
+
+/* Swap a freshly loaded program into DEV's running link: the link stays,
+ * so no packet goes by without a pipeline. */
+static int reload(const char *dev, const struct fp_pipeline_opts *opts)
+{
+	struct pipeline *skel;
+	int fd = pipe_get(dev, "link"), err;
+
+	if (fd < 0)
+		return fd;
+	err = load_new(dev, opts, &skel);
+	if (!err) {
+		err = bpf_link_update(fd, bpf_program__fd(skel->progs.fp_pipeline), NULL);
+		err = err ?: pipe_pin(bpf_program__fd(skel->progs.fp_pipeline), dev, "prog");
+		pipeline__destroy(skel);
+	}
+	close(fd);
+	return err;
+}
+
+/* Load a fresh pipeline program, attach it, pin link and program. */
+static int attach_new(const char *dev, const struct fp_target *t,
+		      const struct fp_pipeline_opts *opts, struct fp_pipeline_info *info)
+{
+	struct fp_attach_opts ao = { .mode = opts->mode };
 	char path[PATH_MAX];
 	struct fp_attachment a;
 	struct pipeline *skel;
 	int err;
 
-	skel = pipeline__open_opts(&oo);
-	if (!skel)
-		return -errno;
-	err = pin_dev_maps(skel->obj, dev);
-	err = err ?: pipeline__load(skel);
-	err = err ?: fp_attach(bpf_program__fd(skel->progs.fp_pipeline),
-			       BPF_PROG_TYPE_XDP, t, &ao, &a);
+	err = load_new(dev, opts, &skel);
+	if (err)
+		return err;
+	err = fp_attach(bpf_program__fd(skel->progs.fp_pipeline),
+			BPF_PROG_TYPE_XDP, t, &ao, &a);
 	if (err)
 		goto out;
 	err = pipe_pin(a.fd, dev, "link");
@@ -233,7 +288,11 @@ int fp_pipeline_up(const char *dev, const struct fp_pipeline_opts *opts,
 		/* Stale, absent, or in the wrong mode: attach afresh. */
 		pipe_path(path, sizeof(path), dev, "link");
 		unlink(path);
-		err = attach_new(dev, &t, opts->mode, info);
+		err = attach_new(dev, &t, opts, info);
+		if (err)
+			return err;
+	} else if (fp_flow_table_stale(dev, table_flows(opts)) > 0) {
+		err = reload(dev, opts);
 		if (err)
 			return err;
 	}
@@ -241,6 +300,10 @@ int fp_pipeline_up(const char *dev, const struct fp_pipeline_opts *opts,
 	cfg.stages = (opts->stages & ~FP_STAGE_BIT(FP_STAGE_CHAIN)) |
 		     (cfg.stages & FP_STAGE_BIT(FP_STAGE_CHAIN));
 	err = cfg_write(dev, &cfg);
+	if (err)
+		return err;
+	err = opts->stages & FP_STAGE_BIT(FP_STAGE_FLOWS) ?
+	      fp_flows_egress_attach(dev, t.ifindex) : fp_flows_egress_detach(dev);
 	if (err)
 		return err;
 	return pipe_read_info(dev, info);

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <fastpath/firewall.h>
 #include <fastpath/pipeline.h>
 #include <fastpath/reconcile.h>
 
@@ -33,6 +34,9 @@ int fp_config_preflight(const struct fp_config *cfg, struct fp_config_error *err
 
 	if (!e->enabled)
 		return 0;
+	/* A rule set that does not fit the maps is refused before any change. */
+	if (fp_firewall_check(&cfg->firewall, err))
+		return -EINVAL;
 	for (size_t i = 0; i < e->n_interfaces; i++) {
 		if (!if_nametoindex(e->interfaces[i])) {
 			snprintf(err->msg, sizeof(err->msg), "orchestrator.ebpf: no network "
@@ -57,10 +61,21 @@ int fp_config_preflight(const struct fp_config *cfg, struct fp_config_error *err
 	return 0;
 }
 
+/* A firewall that allows everything with no rule is no firewall. */
+static bool firewall_configured(const struct fp_config *cfg)
+{
+	return cfg->firewall.n_rules || cfg->firewall.policy == FP_FW_DROP;
+}
+
 __u32 fp_config_stages(const struct fp_config *cfg)
 {
-	(void)cfg;
-	return FP_STAGE_BIT(FP_STAGE_PORTS);
+	__u32 stages = FP_STAGE_BIT(FP_STAGE_PORTS);
+
+	if (cfg->flows.enabled)
+		stages |= FP_STAGE_BIT(FP_STAGE_FLOWS);
+	if (firewall_configured(cfg))
+		stages |= FP_STAGE_BIT(FP_STAGE_FIREWALL);
+	return stages;
 }
 
 static bool has_interface(const struct fp_config *cfg, const char *dev)
@@ -73,11 +88,41 @@ static bool has_interface(const struct fp_config *cfg, const char *dev)
 	return false;
 }
 
+static int firewall_one(const struct fp_config *cfg, const char *dev,
+			const struct fp_logger *log)
+{
+	struct fp_config_error e = { 0 };
+	int err;
+
+	if (!firewall_configured(cfg)) {
+		struct fp_fw_listing l;
+
+		/* Only a set that is there: a clear waits for RCU grace periods. */
+		if (fp_firewall_list(dev, &l))
+			return 0;
+		fp_fw_listing_free(&l);
+		err = fp_firewall_clear(dev);
+		if (!err)
+			logf_(log, FP_LOG_INFO, "firewall on %s: removed", dev);
+		return err == -ENOENT ? 0 : err;
+	}
+	err = fp_firewall_apply(dev, &cfg->firewall, &e);
+	if (err)
+		logf_(log, FP_LOG_ERROR, "firewall on %s: %s", dev, *e.msg ? e.msg :
+		      strerror(-err));
+	else
+		logf_(log, FP_LOG_INFO, "firewall on %s: %zu rules, policy %s", dev,
+		      cfg->firewall.n_rules,
+		      cfg->firewall.policy == FP_FW_DROP ? "drop" : "allow");
+	return err;
+}
+
 static int up_one(const struct fp_config *cfg, const char *dev,
 		  const struct fp_logger *log)
 {
 	struct fp_pipeline_opts opts = {
 		.mode = cfg->ebpf.mode, .stages = fp_config_stages(cfg),
+		.max_flows = cfg->flows.max_flows,
 	};
 	const char *chain = *cfg->ebpf.xdp_program ? cfg->ebpf.xdp_program : NULL;
 	struct fp_pipeline_info info;
@@ -94,6 +139,9 @@ static int up_one(const struct fp_config *cfg, const char *dev,
 	logf_(log, FP_LOG_INFO, "pipeline on %s: %s (%s mode, prog id %u)", dev,
 	      info.adopted ? "adopted, already running" : "attached", info.mode,
 	      info.prog_id);
+	err = firewall_one(cfg, dev, log);
+	if (err)
+		return err;
 	if (!chain && !info.chain_prog_id)
 		return 0;
 	err = fp_pipeline_chain(dev, chain, &res);

@@ -175,6 +175,22 @@ case_userspace_only_mode() {
 	t_no_xdp "$T_DEV"
 }
 
+# The firewall section is applied, and a reload without it removes it.
+case_firewall_from_config() {
+	t_topo
+	with_pipeline "$T_DEV"
+	config "$T_TMP/c.yaml" "$T_DEV"
+	cp "$T_TMP/c.yaml" "$T_TMP/plain.yaml"
+	printf 'firewall:\n  policy: allow\n  rules:\n    - {action: drop, protocol: icmp}\n' >>"$T_TMP/c.yaml"
+	daemon_start "$T_TMP/c.yaml"
+	t_ping_blocked "with the configured rule"
+	cp "$T_TMP/plain.yaml" "$T_TMP/c.yaml"
+	kill -HUP "$DPID"
+	t_wait 30 grep -q "firewall on $T_DEV: removed" "$T_TMP/fastpathd.log" ||
+		t_fail "reload did not remove the firewall"
+	t_ping_ok "after the reload without a firewall"
+}
+
 case_check_rejects_bad_file() {
 	t_topo
 	printf 'orchestrator:\n  ebpf:\n    interface: %s\n    mode: nativ\n' "$T_DEV" >"$T_TMP/bad.yaml"
@@ -205,6 +221,7 @@ t_ok fastpathd_sigterm_leaves_pipeline_and_restart_adopts case_term_keeps_data_p
 t_ok fastpathd_sighup_with_broken_file_keeps_state case_sighup_broken_file_keeps_state
 t_ok fastpathd_sighup_applies_a_new_file case_sighup_applies_new_file
 t_ok fastpathd_userspace_only_when_ebpf_disabled case_userspace_only_mode
+t_ok fastpathd_applies_and_removes_the_configured_firewall case_firewall_from_config
 t_ok fastpathd_check_rejects_bad_file_and_attaches_nothing case_check_rejects_bad_file
 t_ok fastpathd_check_rejects_missing_interface case_check_rejects_missing_interface
 t_ok fastpathd_refuses_a_second_instance case_second_daemon_refused

@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The firewall stage: the first rule that matches decides, else the
+ * policy; per-rule per-CPU counters. The rule set is compiled by the
+ * library into the maps of bpf/firewall_maps.h, twice over: every map
+ * but fp_fw_gen is an outer map of two slots, and fp_fw_gen names the
+ * live one. The library fills the other slot, flips fp_fw_gen, then waits
+ * an RCU grace period before it touches the old one again; the stage
+ * reads fp_fw_gen once per packet, so a packet sees one whole set.
+ *
+ * What is matched (docs/firewall.md):
+ *   non-IP frames (ARP, ...)       pass, unmatched and uncounted
+ *   IPv4/IPv6 whose header did not parse
+ *                                  no field: only a rule with no field,
+ *                                  else the policy
+ *   later fragments, cut or other L4 headers, too many IPv6 extension
+ *   headers                        addresses and protocol; a rule with
+ *                                  ports does not match */
+#ifndef FP_FIREWALL_H
+#define FP_FIREWALL_H
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "stages.h"
+#include "firewall_maps.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} fp_fw_gen SEC(".maps");
+
+/* Inner maps give sizes, not types: clang 14 would leave their value
+ * structs as forward declarations in BTF, which libbpf cannot size. The
+ * flags must equal those of the maps the library creates. Arrays read
+ * per packet keep a fixed size, so the verifier inlines their lookups
+ * (about 1 ns against 7 ns for a BPF_F_INNER_MAP array). */
+#define FP_FW_OUTER(inner_type, inner_flags, inner_max, inner_key, inner_value) \
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);				\
+	__uint(max_entries, 2);							\
+	__type(key, __u32);							\
+	__array(values, struct {						\
+		__uint(type, inner_type);					\
+		__uint(map_flags, inner_flags);					\
+		__uint(max_entries, inner_max);					\
+		__uint(key_size, inner_key);					\
+		__uint(value_size, inner_value);				\
+	})
+
+struct {
+	FP_FW_OUTER(BPF_MAP_TYPE_ARRAY, 0, 1, 4, sizeof(struct fp_fw_meta));
+} fp_fw_meta SEC(".maps");
+
+struct {
+	FP_FW_OUTER(BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, FP_FW_NODES_MAX, 4,
+		    sizeof(struct fp_fw_node));
+} fp_fw_nodes SEC(".maps");
+
+struct {
+	FP_FW_OUTER(BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, FP_FW_VALUES_MAX, 4,
+		    sizeof(struct fp_fw_class));
+} fp_fw_values SEC(".maps");
+
+struct {
+	FP_FW_OUTER(BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, FP_FW_BUCKETS_MAX, 4,
+		    sizeof(struct fp_fw_bucket));
+} fp_fw_match SEC(".maps");
+
+struct {
+	FP_FW_OUTER(BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, FP_FW_RULES_MAX + 1, 4,
+		    sizeof(struct fp_fw_verdict));
+} fp_fw_rules SEC(".maps");
+
+/* Sized to the set: a per-CPU array would have to reserve 100k rules on
+ * every CPU, since an inner per-CPU array cannot vary in size. */
+struct {
+	FP_FW_OUTER(BPF_MAP_TYPE_ARRAY, BPF_F_INNER_MAP | BPF_F_MMAPABLE, 1, 4,
+		    sizeof(struct fp_counter));
+} fp_fw_counters SEC(".maps");
+
+struct {
+	FP_FW_OUTER(BPF_MAP_TYPE_ARRAY, BPF_F_INNER_MAP | BPF_F_MMAPABLE, 1, 4,
+		    sizeof(struct fp_fw_entry));
+} fp_fw_list SEC(".maps");
+
+/* The live set's maps, all from one generation. */
+struct fp_fw_set {
+	const struct fp_fw_meta *meta;
+	void *nodes;
+	void *values;
+	void *match;
+	void *rules;
+	void *counters;
+};
+
+/* fp_fw_set_get: the live generation's maps; -1 when no set is installed. */
+static __always_inline int fp_fw_set_get(struct fp_fw_set *s)
+{
+	__u32 zero = 0, gen;
+	__u32 *g = bpf_map_lookup_elem(&fp_fw_gen, &zero);
+	void *meta;
+
+	if (!g)
+		return -1;
+	/* Once: every map below must come from the same generation. */
+	gen = *(volatile __u32 *)g & 1;
+	meta = bpf_map_lookup_elem(&fp_fw_meta, &gen);
+	s->nodes = bpf_map_lookup_elem(&fp_fw_nodes, &gen);
+	s->values = bpf_map_lookup_elem(&fp_fw_values, &gen);
+	s->match = bpf_map_lookup_elem(&fp_fw_match, &gen);
+	s->rules = bpf_map_lookup_elem(&fp_fw_rules, &gen);
+	s->counters = bpf_map_lookup_elem(&fp_fw_counters, &gen);
+	if (!meta || !s->nodes || !s->values || !s->match || !s->rules || !s->counters)
+		return -1;
+	s->meta = bpf_map_lookup_elem(meta, &zero);
+	return s->meta ? 0 : -1;
+}
+
+/* fp_fw_descend: follow child entries through the nibbles of WORD from
+ * nibble FIRST on; returns the entry where the path ends. */
+static __always_inline __u32 fp_fw_descend(void *nodes, __u32 e, __u32 word, int first)
+{
+	int i;
+
+	for (i = first; i < 8; i++) {
+		struct fp_fw_node *n;
+		__u32 idx = e & ~FP_FW_CHILD;
+
+		if (!(e & FP_FW_CHILD))
+			break;
+		n = bpf_map_lookup_elem(nodes, &idx);
+		if (!n)
+			return FP_FW_NONE;
+		e = n->e[(word >> (28 - 4 * i)) & (FP_FW_FANOUT - 1)];
+	}
+	return e;
+}
+
+/* fp_fw_tail_word: word I of the address (host order) agrees with the
+ * tail's prefix. */
+static __always_inline int fp_fw_tail_word(const struct fp_fw_tail *t, int i, __u32 word)
+{
+	__u32 bits = t->len > 32 * i ? t->len - 32 * i : 0;
+	__u32 mask = bits >= 32 ? ~0u : bits ? ~(~0u >> bits) : 0;
+
+	return (word & mask) == t->addr[i];
+}
+
+/* fp_fw_tail: the class an FP_FW_TAIL entry E gives the address A. */
+static __always_inline __u32 fp_fw_tail(void *nodes, __u32 e, const __u32 *a, int v6)
+{
+	__u32 idx = e & ~FP_FW_REF;
+	const struct fp_fw_tail *t = bpf_map_lookup_elem(nodes, &idx);
+
+	if (!t)
+		return FP_FW_NONE;
+	if (!fp_fw_tail_word(t, 0, bpf_ntohl(a[0])))
+		return t->miss;
+	if (v6 && (!fp_fw_tail_word(t, 1, bpf_ntohl(a[1])) ||
+		   !fp_fw_tail_word(t, 2, bpf_ntohl(a[2])) ||
+		   !fp_fw_tail_word(t, 3, bpf_ntohl(a[3]))))
+		return t->miss;
+	return t->cls;
+}
+
+/* fp_fw_addr_class: the class of the longest rule prefix holding the
+ * address at A (network order, 1 or 4 words) under ROOT. */
+static __always_inline __u32 fp_fw_addr_class(void *nodes, __u32 root, const __u32 *a, int v6)
+{
+	__u32 w0 = bpf_ntohl(a[0]), idx = root * FP_FW_ROOT_NODES + (w0 >> 20), e;
+	struct fp_fw_node *n = bpf_map_lookup_elem(nodes, &idx);
+
+	if (!n)
+		return FP_FW_NONE;
+	e = fp_fw_descend(nodes, n->e[(w0 >> 16) & (FP_FW_FANOUT - 1)], w0, 4);
+	if (v6) {
+		e = fp_fw_descend(nodes, e, bpf_ntohl(a[1]), 0);
+		e = fp_fw_descend(nodes, e, bpf_ntohl(a[2]), 0);
+		e = fp_fw_descend(nodes, e, bpf_ntohl(a[3]), 0);
+	}
+	return e & FP_FW_TAIL ? fp_fw_tail(nodes, e, a, v6) : e;
+}
+
+static __always_inline __u32 fp_fw_min(__u32 a, __u32 b)
+{
+	return a < b ? a : b;
+}
+
+/* fp_fw_admit: fold the fp_fw_values entry IDX into best and cand; its
+ * key class to *cls. */
+static __always_inline int fp_fw_admit(void *values, __u32 idx, __u32 *best, __u32 *cand,
+				       __u32 *cls)
+{
+	const struct fp_fw_class *c = bpf_map_lookup_elem(values, &idx);
+
+	if (!c)
+		return -1;
+	*best = fp_fw_min(*best, c->min);
+	*cand &= c->shapes;
+	*cls = c->cls;
+	return 0;
+}
+
+/* The packet's fields as the match keys need them. */
+struct fp_fw_fields {
+	__u64 k0, k1;           /* every field: fp_fw_k0(), fp_fw_k1() */
+	__u32 sport, dport;
+};
+
+/* fp_fw_entry_fits: E is a rule of key K0/K1 whose port ranges hold F's. */
+static __always_inline int fp_fw_entry_fits(const struct fp_fw_match_entry *e, __u64 k0,
+					    __u64 k1, const struct fp_fw_fields *f)
+{
+	return e->k0 == k0 && e->k1 == k1 && f->sport >= e->sport_lo &&
+	       f->sport <= e->sport_hi && f->dport >= e->dport_lo && f->dport <= e->dport_hi;
+}
+
+/* fp_fw_bucket_best: the first rule in bucket IDX of key K0/K1 that F
+ * matches, if before BEST; else BEST. *full: the bucket has no room. */
+static __always_inline __u32 fp_fw_bucket_best(void *match, __u32 idx, __u64 k0, __u64 k1,
+					       const struct fp_fw_fields *f, __u32 best,
+					       int *full)
+{
+	const struct fp_fw_bucket *b = bpf_map_lookup_elem(match, &idx);
+	int i;
+
+	*full = 0;
+	if (!b)
+		return best;
+	for (i = 0; i < FP_FW_BUCKET_ENTRIES; i++) {
+		const struct fp_fw_match_entry *e = &b->e[i];
+
+		if (!e->pos)
+			return best; /* entries are packed from the front */
+		if (e->pos < best && fp_fw_entry_fits(e, k0, k1, f))
+			best = e->pos;
+	}
+	*full = 1;
+	return best;
+}
+
+/* fp_fw_probe: the first rule of slot I that F matches, if before BEST;
+ * else BEST. A key's entries go to its second bucket only when the first
+ * is full, and buckets never empty: with room in the first, the second
+ * holds none of them. */
+static __always_inline __u32 fp_fw_probe(const struct fp_fw_set *s, int i,
+					 const struct fp_fw_fields *f, __u32 best)
+{
+	__u64 k0 = f->k0 & s->meta->slot_mask0[i];
+	__u64 k1 = (f->k1 & s->meta->slot_mask1[i]) | s->meta->slot_k1[i];
+	__u32 b1, b2;
+	int full;
+
+	fp_fw_buckets(k0, k1, s->meta->match_mask, &b1, &b2);
+	best = fp_fw_bucket_best(s->match, b1, k0, k1, f, best, &full);
+	if (full)
+		best = fp_fw_bucket_best(s->match, b2, k0, k1, f, best, &full);
+	return best;
+}
+
+/* fp_fw_first: the position of the first rule P matches, FP_FW_NONE if
+ * none. */
+static __always_inline __u32 fp_fw_first(const struct fp_parsed *p, const struct fp_fw_set *s)
+{
+	__u32 best = s->meta->catch_all, cand = ~0u, src, dst, sp, dp, pr, skey, dkey, unused;
+	int i, v6 = p->ip_version == 6;
+	struct fp_fw_fields f;
+
+	if (p->ip_version) {
+		src = fp_fw_addr_class(s->nodes, v6 ? FP_FW_ROOT_SRC6 : FP_FW_ROOT_SRC4,
+				       p->saddr, v6);
+		dst = fp_fw_addr_class(s->nodes, v6 ? FP_FW_ROOT_DST6 : FP_FW_ROOT_DST4,
+				       p->daddr, v6);
+		pr = FP_FW_V_PROTO + p->l4_proto;
+	} else {
+		src = FP_FW_V_NOSRC;
+		dst = FP_FW_V_NODST;
+		pr = FP_FW_V_NOPROTO;
+	}
+	if (p->has_l4 && (p->l4_proto == IPPROTO_TCP || p->l4_proto == IPPROTO_UDP)) {
+		__u32 half = p->l4_proto == IPPROTO_UDP ? 65536 : 0;
+
+		sp = FP_FW_V_SPORT + half + p->sport;
+		dp = FP_FW_V_DPORT + half + p->dport;
+	} else {
+		sp = FP_FW_V_NOSPORT;
+		dp = FP_FW_V_NODPORT;
+	}
+	if (fp_fw_admit(s->values, src, &best, &cand, &skey) ||
+	    fp_fw_admit(s->values, dst, &best, &cand, &dkey) ||
+	    fp_fw_admit(s->values, pr, &best, &cand, &unused) ||
+	    fp_fw_admit(s->values, sp, &best, &cand, &unused) ||
+	    fp_fw_admit(s->values, dp, &best, &cand, &unused))
+		return best;
+	f.sport = p->sport;
+	f.dport = p->dport;
+	f.k0 = fp_fw_k0(skey, dkey);
+	f.k1 = fp_fw_k1(p->sport, p->dport, p->l4_proto, 0);
+	/* Slots are in the order of their first rule: once that is not
+	 * before the best so far, no later slot can win. */
+	for (i = 0; i < FP_FW_SLOTS && cand; i++) {
+		if (!(cand & (1u << i)))
+			continue;
+		cand &= ~(1u << i);
+		if (s->meta->slot_min[i] >= best)
+			break;
+		best = fp_fw_probe(s, i, &f, best);
+	}
+	return best;
+}
+
+/* fp_stage_firewall: XDP_PASS or XDP_DROP for P, and the rule that
+ * decided in res (0: the policy, or no firewall loaded). */
+static __always_inline int fp_stage_firewall(const struct fp_parsed *p, struct fp_fw_result *res)
+{
+	const struct fp_fw_verdict *vd;
+	struct fp_counter *cnt;
+	struct fp_fw_set s;
+	__u32 pos, cpu, idx;
+
+	res->rule = 0;
+	res->action = XDP_PASS;
+	if (p->eth_proto != ETH_P_IP && p->eth_proto != ETH_P_IPV6)
+		return XDP_PASS;
+	if (fp_fw_set_get(&s))
+		return XDP_PASS; /* no rule set loaded */
+	pos = fp_fw_first(p, &s);
+	if (pos == FP_FW_NONE)
+		pos = 0;
+	vd = bpf_map_lookup_elem(s.rules, &pos);
+	if (!vd)
+		return XDP_PASS;
+	cpu = bpf_get_smp_processor_id();
+	idx = cpu * s.meta->n_pos + pos;
+	cnt = cpu < s.meta->ncpu ? bpf_map_lookup_elem(s.counters, &idx) : NULL;
+	if (cnt) {
+		cnt->packets++;
+		cnt->bytes += p->len;
+	}
+	res->rule = vd->rule;
+	res->action = vd->action;
+	return vd->action == XDP_DROP ? XDP_DROP : XDP_PASS;
+}
+
+#endif

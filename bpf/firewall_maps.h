@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The firewall's compiled rule set: the layout of its maps, shared by the
+ * stage (bpf/firewall.h) and the compiler (src/lib/firewall_compile.c).
+ * docs/firewall.md explains the design and its numbers.
+ *
+ * A packet's fields are mapped to classes with array lookups only:
+ *   addresses  a multibit trie (16-bit root, then 4-bit strides) in
+ *              fp_fw_nodes whose leaves are the class of the longest rule
+ *              prefix holding the address: an index into fp_fw_values
+ *   ports      fp_fw_values indexed by protocol half and port
+ *   protocol   fp_fw_values indexed by the IP protocol number
+ * Each fp_fw_values entry says which rule shapes the field admits and the
+ * first rule that constrains this field alone. Rules that constrain two
+ * fields or more are found in fp_fw_match, a hash table of our own in a
+ * fixed-size array (lookups the verifier inlines: no call, which costs
+ * more than the lookup on this CPU), probed once per admitted shape
+ * ("slot"), slots in the order of their first rule. */
+#ifndef FP_FIREWALL_MAPS_H
+#define FP_FIREWALL_MAPS_H
+
+#include <linux/types.h>
+
+#define FP_FW_RULES_MAX   100000 /* = FP_CONFIG_RULES_MAX */
+#define FP_FW_NONE        0xffffffffu
+
+/* Which fields a rule constrains: its shape. Ports are exact (X) or a
+ * range (R) and imply TCP or UDP; P is a protocol with no ports. */
+#define FP_FW_S   0x01
+#define FP_FW_D   0x02
+#define FP_FW_P   0x04
+#define FP_FW_SPX 0x08
+#define FP_FW_SPR 0x10
+#define FP_FW_DPX 0x20
+#define FP_FW_DPR 0x40
+#define FP_FW_SPORT (FP_FW_SPX | FP_FW_SPR)
+#define FP_FW_DPORT (FP_FW_DPX | FP_FW_DPR)
+#define FP_FW_PORTS (FP_FW_SPORT | FP_FW_DPORT)
+
+/* Shapes of two fields or more, in fp_fw_meta.slot_*; there are 32. */
+#define FP_FW_SLOTS 32
+
+/* The trie: 4 roots (src4, dst4, src6, dst6) of 2^16 entries, then nodes
+ * of 16 entries, one 64-byte array element each. An entry is a leaf (an
+ * fp_fw_values index), FP_FW_CHILD | a node index, or FP_FW_TAIL | the
+ * index of an element holding a struct fp_fw_tail: the one prefix below
+ * that entry, checked whole, so that a lone long prefix (a host) costs
+ * one element instead of a node per 4 bits. */
+#define FP_FW_FANOUT      16
+#define FP_FW_ROOT_NODES  (65536 / FP_FW_FANOUT)
+#define FP_FW_ROOTS       4
+#define FP_FW_NODES_MAX   (1u << 18)  /* 16 MiB */
+#define FP_FW_CHILD       0x80000000u
+#define FP_FW_TAIL        0x40000000u
+#define FP_FW_REF         (FP_FW_CHILD | FP_FW_TAIL)
+
+enum fp_fw_root {
+	FP_FW_ROOT_SRC4 = 0,
+	FP_FW_ROOT_DST4,
+	FP_FW_ROOT_SRC6,
+	FP_FW_ROOT_DST6,
+};
+
+struct fp_fw_node {
+	__u32 e[FP_FW_FANOUT];
+};
+
+struct fp_fw_tail {
+	__u32 addr[4];  /* host order, bits past len zero */
+	__u32 len;
+	__u32 cls;      /* the class of an address in the prefix */
+	__u32 miss;     /* the class of the others */
+	__u32 pad[9];   /* an element of fp_fw_nodes */
+};
+
+/* fp_fw_values, by index: ports of TCP then UDP, source then destination;
+ * protocols; what a packet without the field sees; address classes. */
+#define FP_FW_V_SPORT    0u
+#define FP_FW_V_DPORT    (2u * 65536)
+#define FP_FW_V_PROTO    (4u * 65536)
+#define FP_FW_V_NOSPORT  (FP_FW_V_PROTO + 256)
+#define FP_FW_V_NODPORT  (FP_FW_V_NOSPORT + 1)
+#define FP_FW_V_NOPROTO  (FP_FW_V_NOSPORT + 2)
+#define FP_FW_V_NOSRC    (FP_FW_V_NOSPORT + 3)
+#define FP_FW_V_NODST    (FP_FW_V_NOSPORT + 4)
+#define FP_FW_V_ADDR     (FP_FW_V_NOSPORT + 8)
+#define FP_FW_VALUES_MAX (FP_FW_V_ADDR + 2 * FP_FW_RULES_MAX)
+
+struct fp_fw_class {
+	__u32 shapes;   /* bit i: slot i is admitted (has a rule this value fits,
+			 * or does not constrain this field) */
+	__u32 min;      /* the first rule constraining this field alone that
+			 * this value fits; FP_FW_NONE if none */
+	__u32 cls;      /* addresses: the key class */
+	__u32 pad;
+};
+
+/* fp_fw_match: buckets of entries, one entry per (rule, tuple of classes
+ * it covers). The key holds the classes of the fields the shape
+ * constrains, 0 for the others: addresses by their key class (the longest
+ * prefix of a rule on two fields or more that holds them), exact ports by
+ * value; port ranges are not in the key but checked against the entry,
+ * so a range costs one entry, not one per class it spans. An entry lives
+ * in one of the two buckets fp_fw_buckets() gives its key (cuckoo
+ * hashing: the compiler moves entries between their two buckets until
+ * all fit), packed from the front, so a lookup reads two buckets and
+ * stops in each at its first empty entry. */
+#define FP_FW_BUCKET_ENTRIES 4
+#define FP_FW_BUCKETS_MAX    (1u << 17)  /* 16 MiB */
+
+struct fp_fw_match_entry {
+	__u64 k0;       /* src key class | dst key class << 32 */
+	__u64 k1;       /* sport | dport << 16 | proto << 32 | shape << 40 */
+	__u32 pos;      /* the rule; 0: an empty entry */
+	__u16 sport_lo, sport_hi;
+	__u16 dport_lo, dport_hi;
+	__u32 pad;
+};
+
+struct fp_fw_bucket {
+	struct fp_fw_match_entry e[FP_FW_BUCKET_ENTRIES];
+};
+
+static inline __u64 fp_fw_k0(__u32 src, __u32 dst)
+{
+	return (__u64)src | (__u64)dst << 32;
+}
+
+static inline __u64 fp_fw_k1(__u16 sport, __u16 dport, __u8 proto, __u8 shape)
+{
+	return (__u64)sport | (__u64)dport << 16 | (__u64)proto << 32 | (__u64)shape << 40;
+}
+
+/* fp_fw_slot_masks: the masks and constant of fp_fw_meta for SHAPE. */
+static inline void fp_fw_slot_masks(__u8 shape, __u64 *mask0, __u64 *mask1, __u64 *k1)
+{
+	*mask0 = fp_fw_k0(shape & FP_FW_S ? ~0u : 0, shape & FP_FW_D ? ~0u : 0);
+	*mask1 = fp_fw_k1(shape & FP_FW_SPX ? 0xffff : 0, shape & FP_FW_DPX ? 0xffff : 0,
+			  shape & (FP_FW_P | FP_FW_PORTS) ? 0xff : 0, 0);
+	*k1 = fp_fw_k1(0, 0, 0, shape);
+}
+
+/* fp_fw_buckets: the two buckets of a key, the same in the stage and the
+ * compiler; they differ when there are two buckets or more. */
+static inline void fp_fw_buckets(__u64 k0, __u64 k1, __u32 mask, __u32 *b1, __u32 *b2)
+{
+	__u64 h = k0 * 0x9e3779b97f4a7c15ull ^ k1 * 0xc2b2ae3d27d4eb4full;
+
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 32;
+	*b1 = (__u32)h & mask;
+	*b2 = ((__u32)(h >> 32) & mask) ^ (((__u32)(h >> 32) & mask) == *b1 ? mask & 1 : 0);
+}
+
+/* fp_fw_meta's one entry. Positions count from 1 in rule order; the
+ * stage reports the rule's index in its file from fp_fw_rules. */
+struct fp_fw_meta {
+	__u32 catch_all;                /* first rule with no field; FP_FW_NONE */
+	__u32 n_slots;
+	__u32 n_pos;                    /* positions: rules + 1 for the policy */
+	__u32 ncpu;                     /* CPUs fp_fw_counters has rows for */
+	__u32 match_mask;               /* buckets in use - 1 (a power of 2) */
+	__u32 slot_min[FP_FW_SLOTS];    /* ascending: a slot's first rule */
+	__u8 slot_shape[FP_FW_SLOTS];
+	/* A slot's key from a packet's: fp_fw_k0(src, dst) & mask0,
+	 * fp_fw_k1(sport, dport, proto, 0) & mask1 | shape << 40. */
+	__u64 slot_mask0[FP_FW_SLOTS];
+	__u64 slot_mask1[FP_FW_SLOTS];
+	__u64 slot_k1[FP_FW_SLOTS];
+};
+
+/* fp_fw_rules, by position; position 0 is the policy. */
+struct fp_fw_verdict {
+	__u32 action;   /* XDP_PASS or XDP_DROP */
+	__u32 rule;     /* 1-based index in the file; 0: the policy */
+};
+
+/* fp_fw_counters: struct fp_counter by CPU, then position (index
+ * cpu * n_pos + pos): per-CPU counters laid out by hand, because a
+ * per-CPU array cannot be an inner map of varying size. */
+
+/* fp_fw_list, by position: the rule as applied, for listings without the
+ * daemon, and counts carried over from the set it replaced. The stage
+ * never reads it. */
+struct fp_fw_entry {
+	__u32 rule;
+	__u32 line;
+	__u8 action;    /* enum fp_fw_action */
+	__u8 family;    /* 0, AF_INET, AF_INET6 */
+	__u8 proto;
+	__u8 flags;     /* FP_FW_ENTRY_SRC, FP_FW_ENTRY_DST */
+	__u8 src_len;
+	__u8 dst_len;
+	__u16 pad;
+	__u16 sport_lo, sport_hi;
+	__u16 dport_lo, dport_hi;
+	__u8 src[16];
+	__u8 dst[16];
+	char ifname[16];
+	__u64 base_packets;
+	__u64 base_bytes;
+};
+
+#define FP_FW_ENTRY_SRC 0x01
+#define FP_FW_ENTRY_DST 0x02
+
+#endif

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The firewall: rules from struct fp_firewall_config (config.h) compiled
+ * per interface into the pipeline's firewall maps (bpf/firewall_maps.h)
+ * and replaced atomically: a packet sees the whole old set or the whole
+ * new one. Per-rule counters survive a replace for every rule that did
+ * not change (same action and match fields). Design and costs:
+ * docs/firewall.md.
+ *
+ * An interface's set is the rules whose interface is empty or names it,
+ * in file order; rule numbers are the rule's 1-based index in the file.
+ * The active set is pinned with the pipeline (FP_PIPELINE_DIR/DEV/fw_*),
+ * so it can be listed without the daemon.
+ *
+ * Functions return 0 or a negative errno. A set that does not compile
+ * (-E2BIG: it does not fit the maps) leaves err->msg naming the rule, its
+ * line and the reason, and changes nothing. */
+#ifndef FASTPATH_FIREWALL_H
+#define FASTPATH_FIREWALL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <fastpath/config.h>
+
+/* Entries of the match table (rules on two fields or more, each expanded
+ * over the address classes it covers): half its room, so that lookups
+ * stay short. */
+#define FP_FW_MATCH_MAX (1u << 18)
+
+struct fp_fw_compiled;
+
+/* What a compiled set holds, for messages, tests and the benchmark. */
+struct fp_fw_compile_stats {
+	size_t rules;           /* of this interface */
+	size_t slots;           /* shapes of two fields or more in use */
+	size_t match_entries;
+	size_t nodes;           /* trie nodes, roots included */
+	size_t addr_classes;    /* distinct prefixes */
+};
+
+/* fp_firewall_compile: the rules of FW that apply to DEV (NULL: only the
+ * rules with no interface) into *out, which the caller frees with
+ * fp_fw_compiled_free. Pure: no kernel, no files. -E2BIG with err->msg
+ * ("does not fit the maps: rule N at line L ...") when the set needs more
+ * than the maps hold; -ENOMEM. err may be NULL. */
+int fp_firewall_compile(const struct fp_firewall_config *fw, const char *dev,
+			struct fp_fw_compiled **out, struct fp_config_error *err);
+
+void fp_fw_compiled_free(struct fp_fw_compiled *c);
+
+void fp_fw_compiled_stats(const struct fp_fw_compiled *c, struct fp_fw_compile_stats *st);
+
+/* A packet's fields as the stage sees them (bpf/firewall.h). */
+struct fp_fw_packet {
+	int family;             /* AF_INET, AF_INET6; 0: the IP header did not parse */
+	uint8_t src[16];        /* network order; IPv4 in the first 4 bytes */
+	uint8_t dst[16];
+	uint8_t proto;
+	bool ports;             /* a TCP or UDP header was read */
+	uint16_t sport, dport;
+};
+
+/* fp_fw_compiled_match: what the stage decides for PKT under C, computed
+ * from the same tables: *rule the rule's index in the file (0: the
+ * policy), *action its action. */
+void fp_fw_compiled_match(const struct fp_fw_compiled *c, const struct fp_fw_packet *pkt,
+			  unsigned int *rule, enum fp_fw_action *action);
+
+/* fp_firewall_check: compile FW for every interface its rules name and
+ * for the others; the first error found, as fp_firewall_compile. */
+int fp_firewall_check(const struct fp_firewall_config *fw, struct fp_config_error *err);
+
+/* The pipeline's firewall maps, by fd: pinned (fp_firewall_maps_open) or
+ * a skeleton's own (tests, benchmarks). */
+struct fp_fw_maps {
+	int gen, meta, nodes, values, match, rules, counters, list;
+};
+
+/* fp_firewall_maps_open: DEV's pinned maps. -ENOENT: no pipeline there. */
+int fp_firewall_maps_open(const char *dev, struct fp_fw_maps *m);
+
+void fp_firewall_maps_close(struct fp_fw_maps *m);
+
+/* fp_firewall_install: build C into the inactive slot of M, flip, wait
+ * until no packet uses the old set, carry its counters over, free it.
+ * Nothing changes for packets on error. Callers serialise installs. */
+int fp_firewall_install(const struct fp_fw_maps *m, const struct fp_fw_compiled *c);
+
+/* fp_firewall_uninstall: empty both slots; the stage then passes all. */
+int fp_firewall_uninstall(const struct fp_fw_maps *m);
+
+/* fp_firewall_apply: compile FW for DEV, install it into DEV's pipeline
+ * and enable the firewall stage. The same set again changes nothing.
+ * -ENOENT: no pipeline on DEV (fastpath up DEV first). */
+int fp_firewall_apply(const char *dev, const struct fp_firewall_config *fw,
+		      struct fp_config_error *err);
+
+/* fp_firewall_clear: disable the stage and remove DEV's rule set. */
+int fp_firewall_clear(const char *dev);
+
+struct fp_fw_rule_stats {
+	struct fp_fw_rule rule; /* as applied; line as in its file */
+	unsigned int index;     /* 1-based in its file */
+	uint64_t packets, bytes;
+};
+
+struct fp_fw_listing {
+	enum fp_fw_action policy;
+	uint64_t policy_packets, policy_bytes;
+	struct fp_fw_rule_stats *rules;
+	size_t n;
+};
+
+/* fp_firewall_list: DEV's active set and counters (summed over CPUs).
+ * -ENOENT: no pipeline, or no rule set on it. Free with
+ * fp_fw_listing_free. */
+int fp_firewall_list(const char *dev, struct fp_fw_listing *out);
+
+/* fp_firewall_list_maps: the same from maps by fd. */
+int fp_firewall_list_maps(const struct fp_fw_maps *m, struct fp_fw_listing *out);
+
+void fp_fw_listing_free(struct fp_fw_listing *l);
+
+#endif

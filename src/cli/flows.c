@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* fastpath flows: the flows the pipeline's flows stage recorded, filtered
+ * and sorted; their table's counters; idle flows aged out on demand. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <fastpath/config.h>
+#include <fastpath/flows.h>
+#include <fastpath/pipeline.h>
+#include "cli.h"
+
+static const char flows_usage[] =
+	"usage: fastpath flows [DEV] [--source CIDR] [--dest CIDR] [--protocol P] "
+	"[--port N]\n"
+	"                      [--min-packets N] [--sort packets|bytes|age] [--limit N]\n"
+	"       fastpath flows [DEV] --counters\n"
+	"       fastpath flows DEV --age IDLE      remove flows idle for IDLE (30s, 500ms...)";
+
+enum flows_action { LIST = 0, COUNTERS, AGE };
+
+struct flows_args {
+	const char *dev;        /* NULL: every interface with a pipeline */
+	enum flows_action action;
+	struct fp_flow_query q;
+	unsigned long long idle_ms;
+};
+
+/* ---- options --------------------------------------------------------- */
+
+static int number_arg(const char *opt, const char *s, unsigned long long max,
+		      unsigned long long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	if (!*s || *end || errno || *s == '-' || *v > max)
+		return fail(EXIT_USAGE, "%s takes a number from 0 to %llu, not '%s'",
+			    opt, max, s);
+	return 0;
+}
+
+static int prefix_arg(const char *opt, const char *s, struct fp_flow_prefix *p)
+{
+	if (!fp_flow_prefix_parse(s, p))
+		return 0;
+	return fail(EXIT_USAGE, "%s takes an address or a prefix (10.0.0.0/8, fd00::/16) "
+		    "with no host bits set, not '%s'", opt, s);
+}
+
+/* One option of getopt_long into a; nonzero: the exit status. */
+static int flows_option(int c, const char *arg, struct flows_args *a)
+{
+	struct fp_flow_filter *f = &a->q.filter;
+	unsigned long long v;
+	int err = 0;
+
+	switch (c) {
+	case 's':
+		return prefix_arg("--source", arg, &f->src);
+	case 'd':
+		return prefix_arg("--dest", arg, &f->dst);
+	case 'p':
+		if (fp_flow_proto_parse(arg, &f->proto))
+			return fail(EXIT_USAGE, "--protocol takes tcp, udp, icmp, icmpv6 or "
+				    "a number from 0 to 255, not '%s'", arg);
+		return 0;
+	case 'P':
+		err = number_arg("--port", arg, 65535, &v);
+		f->port = v;
+		return err;
+	case 'm':
+		return number_arg("--min-packets", arg, ~0ULL, &f->min_packets);
+	case 'S':
+		if (fp_flow_sort_parse(arg, &a->q.sort))
+			return fail(EXIT_USAGE, "--sort takes packets, bytes or age, not '%s'", arg);
+		return 0;
+	case 'l':
+		err = number_arg("--limit", arg, ~0U, &v);
+		a->q.limit = v;
+		return err;
+	case 'c':
+		a->action = COUNTERS;
+		return 0;
+	case 'a':
+		a->action = AGE;
+		if (fp_duration_parse(arg, &a->idle_ms) || !a->idle_ms)
+			return fail(EXIT_USAGE, "--age takes a duration such as 30s, 5m or "
+				    "500ms, not '%s'", arg);
+		return 0;
+	}
+	return EXIT_USAGE;
+}
+
+static int flows_args_parse(int argc, char **argv, struct flows_args *a)
+{
+	static const struct option lo[] = {
+		{ "source", required_argument, NULL, 's' },
+		{ "dest", required_argument, NULL, 'd' },
+		{ "protocol", required_argument, NULL, 'p' },
+		{ "port", required_argument, NULL, 'P' },
+		{ "min-packets", required_argument, NULL, 'm' },
+		{ "sort", required_argument, NULL, 'S' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "counters", no_argument, NULL, 'c' },
+		{ "age", required_argument, NULL, 'a' },
+		{ 0 },
+	};
+	int c, err;
+
+	memset(a, 0, sizeof(*a));
+	fp_flow_filter_init(&a->q.filter);
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		if (c == '?' || c == ':')
+			return bad_option(argv);
+		err = flows_option(c, optarg, a);
+		if (err)
+			return err;
+	}
+	if (argc - optind > 1)
+		return fail(EXIT_USAGE, "%s", flows_usage);
+	a->dev = argc - optind ? argv[optind] : NULL;
+	if (a->action == AGE && !a->dev)
+		return fail(EXIT_USAGE, "--age needs the interface: fastpath flows DEV --age IDLE");
+	return 0;
+}
+
+/* ---- words ----------------------------------------------------------- */
+
+static const char *proto_str(int proto, char *buf, size_t size)
+{
+	const char *name = fp_flow_proto_name(proto);
+
+	if (name)
+		return name;
+	snprintf(buf, size, "%d", proto);
+	return buf;
+}
+
+static void addr_str(const struct fp_flow_key *k, const __u32 *addr, char *buf, size_t size)
+{
+	inet_ntop(k->family == 4 ? AF_INET : AF_INET6, addr, buf, size);
+}
+
+/* "SAF": the TCP flags seen, in the order a connection shows them. */
+static void tcp_flags_str(__u8 flags, char *buf)
+{
+	static const struct {
+		__u8 bit;
+		char c;
+	} names[] = {
+		{ 0x02, 'S' }, { 0x10, 'A' }, { 0x08, 'P' }, { 0x01, 'F' },
+		{ 0x04, 'R' }, { 0x20, 'U' }, { 0x40, 'E' }, { 0x80, 'C' },
+	};
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (flags & names[i].bit)
+			buf[n++] = names[i].c;
+	buf[n] = '\0';
+}
+
+static void verdict_str(const struct fp_flow *f, char *buf, size_t size)
+{
+	if (f->verdict != XDP_DROP)
+		snprintf(buf, size, "pass");
+	else if (f->rule)
+		snprintf(buf, size, "drop rule %u", f->rule);
+	else
+		snprintf(buf, size, "drop policy");
+}
+
+/* "4.2s", "3m07s", "2h05m": how long ago, to the table's resolution. */
+static void ago_str(__u64 ns, char *buf, size_t size)
+{
+	__u64 s = ns / 1000000000ull;
+
+	if (s < 60)
+		snprintf(buf, size, "%.1fs", ns / 1e9);
+	else if (s < 3600)
+		snprintf(buf, size, "%llum%02llus", s / 60, s % 60);
+	else
+		snprintf(buf, size, "%lluh%02llum", s / 3600, s % 3600 / 60);
+}
+
+static __u64 ago(__u64 now, __u64 then)
+{
+	return now > then ? now - then : 0;
+}
+
+static __u64 monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static bool is_icmp(const struct fp_flow_key *k)
+{
+	return k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6;
+}
+
+/* ---- output ---------------------------------------------------------- */
+
+static struct json_object *flow_json(const struct fp_flow_info *f, __u64 now)
+{
+	struct json_object *o = json_object_new_object();
+	const struct fp_flow_key *k = &f->key;
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], flags[9], proto[8];
+
+	addr_str(k, k->saddr, src, sizeof(src));
+	addr_str(k, k->daddr, dst, sizeof(dst));
+	tcp_flags_str(f->flow.tcp_flags, flags);
+	json_object_object_add(o, "interface", json_object_new_string(f->dev));
+	json_object_object_add(o, "direction", json_object_new_string(
+				       k->dir == FP_FLOW_EGRESS ? "egress" : "ingress"));
+	json_object_object_add(o, "family", json_object_new_int(k->family));
+	json_object_object_add(o, "protocol", json_object_new_string(
+				       proto_str(k->proto, proto, sizeof(proto))));
+	json_object_object_add(o, "source", json_object_new_string(src));
+	json_object_object_add(o, "destination", json_object_new_string(dst));
+	json_object_object_add(o, is_icmp(k) ? "icmp_type" : "sport", json_object_new_int(k->sport));
+	json_object_object_add(o, is_icmp(k) ? "icmp_code" : "dport", json_object_new_int(k->dport));
+	json_object_object_add(o, "packets", json_object_new_int64(f->flow.packets));
+	json_object_object_add(o, "bytes", json_object_new_int64(f->flow.bytes));
+	json_object_object_add(o, "age_ms", json_object_new_int64(ago(now, f->flow.first_ns) / 1000000));
+	json_object_object_add(o, "idle_ms", json_object_new_int64(ago(now, f->flow.last_ns) / 1000000));
+	json_object_object_add(o, "tcp_flags", json_object_new_string(flags));
+	json_object_object_add(o, "verdict", json_object_new_string(
+				       f->flow.verdict == XDP_DROP ? "drop" : "pass"));
+	json_object_object_add(o, "rule", json_object_new_int64(f->flow.rule));
+	return o;
+}
+
+static void flows_header(void)
+{
+	printf("%-15s %-3s %-6s %-39s %5s  %-39s %5s %10s %12s %7s %7s %-5s %s\n",
+	       "IFACE", "DIR", "PROTO", "SOURCE", "SPORT", "DEST", "DPORT", "PACKETS",
+	       "BYTES", "AGE", "IDLE", "FLAGS", "VERDICT");
+}
+
+/* One line; an ICMP flow shows its type and code as SPORT and DPORT. */
+static void flow_line(const struct fp_flow_info *f, __u64 now)
+{
+	const struct fp_flow_key *k = &f->key;
+	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], flags[9], proto[8];
+	char age[16], idle[16], verdict[24];
+
+	addr_str(k, k->saddr, src, sizeof(src));
+	addr_str(k, k->daddr, dst, sizeof(dst));
+	tcp_flags_str(f->flow.tcp_flags, flags);
+	ago_str(ago(now, f->flow.first_ns), age, sizeof(age));
+	ago_str(ago(now, f->flow.last_ns), idle, sizeof(idle));
+	verdict_str(&f->flow, verdict, sizeof(verdict));
+	printf("%-15s %-3s %-6s %-39s %5u  %-39s %5u %10llu %12llu %7s %7s %-5s %s\n",
+	       f->dev, k->dir == FP_FLOW_EGRESS ? "out" : "in",
+	       proto_str(k->proto, proto, sizeof(proto)), src, k->sport, dst, k->dport,
+	       (unsigned long long)f->flow.packets, (unsigned long long)f->flow.bytes,
+	       age, idle, *flags ? flags : "-", verdict);
+}
+
+static int flows_error(int err, const char *dev)
+{
+	if (err == -ENOENT && dev)
+		return fail(EXIT_RUNTIME, "no flows table on %s; start the flows stage "
+			    "with: fastpath up %s --stages flows", dev, dev);
+	if (err == -EPROTO)
+		return fail(EXIT_RUNTIME, "the flows table on %s was not made by this "
+			    "fastpath; reload it with: fastpath up %s --stages flows",
+			    dev ? dev : "an interface", dev ? dev : "DEV");
+	return fail_errno(err, "flows%s%s", dev ? " on " : "", dev ? dev : "");
+}
+
+/* A named interface must have the stage on: else its table is empty for
+ * a reason worth saying. */
+static int stage_check(const char *dev)
+{
+	struct fp_pipeline_info info;
+	int err = fp_pipeline_info(dev, &info);
+
+	if (err == -ENOENT)
+		return fail(EXIT_RUNTIME, "no pipeline on %s; start one with: "
+			    "fastpath up %s --stages flows", dev, dev);
+	if (err)
+		return fail_errno(err, "pipeline on %s", dev);
+	if (!(info.stages & FP_STAGE_BIT(FP_STAGE_FLOWS)))
+		return fail(EXIT_RUNTIME, "the flows stage is off on %s; turn it on with: "
+			    "fastpath up %s --stages flows (with the other stages you want)",
+			    dev, dev);
+	return 0;
+}
+
+static int flows_list(const struct flows_args *a)
+{
+	struct fp_flow_info *flows;
+	struct json_object *arr;
+	__u64 now = monotonic_ns();
+	size_t n;
+	int err = fp_flows_query(a->dev, &a->q, &flows, &n);
+
+	if (err)
+		return flows_error(err, a->dev);
+	if (cli.json) {
+		arr = json_object_new_array();
+		for (size_t i = 0; i < n; i++)
+			json_object_array_add(arr, flow_json(&flows[i], now));
+		json_print(arr);
+	} else if (!n) {
+		printf("no flows\n");
+	} else {
+		flows_header();
+		for (size_t i = 0; i < n; i++)
+			flow_line(&flows[i], now);
+	}
+	free(flows);
+	return EXIT_OK;
+}
+
+static struct json_object *counters_json(const char *dev, const struct fp_flows_counters *c)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "interface", json_object_new_string(dev));
+	json_object_object_add(o, "created", json_object_new_int64(c->created));
+	json_object_object_add(o, "evicted", json_object_new_int64(c->evicted));
+	json_object_object_add(o, "aged", json_object_new_int64(c->aged));
+	json_object_object_add(o, "unparsed", json_object_new_int64(c->unparsed));
+	json_object_object_add(o, "not_ip", json_object_new_int64(c->not_ip));
+	json_object_object_add(o, "in_use", json_object_new_int64(c->in_use));
+	json_object_object_add(o, "capacity", json_object_new_int64(c->capacity));
+	json_object_object_add(o, "per_cpu", json_object_new_int64(c->per_cpu));
+	json_object_object_add(o, "cpus", json_object_new_int64(c->cpus));
+	return o;
+}
+
+static void counters_line(const char *dev, const struct fp_flows_counters *c)
+{
+	printf("%s: %llu entries in use of %llu (%u per CPU x %u CPUs)\n"
+	       "  created %llu, evicted %llu, aged %llu; not recorded: %llu cut short or "
+	       "malformed, %llu not IP\n", dev, (unsigned long long)c->in_use,
+	       (unsigned long long)c->capacity, c->per_cpu, c->cpus,
+	       (unsigned long long)c->created, (unsigned long long)c->evicted,
+	       (unsigned long long)c->aged, (unsigned long long)c->unparsed,
+	       (unsigned long long)c->not_ip);
+}
+
+static int flows_counters(const struct flows_args *a)
+{
+	char (*devs)[IF_NAMESIZE] = NULL, one[1][IF_NAMESIZE];
+	struct json_object *arr = cli.json ? json_object_new_array() : NULL;
+	size_t n = 1, shown = 0;
+	int err = 0;
+
+	if (a->dev)
+		snprintf(one[0], sizeof(one[0]), "%s", a->dev);
+	else
+		err = fp_pipeline_list(&devs, &n);
+	for (size_t i = 0; !err && i < n; i++) {
+		const char *dev = devs ? devs[i] : one[0];
+		struct fp_flows_counters c;
+
+		err = fp_flows_counters(dev, &c);
+		if (err == -ENOENT && !a->dev) {
+			err = 0; /* a pipeline without a table: nothing to count */
+			continue;
+		}
+		if (err)
+			break;
+		shown++;
+		if (arr)
+			json_object_array_add(arr, counters_json(dev, &c));
+		else
+			counters_line(dev, &c);
+	}
+	free(devs);
+	if (err) {
+		json_object_put(arr);
+		return flows_error(err, a->dev);
+	}
+	if (arr)
+		json_print(arr);
+	else if (!shown)
+		printf("no flows tables; start one with: fastpath up DEV --stages flows\n");
+	return EXIT_OK;
+}
+
+static int flows_age(const struct flows_args *a)
+{
+	size_t aged;
+	int err = fp_flows_age(a->dev, a->idle_ms, &aged);
+
+	if (err)
+		return flows_error(err, a->dev);
+	if (cli.json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "interface", json_object_new_string(a->dev));
+		json_object_object_add(o, "aged", json_object_new_int64(aged));
+		json_print(o);
+	} else {
+		printf("%zu flow%s idle for %llu ms or more removed from %s\n", aged,
+		       aged == 1 ? "" : "s", a->idle_ms, a->dev);
+	}
+	return EXIT_OK;
+}
+
+int cmd_flows(int argc, char **argv)
+{
+	struct flows_args a;
+	int err = flows_args_parse(argc, argv, &a);
+
+	if (err)
+		return err;
+	err = require_bpf();
+	if (!err && a.dev)
+		err = stage_check(a.dev);
+	if (err)
+		return err;
+	switch (a.action) {
+	case COUNTERS:
+		return flows_counters(&a);
+	case AGE:
+		return flows_age(&a);
+	default:
+		return flows_list(&a);
+	}
+}

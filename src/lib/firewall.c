@@ -1,0 +1,651 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* The firewall in the kernel: a compiled set (firewall_compile.c) written
+ * into the inactive slot of the pipeline's firewall maps, then made live
+ * by flipping fw_gen; listing, clearing.
+ *
+ * Why a packet never sees a mix: the stage reads fw_gen once and takes
+ * every map from that slot. The new slot is filled while no packet reads
+ * it, fw_gen flips in one write, and the old slot is emptied with
+ * bpf_map_delete_elem on the outer maps, which for map-in-maps returns
+ * only after an RCU grace period (kernel/bpf/syscall.c,
+ * maybe_wait_bpf_programs): by then no packet still holds the old set,
+ * so its counters are final, and the next install may fill that slot. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <fastpath/firewall.h>
+#include <fastpath/pipeline.h>
+#include "firewall_compiled.h"
+
+/* The inner maps, as bpf/firewall.h declares their templates; what the
+ * kernel compares (type, sizes, flags) must match. */
+enum { IN_META, IN_NODES, IN_VALUES, IN_MATCH, IN_RULES, IN_COUNTERS, IN_LIST, IN_MAX };
+
+struct inner_spec {
+	const char *pin;        /* the outer map's pin in the pipeline's directory */
+	enum bpf_map_type type;
+	__u32 flags;
+	__u32 key_size, value_size;
+	size_t fd_off;          /* in struct fp_fw_maps */
+};
+
+static const struct inner_spec specs[IN_MAX] = {
+	[IN_META] = { "fw_meta", BPF_MAP_TYPE_ARRAY, 0, 4, sizeof(struct fp_fw_meta),
+		      offsetof(struct fp_fw_maps, meta) },
+	[IN_NODES] = { "fw_nodes", BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, 4,
+		       sizeof(struct fp_fw_node), offsetof(struct fp_fw_maps, nodes) },
+	[IN_VALUES] = { "fw_values", BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, 4,
+			sizeof(struct fp_fw_class), offsetof(struct fp_fw_maps, values) },
+	[IN_MATCH] = { "fw_match", BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, 4,
+		       sizeof(struct fp_fw_bucket), offsetof(struct fp_fw_maps, match) },
+	[IN_RULES] = { "fw_rules", BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, 4,
+		       sizeof(struct fp_fw_verdict), offsetof(struct fp_fw_maps, rules) },
+	[IN_COUNTERS] = { "fw_counters", BPF_MAP_TYPE_ARRAY, BPF_F_INNER_MAP | BPF_F_MMAPABLE,
+			  4, sizeof(struct fp_counter), offsetof(struct fp_fw_maps, counters) },
+	[IN_LIST] = { "fw_list", BPF_MAP_TYPE_ARRAY, BPF_F_INNER_MAP | BPF_F_MMAPABLE, 4,
+		      sizeof(struct fp_fw_entry), offsetof(struct fp_fw_maps, list) },
+};
+
+static int outer_fd(const struct fp_fw_maps *m, int k)
+{
+	return *(const int *)((const char *)m + specs[k].fd_off);
+}
+
+/* ---- maps by pin ------------------------------------------------------------ */
+
+int fp_firewall_maps_open(const char *dev, struct fp_fw_maps *m)
+{
+	char path[PATH_MAX];
+	int err;
+
+	memset(m, -1, sizeof(*m));
+	err = fp_pipeline_path(path, sizeof(path), dev, "fw_gen");
+	m->gen = err ? err : bpf_obj_get(path);
+	if (m->gen < 0) {
+		err = m->gen;
+		goto fail;
+	}
+	for (int k = 0; k < IN_MAX; k++) {
+		int *fd = (int *)((char *)m + specs[k].fd_off);
+
+		err = fp_pipeline_path(path, sizeof(path), dev, specs[k].pin);
+		*fd = err ? err : bpf_obj_get(path);
+		if (*fd < 0) {
+			err = *fd;
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	fp_firewall_maps_close(m);
+	return err == -ENOENT || err == -ENODEV ? -ENOENT : err;
+}
+
+void fp_firewall_maps_close(struct fp_fw_maps *m)
+{
+	int *fds = (int *)m;
+
+	for (size_t i = 0; i < sizeof(*m) / sizeof(int); i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
+/* ---- one generation's inner maps --------------------------------------------- */
+
+struct gen_maps {
+	int fd[IN_MAX];
+	__u32 max[IN_MAX];
+};
+
+static void gen_close(struct gen_maps *g)
+{
+	for (int k = 0; k < IN_MAX; k++)
+		if (g->fd[k] >= 0)
+			close(g->fd[k]);
+}
+
+static int read_gen(const struct fp_fw_maps *m, __u32 *gen)
+{
+	__u32 zero = 0;
+	int err = bpf_map_lookup_elem(m->gen, &zero, gen);
+
+	*gen &= 1;
+	return err ? -errno : 0;
+}
+
+/* gen_open: slot GEN's inner maps; -ENOENT when the slot is empty. */
+static int gen_open(const struct fp_fw_maps *m, __u32 gen, struct gen_maps *g)
+{
+	for (int k = 0; k < IN_MAX; k++)
+		g->fd[k] = -1;
+	for (int k = 0; k < IN_MAX; k++) {
+		struct bpf_map_info info = { 0 };
+		__u32 id, len = sizeof(info);
+
+		if (bpf_map_lookup_elem(outer_fd(m, k), &gen, &id))
+			goto fail;
+		g->fd[k] = bpf_map_get_fd_by_id(id);
+		if (g->fd[k] < 0 || bpf_obj_get_info_by_fd(g->fd[k], &info, &len))
+			goto fail;
+		g->max[k] = info.max_entries;
+	}
+	return 0;
+fail:
+	gen_close(g);
+	return errno ? -errno : -ENOENT;
+}
+
+static __u32 inner_max(int k, const struct fp_fw_compiled *c, int ncpu)
+{
+	switch (k) {
+	case IN_META:
+		return 1;
+	case IN_NODES:
+		return FP_FW_NODES_MAX;
+	case IN_VALUES:
+		return FP_FW_VALUES_MAX;
+	case IN_MATCH:
+		return FP_FW_BUCKETS_MAX;
+	case IN_RULES:
+		return FP_FW_RULES_MAX + 1;
+	case IN_COUNTERS:
+		return c->n_pos * ncpu;
+	default:
+		return c->n_pos;
+	}
+}
+
+static int gen_create(const struct fp_fw_compiled *c, int ncpu, struct gen_maps *g)
+{
+	for (int k = 0; k < IN_MAX; k++)
+		g->fd[k] = -1;
+	for (int k = 0; k < IN_MAX; k++) {
+		LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = specs[k].flags);
+
+		g->max[k] = inner_max(k, c, ncpu);
+		g->fd[k] = bpf_map_create(specs[k].type, specs[k].pin, specs[k].key_size,
+					  specs[k].value_size, g->max[k], &o);
+		if (g->fd[k] < 0) {
+			int err = g->fd[k];
+
+			gen_close(g);
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* map_mmap: the whole of an mmapable array. */
+static void *map_mmap(const struct gen_maps *g, int k, size_t *size)
+{
+	size_t page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	*size = ((size_t)g->max[k] * specs[k].value_size + page - 1) / page * page;
+	p = mmap(NULL, *size, PROT_READ | PROT_WRITE, MAP_SHARED, g->fd[k], 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int map_write(const struct gen_maps *g, int k, const void *src, size_t len)
+{
+	size_t size;
+	void *p = map_mmap(g, k, &size);
+
+	if (!p)
+		return -errno;
+	memcpy(p, src, len);
+	munmap(p, size);
+	return 0;
+}
+
+static int gen_fill(const struct fp_fw_compiled *c, int ncpu, const struct gen_maps *g)
+{
+	struct fp_fw_meta meta = c->meta;
+	__u32 zero = 0;
+	int err;
+
+	meta.ncpu = ncpu;
+	if (bpf_map_update_elem(g->fd[IN_META], &zero, &meta, BPF_ANY))
+		return -errno;
+	err = map_write(g, IN_NODES, c->nodes, (size_t)c->n_nodes * sizeof(*c->nodes));
+	err = err ?: map_write(g, IN_VALUES, c->values, (size_t)c->n_values * sizeof(*c->values));
+	err = err ?: map_write(g, IN_RULES, c->verdicts, (size_t)c->n_pos * sizeof(*c->verdicts));
+	err = err ?: map_write(g, IN_MATCH, c->buckets, (size_t)c->n_buckets * sizeof(*c->buckets));
+	return err;
+}
+
+/* ---- counters that survive a replace ------------------------------------------ */
+
+/* The old set's counters, and which new position each old one carries to. */
+struct carry {
+	struct fp_fw_entry *old;        /* the old list, mmapped */
+	size_t old_size;
+	struct fp_counter *cnt;         /* the old counters, mmapped */
+	size_t cnt_size;
+	__u32 old_pos, old_ncpu;
+	__u32 *to;                      /* by old position: new position + 1, 0 none */
+	struct fp_counter *snap;        /* by old position: live counts carried */
+};
+
+/* A rule's identity for carrying counters: everything but its place. */
+static int content_cmp(const struct fp_fw_entry *a, const struct fp_fw_entry *b)
+{
+	size_t from = offsetof(struct fp_fw_entry, action);
+	size_t to = offsetof(struct fp_fw_entry, base_packets);
+
+	return memcmp((const char *)a + from, (const char *)b + from, to - from);
+}
+
+struct ranked {
+	const struct fp_fw_entry *e;
+	__u32 pos;
+};
+
+static int ranked_cmp(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+	int c = content_cmp(x->e, y->e);
+
+	return c ? c : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+static struct ranked *rank(const struct fp_fw_entry *e, __u32 n)
+{
+	struct ranked *r = calloc(n ? n : 1, sizeof(*r));
+
+	for (__u32 i = 0; r && i < n; i++)
+		r[i] = (struct ranked){ &e[i + 1], i + 1 };
+	if (r)
+		qsort(r, n, sizeof(*r), ranked_cmp);
+	return r;
+}
+
+/* pair: the k-th old copy of a rule carries to its k-th new copy; the
+ * policy carries to the policy when its action is the same. */
+static int pair(struct carry *cr, const struct fp_fw_compiled *c)
+{
+	struct ranked *o = rank(cr->old, cr->old_pos - 1), *n = rank(c->entries, c->n_pos - 1);
+	__u32 i = 0, j = 0;
+
+	if (!o || !n) {
+		free(o);
+		free(n);
+		return -ENOMEM;
+	}
+	if (cr->old[0].action == c->entries[0].action)
+		cr->to[0] = 1;
+	while (i < cr->old_pos - 1 && j < c->n_pos - 1) {
+		int d = content_cmp(o[i].e, n[j].e);
+
+		if (!d)
+			cr->to[o[i].pos] = n[j].pos + 1;
+		i += d <= 0;
+		j += d >= 0;
+	}
+	free(o);
+	free(n);
+	return 0;
+}
+
+static struct fp_counter live(const struct carry *cr, __u32 pos)
+{
+	struct fp_counter sum = { 0 };
+
+	for (__u32 cpu = 0; cpu < cr->old_ncpu; cpu++) {
+		sum.packets += cr->cnt[cpu * cr->old_pos + pos].packets;
+		sum.bytes += cr->cnt[cpu * cr->old_pos + pos].bytes;
+	}
+	return sum;
+}
+
+static void carry_free(struct carry *cr)
+{
+	if (cr->old)
+		munmap(cr->old, cr->old_size);
+	if (cr->cnt)
+		munmap(cr->cnt, cr->cnt_size);
+	free(cr->to);
+	free(cr->snap);
+	memset(cr, 0, sizeof(*cr));
+}
+
+/* carry_open: the old set's list and counters, paired with C if given. */
+static int carry_open(const struct gen_maps *old, const struct fp_fw_compiled *c,
+		      struct carry *cr)
+{
+	struct fp_fw_meta meta;
+	__u32 zero = 0;
+
+	memset(cr, 0, sizeof(*cr));
+	if (bpf_map_lookup_elem(old->fd[IN_META], &zero, &meta))
+		return -errno;
+	cr->old_pos = old->max[IN_LIST];
+	cr->old_ncpu = meta.ncpu;
+	if (meta.n_pos != cr->old_pos || (__u64)meta.ncpu * meta.n_pos > old->max[IN_COUNTERS])
+		return -EPROTO;
+	cr->old = map_mmap(old, IN_LIST, &cr->old_size);
+	cr->cnt = map_mmap(old, IN_COUNTERS, &cr->cnt_size);
+	cr->to = calloc(cr->old_pos, sizeof(*cr->to));
+	cr->snap = calloc(cr->old_pos, sizeof(*cr->snap));
+	if (!cr->old || !cr->cnt || !cr->to || !cr->snap) {
+		carry_free(cr);
+		return -ENOMEM;
+	}
+	return c ? pair(cr, c) : 0;
+}
+
+/* carry_list: the new list, with what each kept rule had counted so far
+ * as its base. */
+static int carry_list(const struct carry *cr, const struct fp_fw_compiled *c,
+		      const struct gen_maps *g, struct fp_counter *snap)
+{
+	size_t size;
+	struct fp_fw_entry *list = map_mmap(g, IN_LIST, &size);
+
+	if (!list)
+		return -errno;
+	memcpy(list, c->entries, (size_t)c->n_pos * sizeof(*list));
+	for (__u32 pos = 0; cr->to && pos < cr->old_pos; pos++) {
+		struct fp_fw_entry *e;
+
+		if (!cr->to[pos])
+			continue;
+		e = &list[cr->to[pos] - 1];
+		snap[pos] = live(cr, pos);
+		e->base_packets = cr->old[pos].base_packets + snap[pos].packets;
+		e->base_bytes = cr->old[pos].base_bytes + snap[pos].bytes;
+	}
+	munmap(list, size);
+	return 0;
+}
+
+/* carry_rest: once no packet uses the old set, what it counted after the
+ * snapshot. */
+static int carry_rest(const struct carry *cr, const struct gen_maps *g)
+{
+	size_t size;
+	struct fp_fw_entry *list = map_mmap(g, IN_LIST, &size);
+
+	if (!list)
+		return -errno;
+	for (__u32 pos = 0; pos < cr->old_pos; pos++) {
+		struct fp_counter now;
+		struct fp_fw_entry *e;
+
+		if (!cr->to[pos])
+			continue;
+		now = live(cr, pos);
+		e = &list[cr->to[pos] - 1];
+		e->base_packets += now.packets - cr->snap[pos].packets;
+		e->base_bytes += now.bytes - cr->snap[pos].bytes;
+	}
+	munmap(list, size);
+	return 0;
+}
+
+/* ---- install, uninstall --------------------------------------------------------- */
+
+static int publish(const struct fp_fw_maps *m, __u32 slot, const struct gen_maps *g)
+{
+	for (int k = 0; k < IN_MAX; k++) {
+		if (bpf_map_update_elem(outer_fd(m, k), &slot, &g->fd[k], BPF_ANY)) {
+			int err = -errno;
+
+			while (k-- > 0)
+				bpf_map_delete_elem(outer_fd(m, k), &slot);
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* retire: empty SLOT. The first delete that finds a map waits out the
+ * packets that might still use it. */
+static void retire(const struct fp_fw_maps *m, __u32 slot)
+{
+	for (int k = 0; k < IN_MAX; k++)
+		bpf_map_delete_elem(outer_fd(m, k), &slot);
+}
+
+int fp_firewall_install(const struct fp_fw_maps *m, const struct fp_fw_compiled *c)
+{
+	int ncpu = libbpf_num_possible_cpus(), err, has_old;
+	struct gen_maps fresh, old;
+	struct carry cr = { 0 };
+	__u32 cur, next, zero = 0;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	err = read_gen(m, &cur);
+	if (err)
+		return err;
+	next = cur ^ 1;
+	err = gen_create(c, ncpu, &fresh);
+	if (err)
+		return err;
+	has_old = !gen_open(m, cur, &old);
+	err = gen_fill(c, ncpu, &fresh);
+	/* Counters that cannot be carried start from zero; the set still goes in. */
+	if (!err && has_old && carry_open(&old, c, &cr))
+		carry_free(&cr);
+	err = err ?: carry_list(&cr, c, &fresh, cr.snap);
+	err = err ?: publish(m, next, &fresh);
+	if (!err && bpf_map_update_elem(m->gen, &zero, &next, BPF_ANY)) {
+		err = -errno;
+		retire(m, next);
+	}
+	if (!err) {
+		retire(m, cur);
+		if (cr.to)
+			carry_rest(&cr, &fresh);
+	}
+	carry_free(&cr);
+	if (has_old)
+		gen_close(&old);
+	gen_close(&fresh);
+	return err;
+}
+
+int fp_firewall_uninstall(const struct fp_fw_maps *m)
+{
+	retire(m, 0);
+	retire(m, 1);
+	return 0;
+}
+
+/* ---- listing ------------------------------------------------------------------------ */
+
+static void rule_of(struct fp_fw_rule *r, const struct fp_fw_entry *e)
+{
+	memset(r, 0, sizeof(*r));
+	r->action = e->action;
+	r->family = e->family;
+	r->proto = e->proto;
+	r->line = e->line;
+	r->src.present = e->flags & FP_FW_ENTRY_SRC;
+	r->dst.present = e->flags & FP_FW_ENTRY_DST;
+	if (r->src.present) {
+		r->src.family = e->family;
+		r->src.len = e->src_len;
+		memcpy(r->src.addr, e->src, 16);
+	}
+	if (r->dst.present) {
+		r->dst.family = e->family;
+		r->dst.len = e->dst_len;
+		memcpy(r->dst.addr, e->dst, 16);
+	}
+	r->sport.lo = e->sport_lo;
+	r->sport.hi = e->sport_hi;
+	r->dport.lo = e->dport_lo;
+	r->dport.hi = e->dport_hi;
+	memcpy(r->ifname, e->ifname, sizeof(r->ifname));
+	r->ifname[sizeof(r->ifname) - 1] = '\0';
+}
+
+int fp_firewall_list_maps(const struct fp_fw_maps *m, struct fp_fw_listing *out)
+{
+	struct gen_maps g;
+	struct carry cr = { 0 };
+	__u32 gen;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = read_gen(m, &gen);
+	err = err ?: gen_open(m, gen, &g);
+	if (err)
+		return err;
+	err = carry_open(&g, NULL, &cr);
+	gen_close(&g);
+	if (err)
+		return err;
+	out->rules = calloc(cr.old_pos, sizeof(*out->rules));
+	if (!out->rules) {
+		carry_free(&cr);
+		return -ENOMEM;
+	}
+	out->policy = cr.old[0].action;
+	out->policy_packets = cr.old[0].base_packets + live(&cr, 0).packets;
+	out->policy_bytes = cr.old[0].base_bytes + live(&cr, 0).bytes;
+	for (__u32 pos = 1; pos < cr.old_pos; pos++) {
+		struct fp_fw_rule_stats *s = &out->rules[out->n++];
+		struct fp_counter l = live(&cr, pos);
+
+		rule_of(&s->rule, &cr.old[pos]);
+		s->index = cr.old[pos].rule;
+		s->packets = cr.old[pos].base_packets + l.packets;
+		s->bytes = cr.old[pos].base_bytes + l.bytes;
+	}
+	carry_free(&cr);
+	return 0;
+}
+
+void fp_fw_listing_free(struct fp_fw_listing *l)
+{
+	free(l->rules);
+	memset(l, 0, sizeof(*l));
+}
+
+/* ---- by interface ------------------------------------------------------------------- */
+
+/* dev_lock: installs on DEV one at a time, listings not during one. */
+static int dev_lock(const char *dev, int op)
+{
+	char path[PATH_MAX];
+	int fd, err = fp_pipeline_path(path, sizeof(path), dev, NULL);
+
+	if (err)
+		return err;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ENOENT : -errno;
+	if (flock(fd, op)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* same_as_live: C is what runs already, rule for rule. */
+static bool same_as_live(const struct fp_fw_maps *m, const struct fp_fw_compiled *c)
+{
+	struct gen_maps g;
+	struct carry cr;
+	bool same;
+	__u32 gen;
+
+	if (read_gen(m, &gen) || gen_open(m, gen, &g))
+		return false;
+	same = !carry_open(&g, NULL, &cr) && cr.old_pos == c->n_pos;
+	for (__u32 pos = 0; same && pos < c->n_pos; pos++)
+		same = !content_cmp(&cr.old[pos], &c->entries[pos]) &&
+		       cr.old[pos].rule == c->entries[pos].rule &&
+		       cr.old[pos].line == c->entries[pos].line;
+	carry_free(&cr);
+	gen_close(&g);
+	return same;
+}
+
+static int stage_enable(const char *dev, bool on)
+{
+	struct fp_pipeline_info info;
+	int err = fp_pipeline_info(dev, &info);
+
+	if (err)
+		return err;
+	if (on)
+		info.stages |= FP_STAGE_BIT(FP_STAGE_FIREWALL);
+	else
+		info.stages &= ~FP_STAGE_BIT(FP_STAGE_FIREWALL);
+	return fp_pipeline_set_stages(dev, info.stages);
+}
+
+int fp_firewall_apply(const char *dev, const struct fp_firewall_config *fw,
+		      struct fp_config_error *err)
+{
+	struct fp_fw_compiled *c;
+	struct fp_fw_maps m;
+	int lock, ret;
+
+	ret = fp_firewall_compile(fw, dev, &c, err);
+	if (ret)
+		return ret;
+	lock = dev_lock(dev, LOCK_EX);
+	if (lock < 0) {
+		fp_fw_compiled_free(c);
+		return lock;
+	}
+	ret = fp_firewall_maps_open(dev, &m);
+	if (!ret) {
+		if (!same_as_live(&m, c))
+			ret = fp_firewall_install(&m, c);
+		fp_firewall_maps_close(&m);
+	}
+	ret = ret ?: stage_enable(dev, true);
+	close(lock);
+	fp_fw_compiled_free(c);
+	return ret;
+}
+
+int fp_firewall_clear(const char *dev)
+{
+	struct fp_fw_maps m;
+	int lock = dev_lock(dev, LOCK_EX), err;
+
+	if (lock < 0)
+		return lock;
+	/* The bit first: the stage then passes before the set goes. */
+	err = stage_enable(dev, false);
+	if (!err && !(err = fp_firewall_maps_open(dev, &m))) {
+		err = fp_firewall_uninstall(&m);
+		fp_firewall_maps_close(&m);
+	}
+	close(lock);
+	return err;
+}
+
+int fp_firewall_list(const char *dev, struct fp_fw_listing *out)
+{
+	struct fp_fw_maps m;
+	int lock = dev_lock(dev, LOCK_SH), err;
+
+	memset(out, 0, sizeof(*out));
+	if (lock < 0)
+		return lock;
+	err = fp_firewall_maps_open(dev, &m);
+	if (!err) {
+		err = fp_firewall_list_maps(&m, out);
+		fp_firewall_maps_close(&m);
+	}
+	close(lock);
+	return err;
+}

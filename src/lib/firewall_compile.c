@@ -1,0 +1,888 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* fp_firewall_compile: a rule set to the contents of the firewall maps of
+ * bpf/firewall_maps.h, in memory; no kernel involved.
+ *
+ * Every field of a packet maps to a class: an address to the longest rule
+ * prefix that holds it (a multibit trie), a port and a protocol to
+ * themselves. A rule's shape is the set of fields it constrains. A rule
+ * on one field is folded into that field's fp_fw_values entries (min); a
+ * rule on no field into meta.catch_all; a rule on two fields or more is
+ * expanded into the match table, one entry per tuple of key classes it
+ * covers (an address's key class is the longest prefix of such a rule
+ * that holds it), so the stage finds the first rule of each shape with
+ * one lookup in its own hash table. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <linux/bpf.h>
+#include "firewall_compiled.h"
+
+_Static_assert(FP_FW_RULES_MAX == FP_CONFIG_RULES_MAX, "one rule limit");
+
+enum field { F_S, F_D, F_P, F_SP, F_DP, F_MAX };
+
+static const __u8 field_bits[F_MAX] = {
+	FP_FW_S, FP_FW_D, FP_FW_P, FP_FW_SPORT, FP_FW_DPORT,
+};
+
+struct crule {
+	const struct fp_fw_rule *r;
+	__u32 index;            /* 1-based in the file */
+	__u8 shape;
+	__u8 n_protos;
+	__u8 protos[2];         /* with ports: TCP, UDP; with P: the protocol */
+	__u32 cls[2];           /* source, destination: fp_fw_values index */
+};
+
+struct prefix {
+	__u8 root;              /* enum fp_fw_root */
+	__u8 len;
+	__u8 addr[16];
+	__u32 rule;
+};
+
+/* A distinct rule prefix; its class is FP_FW_V_ADDR + its index. */
+struct pclass {
+	__u32 parent;           /* class of the longest shorter prefix holding it */
+	__u32 child, sibling;   /* pclass index + 1, 0: none */
+	__u32 keys;             /* key classes in its subtree, itself included */
+	bool key;               /* a rule on two fields or more has it */
+};
+
+struct compiler {
+	struct fp_fw_compiled *c;
+	struct crule *rules;
+	__u32 m;
+	int slot_of[128];
+	__u32 nomask[F_MAX];    /* slots whose shape leaves the field free */
+	struct pclass *pc;
+	__u32 n_pc;
+	struct fp_fw_match_entry *ment; /* the match table's entries, rule order */
+	__u32 n_ment, ment_cap;
+	__u32 *keyset;          /* open addressing over ment: index + 1 */
+	__u32 keyset_cap;
+	struct fp_config_error *err;
+};
+
+static int nfields(__u8 shape)
+{
+	int n = 0;
+
+	for (int f = 0; f < F_MAX; f++)
+		n += !!(shape & field_bits[f]);
+	return n;
+}
+
+static int refuse(struct compiler *cc, const struct crule *cr, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!cc->err)
+		return -E2BIG;
+	n = snprintf(cc->err->msg, sizeof(cc->err->msg),
+		     "does not fit the maps: rule %u at line %u ", cr->index, cr->r->line);
+	va_start(ap, fmt);
+	if (n > 0 && (size_t)n < sizeof(cc->err->msg))
+		vsnprintf(cc->err->msg + n, sizeof(cc->err->msg) - n, fmt, ap);
+	va_end(ap);
+	return -E2BIG;
+}
+
+/* ---- rules and shapes ---------------------------------------------------- */
+
+static void rule_shape(struct crule *cr)
+{
+	const struct fp_fw_rule *r = cr->r;
+	__u8 s = 0;
+
+	if (r->src.present)
+		s |= FP_FW_S;
+	if (r->dst.present)
+		s |= FP_FW_D;
+	if (r->sport.lo)
+		s |= r->sport.lo == r->sport.hi ? FP_FW_SPX : FP_FW_SPR;
+	if (r->dport.lo)
+		s |= r->dport.lo == r->dport.hi ? FP_FW_DPX : FP_FW_DPR;
+	/* Ports mean TCP or UDP, and fold the protocol into the port
+	 * tables; a protocol other than those with ports matches nothing. */
+	if (s & FP_FW_PORTS) {
+		if (!r->proto || r->proto == IPPROTO_TCP)
+			cr->protos[cr->n_protos++] = IPPROTO_TCP;
+		if (!r->proto || r->proto == IPPROTO_UDP)
+			cr->protos[cr->n_protos++] = IPPROTO_UDP;
+	} else if (r->proto) {
+		s |= FP_FW_P;
+		cr->protos[cr->n_protos++] = r->proto;
+	}
+	cr->shape = s;
+}
+
+static bool rule_applies(const struct fp_fw_rule *r, const char *dev)
+{
+	return !r->ifname[0] || (dev && !strcmp(r->ifname, dev));
+}
+
+static int select_rules(struct compiler *cc, const struct fp_firewall_config *fw,
+			const char *dev)
+{
+	cc->rules = calloc(fw->n_rules ? fw->n_rules : 1, sizeof(*cc->rules));
+	if (!cc->rules)
+		return -ENOMEM;
+	for (size_t i = 0; i < fw->n_rules; i++) {
+		struct crule *cr = &cc->rules[cc->m];
+
+		if (!rule_applies(&fw->rules[i], dev))
+			continue;
+		cr->r = &fw->rules[i];
+		cr->index = i + 1;
+		rule_shape(cr);
+		cc->m++;
+	}
+	return 0;
+}
+
+/* Slots: the shapes of two fields or more in use, in the order of their
+ * first rule, so the stage can stop at the first slot that starts after
+ * the best rule found. */
+static void assign_slots(struct compiler *cc)
+{
+	__u32 first[128], order[FP_FW_SLOTS], n = 0;
+	struct fp_fw_meta *meta = &cc->c->meta;
+
+	for (int s = 0; s < 128; s++) {
+		first[s] = FP_FW_NONE;
+		cc->slot_of[s] = -1;
+	}
+	for (__u32 i = 0; i < cc->m; i++) {
+		__u8 s = cc->rules[i].shape;
+
+		if (nfields(s) >= 2 && first[s] == FP_FW_NONE) {
+			first[s] = i + 1;
+			order[n++] = s;  /* rules run in order: firsts ascend */
+		}
+	}
+	for (__u32 k = 0; k < FP_FW_SLOTS; k++)
+		meta->slot_min[k] = FP_FW_NONE;
+	for (__u32 k = 0; k < n; k++) {
+		cc->slot_of[order[k]] = k;
+		meta->slot_min[k] = first[order[k]];
+		meta->slot_shape[k] = order[k];
+		fp_fw_slot_masks(order[k], &meta->slot_mask0[k], &meta->slot_mask1[k],
+				 &meta->slot_k1[k]);
+		for (int f = 0; f < F_MAX; f++)
+			if (!(order[k] & field_bits[f]))
+				cc->nomask[f] |= 1u << k;
+	}
+	meta->n_slots = n;
+}
+
+static int prefix_cmp(const void *a, const void *b)
+{
+	const struct prefix *x = a, *y = b;
+
+	if (x->root != y->root)
+		return x->root - y->root;
+	if (x->len != y->len)
+		return x->len - y->len;
+	return memcmp(x->addr, y->addr, sizeof(x->addr));
+}
+
+/* classify_prefixes: one class per distinct prefix, the trie, and each
+ * class's parent (the longest shorter rule prefix holding it). */
+static int classify_prefixes(struct compiler *cc)
+{
+	struct prefix *pfx = calloc(2 * (size_t)cc->m + 1, sizeof(*pfx));
+	__u32 n = 0, k = 0;
+	int err = 0;
+
+	if (!pfx)
+		return -ENOMEM;
+	for (__u32 i = 0; i < cc->m; i++) {
+		const struct fp_fw_rule *r = cc->rules[i].r;
+		const struct fp_fw_prefix *side[2] = { &r->src, &r->dst };
+
+		for (int d = 0; d < 2; d++) {
+			if (!side[d]->present)
+				continue;
+			pfx[n].root = (side[d]->family == AF_INET6 ? FP_FW_ROOT_SRC6 : 0) + d;
+			pfx[n].len = side[d]->len;
+			memcpy(pfx[n].addr, side[d]->addr, 16);
+			pfx[n++].rule = i;
+		}
+	}
+	qsort(pfx, n, sizeof(*pfx), prefix_cmp);
+	cc->pc = calloc(n + 1, sizeof(*cc->pc));
+	err = cc->pc ? fp_fw_trie_init(cc->c) : -ENOMEM;
+	for (__u32 i = 0; !err && i < n; i++) {
+		struct crule *cr = &cc->rules[pfx[i].rule];
+
+		if (i && !prefix_cmp(&pfx[i - 1], &pfx[i])) {
+			cr->cls[pfx[i].root & 1] = FP_FW_V_ADDR + k - 1;
+			cc->pc[k - 1].key |= nfields(cr->shape) >= 2;
+			continue;
+		}
+		cc->pc[k].key = nfields(cr->shape) >= 2;
+		cc->pc[k].parent = fp_fw_trie_lookup(cc->c, pfx[i].root, pfx[i].addr);
+		err = fp_fw_trie_insert(cc->c, pfx[i].root, pfx[i].addr, pfx[i].len, FP_FW_V_ADDR + k);
+		if (err == -E2BIG)
+			err = refuse(cc, cr, "(its %s address needs more than %u trie nodes)",
+				     pfx[i].root & 1 ? "destination" : "source",
+				     FP_FW_NODES_MAX);
+		cr->cls[pfx[i].root & 1] = FP_FW_V_ADDR + k;
+		k++;
+	}
+	cc->n_pc = k;
+	cc->c->addr_classes = k;
+	/* Parents sort before their children: sizes add up from the end. */
+	for (__u32 i = k; !err && i-- > 0;) {
+		__u32 par = cc->pc[i].parent;
+
+		cc->pc[i].keys += cc->pc[i].key;
+		if (par >= FP_FW_V_ADDR) {
+			struct pclass *pp = &cc->pc[par - FP_FW_V_ADDR];
+
+			pp->keys += cc->pc[i].keys;
+			cc->pc[i].sibling = pp->child;
+			pp->child = i + 1;
+		}
+	}
+	free(pfx);
+	return err;
+}
+
+/* ---- fp_fw_values ----------------------------------------------------------- */
+
+static __u32 umin(__u32 a, __u32 b)
+{
+	return a < b ? a : b;
+}
+
+static void values_init(struct compiler *cc)
+{
+	struct fp_fw_class *v = cc->c->values;
+
+	for (__u32 p = 0; p < 2 * 65536; p++) {
+		v[FP_FW_V_SPORT + p] = (struct fp_fw_class){ cc->nomask[F_SP], FP_FW_NONE, 0, 0 };
+		v[FP_FW_V_DPORT + p] = (struct fp_fw_class){ cc->nomask[F_DP], FP_FW_NONE, 0, 0 };
+	}
+	for (__u32 p = 0; p < 256; p++)
+		v[FP_FW_V_PROTO + p] = (struct fp_fw_class){ cc->nomask[F_P], FP_FW_NONE, 0, 0 };
+	v[FP_FW_V_NOSPORT] = (struct fp_fw_class){ cc->nomask[F_SP], FP_FW_NONE, 0, 0 };
+	v[FP_FW_V_NODPORT] = (struct fp_fw_class){ cc->nomask[F_DP], FP_FW_NONE, 0, 0 };
+	v[FP_FW_V_NOPROTO] = (struct fp_fw_class){ cc->nomask[F_P], FP_FW_NONE, 0, 0 };
+	v[FP_FW_V_NOSRC] = (struct fp_fw_class){ cc->nomask[F_S], FP_FW_NONE, 0, 0 };
+	v[FP_FW_V_NODST] = (struct fp_fw_class){ cc->nomask[F_D], FP_FW_NONE, 0, 0 };
+	for (__u32 k = 0; k < cc->n_pc; k++)
+		v[FP_FW_V_ADDR + k] = (struct fp_fw_class){ 0, FP_FW_NONE, 0, 0 };
+	cc->c->n_values = FP_FW_V_ADDR + cc->n_pc;
+}
+
+/* fold: a rule of position POS on field value V: the first of its one
+ * field, or one more admitted slot. */
+static void fold(struct compiler *cc, struct fp_fw_class *v, const struct crule *cr, __u32 pos)
+{
+	if (nfields(cr->shape) == 1)
+		v->min = umin(v->min, pos);
+	else
+		v->shapes |= 1u << cc->slot_of[cr->shape];
+}
+
+/* Addresses and protocols: own rules, then what every holding prefix
+ * admits (parents come first). */
+static void values_addr_proto(struct compiler *cc)
+{
+	struct fp_fw_class *v = cc->c->values;
+
+	cc->c->meta.catch_all = FP_FW_NONE;
+	for (__u32 i = 0; i < cc->m; i++) {
+		const struct crule *cr = &cc->rules[i];
+
+		if (!cr->shape)
+			cc->c->meta.catch_all = umin(cc->c->meta.catch_all, i + 1);
+		if (cr->shape & FP_FW_S)
+			fold(cc, &v[cr->cls[0]], cr, i + 1);
+		if (cr->shape & FP_FW_D)
+			fold(cc, &v[cr->cls[1]], cr, i + 1);
+		if (cr->shape & FP_FW_P)
+			fold(cc, &v[FP_FW_V_PROTO + cr->protos[0]], cr, i + 1);
+	}
+	for (__u32 k = 0; k < cc->n_pc; k++) {
+		struct fp_fw_class *c = &v[FP_FW_V_ADDR + k];
+		const struct fp_fw_class *par = &v[cc->pc[k].parent];
+
+		c->shapes |= par->shapes;
+		c->min = umin(c->min, par->min);
+		c->cls = cc->pc[k].key ? FP_FW_V_ADDR + k : par->cls;
+	}
+}
+
+static bool has_proto(const struct crule *cr, __u8 proto)
+{
+	for (int i = 0; i < cr->n_protos; i++)
+		if (cr->protos[i] == proto)
+			return true;
+	return false;
+}
+
+static const struct fp_fw_ports *rule_ports(const struct crule *cr, int dim)
+{
+	return dim ? &cr->r->dport : &cr->r->sport;
+}
+
+static __u32 paint_find(__u32 *next, __u32 p)
+{
+	while (next[p] != p) {
+		next[p] = next[next[p]];
+		p = next[p];
+	}
+	return p;
+}
+
+/* values_ports: the entries of one port dimension (0 source, 1
+ * destination) and half (0 TCP, 1 UDP): admitted slots, the first rule on
+ * this field alone. A port is admitted by a slot's range rules through
+ * the elementary interval it lies in (between two ends of such ranges). */
+static int values_ports(struct compiler *cc, int dim, int half)
+{
+	__u8 proto = half ? IPPROTO_UDP : IPPROTO_TCP;
+	__u8 x = dim ? FP_FW_DPX : FP_FW_SPX, rng = dim ? FP_FW_DPR : FP_FW_SPR;
+	struct fp_fw_class *v = cc->c->values + (dim ? FP_FW_V_DPORT : FP_FW_V_SPORT) +
+				half * 65536;
+	__u32 *next = malloc(65537 * sizeof(*next)), *imask = calloc(65537, sizeof(*imask));
+	__u32 *iv = malloc(65536 * sizeof(*iv));
+	__u8 *bnd = calloc(65537, 1);
+	__u32 n = 0;
+	int err = next && imask && iv && bnd ? 0 : -ENOMEM;
+
+	for (__u32 i = 0; !err && i < cc->m; i++) {
+		const struct crule *cr = &cc->rules[i];
+
+		if ((cr->shape & rng) && nfields(cr->shape) >= 2 && has_proto(cr, proto)) {
+			bnd[rule_ports(cr, dim)->lo] = 1;
+			bnd[rule_ports(cr, dim)->hi + 1] = 1;
+		}
+	}
+	for (__u32 p = 0; !err && p < 65536; p++) {
+		n += bnd[p];
+		iv[p] = n;
+		next[p] = p;
+	}
+	if (!err)
+		next[65536] = 65536;
+	for (__u32 i = 0; !err && i < cc->m; i++) {
+		const struct crule *cr = &cc->rules[i];
+		const struct fp_fw_ports *pr = rule_ports(cr, dim);
+
+		if (!(cr->shape & (x | rng)) || !has_proto(cr, proto))
+			continue;
+		if (nfields(cr->shape) == 1) {
+			/* Rules come in order: the first to paint a port wins. */
+			for (__u32 p = paint_find(next, pr->lo); p <= pr->hi;
+			     p = paint_find(next, p + 1)) {
+				v[p].min = i + 1;
+				next[p] = p + 1;
+			}
+		} else if (cr->shape & x) {
+			v[pr->lo].shapes |= 1u << cc->slot_of[cr->shape];
+		} else {
+			for (__u32 k = iv[pr->lo]; k <= iv[pr->hi]; k++)
+				imask[k] |= 1u << cc->slot_of[cr->shape];
+		}
+	}
+	for (__u32 p = 0; !err && p < 65536; p++)
+		v[p].shapes |= imask[iv[p]];
+	free(next);
+	free(imask);
+	free(iv);
+	free(bnd);
+	return err;
+}
+
+/* ---- the match table ------------------------------------------------------------ */
+
+static __u32 entry_hash(const struct fp_fw_match_entry *e)
+{
+	__u64 h = e->k0 * 0x9e3779b97f4a7c15ull ^ e->k1 * 0xc2b2ae3d27d4eb4full ^
+		  ((__u64)e->sport_lo << 48 | (__u64)e->sport_hi << 32 |
+		   (__u64)e->dport_lo << 16 | e->dport_hi) * 0x165667b19e3779f9ull;
+
+	h ^= h >> 31;
+	h *= 0xbf58476d1ce4e5b9ull;
+	return (__u32)(h ^ h >> 29);
+}
+
+static bool entry_same(const struct fp_fw_match_entry *a, const struct fp_fw_match_entry *b)
+{
+	return a->k0 == b->k0 && a->k1 == b->k1 && a->sport_lo == b->sport_lo &&
+	       a->sport_hi == b->sport_hi && a->dport_lo == b->dport_lo &&
+	       a->dport_hi == b->dport_hi;
+}
+
+static int keyset_grow(struct compiler *cc)
+{
+	__u32 cap = cc->keyset_cap ? cc->keyset_cap * 2 : 1024, *t = calloc(cap, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (__u32 i = 0; i < cc->n_ment; i++) {
+		__u32 h = entry_hash(&cc->ment[i]) & (cap - 1);
+
+		while (t[h])
+			h = (h + 1) & (cap - 1);
+		t[h] = i + 1;
+	}
+	free(cc->keyset);
+	cc->keyset = t;
+	cc->keyset_cap = cap;
+	return 0;
+}
+
+/* add_entry: E unless an earlier rule has the same key and ranges. */
+static int add_entry(struct compiler *cc, const struct fp_fw_match_entry *e)
+{
+	__u32 h;
+	int err;
+
+	if (2 * (cc->n_ment + 1) > cc->keyset_cap && (err = keyset_grow(cc)))
+		return err;
+	for (h = entry_hash(e) & (cc->keyset_cap - 1); cc->keyset[h];
+	     h = (h + 1) & (cc->keyset_cap - 1))
+		if (entry_same(&cc->ment[cc->keyset[h] - 1], e))
+			return 0;
+	if (cc->n_ment == cc->ment_cap) {
+		__u32 cap = cc->ment_cap ? cc->ment_cap * 2 : 1024;
+		void *p = realloc(cc->ment, cap * sizeof(*cc->ment));
+
+		if (!p)
+			return -ENOMEM;
+		cc->ment = p;
+		cc->ment_cap = cap;
+	}
+	cc->ment[cc->n_ment] = *e;
+	cc->keyset[h] = ++cc->n_ment;
+	return 0;
+}
+
+/* key_classes: the key classes below CLS, itself included, into out. */
+static __u32 key_classes(const struct compiler *cc, __u32 cls, __u32 *out, __u32 *stack)
+{
+	__u32 n = 0, top = 0;
+
+	stack[top++] = cls - FP_FW_V_ADDR;
+	while (top) {
+		__u32 k = stack[--top];
+
+		if (cc->pc[k].key)
+			out[n++] = FP_FW_V_ADDR + k;
+		for (__u32 ch = cc->pc[k].child; ch; ch = cc->pc[ch - 1].sibling)
+			if (cc->pc[ch - 1].keys)
+				stack[top++] = ch - 1;
+	}
+	return n;
+}
+
+static __u64 rule_entries(const struct compiler *cc, const struct crule *cr)
+{
+	__u64 n = 1;
+
+	if (cr->shape & FP_FW_S)
+		n *= cc->pc[cr->cls[0] - FP_FW_V_ADDR].keys;
+	if (cr->shape & FP_FW_D)
+		n *= cc->pc[cr->cls[1] - FP_FW_V_ADDR].keys;
+	return cr->shape & (FP_FW_P | FP_FW_PORTS) ? n * cr->n_protos : n;
+}
+
+/* expand_proto: the entries of CR for one protocol (0 for a shape with
+ * none), every pair of the source and destination key classes given. */
+static int expand_proto(struct compiler *cc, const struct crule *cr, __u32 pos, __u8 proto,
+		  const __u32 *src, __u32 ns, const __u32 *dst, __u32 nd)
+{
+	const struct fp_fw_ports *sp = &cr->r->sport, *dp = &cr->r->dport;
+	struct fp_fw_match_entry e = {
+		.pos = pos,
+		.sport_lo = cr->shape & FP_FW_SPR ? sp->lo : 0,
+		.sport_hi = cr->shape & FP_FW_SPR ? sp->hi : 65535,
+		.dport_lo = cr->shape & FP_FW_DPR ? dp->lo : 0,
+		.dport_hi = cr->shape & FP_FW_DPR ? dp->hi : 65535,
+	};
+	int err = 0;
+
+	e.k1 = fp_fw_k1(cr->shape & FP_FW_SPX ? sp->lo : 0, cr->shape & FP_FW_DPX ? dp->lo : 0,
+			proto, cr->shape);
+	for (__u32 a = 0; !err && a < ns; a++) {
+		for (__u32 b = 0; !err && b < nd; b++) {
+			e.k0 = fp_fw_k0(src[a], dst[b]);
+			err = add_entry(cc, &e);
+		}
+	}
+	return err;
+}
+
+static int expand_rules(struct compiler *cc)
+{
+	size_t n = (size_t)cc->n_pc + 1;
+	__u32 *src = malloc(n * sizeof(*src)), *dst = malloc(n * sizeof(*dst));
+	__u32 *stack = malloc(n * sizeof(*stack));
+	int err = src && dst && stack ? 0 : -ENOMEM;
+
+	for (__u32 i = 0; !err && i < cc->m; i++) {
+		const struct crule *cr = &cc->rules[i];
+		__u32 ns = 1, nd = 1;
+		__u64 need;
+
+		if (nfields(cr->shape) < 2)
+			continue;
+		need = rule_entries(cc, cr);
+		if (cc->n_ment + need > FP_FW_MATCH_MAX) {
+			err = refuse(cc, cr, "expands to %llu entries (limit %u, %u taken by "
+				     "the rules before it)", (unsigned long long)need,
+				     FP_FW_MATCH_MAX, cc->n_ment);
+			break;
+		}
+		src[0] = dst[0] = 0;
+		if (cr->shape & FP_FW_S)
+			ns = key_classes(cc, cr->cls[0], src, stack);
+		if (cr->shape & FP_FW_D)
+			nd = key_classes(cc, cr->cls[1], dst, stack);
+		if (!(cr->shape & (FP_FW_P | FP_FW_PORTS)))
+			err = expand_proto(cc, cr, i + 1, 0, src, ns, dst, nd);
+		for (int p = 0; !err && p < cr->n_protos; p++)
+			err = expand_proto(cc, cr, i + 1, cr->protos[p], src, ns, dst, nd);
+	}
+	free(src);
+	free(dst);
+	free(stack);
+	return err;
+}
+
+#define KICKS_MAX 2000
+
+/* room: the first empty entry of bucket B, or -1. */
+static int room(const struct fp_fw_bucket *b)
+{
+	for (int k = 0; k < FP_FW_BUCKET_ENTRIES; k++)
+		if (!b->e[k].pos)
+			return k;
+	return -1;
+}
+
+/* place_one: E into one of its two buckets, moving others to their other
+ * bucket as needed (a random walk, as cuckoo hashing does); false with
+ * the entry left out in *e when the walk gives up. An entry goes to its
+ * second bucket only when its first is full, and a full bucket stays
+ * full: the stage relies on it to skip the second. */
+static bool place_one(struct fp_fw_compiled *c, struct fp_fw_match_entry *e, __u32 *seed)
+{
+	__u32 mask = c->meta.match_mask, from = FP_FW_NONE;
+
+	for (int kick = 0; kick < KICKS_MAX; kick++) {
+		__u32 b1, b2, b;
+		struct fp_fw_match_entry out;
+		int k;
+
+		fp_fw_buckets(e->k0, e->k1, mask, &b1, &b2);
+		if ((k = room(&c->buckets[b1])) >= 0 || (k = room(&c->buckets[b2])) >= 0) {
+			c->buckets[room(&c->buckets[b1]) >= 0 ? b1 : b2].e[k] = *e;
+			return true;
+		}
+		/* Full: evict from the bucket it did not just come from. */
+		b = b1 == from ? b2 : b2 == from ? b1 : (*seed & 1 ? b1 : b2);
+		*seed = *seed * 1103515245 + 12345;
+		k = (*seed >> 16) % FP_FW_BUCKET_ENTRIES;
+		out = c->buckets[b].e[k];
+		c->buckets[b].e[k] = *e;
+		*e = out;
+		from = b;
+	}
+	return false;
+}
+
+/* place: every entry in one of its buckets; false with the rule of the
+ * entry that found no room in *failed. */
+static bool place(struct fp_fw_compiled *c, const struct fp_fw_match_entry *ment, __u32 n,
+		  __u32 *failed)
+{
+	__u32 seed = 1;
+
+	memset(c->buckets, 0, ((size_t)c->meta.match_mask + 1) * sizeof(*c->buckets));
+	for (__u32 i = 0; i < n; i++) {
+		struct fp_fw_match_entry e = ment[i];
+
+		if (!place_one(c, &e, &seed)) {
+			*failed = e.pos;
+			return false;
+		}
+	}
+	return true;
+}
+
+/* build_table: buckets for at most half-full, more when the entries do
+ * not fit (many rules of one shape that differ only in port ranges share
+ * a key, hence two buckets: 8 entries). */
+static int build_table(struct compiler *cc)
+{
+	struct fp_fw_compiled *c = cc->c;
+	__u32 nb = 1, failed = 0;
+
+	while ((__u64)nb * FP_FW_BUCKET_ENTRIES < 2ull * cc->n_ment && nb < FP_FW_BUCKETS_MAX)
+		nb *= 2;
+	c->buckets = malloc((size_t)FP_FW_BUCKETS_MAX * sizeof(*c->buckets));
+	if (!c->buckets)
+		return -ENOMEM;
+	for (;; nb *= 2) {
+		c->meta.match_mask = nb - 1;
+		c->n_buckets = nb;
+		if (place(c, cc->ment, cc->n_ment, &failed))
+			break;
+		if (nb == FP_FW_BUCKETS_MAX)
+			return refuse(cc, &cc->rules[failed - 1], "finds no room in the match table "
+				      "(%u entries in %u buckets of %u; rules of one shape that "
+				      "differ only in port ranges share 2 buckets)", cc->n_ment,
+				      FP_FW_BUCKETS_MAX, FP_FW_BUCKET_ENTRIES);
+	}
+	c->n_match = cc->n_ment;
+	return 0;
+}
+
+/* ---- verdicts and the listing --------------------------------------------------- */
+
+static __u32 xdp_action(enum fp_fw_action a)
+{
+	return a == FP_FW_DROP ? XDP_DROP : XDP_PASS;
+}
+
+static void entry_of(struct fp_fw_entry *e, const struct fp_fw_rule *r, __u32 index)
+{
+	memset(e, 0, sizeof(*e));
+	e->rule = index;
+	e->line = r->line;
+	e->action = r->action;
+	e->family = r->family;
+	e->proto = r->proto;
+	if (r->src.present) {
+		e->flags |= FP_FW_ENTRY_SRC;
+		e->src_len = r->src.len;
+		memcpy(e->src, r->src.addr, 16);
+	}
+	if (r->dst.present) {
+		e->flags |= FP_FW_ENTRY_DST;
+		e->dst_len = r->dst.len;
+		memcpy(e->dst, r->dst.addr, 16);
+	}
+	e->sport_lo = r->sport.lo;
+	e->sport_hi = r->sport.hi;
+	e->dport_lo = r->dport.lo;
+	e->dport_hi = r->dport.hi;
+	memcpy(e->ifname, r->ifname, sizeof(e->ifname));
+}
+
+static int fill_rules(struct compiler *cc, enum fp_fw_action policy)
+{
+	struct fp_fw_compiled *c = cc->c;
+
+	c->n_pos = cc->m + 1;
+	c->meta.n_pos = c->n_pos;
+	c->verdicts = calloc(c->n_pos, sizeof(*c->verdicts));
+	c->entries = calloc(c->n_pos, sizeof(*c->entries));
+	if (!c->verdicts || !c->entries)
+		return -ENOMEM;
+	c->verdicts[0].action = xdp_action(policy);
+	c->entries[0].action = policy;
+	for (__u32 i = 0; i < cc->m; i++) {
+		c->verdicts[i + 1].action = xdp_action(cc->rules[i].r->action);
+		c->verdicts[i + 1].rule = cc->rules[i].index;
+		entry_of(&c->entries[i + 1], cc->rules[i].r, cc->rules[i].index);
+	}
+	return 0;
+}
+
+/* ---- the whole --------------------------------------------------------------------- */
+
+void fp_fw_compiled_free(struct fp_fw_compiled *c)
+{
+	if (!c)
+		return;
+	free(c->nodes);
+	free(c->values);
+	free(c->buckets);
+	free(c->verdicts);
+	free(c->entries);
+	free(c);
+}
+
+static void compiler_free(struct compiler *cc)
+{
+	free(cc->rules);
+	free(cc->pc);
+	free(cc->keyset);
+	free(cc->ment);
+}
+
+int fp_firewall_compile(const struct fp_firewall_config *fw, const char *dev,
+			struct fp_fw_compiled **out, struct fp_config_error *err)
+{
+	struct compiler cc = { .err = err };
+	int ret;
+
+	*out = NULL;
+	if (err)
+		err->msg[0] = '\0';
+	cc.c = calloc(1, sizeof(*cc.c));
+	if (!cc.c)
+		return -ENOMEM;
+	cc.c->values = calloc(FP_FW_VALUES_MAX, sizeof(*cc.c->values));
+	ret = cc.c->values ? select_rules(&cc, fw, dev) : -ENOMEM;
+	if (!ret) {
+		assign_slots(&cc);
+		ret = classify_prefixes(&cc);
+	}
+	if (!ret) {
+		values_init(&cc);
+		values_addr_proto(&cc);
+		for (int d = 0; !ret && d < 2; d++)
+			for (int h = 0; !ret && h < 2; h++)
+				ret = values_ports(&cc, d, h);
+	}
+	ret = ret ?: expand_rules(&cc);
+	ret = ret ?: build_table(&cc);
+	ret = ret ?: fill_rules(&cc, fw->policy);
+	compiler_free(&cc);
+	if (ret) {
+		fp_fw_compiled_free(cc.c);
+		return ret;
+	}
+	*out = cc.c;
+	return 0;
+}
+
+void fp_fw_compiled_stats(const struct fp_fw_compiled *c, struct fp_fw_compile_stats *st)
+{
+	st->rules = c->n_pos - 1;
+	st->slots = c->meta.n_slots;
+	st->match_entries = c->n_match;
+	st->nodes = c->n_nodes;
+	st->addr_classes = c->addr_classes;
+}
+
+/* ---- the stage's decision, in userspace ------------------------------------------- */
+
+static const struct fp_fw_class *admit(const struct fp_fw_compiled *c, __u32 idx,
+				       __u32 *best, __u32 *cand)
+{
+	const struct fp_fw_class *v = &c->values[idx];
+
+	*best = umin(*best, v->min);
+	*cand &= v->shapes;
+	return v;
+}
+
+static bool bucket_full(const struct fp_fw_bucket *b)
+{
+	return b->e[FP_FW_BUCKET_ENTRIES - 1].pos != 0;
+}
+
+static __u32 bucket_best(const struct fp_fw_bucket *b, __u64 k0, __u64 k1,
+			 const struct fp_fw_packet *pkt, __u32 best)
+{
+	for (int i = 0; i < FP_FW_BUCKET_ENTRIES && b->e[i].pos; i++) {
+		const struct fp_fw_match_entry *e = &b->e[i];
+
+		if (e->pos < best && e->k0 == k0 && e->k1 == k1 &&
+		    pkt->sport >= e->sport_lo && pkt->sport <= e->sport_hi &&
+		    pkt->dport >= e->dport_lo && pkt->dport <= e->dport_hi)
+			best = e->pos;
+	}
+	return best;
+}
+
+/* probe: as the stage's fp_fw_probe, for slot I. */
+static __u32 probe(const struct fp_fw_compiled *c, int i, __u32 src, __u32 dst,
+		   const struct fp_fw_packet *pkt, __u32 best)
+{
+	__u64 k0 = fp_fw_k0(src, dst) & c->meta.slot_mask0[i];
+	__u64 k1 = (fp_fw_k1(pkt->sport, pkt->dport, pkt->proto, 0) & c->meta.slot_mask1[i]) |
+		   c->meta.slot_k1[i];
+	__u32 b1, b2;
+
+	fp_fw_buckets(k0, k1, c->meta.match_mask, &b1, &b2);
+	best = bucket_best(&c->buckets[b1], k0, k1, pkt, best);
+	if (!bucket_full(&c->buckets[b1]))
+		return best;
+	return bucket_best(&c->buckets[b2], k0, k1, pkt, best);
+}
+
+static __u32 first_match(const struct fp_fw_compiled *c, const struct fp_fw_packet *pkt)
+{
+	__u32 best = c->meta.catch_all, cand = ~0u, src, dst, pr, sp, dp, skey, dkey;
+	bool v6 = pkt->family == AF_INET6;
+
+	if (pkt->family) {
+		src = fp_fw_trie_lookup(c, v6 ? FP_FW_ROOT_SRC6 : FP_FW_ROOT_SRC4, pkt->src);
+		dst = fp_fw_trie_lookup(c, v6 ? FP_FW_ROOT_DST6 : FP_FW_ROOT_DST4, pkt->dst);
+		pr = FP_FW_V_PROTO + pkt->proto;
+	} else {
+		src = FP_FW_V_NOSRC;
+		dst = FP_FW_V_NODST;
+		pr = FP_FW_V_NOPROTO;
+	}
+	if (pkt->family && pkt->ports &&
+	    (pkt->proto == IPPROTO_TCP || pkt->proto == IPPROTO_UDP)) {
+		__u32 half = pkt->proto == IPPROTO_UDP ? 65536 : 0;
+
+		sp = FP_FW_V_SPORT + half + pkt->sport;
+		dp = FP_FW_V_DPORT + half + pkt->dport;
+	} else {
+		sp = FP_FW_V_NOSPORT;
+		dp = FP_FW_V_NODPORT;
+	}
+	skey = admit(c, src, &best, &cand)->cls;
+	dkey = admit(c, dst, &best, &cand)->cls;
+	admit(c, pr, &best, &cand);
+	admit(c, sp, &best, &cand);
+	admit(c, dp, &best, &cand);
+	for (__u32 i = 0; i < FP_FW_SLOTS && cand; i++) {
+		if (!(cand & (1u << i)))
+			continue;
+		cand &= ~(1u << i);
+		if (c->meta.slot_min[i] >= best)
+			break;
+		best = probe(c, i, skey, dkey, pkt, best);
+	}
+	return best;
+}
+
+void fp_fw_compiled_match(const struct fp_fw_compiled *c, const struct fp_fw_packet *pkt,
+			  unsigned int *rule, enum fp_fw_action *action)
+{
+	__u32 pos = first_match(c, pkt);
+
+	if (pos == FP_FW_NONE)
+		pos = 0;
+	*rule = c->entries[pos].rule;
+	*action = c->entries[pos].action;
+}
+
+int fp_firewall_check(const struct fp_firewall_config *fw, struct fp_config_error *err)
+{
+	struct fp_fw_compiled *c;
+	int ret = fp_firewall_compile(fw, NULL, &c, err);
+
+	fp_fw_compiled_free(c);
+	for (size_t i = 0; !ret && i < fw->n_rules; i++) {
+		const char *dev = fw->rules[i].ifname;
+		bool seen = !*dev;
+
+		for (size_t j = 0; !seen && j < i; j++)
+			seen = !strcmp(fw->rules[j].ifname, dev);
+		if (seen)
+			continue;
+		ret = fp_firewall_compile(fw, dev, &c, err);
+		fp_fw_compiled_free(c);
+	}
+	return ret;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Internal to libfastpath: a compiled rule set, the contents of every
+ * firewall map of bpf/firewall_maps.h, made by firewall_compile.c and
+ * written into the kernel by firewall.c. */
+#ifndef FP_LIB_FIREWALL_COMPILED_H
+#define FP_LIB_FIREWALL_COMPILED_H
+
+#include <fastpath/firewall.h>
+#include "firewall_maps.h"
+
+struct fp_fw_compiled {
+	struct fp_fw_meta meta;         /* ncpu is the installer's to set */
+	struct fp_fw_node *nodes;
+	__u32 n_nodes, nodes_cap;
+	struct fp_fw_class *values;     /* FP_FW_VALUES_MAX entries */
+	__u32 n_values;                 /* in use, from index 0 */
+	struct fp_fw_bucket *buckets;   /* the match table: meta.match_mask + 1 */
+	__u32 n_buckets;
+	__u32 n_match;                  /* entries in it */
+	struct fp_fw_verdict *verdicts; /* by position, 0 the policy */
+	struct fp_fw_entry *entries;
+	__u32 n_pos;                    /* rules + 1 */
+	__u32 addr_classes;
+};
+
+/* fp_fw_trie_init: the four roots, every entry "no prefix" (FP_FW_V_NOSRC
+ * or FP_FW_V_NODST). */
+int fp_fw_trie_init(struct fp_fw_compiled *c);
+
+/* fp_fw_trie_insert: CLS for every address of the prefix ADDR/LEN under
+ * ROOT. Prefixes must come shortest first; -E2BIG when fw_nodes is full. */
+int fp_fw_trie_insert(struct fp_fw_compiled *c, int root, const __u8 *addr, int len, __u32 cls);
+
+/* fp_fw_trie_lookup: the class of ADDR under ROOT, as the stage walks it
+ * (bpf/firewall.h: fp_fw_addr_class). */
+__u32 fp_fw_trie_lookup(const struct fp_fw_compiled *c, int root, const __u8 *addr);
+
+#endif

@@ -1,0 +1,154 @@
+#!/bin/sh
+# The firewall stage with real TCP, UDP and ICMP between namespaces: what
+# a rule drops does not arrive, what it allows does, and the rule counters
+# equal exactly what was sent.
+. "$(dirname "$0")/lib.sh"
+t_require
+
+# fw_up: a lab with the pipeline and its firewall stage on T_DEV.
+fw_up() {
+	t_topo
+	t_res pipeline "$T_DEV"
+	t_fp 0 up "$T_DEV" --stages firewall
+}
+
+# rules FILE LINE...: a firewall file with policy allow and these rules.
+rules() {
+	f=$1
+	shift
+	{
+		echo "policy: ${POLICY:-allow}"
+		echo "rules:"
+		for r in "$@"; do
+			echo "  - $r"
+		done
+	} >"$f"
+}
+
+# send_udp PORT N: N datagrams of 10 bytes from the namespace to T_ADDR.
+send_udp() {
+	ip netns exec "$T_NS" sh -c "for i in \$(seq $2); do
+		printf 0123456789 | socat -u -t 0 - UDP4-SENDTO:$T_ADDR:$1; done"
+}
+
+# rule_count INDEX FIELD: a rule's counter on T_DEV.
+rule_count() {
+	"$FP" -j firewall list "$T_DEV" >"$T_TMP/fw.json"
+	t_json "$T_TMP/fw.json" "find('index', $1)['$2']"
+}
+
+tcp_connects() {
+	printf hi | ip netns exec "$T_NS" timeout 3 socat -u - "TCP4:$T_ADDR:$1,connect-timeout=1" 2>/dev/null
+}
+
+case_udp_port_dropped_and_counted() {
+	fw_up
+	rules "$T_TMP/r.yaml" "{action: drop, protocol: udp, port: 7001}"
+	t_fp 0 firewall replace "$T_TMP/r.yaml" "$T_DEV"
+	t_udp_listen "" 7001 "$T_TMP/rx1"
+	t_udp_listen "" 7002 "$T_TMP/rx2"
+	send_udp 7001 10
+	send_udp 7002 5
+	sleep 0.3
+	[ ! -s "$T_TMP/rx1" ] || t_fail "datagrams to the dropped port arrived"
+	got=$(wc -c <"$T_TMP/rx2")
+	[ "$got" = 50 ] || t_fail "port 7002 received $got bytes, want 50"
+	[ "$(rule_count 1 packets)" = 10 ] || t_fail "rule 1 counted $(rule_count 1 packets) packets, want 10"
+	# 14 Ethernet + 20 IPv4 + 8 UDP + 10 payload.
+	[ "$(rule_count 1 bytes)" = 520 ] || t_fail "rule 1 counted $(rule_count 1 bytes) bytes, want 520"
+}
+
+case_tcp_port_dropped() {
+	fw_up
+	timeout 10 socat -u TCP4-LISTEN:7003,reuseaddr,fork /dev/null &
+	t_res pid $!
+	timeout 10 socat -u TCP4-LISTEN:7004,reuseaddr,fork /dev/null &
+	t_res pid $!
+	sleep 0.3
+	tcp_connects 7003 || t_fail "no TCP connection before any rule"
+	rules "$T_TMP/r.yaml" "{action: drop, protocol: tcp, port: 7003}"
+	t_fp 0 firewall replace "$T_TMP/r.yaml" "$T_DEV"
+	! tcp_connects 7003 || t_fail "TCP to the dropped port connected"
+	tcp_connects 7004 || t_fail "TCP to another port did not connect"
+}
+
+case_icmp_dropped_then_flushed() {
+	fw_up
+	rules "$T_TMP/r.yaml" "{action: drop, protocol: icmp}"
+	t_fp 0 firewall replace "$T_TMP/r.yaml" "$T_DEV"
+	t_ping_blocked "with icmp dropped"
+	[ "$(rule_count 1 packets)" = 3 ] || t_fail "rule 1 counted $(rule_count 1 packets), want 3"
+	t_fp 0 firewall flush "$T_DEV"
+	t_ping_ok "after flush"
+}
+
+case_source_cidr_dropped() {
+	fw_up
+	rules "$T_TMP/r.yaml" "{action: drop, source_ip: $T_PEER_ADDR/32}"
+	t_fp 0 firewall replace "$T_TMP/r.yaml" "$T_DEV"
+	t_ping_blocked "from a dropped source"
+}
+
+# Policy drop keeps ARP: the peer resolves T_ADDR afresh and the allowed
+# ICMP still gets through, while UDP falls to the policy.
+case_policy_drop_keeps_arp() {
+	fw_up
+	POLICY=drop rules "$T_TMP/r.yaml" "{action: allow, protocol: icmp}"
+	t_fp 0 firewall replace "$T_TMP/r.yaml" "$T_DEV"
+	ip -n "$T_NS" neigh flush dev "$T_PEER"
+	t_ping_ok "allowed by rule, with ARP resolved under policy drop"
+	t_udp_listen "" 7005 "$T_TMP/rx"
+	send_udp 7005 4
+	sleep 0.3
+	[ ! -s "$T_TMP/rx" ] || t_fail "UDP arrived under policy drop"
+	"$FP" -j firewall list "$T_DEV" >"$T_TMP/fw.json"
+	[ "$(t_json "$T_TMP/fw.json" 'd[0]["policy_packets"] >= 4')" = True ] ||
+		t_fail "the policy counted fewer than 4 packets"
+}
+
+case_bad_file_changes_nothing() {
+	fw_up
+	rules "$T_TMP/r.yaml" "{action: drop, protocol: icmp}"
+	t_fp 0 firewall replace "$T_TMP/r.yaml" "$T_DEV"
+	t_ping_blocked "with icmp dropped"
+	rules "$T_TMP/bad.yaml" "{action: allow, protocol: udp}" "{action: drop, protocl: tcp}"
+	t_fp 1 firewall check "$T_TMP/bad.yaml"
+	t_stderr_has "bad.yaml:4:"
+	t_stderr_has "did you mean 'protocol'"
+	t_fp 1 firewall replace "$T_TMP/bad.yaml" "$T_DEV"
+	t_ping_blocked "after a refused replace"
+	[ "$(rule_count 1 packets)" = 6 ] || t_fail "counters changed: $(rule_count 1 packets), want 6"
+}
+
+case_counters_survive_replace() {
+	fw_up
+	rules "$T_TMP/r.yaml" "{action: drop, protocol: icmp}"
+	t_fp 0 firewall replace "$T_TMP/r.yaml" "$T_DEV"
+	t_ping_blocked "with icmp dropped"
+	rules "$T_TMP/r2.yaml" "{action: drop, protocol: udp, port: 7009}" "{action: drop, protocol: icmp}"
+	t_fp 0 firewall replace "$T_TMP/r2.yaml" "$T_DEV"
+	[ "$(rule_count 2 packets)" = 3 ] || t_fail "the unchanged rule restarted at $(rule_count 2 packets), want 3"
+	[ "$(rule_count 1 packets)" = 0 ] || t_fail "the new rule starts at $(rule_count 1 packets), want 0"
+}
+
+case_add_and_delete() {
+	fw_up
+	t_fp 0 firewall add "$T_DEV" drop --protocol icmp
+	t_ping_blocked "after add"
+	t_fp 0 firewall add "$T_DEV" allow --source "$T_PEER_ADDR/32" --at 1
+	t_ping_ok "with an allow inserted before the drop"
+	t_fp 0 firewall delete "$T_DEV" 1
+	t_ping_blocked "after deleting the allow"
+	t_fp 2 firewall add "$T_DEV" drop --protocol tcpp
+	t_stderr_has "protocol"
+}
+
+t_ok firewall_drops_udp_port_and_counts_exactly case_udp_port_dropped_and_counted
+t_ok firewall_drops_tcp_port_only case_tcp_port_dropped
+t_ok firewall_drops_icmp_until_flush case_icmp_dropped_then_flushed
+t_ok firewall_drops_source_cidr case_source_cidr_dropped
+t_ok firewall_policy_drop_keeps_arp case_policy_drop_keeps_arp
+t_ok firewall_bad_file_changes_nothing case_bad_file_changes_nothing
+t_ok firewall_counters_survive_replace case_counters_survive_replace
+t_ok firewall_add_and_delete_from_cli case_add_and_delete
+t_done
