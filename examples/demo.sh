@@ -1,7 +1,8 @@
 #!/bin/sh
 # fastpath demo: a namespace lab joined by veth; fastpathd applies a
-# built-in configuration (the XDP pipeline on the lab's interface); real
-# UDP and ICMP traffic; fastpath status and stats while it flows; the
+# built-in configuration (the XDP pipeline on the lab's interface, with a
+# firewall rule and flow records); real UDP and ICMP traffic; fastpath
+# status, stats, firewall and flows while it flows; the
 # daemon stops and the data plane keeps counting; then the CLI loads and
 # attaches a user program of its own. Everything it makes is removed on
 # exit, however it exits.
@@ -60,13 +61,19 @@ ip -n "$NS" link set "$PEER" up
 ip -n "$NS" link set lo up
 
 cat >"$TMP/fastpath.yaml" <<EOF
-# The demo's built-in configuration: the pipeline on the lab interface.
+# The demo's built-in configuration: the pipeline on the lab interface,
+# a firewall that drops UDP to port 9, and flow records.
 orchestrator:
   ebpf:
     enabled: true
     interface: $DEV
     mode: auto
   prometheus_port: 0
+firewall:
+  policy: allow
+  rules:
+    - {action: drop, protocol: udp, port: 9}
+flows: {enabled: true, max_flows: 4096, idle_timeout: 60s}
 EOF
 echo
 echo "== configuration ($TMP/fastpath.yaml)"
@@ -87,6 +94,8 @@ step "$FP" ports register "$PORT" --pid $$
 traffic 20
 step "$FP" status "$DEV"
 step "$FP" stats "$DEV"
+step "$FP" firewall list "$DEV"
+step "$FP" flows "$DEV" --sort packets --limit 8
 step "$FP" ports list
 
 echo
