@@ -204,6 +204,39 @@ case_unprivileged() {
 	t_not_pinned "$name"
 }
 
+# An interface whose driver has no native XDP (ifb): --mode native is
+# refused with the modes that work, and nothing is left attached.
+case_native_unsupported() {
+	dev=${T_CASE}i
+	t_res link "$dev"
+	ip link add "$dev" type ifb 2>/dev/null || t_skip "no ifb devices here"
+	ip link set "$dev" up
+	t_load "$T_PROGS/xdp_pass.bpf.o"
+	t_fp 1 attach "$T_NAME" "$dev" --mode native
+	t_error_style
+	t_stderr_has "native XDP is not supported"
+	t_stderr_has "--mode skb"
+	t_no_xdp "$dev"
+	t_fp 0 attach "$T_NAME" "$dev" --mode auto
+	t_stdout_has "fell back to skb"
+}
+
+# Without privileges, run says why and shows the interface's own counters.
+case_run_unprivileged_userspace_only() {
+	command -v setpriv >/dev/null 2>&1 || t_skip "setpriv not installed"
+	t_topo
+	dir=$(mktemp -d "/tmp/$T_CASE.XXXXXX") || t_fail "mktemp failed"
+	t_res dir "$dir"
+	cp "$FP" "$dir/" && chmod 755 "$dir" "$dir/fastpath" || t_fail "copy to $dir failed"
+	t_expect 0 setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=-all --bounding-set=-all \
+		"$dir/fastpath" run "$T_DEV" --duration 0.5 --interval 0.2
+	t_stdout_has "BPF is not used: not root"
+	t_stdout_has "userspace-only"
+	t_stdout_has "rx "
+	t_no_xdp "$T_DEV"
+}
+
 # Usage errors: exit 2, before anything is touched.
 # With no command at all, the usage text itself is the message.
 case_usage_no_args() {
@@ -262,6 +295,8 @@ t_ok attach_unknown_program_names_it case_attach_unknown_program
 t_ok unload_unknown_program_names_it case_unload_unknown_program
 t_ok detach_not_attached_fails case_detach_not_attached
 t_ok unprivileged_load_explains_privileges case_unprivileged
+t_ok attach_native_unsupported_suggests_skb case_native_unsupported
+t_ok run_unprivileged_falls_back_to_userspace_only case_run_unprivileged_userspace_only
 t_ok usage_no_arguments_exits_2 case_usage_no_args
 t_ok usage_unknown_verb_exits_2 case_usage_unknown_verb
 t_ok usage_load_without_file_exits_2 case_usage_load_no_file
