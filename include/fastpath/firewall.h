@@ -94,6 +94,16 @@ int fp_firewall_uninstall(const struct fp_fw_maps *m);
 int fp_firewall_apply(const char *dev, const struct fp_firewall_config *fw,
 		      struct fp_config_error *err);
 
+/* fp_firewall_edit_fn: change FW (the live set, rules allocated with room
+ * for one more) in place; 0, or a -errno that cancels the edit. */
+typedef int (*fp_firewall_edit_fn)(struct fp_firewall_config *fw, void *ctx);
+
+/* fp_firewall_edit: read DEV's live set, let EDIT change it and apply
+ * the result, all under DEV's lock, so that two editors (the CLI, the
+ * daemon) never lose each other's changes. Errors as fp_firewall_apply. */
+int fp_firewall_edit(const char *dev, fp_firewall_edit_fn edit, void *ctx,
+		     struct fp_config_error *err);
+
 /* fp_firewall_clear: disable the stage and remove DEV's rule set. */
 int fp_firewall_clear(const char *dev);
 

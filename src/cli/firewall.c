@@ -255,30 +255,6 @@ static int fw_replace(int argc, char **argv)
 	return err;
 }
 
-/* The set now on DEV, as a config to edit. */
-static int current_set(const char *dev, struct fp_firewall_config *fw)
-{
-	struct fp_fw_listing l;
-	int err = fp_firewall_list(dev, &l);
-
-	memset(fw, 0, sizeof(*fw));
-	if (err == -ENOENT)
-		return 0; /* no set yet: policy allow, no rules */
-	if (err)
-		return err;
-	fw->policy = l.policy;
-	fw->rules = calloc(l.n + 1, sizeof(*fw->rules));
-	if (!fw->rules) {
-		fp_fw_listing_free(&l);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < l.n; i++)
-		fw->rules[i] = l.rules[i].rule;
-	fw->n_rules = l.n;
-	fp_fw_listing_free(&l);
-	return 0;
-}
-
 /* One rule from the command line, through the config parser, so the CLI
  * accepts and refuses exactly what a file does. */
 static int parse_rule(int argc, char **argv, struct fp_fw_rule *rule, long *at)
@@ -329,59 +305,70 @@ static int parse_rule(int argc, char **argv, struct fp_fw_rule *rule, long *at)
 	return 0;
 }
 
-/* add, delete and flush edit DEV's set and put it back whole. */
+struct edit {
+	const char *verb;
+	struct fp_fw_rule rule;   /* add */
+	long at;                  /* add: 1-based position, 0: at the end */
+	long index;               /* delete: 1-based */
+	size_t n_rules;           /* how many the live set had */
+};
+
+/* Change the live set as the command says; fp_firewall_edit applies it. */
+static int edit_set(struct fp_firewall_config *fw, void *ctx)
+{
+	struct edit *e = ctx;
+	size_t pos;
+
+	e->n_rules = fw->n_rules;
+	if (!strcmp(e->verb, "flush")) {
+		fw->n_rules = 0;
+	} else if (!strcmp(e->verb, "delete")) {
+		if ((size_t)e->index > fw->n_rules)
+			return -ERANGE;
+		memmove(&fw->rules[e->index - 1], &fw->rules[e->index],
+			(fw->n_rules - e->index) * sizeof(*fw->rules));
+		fw->n_rules--;
+	} else {
+		/* An interface with no set yet has no rule array either. */
+		if (!fw->rules && !(fw->rules = calloc(1, sizeof(*fw->rules))))
+			return -ENOMEM;
+		pos = e->at >= 1 && (size_t)e->at <= fw->n_rules ? (size_t)e->at - 1 : fw->n_rules;
+		memmove(&fw->rules[pos + 1], &fw->rules[pos],
+			(fw->n_rules - pos) * sizeof(*fw->rules));
+		fw->rules[pos] = e->rule;
+		fw->n_rules++;
+	}
+	return 0;
+}
+
+/* add, delete and flush edit DEV's live set and put it back whole. */
 static int fw_edit(int argc, char **argv, const char *verb)
 {
-	struct fp_config_error e = { 0 };
-	struct fp_firewall_config fw;
-	struct fp_fw_rule rule;
-	long at = 0, idx = 0;
+	struct fp_config_error ce = { 0 };
+	struct edit e = { .verb = verb };
 	int err;
 
 	if (argc < 2)
 		return fail(EXIT_USAGE, "%s", fw_usage);
-	if (!strcmp(verb, "add") && parse_rule(argc, argv, &rule, &at))
+	if (!strcmp(verb, "add") && parse_rule(argc, argv, &e.rule, &e.at))
 		return EXIT_USAGE;
-	if (!strcmp(verb, "delete") && (argc != 3 || (idx = strtol(argv[2], NULL, 10)) < 1))
+	if (!strcmp(verb, "delete") &&
+	    (argc != 3 || (e.index = strtol(argv[2], NULL, 10)) < 1))
 		return fail(EXIT_USAGE, "usage: fastpath firewall delete DEV N (N from firewall list)");
 	if (!strcmp(verb, "flush") && argc != 2)
 		return fail(EXIT_USAGE, "usage: fastpath firewall flush DEV");
 	err = require_bpf();
 	if (err)
 		return err;
-	err = current_set(argv[1], &fw);
+	err = fp_firewall_edit(argv[1], edit_set, &e, &ce);
+	if (err == -ERANGE)
+		return fail(EXIT_RUNTIME, "%s has no rule %ld (it has %zu; see fastpath "
+			    "firewall list %s)", argv[1], e.index, e.n_rules, argv[1]);
 	if (err)
-		return fw_error(err, argv[1], NULL);
-	if (!strcmp(verb, "add")) {
-		size_t pos = at >= 1 && (size_t)at <= fw.n_rules ? (size_t)at - 1 : fw.n_rules;
-
-		if (!fw.rules && !(fw.rules = calloc(1, sizeof(*fw.rules)))) {
-			err = -ENOMEM;
-			goto out;
-		}
-		memmove(&fw.rules[pos + 1], &fw.rules[pos], (fw.n_rules - pos) * sizeof(rule));
-		fw.rules[pos] = rule;
-		fw.n_rules++;
-	} else if (!strcmp(verb, "delete")) {
-		if ((size_t)idx > fw.n_rules) {
-			err = fail(EXIT_RUNTIME, "%s has no rule %ld (it has %zu; see "
-				   "fastpath firewall list %s)", argv[1], idx, fw.n_rules, argv[1]);
-			goto out;
-		}
-		memmove(&fw.rules[idx - 1], &fw.rules[idx], (fw.n_rules - idx) * sizeof(rule));
-		fw.n_rules--;
-	} else {
-		fw.n_rules = 0;
-	}
-	err = fp_firewall_check(&fw, &e);
-	if (err) {
-		err = fail(EXIT_RUNTIME, "%s", e.msg);
-		goto out;
-	}
-	err = apply_one(&fw, argv[1]);
-out:
-	free(fw.rules);
-	return err;
+		return fw_error(err, argv[1], &ce);
+	if (!cli.json)
+		printf("%s: %s done\n", argv[1], verb);
+	return EXIT_OK;
 }
 
 int cmd_firewall(int argc, char **argv)

@@ -589,21 +589,16 @@ static int stage_enable(const char *dev, bool on)
 	return fp_pipeline_set_stages(dev, info.stages);
 }
 
-int fp_firewall_apply(const char *dev, const struct fp_firewall_config *fw,
-		      struct fp_config_error *err)
+/* Compile FW for DEV and install it, under DEV's lock (held by the caller). */
+static int apply_locked(const char *dev, const struct fp_firewall_config *fw,
+			struct fp_config_error *err)
 {
 	struct fp_fw_compiled *c;
 	struct fp_fw_maps m;
-	int lock, ret;
+	int ret = fp_firewall_compile(fw, dev, &c, err);
 
-	ret = fp_firewall_compile(fw, dev, &c, err);
 	if (ret)
 		return ret;
-	lock = dev_lock(dev, LOCK_EX);
-	if (lock < 0) {
-		fp_fw_compiled_free(c);
-		return lock;
-	}
 	ret = fp_firewall_maps_open(dev, &m);
 	if (!ret) {
 		if (!same_as_live(&m, c))
@@ -611,8 +606,61 @@ int fp_firewall_apply(const char *dev, const struct fp_firewall_config *fw,
 		fp_firewall_maps_close(&m);
 	}
 	ret = ret ?: stage_enable(dev, true);
-	close(lock);
 	fp_fw_compiled_free(c);
+	return ret;
+}
+
+int fp_firewall_apply(const char *dev, const struct fp_firewall_config *fw,
+		      struct fp_config_error *err)
+{
+	int lock = dev_lock(dev, LOCK_EX), ret;
+
+	if (lock < 0)
+		return lock;
+	ret = apply_locked(dev, fw, err);
+	close(lock);
+	return ret;
+}
+
+/* The set live on DEV as a config to edit; none yet is an empty one. The
+ * caller holds DEV's lock, so this reads the maps without taking it. */
+static int live_config(const char *dev, struct fp_firewall_config *fw)
+{
+	struct fp_fw_listing l;
+	struct fp_fw_maps m;
+	int err = fp_firewall_maps_open(dev, &m);
+
+	memset(fw, 0, sizeof(*fw));
+	if (!err) {
+		err = fp_firewall_list_maps(&m, &l);
+		fp_firewall_maps_close(&m);
+	}
+	if (err == -ENOENT)
+		return 0;
+	if (err)
+		return err;
+	fw->policy = l.policy;
+	fw->rules = calloc(l.n + 1, sizeof(*fw->rules));
+	for (size_t i = 0; fw->rules && i < l.n; i++)
+		fw->rules[i] = l.rules[i].rule;
+	fw->n_rules = fw->rules ? l.n : 0;
+	fp_fw_listing_free(&l);
+	return fw->rules ? 0 : -ENOMEM;
+}
+
+int fp_firewall_edit(const char *dev, fp_firewall_edit_fn edit, void *ctx,
+		     struct fp_config_error *err)
+{
+	struct fp_firewall_config fw;
+	int lock = dev_lock(dev, LOCK_EX), ret;
+
+	if (lock < 0)
+		return lock;
+	ret = live_config(dev, &fw);
+	ret = ret ?: edit(&fw, ctx);
+	ret = ret ?: apply_locked(dev, &fw, err);
+	free(fw.rules);
+	close(lock);
 	return ret;
 }
 
