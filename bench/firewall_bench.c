@@ -28,7 +28,6 @@
 #include "bpf/pipeline.skel.h"
 #include "tests/progs/xdp_pass.skel.h"
 
-#define RUNS_MAX   15
 #define GOAL_PEER  1.0  /* 10k rules, over xdp-filter */
 #define GOAL_FLAT  1.5  /* 100k rules, over 10 */
 #define XDPFILT_ENTRIES 10000
@@ -282,38 +281,12 @@ static void frame(struct fp_pkt *p, enum frame f)
 	fp_pkt_finish(p);
 }
 
-static int cmp_uint(const void *a, const void *b)
-{
-	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* measure: the median of RUNS runs of REPEAT packets, each returning
- * VERDICT. */
+/* measure: the median of o->runs runs of o->repeat packets, each
+ * returning VERDICT. */
 static int measure(int prog_fd, const struct fp_pkt *p, const struct opts *o,
 		   uint32_t verdict, unsigned int *median)
 {
-	unsigned int ns[RUNS_MAX];
-
-	for (int i = -1; i < o->runs; i++) {
-		LIBBPF_OPTS(bpf_test_run_opts, t,
-			.data_in = p->data,
-			.data_size_in = p->len,
-			.repeat = i < 0 ? 1000 : o->repeat,
-		);
-		int err = bpf_prog_test_run_opts(prog_fd, &t);
-
-		if (err)
-			return err;
-		if (t.retval != verdict)
-			return -EPROTO;
-		if (i >= 0)
-			ns[i] = t.duration;
-	}
-	qsort(ns, o->runs, sizeof(ns[0]), cmp_uint);
-	*median = ns[o->runs / 2];
-	return 0;
+	return fp_run_median(prog_fd, p, o->repeat, o->runs, verdict, median);
 }
 
 static uint64_t packets_of(const struct opts *o)
@@ -345,14 +318,6 @@ static struct row *row_add(struct table *t, const char *label, size_t rules, int
 	r->frame = f;
 	r->ns = ns;
 	return r;
-}
-
-static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level;
-	(void)fmt;
-	(void)ap;
-	return 0;
 }
 
 static int bench_empty(const struct opts *o, struct table *t)
@@ -681,8 +646,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!o.repeat || o.runs < 1 || o.runs > RUNS_MAX) {
-		fprintf(stderr, "firewall_bench: REPEAT must be > 0 and RUNS 1..%d\n", RUNS_MAX);
+	if (!o.repeat || o.runs < 1 || o.runs > FP_RUNS_MAX) {
+		fprintf(stderr, "firewall_bench: REPEAT must be > 0 and RUNS 1..%d\n", FP_RUNS_MAX);
 		return 2;
 	}
 	if (geteuid() != 0) {
@@ -690,7 +655,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!getenv("FP_BENCH_VERBOSE"))
-		libbpf_set_print(quiet_print);
+		libbpf_set_print(NULL);
 	err = bench_empty(&o, &t);
 	err = err ?: bench_xdpfilt(&o, &t);
 	err = err ?: bench_pipeline_bare(&o, &t);

@@ -29,7 +29,6 @@
 #include "bench/flow_peers.skel.h"
 
 #define BENCH_PORT 5353
-#define RUNS_MAX   15
 #define PIPE_GOAL  1.5 /* fp_pipeline with no stages, over the empty program */
 #define FLOWS_GOAL 15  /* ns the flows stage adds to the pipeline with no stages */
 
@@ -286,14 +285,6 @@ static const struct bench benches[] = {
 	PEER("LRU_PERCPU no-common, new", "lru_percpu_nocommon_new", NULL),
 };
 
-static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level;
-	(void)fmt;
-	(void)ap;
-	return 0;
-}
-
 static const char *first_existing(const char *const *paths)
 {
 	for (; *paths; paths++)
@@ -349,38 +340,11 @@ static struct bpf_object *open_bench(const struct bench *b, const char **why)
 	return obj;
 }
 
-static int cmp_uint(const void *a, const void *b)
-{
-	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* measure: RUNS runs of REPEAT packets; every run must return XDP_PASS. */
 static int measure(int prog_fd, const struct fp_pkt *p, unsigned int repeat, int runs,
 		   struct result *r)
 {
-	unsigned int ns[RUNS_MAX];
-	int i, err;
-
-	for (i = -1; i < runs; i++) { /* run -1 warms caches and the JIT image */
-		LIBBPF_OPTS(bpf_test_run_opts, o,
-			.data_in = p->data,
-			.data_size_in = p->len,
-			.repeat = i < 0 ? 1000 : repeat,
-		);
-
-		err = bpf_prog_test_run_opts(prog_fd, &o);
-		if (err)
-			return err;
-		if (o.retval != XDP_PASS)
-			return -EPROTO;
-		if (i >= 0)
-			ns[i] = o.duration;
-	}
-	qsort(ns, runs, sizeof(ns[0]), cmp_uint);
-	r->ns = ns[runs / 2];
-	return 0;
+	return fp_run_median(prog_fd, p, repeat, runs, XDP_PASS, &r->ns);
 }
 
 static const struct result *find_result(const struct result *res, int n, const char *label)
@@ -464,8 +428,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!repeat || runs < 1 || runs > RUNS_MAX) {
-		fprintf(stderr, "prog_bench: REPEAT must be > 0 and RUNS 1..%d\n", RUNS_MAX);
+	if (!repeat || runs < 1 || runs > FP_RUNS_MAX) {
+		fprintf(stderr, "prog_bench: REPEAT must be > 0 and RUNS 1..%d\n", FP_RUNS_MAX);
 		return 2;
 	}
 	if (geteuid() != 0) {
@@ -473,7 +437,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!getenv("FP_BENCH_VERBOSE"))
-		libbpf_set_print(quiet_print);
+		libbpf_set_print(NULL);
 
 	fp_pkt_udp4(&pkt, BENCH_PORT, 64);
 	for (i = 0; i < sizeof(benches) / sizeof(benches[0]); i++) {

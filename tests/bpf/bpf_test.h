@@ -360,6 +360,48 @@ static inline int fp_run(int prog_fd, const void *pkt, size_t len, struct fp_run
 	return 0;
 }
 
+/* ---- benchmarks -------------------------------------------------------- */
+
+#define FP_RUNS_MAX 15
+
+static inline int fp_cmp_uint(const void *a, const void *b)
+{
+	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* fp_run_median: the median ns/packet of RUNS (<= FP_RUNS_MAX) test runs
+ * of REPEAT packets each, after a warm-up run of 1,000 that fills caches
+ * and the JIT image. Every run must return VERDICT (-EPROTO otherwise),
+ * or the benchmark would time another path than the one it names. */
+static inline int fp_run_median(int prog_fd, const struct fp_pkt *p, unsigned int repeat,
+				int runs, uint32_t verdict, unsigned int *median)
+{
+	unsigned int ns[FP_RUNS_MAX];
+
+	if (runs < 1 || runs > FP_RUNS_MAX)
+		return -EINVAL;
+	for (int i = -1; i < runs; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o,
+			.data_in = p->data,
+			.data_size_in = p->len,
+			.repeat = i < 0 ? 1000 : repeat,
+		);
+		int err = bpf_prog_test_run_opts(prog_fd, &o);
+
+		if (err)
+			return err;
+		if (o.retval != verdict)
+			return -EPROTO;
+		if (i >= 0)
+			ns[i] = o.duration;
+	}
+	qsort(ns, runs, sizeof(ns[0]), fp_cmp_uint);
+	*median = ns[runs / 2];
+	return 0;
+}
+
 /* ---- port registry ---------------------------------------------------- */
 
 /* fp_test_port_register: what the library does for `ports register`: a
