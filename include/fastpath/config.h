@@ -30,7 +30,7 @@
 #define FP_CONFIG_RULES_MAX      100000
 #define FP_CONFIG_FLOWS_MAX      (1u << 24)
 #define FP_CONFIG_LEASES_MAX     (1u << 24)
-#define FP_CONFIG_POOLS_MAX      1024
+#define FP_CONFIG_POOLS_MAX      10000
 #define FP_CONFIG_RESERV_MAX     (1u << 24)
 #define FP_CONFIG_FUNCTIONS_MAX  4096
 #define FP_DHCP_DNS_MAX          4
@@ -41,6 +41,7 @@
 #define FP_CONFIG_IDLE_TIMEOUT_MS 30000
 #define FP_CONFIG_LEASE_CACHE     1000000
 #define FP_CONFIG_LEASE_TIME_S    3600
+#define FP_CONFIG_LEASE_FILE      "/var/lib/fastpath/dhcp4.leases"
 
 struct fp_config_error {
 	char msg[1024];
@@ -120,6 +121,7 @@ struct fp_dhcp_config {
 	char interface[IF_NAMESIZE];
 	struct in_addr server_id;
 	uint32_t lease_cache_size;
+	char lease_file[PATH_MAX]; /* the lease database, absolute */
 	struct fp_dhcp_pool *pools;
 	size_t n_pools;
 	struct fp_dhcp_reservation *reservations;

@@ -1500,7 +1500,7 @@ static void say_dup_ip(struct walk *w, const char *path, const void *base,
 		  r[first].line);
 }
 
-enum { D_IFACE, D_SERVER, D_CACHE, D_POOLS, D_RESERV };
+enum { D_IFACE, D_SERVER, D_CACHE, D_FILE, D_POOLS, D_RESERV };
 
 static void dhcp_check(struct walk *w, yaml_node_t *map, const char *path,
 		       void *dst, const struct seen *seen)
@@ -1567,6 +1567,8 @@ static const struct field dhcp_fields[] = {
 	[D_CACHE] = { .key = "lease_cache_size", .parse = p_u32,
 	  .off = offsetof(struct fp_dhcp_config, lease_cache_size),
 	  .min = 1, .max = FP_CONFIG_LEASES_MAX },
+	[D_FILE] = { .key = "lease_file", .parse = p_abspath,
+	  .off = offsetof(struct fp_dhcp_config, lease_file) },
 	[D_POOLS] = { .key = "pools", .parse = p_pools,
 	  .required = true, .hint = "a list of {subnet, range, ...}" },
 	[D_RESERV] = { .key = "reservations", .parse = p_reservations },
@@ -1862,6 +1864,7 @@ void fp_config_defaults(struct fp_config *cfg)
 	cfg->flows.max_flows = FP_CONFIG_MAX_FLOWS;
 	cfg->flows.idle_timeout_ms = FP_CONFIG_IDLE_TIMEOUT_MS;
 	cfg->dhcp.lease_cache_size = FP_CONFIG_LEASE_CACHE;
+	strcpy(cfg->dhcp.lease_file, FP_CONFIG_LEASE_FILE);
 }
 
 int fp_config_parse(const char *text, size_t len, const char *name,
