@@ -53,7 +53,7 @@ struct fp_dhcp_lease {
 
 /* A pool: one subnet's parameters, written by the server at start and on
  * reload. Network order except the times (seconds, host order). */
-struct fp_dhcp_pool {
+struct fp_dhcp_pool_map {
 	__u32 subnet;
 	__u32 mask;                /* option 1 */
 	__u32 router;              /* option 3; 0: none */

@@ -9,6 +9,7 @@
 #include "port_maps.h"
 #include "firewall.h"
 #include "flow_maps.h"
+#include "dhcp_stage.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -84,6 +85,12 @@ static __always_inline int run_stages(struct xdp_md *ctx, struct fp_pipeline_sta
 	}
 	if (v != XDP_PASS)
 		return v;
+	if (stages & FP_STAGE_BIT(FP_STAGE_DHCP)) {
+		v = fp_stage_dhcp(ctx, &p);
+		count(st, FP_STAGE_DHCP, v, len);
+		if (v != XDP_PASS)
+			return v;
+	}
 	if (stages & FP_STAGE_BIT(FP_STAGE_PORTS)) {
 		v = stage_ports(&p);
 		count(st, FP_STAGE_PORTS, v, len);

@@ -19,6 +19,8 @@ struct fp_daemon_state {
 	char reason[256];       /* why userspace-only */
 	char interfaces[512];   /* "eth0,eth1" */
 	long long started;      /* unix seconds */
+	char dhcp_interface[16]; /* "" when no DHCP server runs */
+	char dhcp_lease_file[PATH_MAX];
 };
 
 /* fp_daemon_state_write: replace the state file atomically (rename). */

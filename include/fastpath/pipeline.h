@@ -10,13 +10,17 @@
  *   chained  that program, pinned so it can be named
  *   flows, flow_cpu, flow_meta    the flows table (include/fastpath/flows.h)
  *   egress_link  the flows stage's tcx egress program, while flows is on
+ *   dhcp_leases, dhcp_pools, dhcp_cfg, dhcp_events, dhcp_stats
+ *                the DHCP stage's (bpf/dhcp.h)
  *
  * The flows table is sized when the program loads (opts.max_flows per
  * CPU while the flows stage is on, one bucket per CPU while it is off).
  * When up finds it sized otherwise, it loads a fresh program on a fresh
  * table and swaps it into the running link (bpf_link_update: no packet
  * goes unfiltered); flows and their counters start over, every other map
- * is kept. */
+ * is kept. The DHCP stage's lease cache likewise: opts.lease_cache
+ * leases while the stage is on, one while it is off; a cache of another
+ * size is replaced by an empty one, which the DHCP server fills again. */
 #ifndef FASTPATH_PIPELINE_H
 #define FASTPATH_PIPELINE_H
 
@@ -31,6 +35,8 @@ struct fp_pipeline_opts {
 	enum fp_xdp_mode mode;
 	__u32 stages;           /* FP_STAGE_BIT()s; the chain bit is ignored */
 	__u32 max_flows;        /* flows stage: flows per CPU; 0: FP_FLOWS_DEFAULT */
+	__u32 lease_cache;      /* DHCP stage: leases in fp_dhcp_leases;
+				 * 0: FP_CONFIG_LEASE_CACHE */
 };
 
 struct fp_pipeline_info {

@@ -56,5 +56,6 @@ int cmd_down(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
 int cmd_firewall(int argc, char **argv);
+int cmd_dhcp(int argc, char **argv);
 
 #endif

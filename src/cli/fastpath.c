@@ -41,6 +41,8 @@ static const char usage[] =
 	"  firewall add DEV allow|drop [--source CIDR] [--dest CIDR] [--protocol P]\n"
 	"           [--port N[-M]] [--sport N[-M]] [--at N]\n"
 	"  firewall delete DEV N | flush DEV  the rule set, replaced atomically\n"
+	"  dhcp leases [--file PATH] [--all]  the DHCP server's lease database\n"
+	"  dhcp stats [DEV]                   DHCP requests, fast-path hits, misses\n"
 	"\n"
 	"Exit status: 0 success, 1 runtime failure, 2 usage error.\n";
 
@@ -55,6 +57,7 @@ static const struct {
 	{ "ports", cmd_ports },     { "up", cmd_up },
 	{ "down", cmd_down },       { "stats", cmd_stats },
 	{ "flows", cmd_flows },     { "firewall", cmd_firewall },
+	{ "dhcp", cmd_dhcp },
 };
 
 int fail(int status, const char *fmt, ...)

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <fastpath/config.h>
 #include <fastpath/daemon.h>
+#include <fastpath/dhcp.h>
 #include <fastpath/flows.h>
 #include <fastpath/reconcile.h>
 
@@ -36,6 +37,8 @@ struct daemon {
 	bool have_cfg;
 	struct fp_daemon_state state;
 	unsigned long long next_age_ms; /* CLOCK_MONOTONIC: the next flow aging */
+	unsigned long long next_tick_ms; /* CLOCK_MONOTONIC: the next DHCP tick */
+	struct fp_dhcp_server *dhcp;    /* NULL: no DHCP server */
 };
 
 static void log_line(void *ctx, enum fp_log_level level, const char *msg)
@@ -102,6 +105,13 @@ static void write_state(struct daemon *d)
 			break;
 		off += n;
 	}
+	st->dhcp_interface[0] = st->dhcp_lease_file[0] = '\0';
+	if (d->dhcp) {
+		snprintf(st->dhcp_interface, sizeof(st->dhcp_interface), "%s",
+			 d->cfg.dhcp.interface);
+		snprintf(st->dhcp_lease_file, sizeof(st->dhcp_lease_file), "%s",
+			 d->cfg.dhcp.lease_file);
+	}
 	if (fp_daemon_state_write(st))
 		dlog(d, FP_LOG_WARN, "cannot write %s", FP_DAEMON_STATE);
 }
@@ -162,6 +172,34 @@ static int apply(struct daemon *d, struct fp_config *cfg)
 	return 0;
 }
 
+/* Bring the DHCP server in line with d->cfg: open it (after reconcile, so
+ * the fast path's maps exist), reload it, or stop it. */
+static int dhcp_apply(struct daemon *d)
+{
+	struct fp_logger log = { .fn = log_line, .ctx = d };
+	int err;
+
+	if (!d->cfg.dhcp.present) {
+		if (d->dhcp)
+			dlog(d, FP_LOG_INFO, "dhcp: no dhcp section any more; server stopped");
+		fp_dhcp_server_close(d->dhcp);
+		d->dhcp = NULL;
+		return 0;
+	}
+	if (d->dhcp) {
+		err = fp_dhcp_server_reload(d->dhcp, &d->cfg.dhcp);
+		if (err)
+			dlog(d, FP_LOG_ERROR, "dhcp: reload failed (%s); serving the "
+			     "previous DHCP configuration", strerror(-err));
+		return err;
+	}
+	err = fp_dhcp_server_open(&d->cfg.dhcp, &log, &d->dhcp);
+	if (err)
+		dlog(d, FP_LOG_ERROR, "dhcp: cannot serve on %s: %s", d->cfg.dhcp.interface,
+		     strerror(-err));
+	return err;
+}
+
 static void reload(struct daemon *d)
 {
 	struct fp_config cfg;
@@ -176,6 +214,8 @@ static void reload(struct daemon *d)
 		dlog(d, FP_LOG_ERROR, "reload failed; the running configuration stays");
 		return;
 	}
+	dhcp_apply(d);
+	write_state(d);
 	dlog(d, FP_LOG_INFO, "reloaded %s", d->path);
 }
 
@@ -233,10 +273,29 @@ static void age_flows(struct daemon *d)
 	}
 }
 
+/* Serve DHCP: what is readable, and the tick once a second. */
+static void dhcp_poll(struct daemon *d, const struct pollfd *fds, int n)
+{
+	unsigned long long now;
+	bool readable = false;
+
+	if (!d->dhcp)
+		return;
+	for (int i = 0; i < n; i++)
+		readable |= (fds[i].revents & (POLLIN | POLLERR)) != 0;
+	if (readable)
+		fp_dhcp_server_process(d->dhcp);
+	now = monotonic_ms();
+	if (now >= d->next_tick_ms) {
+		d->next_tick_ms = now + 1000;
+		fp_dhcp_server_tick(d->dhcp);
+	}
+}
+
 static int run(struct daemon *d)
 {
 	struct signalfd_siginfo si;
-	struct pollfd pfd;
+	struct pollfd fds[8], *pfd = &fds[0];
 	sigset_t set;
 
 	sigemptyset(&set);
@@ -244,17 +303,20 @@ static int run(struct daemon *d)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	pfd.fd = signalfd(-1, &set, SFD_CLOEXEC);
-	pfd.events = POLLIN;
-	if (pfd.fd < 0) {
+	pfd->fd = signalfd(-1, &set, SFD_CLOEXEC);
+	pfd->events = POLLIN;
+	if (pfd->fd < 0) {
 		dlog(d, FP_LOG_ERROR, "signalfd: %s", strerror(errno));
 		return 1;
 	}
 	for (;;) {
-		int ready = poll(&pfd, 1, 1000);
+		int n = d->dhcp ? fp_dhcp_server_pollfds(d->dhcp, fds + 1, 7) : 0;
+		int ready = poll(fds, (nfds_t)(1 + n), 1000);
 
 		age_flows(d);
-		if (ready <= 0 || read(pfd.fd, &si, sizeof(si)) != sizeof(si))
+		dhcp_poll(d, fds + 1, ready > 0 ? n : 0);
+		if (ready <= 0 || !(pfd->revents & POLLIN) ||
+		    read(pfd->fd, &si, sizeof(si)) != sizeof(si))
 			continue;
 		if (si.ssi_signo == SIGHUP) {
 			reload(d);
@@ -340,7 +402,14 @@ int main(int argc, char **argv)
 		fp_config_free(&cfg);
 		return 1;
 	}
+	if (dhcp_apply(&d)) {
+		fp_daemon_state_remove();
+		fp_config_free(&d.cfg);
+		return 1;
+	}
+	write_state(&d);
 	rc = run(&d);
+	fp_dhcp_server_close(d.dhcp);
 	fp_daemon_state_remove();
 	fp_config_free(&d.cfg);
 	close(lock);

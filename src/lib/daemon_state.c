@@ -23,6 +23,8 @@ int fp_daemon_state_write(const struct fp_daemon_state *st)
 	json_object_object_add(o, "reason", json_object_new_string(st->reason));
 	json_object_object_add(o, "interfaces", json_object_new_string(st->interfaces));
 	json_object_object_add(o, "started", json_object_new_int64(st->started));
+	json_object_object_add(o, "dhcp_interface", json_object_new_string(st->dhcp_interface));
+	json_object_object_add(o, "dhcp_lease_file", json_object_new_string(st->dhcp_lease_file));
 	if (json_object_to_file_ext(tmp, o, JSON_C_TO_STRING_PLAIN) ||
 	    rename(tmp, FP_DAEMON_STATE))
 		err = errno ? -errno : -EIO;
@@ -76,6 +78,8 @@ int fp_daemon_state_read(struct fp_daemon_state *st)
 	copy_str(o, "config", st->config, sizeof(st->config));
 	copy_str(o, "reason", st->reason, sizeof(st->reason));
 	copy_str(o, "interfaces", st->interfaces, sizeof(st->interfaces));
+	copy_str(o, "dhcp_interface", st->dhcp_interface, sizeof(st->dhcp_interface));
+	copy_str(o, "dhcp_lease_file", st->dhcp_lease_file, sizeof(st->dhcp_lease_file));
 	json_object_put(o);
 	if (!pid_alive(st->pid))
 		return -ESRCH;

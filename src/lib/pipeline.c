@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <fastpath/config.h>
 #include <fastpath/pipeline.h>
 #include "bpf/pipeline.skel.h"
 #include "bpffs.h"
@@ -34,7 +35,8 @@ const char *fp_stage_name(enum fp_stage stage)
 __u32 fp_stages_available(void)
 {
 	return FP_STAGE_BIT(FP_STAGE_FLOWS) | FP_STAGE_BIT(FP_STAGE_FIREWALL) |
-	       FP_STAGE_BIT(FP_STAGE_PORTS) | FP_STAGE_BIT(FP_STAGE_CHAIN);
+	       FP_STAGE_BIT(FP_STAGE_DHCP) | FP_STAGE_BIT(FP_STAGE_PORTS) |
+	       FP_STAGE_BIT(FP_STAGE_CHAIN);
 }
 
 int fp_stage_parse(const char *list, __u32 *stages)
@@ -152,7 +154,9 @@ static int pipe_read_info(const char *dev, struct fp_pipeline_info *info);
 
 /* Every map of the pipeline that is not shared by name is DEV's own,
  * pinned as FP_PIPELINE_DIR/DEV/MAP without its "fp_" prefix; a pin
- * that exists is reused, so a reattach keeps counters, config and state. */
+ * that exists is reused, so a reattach keeps counters, config and state.
+ * The program's own constants (.rodata) are not state: a newer program
+ * must not inherit an older one's. */
 static int pin_dev_maps(struct bpf_object *obj, const char *dev)
 {
 	char path[PATH_MAX];
@@ -162,7 +166,7 @@ static int pin_dev_maps(struct bpf_object *obj, const char *dev)
 	bpf_object__for_each_map(m, obj) {
 		const char *name = bpf_map__name(m);
 
-		if (bpf_map__pin_path(m))
+		if (bpf_map__pin_path(m) || bpf_map__is_internal(m))
 			continue;
 		if (!strncmp(name, "fp_", 3))
 			name += 3;
@@ -181,23 +185,60 @@ static __u32 table_flows(const struct fp_pipeline_opts *opts)
 				   opts->max_flows);
 }
 
+/* The leases DEV's fp_dhcp_leases is to hold: the cache while the DHCP
+ * stage is on, else one (the map is part of the program either way). */
+static __u32 lease_cache(const struct fp_pipeline_opts *opts)
+{
+	if (!(opts->stages & FP_STAGE_BIT(FP_STAGE_DHCP)))
+		return 1;
+	return opts->lease_cache ? opts->lease_cache : FP_CONFIG_LEASE_CACHE;
+}
+
+/* 1 when DEV has a pinned lease cache of another size than the opts ask
+ * for: a hash map cannot be resized, so the pipeline loads on a fresh
+ * one, as with the flows table (the server fills it again). */
+static int leases_stale(const char *dev, const struct fp_pipeline_opts *opts)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+	int fd = pipe_get(dev, "dhcp_leases"), err;
+
+	if (fd < 0)
+		return fd == -ENOENT ? 0 : fd;
+	err = bpf_obj_get_info_by_fd(fd, &info, &len);
+	close(fd);
+	if (err)
+		return err;
+	return info.max_entries != lease_cache(opts);
+}
+
+/* Whether DEV's pipeline must load afresh for opts' table sizes. */
+static bool tables_stale(const char *dev, const struct fp_pipeline_opts *opts)
+{
+	return fp_flow_table_stale(dev, table_flows(opts)) > 0 || leases_stale(dev, opts) > 0;
+}
+
 /* Load a fresh pipeline program on DEV's maps (reused when pinned, so
- * counters and config survive a reattach; a flows table of another size
- * is not reusable and is made afresh). */
+ * counters and config survive a reattach; a flows table or a lease cache
+ * of another size is not reusable and is made afresh). */
 static int load_new(const char *dev, const struct fp_pipeline_opts *opts,
 		    struct pipeline **out)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = FP_PIN_ROOT "/maps");
+	char path[PATH_MAX];
 	struct pipeline *skel;
 	int err;
 
 	if (fp_flow_table_stale(dev, table_flows(opts)) > 0)
 		fp_flow_table_unpin(dev);
+	if (leases_stale(dev, opts) > 0 && !pipe_path(path, sizeof(path), dev, "dhcp_leases"))
+		unlink(path);
 	skel = pipeline__open_opts(&oo);
 	if (!skel)
 		return -errno;
 	err = pin_dev_maps(skel->obj, dev);
 	err = err ?: fp_flows_table_size(skel->obj, table_flows(opts));
+	err = err ?: bpf_map__set_max_entries(skel->maps.fp_dhcp_leases, lease_cache(opts));
 	err = err ?: pipeline__load(skel);
 	err = err ?: fp_flows_table_init(skel->obj);
 	if (err) {
@@ -291,7 +332,7 @@ int fp_pipeline_up(const char *dev, const struct fp_pipeline_opts *opts,
 		err = attach_new(dev, &t, opts, info);
 		if (err)
 			return err;
-	} else if (fp_flow_table_stale(dev, table_flows(opts)) > 0) {
+	} else if (tables_stale(dev, opts)) {
 		err = reload(dev, opts);
 		if (err)
 			return err;

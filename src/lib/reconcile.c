@@ -117,12 +117,24 @@ static int firewall_one(const struct fp_config *cfg, const char *dev,
 	return err;
 }
 
+/* The stages of DEV's pipeline: the configuration's, and DHCP on the
+ * interface the dhcp: section serves. */
+static __u32 dev_stages(const struct fp_config *cfg, const char *dev)
+{
+	__u32 stages = fp_config_stages(cfg);
+
+	if (cfg->dhcp.present && !strcmp(cfg->dhcp.interface, dev))
+		stages |= FP_STAGE_BIT(FP_STAGE_DHCP);
+	return stages;
+}
+
 static int up_one(const struct fp_config *cfg, const char *dev,
 		  const struct fp_logger *log)
 {
 	struct fp_pipeline_opts opts = {
-		.mode = cfg->ebpf.mode, .stages = fp_config_stages(cfg),
+		.mode = cfg->ebpf.mode, .stages = dev_stages(cfg, dev),
 		.max_flows = cfg->flows.max_flows,
+		.lease_cache = cfg->dhcp.lease_cache_size,
 	};
 	const char *chain = *cfg->ebpf.xdp_program ? cfg->ebpf.xdp_program : NULL;
 	struct fp_pipeline_info info;

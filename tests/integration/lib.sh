@@ -72,7 +72,8 @@ t_fastpath() {
 
 # t_res KIND ARG: record something to remove when the case (or the run)
 # ends. KIND is one of: prog NAME, port PORT, pid PID, ns NAME, link DEV,
-# cgroup DIR, dir DIR, pipeline DEV (`fastpath down DEV`).
+# cgroup DIR, dir DIR, pipeline DEV (`fastpath down DEV`), dhcpcd DEV
+# (the state dhcpcd keeps for DEV).
 t_res() {
 	echo "$*" >>"$T_RES"
 }
@@ -123,6 +124,9 @@ t_undo() {
 		ip netns del "$1" 2>/dev/null ;;
 	link)
 		ip link del "$1" 2>/dev/null ;;
+	dhcpcd)
+		# dhcpcd keeps a lease file per interface outside the lab.
+		case $1 in *"$T_ID"*) rm -f /var/lib/dhcpcd/"$1"* /run/dhcpcd/"$1"* ;; esac ;;
 	dir)
 		case $1 in /tmp/*"$T_ID"*|"$T_TMP"/*) rm -rf "$1" ;; esac ;;
 	esac

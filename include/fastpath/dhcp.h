@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The DHCPv4 server (slow path): message parsing and building
+ * (dhcp_proto.c), the lease database (dhcp_lease.c) and the server with
+ * its RFC 2131 state machine (dhcp_server.c). The kernel half and the map
+ * layouts are in bpf/dhcp.h. Addresses are network order throughout. */
+#ifndef FASTPATH_DHCP_H
+#define FASTPATH_DHCP_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <netinet/in.h>
+#include <dhcp.h>               /* bpf/dhcp.h: the shared ABI */
+#include <fastpath/config.h>
+#include <fastpath/reconcile.h> /* struct fp_logger */
+
+/* Message types (option 53). */
+enum fp_dhcp_type {
+	FP_DHCPDISCOVER = 1,
+	FP_DHCPOFFER = 2,
+	FP_DHCPREQUEST = 3,
+	FP_DHCPDECLINE = 4,
+	FP_DHCPACK = 5,
+	FP_DHCPNAK = 6,
+	FP_DHCPRELEASE = 7,
+	FP_DHCPINFORM = 8,
+};
+
+/* A client identifier longer than FP_DHCP_ID_MAX cannot be a map key: the
+ * slow path keys it with this kind (the first 24 bytes and a 64-bit hash
+ * of the whole), which the kernel never builds, and never syncs it. */
+#define FP_DHCP_KEY_CLIENT_ID_HASH 0x82
+
+#define FP_DHCP_HOSTNAME_MAX 64      /* option 12: 63 characters and a NUL */
+#define FP_DHCP_OPT_MAX      255
+#define FP_DHCP_FIXED_LEN    236     /* BOOTP header before the cookie */
+#define FP_DHCP_MSG_MAX      1500    /* the largest reply we build */
+#define FP_DHCP_OFFER_HOLD_S 60      /* how long an unanswered OFFER holds its address */
+
+/* ---- messages (dhcp_proto.c) ------------------------------------------ */
+
+/* A parsed BOOTP/DHCP message: the fixed header and the options the
+ * server uses. has_* say whether an option was present. */
+struct fp_dhcp_msg {
+	uint8_t op, htype, hlen, hops;
+	uint32_t xid;                /* as on the wire */
+	uint16_t secs, flags;        /* host order; flags & 0x8000: broadcast */
+	struct in_addr ciaddr, yiaddr, siaddr, giaddr;
+	uint8_t chaddr[16];
+	uint8_t type;                /* option 53; 0: none (plain BOOTP) */
+	bool has_requested_ip, has_server_id, has_client_id, has_relay;
+	struct in_addr requested_ip; /* option 50 */
+	struct in_addr server_id;    /* option 54 */
+	uint8_t client_id_len;       /* option 61 */
+	uint8_t client_id[FP_DHCP_OPT_MAX];
+	uint8_t relay_len;           /* option 82, echoed in replies */
+	uint8_t relay[FP_DHCP_OPT_MAX];
+	uint8_t prl_len;             /* option 55 */
+	uint8_t prl[FP_DHCP_OPT_MAX];
+	char hostname[FP_DHCP_HOSTNAME_MAX]; /* option 12, truncated; "" */
+};
+
+/* fp_dhcp_parse: parse the UDP payload BUF (LEN bytes) into *m. Returns 0,
+ * or -EINVAL when it is not a well-formed BOOTREQUEST from an Ethernet
+ * client: shorter than the fixed header and cookie, op not 1, htype not 1
+ * or hlen not 6, a bad cookie, an option running past the end, no end
+ * option, an option 53/50/54 of the wrong length. Option 52 (overload) is
+ * honoured: file and then sname are scanned as RFC 2131 §4.1 orders, and
+ * each must end with option 255 too. Never reads outside BUF. */
+int fp_dhcp_parse(const void *buf, size_t len, struct fp_dhcp_msg *m);
+
+/* The reply the server decided on: what fp_dhcp_build writes. */
+struct fp_dhcp_reply {
+	uint8_t type;                /* FP_DHCPOFFER, _ACK, _NAK */
+	uint32_t xid;
+	uint16_t flags;              /* host order */
+	uint8_t htype, hlen;
+	uint8_t chaddr[16];
+	struct in_addr ciaddr, yiaddr, giaddr;
+	struct in_addr server_id;
+	uint32_t lease_s;            /* 0: no options 51, 58, 59 */
+	bool has_mask;
+	struct in_addr mask, router; /* router 0: no option 3 */
+	struct in_addr dns[FP_DHCP_DNS_MAX];
+	size_t n_dns;
+	const char *domain;          /* NULL or "": no option 15 */
+	uint8_t relay_len;           /* option 82 echoed; 0: none */
+	uint8_t relay[FP_DHCP_OPT_MAX];
+};
+
+/* fp_dhcp_build: write the BOOTREPLY for R into BUF (SIZE bytes): the
+ * fixed header, the cookie and options 53, 54, 51, 58, 59, 1, 3, 6, 15,
+ * 82, 255, padded to the 300 bytes old clients expect. Returns its length
+ * or -ENOSPC. */
+int fp_dhcp_build(const struct fp_dhcp_reply *r, uint8_t *buf, size_t size);
+
+/* fp_dhcp_key_make: the subscriber key for M received on VLAN, built the
+ * way the XDP stage builds it: option 61 (type byte first) when present,
+ * else chaddr. */
+void fp_dhcp_key_make(const struct fp_dhcp_msg *m, uint16_t vlan,
+		      struct fp_dhcp_key *key);
+
+/* fp_dhcp_frame_build: an Ethernet (+802.1Q when VLAN is not 0) + IPv4 +
+ * UDP frame carrying PAYLOAD from SRC_MAC/SRC_IP:67 to DST_MAC/DST_IP:68,
+ * with the IPv4 and UDP checksums. Returns its length or -ENOSPC. */
+int fp_dhcp_frame_build(uint8_t *buf, size_t size, const uint8_t src_mac[6],
+			const uint8_t dst_mac[6], uint16_t vlan,
+			struct in_addr src_ip, struct in_addr dst_ip,
+			const uint8_t *payload, size_t len);
+
+/* fp_dhcp_frame_parse: find the DHCP payload of an Ethernet frame sent to
+ * UDP port 67 (up to two in-frame VLAN tags; the innermost one, or
+ * AUX_VLAN when there is none, goes to *vlan). The IPv4 header and UDP
+ * length are checked; *payload points into FRAME. -EINVAL otherwise. */
+int fp_dhcp_frame_parse(const uint8_t *frame, size_t len, uint16_t aux_vlan,
+			uint16_t *vlan, uint8_t src_mac[6],
+			const uint8_t **payload, size_t *plen);
+
+/* ---- the lease database (dhcp_lease.c) -------------------------------- */
+
+enum fp_dhcp_lease_state {
+	FP_DHCP_LEASE_BOUND = 1,
+	FP_DHCP_LEASE_RELEASED,
+	FP_DHCP_LEASE_DECLINED,      /* the address is quarantined until expires */
+	FP_DHCP_LEASE_EXPIRED,
+	FP_DHCP_LEASE_OFFERED,       /* in memory only, never in the file */
+};
+
+/* One lease: a journal record, and an entry of the database. */
+struct fp_dhcp_lease_rec {
+	struct fp_dhcp_key key;
+	uint8_t chaddr[6];
+	struct in_addr ip;
+	uint32_t pool;               /* index in the config's pools */
+	time_t expires;              /* wall clock */
+	enum fp_dhcp_lease_state state;
+	char hostname[FP_DHCP_HOSTNAME_MAX];
+};
+
+/* fp_dhcp_leases_read: replay the lease file PATH read-only: one record
+ * per client key and per declined address, as the last journal record
+ * left it; a BOUND lease past its expiry reads as EXPIRED. *out is
+ * malloc'ed (the caller frees it), *n its count. A torn last record is
+ * ignored. Returns 0 (an absent file is no leases), -errno or -ENOMEM. */
+int fp_dhcp_leases_read(const char *path, struct fp_dhcp_lease_rec **out, size_t *n);
+
+/* fp_dhcp_state_str: "bound", "released", "declined", "expired", "offered". */
+const char *fp_dhcp_state_str(enum fp_dhcp_lease_state s);
+
+struct fp_dhcp_db;
+
+/* fp_dhcp_db_open: the database in the journal PATH (NULL: memory only),
+ * replayed and compacted; leases expired at NOW are dropped. The file is
+ * created (0644) when absent, its directory must exist. -errno. */
+int fp_dhcp_db_open(const char *path, time_t now, struct fp_dhcp_db **out);
+
+/* fp_dhcp_db_close: free DB (NULL is fine); nothing is written. */
+void fp_dhcp_db_close(struct fp_dhcp_db *db);
+
+/* fp_dhcp_db_by_key / _by_ip: the OFFERED or BOUND entry of KEY; the
+ * OFFERED, BOUND or DECLINED entry holding IP. NULL when none. Entries
+ * may be past their expiry until fp_dhcp_db_expire removes them. */
+const struct fp_dhcp_lease_rec *fp_dhcp_db_by_key(const struct fp_dhcp_db *db,
+						  const struct fp_dhcp_key *key);
+const struct fp_dhcp_lease_rec *fp_dhcp_db_by_ip(const struct fp_dhcp_db *db,
+						 struct in_addr ip);
+
+/* fp_dhcp_db_ip_free: IP is held by no entry, or by one past its expiry
+ * at NOW, or by KEY's own (KEY may be NULL). */
+bool fp_dhcp_db_ip_free(const struct fp_dhcp_db *db, struct in_addr ip,
+			const struct fp_dhcp_key *key, time_t now);
+
+/* fp_dhcp_db_put: make REC (state OFFERED or BOUND) the entry of its key,
+ * replacing the key's previous one; an expired entry of another key on
+ * the same address is evicted. BOUND is journaled (written, not yet
+ * synced: fp_dhcp_db_sync). -EADDRINUSE when a live entry of another key
+ * holds the address: the database never leases one address twice. */
+int fp_dhcp_db_put(struct fp_dhcp_db *db, const struct fp_dhcp_lease_rec *rec, time_t now);
+
+/* fp_dhcp_db_release: remove KEY's entry (journaled as STATE: RELEASED
+ * or EXPIRED when it was BOUND). -ENOENT when it has none. */
+int fp_dhcp_db_release(struct fp_dhcp_db *db, const struct fp_dhcp_key *key,
+		       enum fp_dhcp_lease_state state);
+
+/* fp_dhcp_db_decline: KEY's entry gives way to a quarantine of IP until
+ * UNTIL (journaled). */
+int fp_dhcp_db_decline(struct fp_dhcp_db *db, const struct fp_dhcp_key *key,
+		       const uint8_t chaddr[6], struct in_addr ip, time_t until);
+
+/* fp_dhcp_db_sync: fsync what was journaled since the last sync. */
+int fp_dhcp_db_sync(struct fp_dhcp_db *db);
+
+/* fp_dhcp_db_expire: remove every entry past its expiry at NOW, calling
+ * FN (may be NULL) on each first; BOUND ones are journaled as EXPIRED
+ * (not synced). Returns how many went. */
+size_t fp_dhcp_db_expire(struct fp_dhcp_db *db, time_t now,
+			 void (*fn)(void *ctx, const struct fp_dhcp_lease_rec *rec),
+			 void *ctx);
+
+/* fp_dhcp_db_each: FN on every entry, in no order; stops at a non-zero
+ * return and returns it. FN must not change the database. */
+int fp_dhcp_db_each(const struct fp_dhcp_db *db,
+		    int (*fn)(void *ctx, const struct fp_dhcp_lease_rec *rec),
+		    void *ctx);
+
+/* fp_dhcp_db_count: entries; fp_dhcp_db_journal_records: records in the
+ * file since it was last compacted. */
+size_t fp_dhcp_db_count(const struct fp_dhcp_db *db);
+size_t fp_dhcp_db_journal_records(const struct fp_dhcp_db *db);
+
+/* fp_dhcp_db_compact: rewrite the file with the BOUND and DECLINED
+ * entries only (temp file, fsync, rename, fsync of the directory). */
+int fp_dhcp_db_compact(struct fp_dhcp_db *db);
+
+/* ---- the server core (dhcp_server.c) ---------------------------------- */
+
+/* A request as it arrived: the message, the VLAN it came on and the
+ * Ethernet source. */
+struct fp_dhcp_request {
+	struct fp_dhcp_msg msg;
+	uint16_t vlan;
+	uint8_t src_mac[6];
+};
+
+enum fp_dhcp_dest {
+	FP_DHCP_DEST_NONE = 0,
+	FP_DHCP_DEST_BROADCAST,      /* 255.255.255.255 at ff:ff:ff:ff:ff:ff */
+	FP_DHCP_DEST_UNICAST,        /* dst_ip at dst_mac, port 68 */
+	FP_DHCP_DEST_RELAY,          /* dst_ip (giaddr) port 67, routed */
+};
+
+enum fp_dhcp_change_op {
+	FP_DHCP_CHANGE_NONE = 0,
+	FP_DHCP_CHANGE_OFFER,        /* rec becomes key's OFFERED entry */
+	FP_DHCP_CHANGE_BIND,         /* rec becomes key's BOUND entry */
+	FP_DHCP_CHANGE_RELEASE,      /* key's entry goes */
+	FP_DHCP_CHANGE_DECLINE,      /* rec.ip quarantined until rec.expires */
+	FP_DHCP_CHANGE_UNOFFER,      /* key's OFFERED entry goes (chose another server) */
+};
+
+/* What the server does with one request. */
+struct fp_dhcp_decision {
+	struct fp_dhcp_reply reply;  /* reply.type 0: no reply */
+	enum fp_dhcp_dest dest;
+	struct in_addr dst_ip;
+	uint8_t dst_mac[6];
+	enum fp_dhcp_change_op change;
+	struct fp_dhcp_lease_rec rec; /* the change's entry (key always set) */
+	int counter;                 /* the FP_DHCP_SLOW_* to count, or -1 */
+	const char *why;             /* for the log: why NAK or no reply */
+};
+
+/* fp_dhcp_decide: the RFC 2131 server for REQ at NOW (wall clock), a pure
+ * function of CFG and DB: fills *d with the reply, its addressing and the
+ * database change the caller applies (fp_dhcp_apply) before sending.
+ * An INIT-REBOOT REQUEST for an address of our range that nobody holds,
+ * from a client we have no record of, is ACKed (we may have lost the
+ * record; RFC 2131 allows silence, but an ACK spares the client a
+ * restart); one for an address outside our ranges is left unanswered. */
+void fp_dhcp_decide(const struct fp_dhcp_config *cfg, const struct fp_dhcp_db *db,
+		    const struct fp_dhcp_request *req, time_t now,
+		    struct fp_dhcp_decision *d);
+
+/* fp_dhcp_apply: make D's change in DB (journaled, not synced). */
+int fp_dhcp_apply(struct fp_dhcp_db *db, const struct fp_dhcp_decision *d, time_t now);
+
+/* ---- the server (dhcp_server.c) --------------------------------------- */
+
+struct fp_dhcp_server;
+
+/* fp_dhcp_server_open: serve CFG (copied: the caller may free it) on
+ * cfg->interface: open the lease database (creating its directory, 0755,
+ * when missing), the packet and UDP sockets, and, when the XDP pipeline
+ * runs there, the maps it shares with the kernel (else userspace-only,
+ * logged). Needs CAP_NET_RAW. -errno with the reason logged through LOG
+ * (copied). */
+int fp_dhcp_server_open(const struct fp_dhcp_config *cfg, const struct fp_logger *log,
+			struct fp_dhcp_server **out);
+
+/* fp_dhcp_server_pollfds: up to MAX descriptors to poll for POLLIN into
+ * FDS; returns how many. They change only at open and reload. */
+int fp_dhcp_server_pollfds(const struct fp_dhcp_server *srv, struct pollfd *fds, int max);
+
+/* fp_dhcp_server_process: drain what is readable (requests, the kernel's
+ * lease events), answer, persist (one fsync per batch). Non-blocking. */
+void fp_dhcp_server_process(struct fp_dhcp_server *srv);
+
+/* fp_dhcp_server_tick: once a second: expire leases (and their map
+ * entries), compact the file when it has grown, publish counters. */
+void fp_dhcp_server_tick(struct fp_dhcp_server *srv);
+
+/* fp_dhcp_server_reload: serve CFG from now on: pools and maps rewritten,
+ * leases kept while their address is still in a pool's range and not
+ * reserved for someone else. A new interface or lease file reopens
+ * them. -errno: the server keeps the previous configuration. */
+int fp_dhcp_server_reload(struct fp_dhcp_server *srv, const struct fp_dhcp_config *cfg);
+
+/* fp_dhcp_server_counters: the slow path's counters (FP_DHCP_SLOW_*). */
+const uint64_t *fp_dhcp_server_counters(const struct fp_dhcp_server *srv);
+
+/* fp_dhcp_server_close: close everything; NULL is fine. Map entries stay:
+ * the kernel keeps answering for bound leases. */
+void fp_dhcp_server_close(struct fp_dhcp_server *srv);
+
+/* fp_dhcp_stats_read: the counters of DEV's pinned dhcp_stats, summed
+ * over CPUs, into OUT. -ENOENT when the pipeline has no DHCP stage. */
+int fp_dhcp_stats_read(const char *dev, __u64 out[FP_DHCP_COUNTERS]);
+
+#endif

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* fastpath dhcp: the DHCP server's leases (from its lease database) and
+ * its counters (the fast path's per-CPU map, and the slow path's). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <fastpath/config.h>
+#include <fastpath/daemon.h>
+#include <fastpath/dhcp.h>
+#include <fastpath/pipeline.h>
+#include "cli.h"
+
+static const char dhcp_usage[] =
+	"usage: fastpath dhcp leases [--file PATH] [--all]   the lease database\n"
+	"       fastpath dhcp stats [DEV]                   requests, fast-path hits, misses";
+
+/* The counters' names, in bpf/dhcp.h's order: JSON keys and table cells. */
+static const char *const counter_names[FP_DHCP_COUNTERS] = {
+	[FP_DHCP_RX_DISCOVER] = "rx_discover",   [FP_DHCP_RX_REQUEST] = "rx_request",
+	[FP_DHCP_RX_DECLINE] = "rx_decline",     [FP_DHCP_RX_RELEASE] = "rx_release",
+	[FP_DHCP_RX_INFORM] = "rx_inform",       [FP_DHCP_RX_OTHER] = "rx_other",
+	[FP_DHCP_HIT_OFFER] = "fast_offer",      [FP_DHCP_HIT_ACK] = "fast_ack",
+	[FP_DHCP_MISS_MALFORMED] = "miss_malformed",
+	[FP_DHCP_MISS_OVERLOAD] = "miss_overload", [FP_DHCP_MISS_TYPE] = "miss_type",
+	[FP_DHCP_MISS_UNKNOWN] = "miss_unknown", [FP_DHCP_MISS_EXPIRED] = "miss_expired",
+	[FP_DHCP_MISS_ADDRESS] = "miss_address", [FP_DHCP_MISS_SERVER] = "miss_server",
+	[FP_DHCP_MISS_POOL] = "miss_pool",       [FP_DHCP_MISS_EVENTS] = "miss_events",
+	[FP_DHCP_FAST_ERR] = "fast_errors",      [FP_DHCP_SLOW_RX] = "slow_rx",
+	[FP_DHCP_SLOW_OFFER] = "slow_offer",     [FP_DHCP_SLOW_ACK] = "slow_ack",
+	[FP_DHCP_SLOW_NAK] = "slow_nak",         [FP_DHCP_SLOW_RELEASE] = "slow_release",
+	[FP_DHCP_SLOW_DECLINE] = "slow_decline", [FP_DHCP_SLOW_INFORM] = "slow_inform",
+	[FP_DHCP_SLOW_DROPPED] = "slow_dropped", [FP_DHCP_SLOW_ERR] = "slow_errors",
+};
+
+/* The table's rows: a title and the counters it shows, by their name
+ * after the prefix. */
+static const struct {
+	const char *title;
+	int first, last;        /* inclusive */
+	size_t skip;            /* prefix left out in the table */
+} rows[] = {
+	{ "requests", FP_DHCP_RX_DISCOVER, FP_DHCP_RX_OTHER, 3 },
+	{ "fast path", FP_DHCP_HIT_OFFER, FP_DHCP_HIT_ACK, 5 },
+	{ "to slow path", FP_DHCP_MISS_MALFORMED, FP_DHCP_MISS_EVENTS, 5 },
+	{ "slow path", FP_DHCP_SLOW_RX, FP_DHCP_SLOW_ERR, 5 },
+};
+
+/* The daemon's DHCP facts when one runs, else the defaults. */
+static void daemon_dhcp(char *dev, size_t dev_size, char *file, size_t file_size)
+{
+	struct fp_daemon_state st;
+
+	snprintf(file, file_size, "%s", FP_CONFIG_LEASE_FILE);
+	*dev = '\0';
+	if (fp_daemon_state_read(&st))
+		return;
+	if (*st.dhcp_lease_file)
+		snprintf(file, file_size, "%s", st.dhcp_lease_file);
+	snprintf(dev, dev_size, "%s", st.dhcp_interface);
+}
+
+static void mac_str(const uint8_t *m, char buf[18])
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+/* The client identifier as hex, or "" when the key is the MAC. */
+static void client_id_str(const struct fp_dhcp_key *k, char *buf, size_t size)
+{
+	size_t at = 0;
+
+	*buf = '\0';
+	if (k->kind == FP_DHCP_KEY_MAC)
+		return;
+	for (unsigned int i = 0; i < k->len && i < FP_DHCP_ID_MAX && at + 4 <= size; i++)
+		at += snprintf(buf + at, size - at, "%s%02x", i ? ":" : "", k->id[i]);
+}
+
+static int by_ip(const void *a, const void *b)
+{
+	uint32_t x = ntohl(((const struct fp_dhcp_lease_rec *)a)->ip.s_addr);
+	uint32_t y = ntohl(((const struct fp_dhcp_lease_rec *)b)->ip.s_addr);
+
+	return x < y ? -1 : x > y;
+}
+
+static void print_leases(const struct fp_dhcp_lease_rec *r, size_t n, time_t now)
+{
+	struct json_object *arr = cli.json ? json_object_new_array() : NULL;
+	char ip[INET_ADDRSTRLEN], mac[18], cid[3 * FP_DHCP_ID_MAX + 1];
+
+	if (!cli.json)
+		printf("%-15s %-17s %-8s %9s  %-20s %s\n", "ADDRESS", "MAC", "STATE",
+		       "EXPIRES", "HOSTNAME", "CLIENT-ID");
+	for (size_t i = 0; i < n; i++) {
+		inet_ntop(AF_INET, &r[i].ip, ip, sizeof(ip));
+		mac_str(r[i].chaddr, mac);
+		client_id_str(&r[i].key, cid, sizeof(cid));
+		if (arr) {
+			struct json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "ip", json_object_new_string(ip));
+			json_object_object_add(o, "mac", json_object_new_string(mac));
+			json_object_object_add(o, "client_id", json_object_new_string(cid));
+			json_object_object_add(o, "vlan", json_object_new_int(r[i].key.vlan));
+			json_object_object_add(o, "state",
+					       json_object_new_string(fp_dhcp_state_str(r[i].state)));
+			json_object_object_add(o, "expires", json_object_new_int64(r[i].expires));
+			json_object_object_add(o, "hostname",
+					       json_object_new_string(r[i].hostname));
+			json_object_array_add(arr, o);
+			continue;
+		}
+		if (r[i].expires > now)
+			printf("%-15s %-17s %-8s %8llds  %-20s %s\n", ip, mac,
+			       fp_dhcp_state_str(r[i].state),
+			       (long long)(r[i].expires - now), r[i].hostname, cid);
+		else
+			printf("%-15s %-17s %-8s %9s  %-20s %s\n", ip, mac,
+			       fp_dhcp_state_str(r[i].state), "-", r[i].hostname, cid);
+	}
+	if (arr)
+		json_print(arr);
+}
+
+static int dhcp_leases(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "file", required_argument, NULL, 'f' },
+		{ "all", no_argument, NULL, 'a' },
+		{ 0 },
+	};
+	char dev[IF_NAMESIZE], file[PATH_MAX];
+	struct fp_dhcp_lease_rec *r;
+	bool all = false;
+	size_t n, kept = 0;
+	int c, err;
+
+	daemon_dhcp(dev, sizeof(dev), file, sizeof(file));
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		if (c == 'f')
+			snprintf(file, sizeof(file), "%s", optarg);
+		else if (c == 'a')
+			all = true;
+		else
+			return bad_option(argv);
+	}
+	if (optind < argc)
+		return fail(EXIT_USAGE, "dhcp leases takes no argument '%s'\n%s",
+			    argv[optind], dhcp_usage);
+	err = fp_dhcp_leases_read(file, &r, &n);
+	if (err)
+		return fail_errno(err, "cannot read the lease database %s (--file PATH "
+				  "names another)", file);
+	/* Released and expired records are history: shown with --all. */
+	for (size_t i = 0; i < n; i++)
+		if (all || r[i].state == FP_DHCP_LEASE_BOUND ||
+		    r[i].state == FP_DHCP_LEASE_DECLINED)
+			r[kept++] = r[i];
+	qsort(r, kept, sizeof(*r), by_ip);
+	print_leases(r, kept, time(NULL));
+	free(r);
+	return EXIT_OK;
+}
+
+/* The interface whose stats to show: DEV, the daemon's DHCP interface, or
+ * the only pipeline with a DHCP stage. */
+static int stats_dev(const char *arg, char *dev, size_t size)
+{
+	char (*devs)[IF_NAMESIZE] = NULL, file[PATH_MAX];
+	__u64 v[FP_DHCP_COUNTERS];
+	size_t n, found = 0;
+	int err;
+
+	if (arg) {
+		snprintf(dev, size, "%s", arg);
+		return 0;
+	}
+	daemon_dhcp(dev, size, file, sizeof(file));
+	if (*dev)
+		return 0;
+	err = fp_pipeline_list(&devs, &n);
+	if (err)
+		return fail_errno(err, "cannot list the pipelines");
+	for (size_t i = 0; i < n; i++)
+		if (!fp_dhcp_stats_read(devs[i], v) && !found++)
+			snprintf(dev, size, "%s", devs[i]);
+	free(devs);
+	if (found == 1)
+		return 0;
+	return fail(EXIT_USAGE, found ? "several interfaces run DHCP; name one: "
+		    "fastpath dhcp stats DEV" : "no interface runs the DHCP stage "
+		    "(see the dhcp: section of the daemon's configuration)");
+}
+
+static int dhcp_stats(int argc, char **argv)
+{
+	__u64 v[FP_DHCP_COUNTERS];
+	char dev[IF_NAMESIZE];
+	int err;
+
+	if (argc > 2)
+		return fail(EXIT_USAGE, "%s", dhcp_usage);
+	err = stats_dev(argc == 2 ? argv[1] : NULL, dev, sizeof(dev));
+	if (err)
+		return err;
+	err = fp_dhcp_stats_read(dev, v);
+	if (err == -ENOENT)
+		return fail(EXIT_RUNTIME, "%s runs no DHCP stage (is the daemon's "
+			    "dhcp.interface %s?)", dev, dev);
+	if (err)
+		return fail_errno(err, "cannot read the DHCP counters of %s", dev);
+	if (cli.json) {
+		struct json_object *o = json_object_new_object(), *c = json_object_new_object();
+
+		for (int i = 0; i < FP_DHCP_COUNTERS; i++)
+			json_object_object_add(c, counter_names[i], json_object_new_uint64(v[i]));
+		json_object_object_add(o, "interface", json_object_new_string(dev));
+		json_object_object_add(o, "counters", c);
+		json_print(o);
+		return EXIT_OK;
+	}
+	printf("DHCP on %s\n", dev);
+	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		printf("  %-13s", rows[r].title);
+		for (int i = rows[r].first; i <= rows[r].last; i++)
+			printf(" %s %llu", counter_names[i] + rows[r].skip,
+			       (unsigned long long)v[i]);
+		putchar('\n');
+	}
+	printf("  %-13s fast %llu\n", "errors", (unsigned long long)v[FP_DHCP_FAST_ERR]);
+	return EXIT_OK;
+}
+
+int cmd_dhcp(int argc, char **argv)
+{
+	if (argc < 2)
+		return fail(EXIT_USAGE, "%s", dhcp_usage);
+	if (!strcmp(argv[1], "leases"))
+		return dhcp_leases(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "stats"))
+		return dhcp_stats(argc - 1, argv + 1);
+	return fail(EXIT_USAGE, "unknown dhcp command '%s'\n%s", argv[1], dhcp_usage);
+}

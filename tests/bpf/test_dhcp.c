@@ -1,0 +1,1146 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* The DHCP stage of bpf/pipeline.bpf.c on crafted DHCPv4 requests, its
+ * maps private to the test: which requests it answers (XDP_TX) and which
+ * it leaves to the server (XDP_PASS, and the miss counter that says why),
+ * the lease it extends and the event it sends. Every reply is read back
+ * by tests/bpf/dhcp_check.py (scapy, a coprocess started once) and
+ * checked field by field, checksums included. FP_DHCP_CHECK names the
+ * script; by default it is found from the binary, BUILD/tests/bpf/ ->
+ * tests/bpf/. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <time.h>
+#include <limits.h>
+#include <libgen.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <cmocka.h>
+#include "bpf_test.h"
+#include "stages.h"
+#include "dhcp.h"
+#include "bpf/pipeline.skel.h"
+
+#define LEASES    64
+#define POOL      3
+#define SERVER    "10.0.0.1"
+#define ROUTER    "10.0.0.1"
+#define CLIENT_IP "10.0.0.50"
+#define OTHER_IP  "10.0.0.51"
+#define RELAY     "10.9.9.1"
+#define LEASE_S   3600
+#define DOMAIN    "example.org"
+
+static const uint8_t server_mac[6] = { 0x02, 0, 0, 0, 0, 0xfe };
+static const uint8_t client_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+static const uint8_t relay_mac[6] = { 0x02, 0, 0, 0, 0, 0x77 };
+
+struct fixture {
+	struct pipeline *skel;
+	int prog_fd, leases_fd, pools_fd, cfg_fd, stats_fd, pstats_fd;
+};
+
+/* The scapy coprocess, shared by every test. */
+static FILE *check_in, *check_out;
+static pid_t check_pid;
+
+static uint32_t a4(const char *s)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		abort();
+	return a.s_addr;
+}
+
+static uint64_t boot_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* check_path: $FP_DHCP_CHECK, else ../../../tests/bpf/dhcp_check.py from
+ * this binary (BUILD/tests/bpf/test_dhcp). */
+static int check_path(char *buf, size_t size)
+{
+	char exe[PATH_MAX];
+	const char *env = getenv("FP_DHCP_CHECK");
+	ssize_t n;
+
+	if (env)
+		return snprintf(buf, size, "%s", env) < (int)size ? 0 : -1;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0)
+		return -1;
+	exe[n] = '\0';
+	return snprintf(buf, size, "%s/../../../tests/bpf/dhcp_check.py", dirname(exe)) <
+	       (int)size ? 0 : -1;
+}
+
+static int check_start(void)
+{
+	int to[2], from[2];
+	char path[PATH_MAX], line[64];
+
+	if (check_path(path, sizeof(path)) || access(path, R_OK)) {
+		fprintf(stderr, "test_dhcp: no dhcp_check.py (set FP_DHCP_CHECK)\n");
+		return -1;
+	}
+	if (pipe(to) || pipe(from))
+		return -1;
+	check_pid = fork();
+	if (check_pid < 0)
+		return -1;
+	if (!check_pid) {
+		dup2(to[0], 0);
+		dup2(from[1], 1);
+		close(to[1]);
+		close(from[0]);
+		execl("/usr/bin/python3", "python3", path, (char *)NULL);
+		_exit(127);
+	}
+	close(to[0]);
+	close(from[1]);
+	check_in = fdopen(to[1], "w");
+	check_out = fdopen(from[0], "r");
+	if (!check_in || !check_out || !fgets(line, sizeof(line), check_out) ||
+	    strcmp(line, "ready\n")) {
+		fprintf(stderr, "test_dhcp: dhcp_check.py did not start (python3-scapy?)\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void check_stop(void)
+{
+	if (check_in)
+		fclose(check_in);
+	if (check_out)
+		fclose(check_out);
+	if (check_pid > 0)
+		waitpid(check_pid, NULL, 0);
+}
+
+/* ---- fixture --------------------------------------------------------- */
+
+static struct fp_dhcp_pool_map pool_full(void)
+{
+	struct fp_dhcp_pool_map p;
+
+	memset(&p, 0, sizeof(p));
+	p.subnet = a4("10.0.0.0");
+	p.mask = a4("255.255.255.0");
+	p.router = a4(ROUTER);
+	p.dns[0] = a4("10.0.0.2");
+	p.dns[1] = a4("10.0.0.3");
+	p.n_dns = 2;
+	p.lease_s = LEASE_S;
+	p.t1_s = LEASE_S / 2;
+	p.t2_s = LEASE_S * 7 / 8;
+	p.domain_len = strlen(DOMAIN);
+	memcpy(p.domain, DOMAIN, strlen(DOMAIN));
+	p.valid = 1;
+	return p;
+}
+
+static void put_pool(struct fixture *f, uint32_t idx, const struct fp_dhcp_pool_map *p)
+{
+	assert_int_equal(bpf_map_update_elem(f->pools_fd, &idx, p, BPF_ANY), 0);
+}
+
+static struct fp_dhcp_key mac_key(const uint8_t mac[6], uint16_t vlan)
+{
+	struct fp_dhcp_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.vlan = vlan;
+	k.kind = FP_DHCP_KEY_MAC;
+	k.len = 6;
+	memcpy(k.id, mac, 6);
+	return k;
+}
+
+static struct fp_dhcp_key id_key(const uint8_t *id, uint8_t len, uint16_t vlan)
+{
+	struct fp_dhcp_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.vlan = vlan;
+	k.kind = FP_DHCP_KEY_CLIENT_ID;
+	k.len = len;
+	memcpy(k.id, id, len);
+	return k;
+}
+
+static void put_lease(struct fixture *f, const struct fp_dhcp_key *k, const char *ip,
+		      int64_t expires_in_s)
+{
+	struct fp_dhcp_lease l;
+
+	memset(&l, 0, sizeof(l));
+	l.ip = a4(ip);
+	l.pool = POOL;
+	l.expires_ns = boot_ns() + expires_in_s * 1000000000ll;
+	memcpy(l.chaddr, client_mac, 6);
+	assert_int_equal(bpf_map_update_elem(f->leases_fd, k, &l, BPF_ANY), 0);
+}
+
+static int setup(void **state)
+{
+	struct fp_pipeline_cfg pc = { .stages = FP_STAGE_BIT(FP_STAGE_DHCP) };
+	struct fp_dhcp_cfg dc = { .enabled = 1 };
+	struct fp_dhcp_pool_map pool = pool_full();
+	struct fp_dhcp_key k = mac_key(client_mac, 0);
+	struct fp_dhcp_lease l = { 0 };
+	struct fixture *f;
+	uint32_t zero = 0, idx = POOL;
+
+	*state = NULL;
+	if (geteuid() != 0)
+		return 0;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -1;
+	*state = f;
+	f->skel = pipeline__open();
+	if (!f->skel)
+		return -1;
+	fp_test_unpin_maps(f->skel->obj);
+	if (bpf_map__set_max_entries(f->skel->maps.fp_dhcp_leases, LEASES) ||
+	    pipeline__load(f->skel))
+		return -1;
+	f->prog_fd = bpf_program__fd(f->skel->progs.fp_pipeline);
+	f->leases_fd = bpf_map__fd(f->skel->maps.fp_dhcp_leases);
+	f->pools_fd = bpf_map__fd(f->skel->maps.fp_dhcp_pools);
+	f->cfg_fd = bpf_map__fd(f->skel->maps.fp_dhcp_cfg);
+	f->stats_fd = bpf_map__fd(f->skel->maps.fp_dhcp_stats);
+	f->pstats_fd = bpf_map__fd(f->skel->maps.fp_stats);
+	dc.server_id = a4(SERVER);
+	memcpy(dc.server_mac, server_mac, 6);
+	l.ip = a4(CLIENT_IP);
+	l.pool = POOL;
+	l.expires_ns = boot_ns() + 600 * 1000000000ull;
+	memcpy(l.chaddr, client_mac, 6);
+	if (bpf_map_update_elem(bpf_map__fd(f->skel->maps.fp_config), &zero, &pc, BPF_ANY) ||
+	    bpf_map_update_elem(f->cfg_fd, &zero, &dc, BPF_ANY) ||
+	    bpf_map_update_elem(f->pools_fd, &idx, &pool, BPF_ANY) ||
+	    bpf_map_update_elem(f->leases_fd, &k, &l, BPF_ANY))
+		return -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	if (f)
+		pipeline__destroy(f->skel);
+	free(f);
+	return 0;
+}
+
+static struct fixture *fixture(void **state)
+{
+	FP_TEST_NEED_ROOT();
+	assert_non_null(*state);
+	return *state;
+}
+
+static uint64_t counter(struct fixture *f, uint32_t idx)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *v = calloc(ncpu, sizeof(*v)), sum = 0;
+
+	assert_non_null(v);
+	assert_int_equal(bpf_map_lookup_elem(f->stats_fd, &idx, v), 0);
+	for (int i = 0; i < ncpu; i++)
+		sum += v[i];
+	free(v);
+	return sum;
+}
+
+/* Only the counters named (index, value; -1 ends) are non-zero. */
+static void assert_counters(struct fixture *f, ...)
+{
+	uint64_t want[FP_DHCP_COUNTERS] = { 0 };
+	va_list ap;
+	int idx;
+
+	va_start(ap, f);
+	while ((idx = va_arg(ap, int)) >= 0)
+		want[idx] = va_arg(ap, int);
+	va_end(ap);
+	for (idx = 0; idx < FP_DHCP_COUNTERS; idx++) {
+		uint64_t got = counter(f, idx);
+
+		if (got != want[idx])
+			fail_msg("fp_dhcp_stats[%d] = %llu, expected %llu", idx,
+				 (unsigned long long)got, (unsigned long long)want[idx]);
+	}
+}
+
+/* ---- requests ---------------------------------------------------------- */
+
+struct req {
+	uint8_t type;            /* option 53; 0: none */
+	uint8_t op, hlen;        /* 0: 1 and 6 */
+	uint16_t flags;          /* host order */
+	uint32_t xid;
+	const char *ciaddr, *giaddr;
+	const char *requested;   /* option 50 */
+	const char *server;      /* option 54 */
+	const uint8_t *client_id;/* option 61 */
+	uint8_t client_id_len;
+	const uint8_t *relay;    /* option 82's value */
+	uint8_t relay_len;
+	uint16_t vlan[2];
+	int vlans;
+	size_t ip_optlen;
+	const uint8_t *extra;    /* raw options before END */
+	size_t extra_len;
+	bool no_end;
+	uint32_t cookie;         /* 0: the magic */
+};
+
+static uint8_t *put_opt(struct fp_pkt *p, uint8_t code, const void *v, uint8_t len)
+{
+	uint8_t *o = fp_pkt_put(p, 2 + len);
+
+	o[0] = code;
+	o[1] = len;
+	memcpy(o + 2, v, len);
+	return o;
+}
+
+static void build(struct fp_pkt *p, const struct req *q)
+{
+	uint32_t cookie = htonl(q->cookie ? q->cookie : FP_DHCP_MAGIC), a;
+	uint16_t flags = htons(q->flags);
+	uint32_t xid = htonl(q->xid ? q->xid : 0x12345678);
+	uint8_t *b;
+
+	fp_pkt_init(p);
+	memcpy(fp_pkt_eth(p)->h_source, q->giaddr ? relay_mac : client_mac, 6);
+	memset(p->data, 0xff, 6);
+	for (int i = 0; i < q->vlans; i++)
+		fp_pkt_vlan(p, q->vlans == 2 && i == 0 ? ETH_P_8021AD : ETH_P_8021Q, q->vlan[i]);
+	fp_pkt_ipv4(p, q->ip_optlen)->daddr = 0xffffffff;
+	fp_pkt_udp(p, q->giaddr ? 67 : 68, 67);
+	b = fp_pkt_put(p, 236);
+	b[0] = q->op ? q->op : 1;
+	b[1] = 1;
+	b[2] = q->hlen ? q->hlen : 6;
+	memcpy(b + 4, &xid, 4);
+	memcpy(b + 10, &flags, 2);
+	if (q->ciaddr)
+		a = a4(q->ciaddr), memcpy(b + 12, &a, 4);
+	if (q->giaddr)
+		a = a4(q->giaddr), memcpy(b + 24, &a, 4);
+	memcpy(b + 28, client_mac, 6);
+	memcpy(fp_pkt_put(p, 4), &cookie, 4);
+	if (q->type)
+		put_opt(p, 53, &q->type, 1);
+	if (q->client_id)
+		put_opt(p, 61, q->client_id, q->client_id_len);
+	if (q->requested)
+		a = a4(q->requested), put_opt(p, 50, &a, 4);
+	if (q->server)
+		a = a4(q->server), put_opt(p, 54, &a, 4);
+	put_opt(p, 55, "\x01\x03\x06\x0f", 4); /* parameter request list */
+	if (q->extra)
+		memcpy(fp_pkt_put(p, q->extra_len), q->extra, q->extra_len);
+	if (q->relay)
+		put_opt(p, 82, q->relay, q->relay_len);
+	if (!q->no_end)
+		*(uint8_t *)fp_pkt_put(p, 1) = 255;
+	if (p->len - p->l4 - 8 < 300)
+		fp_pkt_put(p, 300 - (p->len - p->l4 - 8)); /* PAD, as clients do */
+	fp_pkt_finish(p);
+}
+
+static uint32_t run(struct fixture *f, const struct fp_pkt *p, struct fp_run *r)
+{
+	assert_int_equal(fp_run(f->prog_fd, p->data, p->len, r), 0);
+	return r->retval;
+}
+
+/* ---- replies ------------------------------------------------------------ */
+
+static const char *mac_str(const uint8_t *m, char *buf)
+{
+	sprintf(buf, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	return buf;
+}
+
+/* What a reply to Q must say; the addressing is the caller's. */
+struct want {
+	const char *type;        /* "offer", "ack" */
+	const char *ip_dst;
+	const uint8_t *eth_dst;
+	int dport;
+	const char *order;       /* NULL: the full pool's */
+	const char *extra;       /* more key=value pairs */
+};
+
+static void assert_reply_bytes(const uint8_t *out, uint32_t size_out, const struct req *q,
+			       const struct want *w)
+{
+	char m1[18], m2[18], m3[18], vlans[32] = "-", relay[600] = "-", line[8192];
+	char resp[4096];
+	size_t n = 0;
+
+	if (q->vlans == 1)
+		sprintf(vlans, "%u", q->vlan[0]);
+	else if (q->vlans == 2)
+		sprintf(vlans, "%u,%u", q->vlan[0], q->vlan[1]);
+	for (int i = 0; q->relay && i < q->relay_len; i++)
+		sprintf(relay + 2 * i, "%02x", q->relay[i]);
+	for (uint32_t i = 0; i < size_out; i++)
+		n += sprintf(line + n, "%02x", out[i]);
+	n += snprintf(line + n, sizeof(line) - n,
+		      " type=%s eth_dst=%s eth_src=%s vlans=%s ip_src=" SERVER " ip_dst=%s"
+		      " sport=67 dport=%d xid=%x flags=%x ciaddr=%s yiaddr=" CLIENT_IP
+		      " giaddr=%s chaddr=%s server_id=" SERVER " lease=%u t1=%u t2=%u"
+		      " relay=%s order=%s %s\n",
+		      w->type, mac_str(w->eth_dst, m1), mac_str(server_mac, m2), vlans,
+		      w->ip_dst, w->dport, q->xid ? q->xid : 0x12345678, q->flags,
+		      q->ciaddr ? q->ciaddr : "0.0.0.0", q->giaddr ? q->giaddr : "0.0.0.0",
+		      mac_str(client_mac, m3), LEASE_S, LEASE_S / 2, LEASE_S * 7 / 8, relay,
+		      w->order ? w->order : q->relay ? "53,54,51,58,59,1,3,6,15,82,255"
+						     : "53,54,51,58,59,1,3,6,15,255",
+		      w->extra ? w->extra : "");
+	assert_true(n < sizeof(line));
+	assert_non_null(check_in);
+	fputs(line, check_in);
+	fflush(check_in);
+	assert_non_null(fgets(resp, sizeof(resp), check_out));
+	if (strcmp(resp, "ok\n"))
+		fail_msg("dhcp_check.py: %s", resp);
+}
+
+static void assert_reply(const struct fp_run *r, const struct req *q, const struct want *w)
+{
+	assert_reply_bytes(r->out, r->size_out, q, w);
+}
+
+/* The reply to a client on no relay, with no address, not broadcast. */
+static const struct want offer_unicast = {
+	.type = "offer", .ip_dst = CLIENT_IP, .eth_dst = client_mac, .dport = 68,
+	.extra = "mask=255.255.255.0 router=" ROUTER " dns=10.0.0.2,10.0.0.3 domain=" DOMAIN,
+};
+
+/* ---- answered ------------------------------------------------------------ */
+
+static void test_dhcp_discover_from_bound_client_gets_offer(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct req q = { .type = 1 };
+	struct fp_pkt p;
+	struct fp_run r;
+
+	build(&p, &q);
+	assert_int_equal(run(f, &p, &r), XDP_TX);
+	assert_reply(&r, &q, &offer_unicast);
+	assert_counters(f, FP_DHCP_RX_DISCOVER, 1, FP_DHCP_HIT_OFFER, 1, -1);
+}
+
+static void test_dhcp_offer_leaves_lease_and_events_alone(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct fp_dhcp_key k = mac_key(client_mac, 0);
+	struct fp_dhcp_lease before, after;
+	struct req q = { .type = 1 };
+	struct fp_pkt p;
+	struct fp_run r;
+
+	assert_int_equal(bpf_map_lookup_elem(f->leases_fd, &k, &before), 0);
+	build(&p, &q);
+	assert_int_equal(run(f, &p, &r), XDP_TX);
+	assert_int_equal(bpf_map_lookup_elem(f->leases_fd, &k, &after), 0);
+	assert_memory_equal(&before, &after, sizeof(before));
+}
+
+static void test_dhcp_discover_broadcast_flag_broadcasts(void **state)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct fixture *f = fixture(state);
+	struct req q = { .type = 1, .flags = 0x8000 };
+	struct want w = offer_unicast;
+	struct fp_pkt p;
+	struct fp_run r;
+
+	w.ip_dst = "255.255.255.255";
+	w.eth_dst = bcast;
+	build(&p, &q);
+	assert_int_equal(run(f, &p, &r), XDP_TX);
+	assert_reply(&r, &q, &w);
+}
+
+static const struct want ack_unicast = {
+	.type = "ack", .ip_dst = CLIENT_IP, .eth_dst = client_mac, .dport = 68,
+	.extra = "mask=255.255.255.0 router=" ROUTER " dns=10.0.0.2,10.0.0.3 domain=" DOMAIN,
+};
+
+static void test_dhcp_request_selecting_gets_ack(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct req q = { .type = 3, .requested = CLIENT_IP, .server = SERVER };
+	struct fp_pkt p;
+	struct fp_run r;
+
+	build(&p, &q);
+	assert_int_equal(run(f, &p, &r), XDP_TX);
+	assert_reply(&r, &q, &ack_unicast);
+	assert_counters(f, FP_DHCP_RX_REQUEST, 1, FP_DHCP_HIT_ACK, 1, -1);
+}
+
+static void test_dhcp_request_init_reboot_gets_ack(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct req q = { .type = 3, .requested = CLIENT_IP };
+	struct fp_pkt p;
+	struct fp_run r;
+
+	build(&p, &q);
+	assert_int_equal(run(f, &p, &r), XDP_TX);
+	assert_reply(&r, &q, &ack_unicast);
+}
+
+static void test_dhcp_request_renewing_unicasts_to_ciaddr(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct req q = { .type = 3, .ciaddr = CLIENT_IP };
+	struct fp_pkt p;
+	struct fp_run r;
+
+	build(&p, &q);
+	assert_int_equal(run(f, &p, &r), XDP_TX);
+	assert_reply(&r, &q, &ack_unicast);
+}
+
+static void test_dhcp_request_rebinding_broadcast_flag_still_to_ciaddr(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct req q = { .type = 3, .ciaddr = CLIENT_IP, .flags = 0x8000 };
+	struct fp_pkt p;
+	struct fp_run r;
+
+	build(&p, &q);
+	assert_int_equal(run(f, &p, &r), XDP_TX);
+	assert_reply(&r, &q, &ack_unicast);
+}
+
+static void test_dhcp_relayed_request_goes_to_giaddr(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct req q = { .type = 3, .requested = CLIENT_IP, .server = SERVER,
+			 .giaddr = RELAY, .flags = 0x8000 };
+	struct want w = ack_unicast;
+	struct fp_pkt p;
+	struct fp_run r;
+
+	w.ip_dst = RELAY;
+	w.eth_dst = relay_mac;
+	w.dport = 67;
+	build(&p, &q);
+	assert_int_equal(run(f, &p, &r), XDP_TX);
+	assert_reply(&r, &q, &w);
+}
+
+static void test_dhcp_relay_agent_option_echoed(void **state)
+{
+	static const uint8_t relay[] = { 1, 4, 'p', 'o', 'r', 't', 2, 3, 0xaa, 0xbb, 0xcc };
+	struct fixture *f = fixture(state);
+	struct req q = { .type = 1, .giaddr = RELAY, .relay = relay,
+			 .relay_len = sizeof(relay) };
+	struct want w = offer_unicast;
+	struct fp_pkt p;
+	struct fp_run r;
+
+	w.ip_dst = RELAY;
+	w.eth_dst = relay_mac;
+	w.dport = 67;
+	build(&p, &q);
+	assert_int_equal(run(f, &p, &r), XDP_TX);
+	assert_reply(&r, &q, &w);
+}
+
+static void test_dhcp_long_relay_option_and_domain_grow_reply(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct fp_dhcp_pool_map pool = pool_full();
+	uint8_t relay[120], out[2048];
+	struct req q = { .type = 1, .relay = relay, .relay_len = sizeof(relay) };
+	struct want w = offer_unicast;
+	char extra[600];
+	struct fp_pkt p;
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_out = out, .data_size_out = sizeof(out),
+		    .repeat = 1);
+
+	for (size_t i = 0; i < sizeof(relay); i++)
+		relay[i] = i;
+	memset(pool.domain, 'd', 200);
+	pool.domain_len = 200;
+	put_pool(f, POOL, &pool);
+	snprintf(extra, sizeof(extra), "domain=%.200s", pool.domain);
+	w.extra = extra;
+	build(&p, &q);
+	o.data_in = p.data;
+	o.data_size_in = p.len;
+	assert_int_equal(bpf_prog_test_run_opts(f->prog_fd, &o), 0);
+	assert_int_equal(o.retval, XDP_TX);
+	assert_true(o.data_size_out - 42 - 8 > 512); /* two bpf_csum_diff() calls */
+	assert_reply_bytes(out, o.data_size_out, &q, &w);
+}
+
+static void test_dhcp_pool_without_router_dns_domain_omits_them(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct fp_dhcp_pool_map pool = pool_full();
+	struct req q = { .type = 1 };
+	struct want w = offer_unicast;
+	struct fp_pkt p;
+	struct fp_run r;
+
+	pool.router = 0;
+	pool.n_dns = 0;
+	pool.domain_len = 0;
+	put_pool(f, POOL, &pool);
+	w.order = "53,54,51,58,59,1,255";
+	w.extra = "router=- dns=- domain=-";
+	build(&p, &q);
+	assert_int_equal(run(f, &p, &r), XDP_TX);
+	assert_reply(&r, &q, &w);
+}
+
+static void test_dhcp_client_id_is_the_key(void **state)
+{
+	static const uint8_t id[] = { 0xff, 0x12, 0x34, 0x56, 0x78, 0, 1, 0, 1, 0xde, 0xad };
+	struct fixture *f = fixture(state);
+	struct fp_dhcp_key k = id_key(id, sizeof(id), 0);
+	struct req q = { .type = 1, .client_id = id, .client_id_len = sizeof(id) };
+	struct want w = offer_unicast;
+	struct fp_pkt p;
+	struct fp_run r;
+
+	put_lease(f, &k, OTHER_IP, 600);
+	w.extra = "yiaddr=" OTHER_IP; /* the later value counts */
+	w.ip_dst = OTHER_IP;
+	build(&p, &q);
+	assert_int_equal(run(f, &p, &r), XDP_TX);
+	assert_reply(&r, &q, &w);
+}
+
+static void test_dhcp_client_id_without_lease_ignores_mac_lease(void **state)
+{
+	static const uint8_t id[] = { 1, 2, 0, 0, 0, 0, 0x01 };
+	struct fixture *f = fixture(state);
+	struct req q = { .type = 1, .client_id = id, .client_id_len = sizeof(id) };
+	struct fp_pkt p;
+	struct fp_run r;
+
+	build(&p, &q);
+	assert_int_equal(run(f, &p, &r), XDP_PASS);
+	assert_counters(f, FP_DHCP_RX_DISCOVER, 1, FP_DHCP_MISS_UNKNOWN, 1, -1);
+}
+
+static void test_dhcp_client_id_longer_than_key_passes(void **state)
+{
+	struct fixture *f = fixture(state);
+	uint8_t id[FP_DHCP_ID_MAX + 1];
+	struct req q = { .type = 1, .client_id = id, .client_id_len = sizeof(id) };
+	struct fp_pkt p;
+	struct fp_run r;
+
+	memset(id, 7, sizeof(id));
+	build(&p, &q);
+	assert_int_equal(run(f, &p, &r), XDP_PASS);
+	assert_counters(f, FP_DHCP_RX_DISCOVER, 1, FP_DHCP_MISS_UNKNOWN, 1, -1);
+}
+
+static void test_dhcp_vlan_tagged_request_gets_tagged_reply(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct fp_dhcp_key k = mac_key(client_mac, 100);
+	struct req q = { .type = 3, .ciaddr = OTHER_IP, .vlans = 1, .vlan = { 100 } };
+	struct want w = ack_unicast;
+	char extra[256];
+	struct fp_pkt p;
+	struct fp_run r;
+
+	put_lease(f, &k, OTHER_IP, 600);
+	snprintf(extra, sizeof(extra), "%s yiaddr=" OTHER_IP, ack_unicast.extra);
+	w.extra = extra;
+	w.ip_dst = OTHER_IP;
+	build(&p, &q);
+	assert_int_equal(run(f, &p, &r), XDP_TX);
+	assert_reply(&r, &q, &w);
+}
+
+static void test_dhcp_double_tagged_request_keys_inner_vlan(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct fp_dhcp_key k = mac_key(client_mac, 200);
+	struct req q = { .type = 1, .vlans = 2, .vlan = { 10, 200 } };
+	struct want w = offer_unicast;
+	char extra[256];
+	struct fp_pkt p;
+	struct fp_run r;
+
+	put_lease(f, &k, OTHER_IP, 600);
+	snprintf(extra, sizeof(extra), "%s yiaddr=" OTHER_IP, offer_unicast.extra);
+	w.extra = extra;
+	w.ip_dst = OTHER_IP;
+	build(&p, &q);
+	assert_int_equal(run(f, &p, &r), XDP_TX);
+	assert_reply(&r, &q, &w);
+}
+
+static void test_dhcp_vlan_without_lease_passes(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct req q = { .type = 1, .vlans = 1, .vlan = { 300 } };
+	struct fp_pkt p;
+	struct fp_run r;
+
+	build(&p, &q);
+	assert_int_equal(run(f, &p, &r), XDP_PASS);
+	assert_counters(f, FP_DHCP_RX_DISCOVER, 1, FP_DHCP_MISS_UNKNOWN, 1, -1);
+}
+
+static void test_dhcp_request_with_ip_options_gets_plain_reply(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct req q = { .type = 3, .ciaddr = CLIENT_IP, .ip_optlen = 12 };
+	struct fp_pkt p;
+	struct fp_run r;
+
+	build(&p, &q);
+	assert_int_equal(run(f, &p, &r), XDP_TX);
+	assert_reply(&r, &q, &ack_unicast);
+}
+
+static int count_event(void *ctx, void *data, size_t size)
+{
+	struct fp_dhcp_event *out = ctx;
+
+	assert_int_equal(size, sizeof(*out));
+	memcpy(out, data, sizeof(*out));
+	out->pad++; /* how many were seen (the stage writes 0) */
+	return 0;
+}
+
+static void test_dhcp_ack_extends_lease_and_sends_event(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct fp_dhcp_key k = mac_key(client_mac, 0);
+	struct req q = { .type = 3, .ciaddr = CLIENT_IP };
+	struct fp_dhcp_event ev = { 0 };
+	struct fp_dhcp_lease l;
+	struct ring_buffer *rb;
+	uint64_t t0, t1;
+	struct fp_pkt p;
+	struct fp_run r;
+
+	build(&p, &q);
+	t0 = boot_ns();
+	assert_int_equal(run(f, &p, &r), XDP_TX);
+	t1 = boot_ns();
+	assert_int_equal(bpf_map_lookup_elem(f->leases_fd, &k, &l), 0);
+	assert_true(l.expires_ns >= t0 + LEASE_S * 1000000000ull);
+	assert_true(l.expires_ns <= t1 + LEASE_S * 1000000000ull);
+	rb = ring_buffer__new(bpf_map__fd(f->skel->maps.fp_dhcp_events), count_event, &ev,
+			      NULL);
+	assert_non_null(rb);
+	assert_int_equal(ring_buffer__consume(rb), 1);
+	ring_buffer__free(rb);
+	assert_int_equal(ev.pad, 1);
+	assert_memory_equal(&ev.key, &k, sizeof(k));
+	assert_int_equal(ev.ip, a4(CLIENT_IP));
+	assert_int_equal(ev.pool, POOL);
+	assert_true(ev.expires_ns == l.expires_ns);
+	assert_memory_equal(ev.chaddr, client_mac, 6);
+	assert_int_equal(ev.msg_type, 5);
+}
+
+static void test_dhcp_events_full_leaves_ack_to_server(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct req q = { .type = 3, .ciaddr = CLIENT_IP };
+	struct fp_dhcp_event ev = { 0 };
+	struct ring_buffer *rb;
+	int acks = 0, n;
+	struct fp_pkt p;
+	struct fp_run r;
+
+	build(&p, &q);
+	while (run(f, &p, &r) == XDP_TX)
+		assert_true(++acks < 100000);
+	assert_true(acks > 1000);
+	assert_int_equal(counter(f, FP_DHCP_MISS_EVENTS), 1);
+	assert_int_equal(counter(f, FP_DHCP_HIT_ACK), acks);
+	assert_memory_equal(r.out, p.data, p.len); /* passed untouched */
+	rb = ring_buffer__new(bpf_map__fd(f->skel->maps.fp_dhcp_events), count_event, &ev,
+			      NULL);
+	assert_non_null(rb);
+	n = ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+	assert_int_equal(n, acks);
+	/* Room again: answered again. */
+	assert_int_equal(run(f, &p, &r), XDP_TX);
+}
+
+static void test_dhcp_pipeline_counts_tx(void **state)
+{
+	struct fixture *f = fixture(state);
+	int ncpu = libbpf_num_possible_cpus();
+	struct fp_pipeline_stats *st = calloc(ncpu, sizeof(*st));
+	struct req q = { .type = 1 };
+	uint64_t dhcp = 0, pipe = 0;
+	uint32_t zero = 0;
+	struct fp_pkt p;
+	struct fp_run r;
+
+	assert_non_null(st);
+	build(&p, &q);
+	assert_int_equal(run(f, &p, &r), XDP_TX);
+	assert_int_equal(bpf_map_lookup_elem(f->pstats_fd, &zero, st), 0);
+	for (int i = 0; i < ncpu; i++) {
+		dhcp += st[i].c[FP_STAGE_DHCP][XDP_TX].packets;
+		pipe += st[i].c[FP_STAGE_PIPELINE][XDP_TX].packets;
+	}
+	free(st);
+	assert_int_equal(dhcp, 1);
+	assert_int_equal(pipe, 1);
+}
+
+/* ---- left to the server ------------------------------------------------- */
+
+static void assert_pass_untouched(struct fixture *f, const struct fp_pkt *p)
+{
+	struct fp_run r;
+
+	assert_int_equal(run(f, p, &r), XDP_PASS);
+	assert_int_equal(r.size_out, p->len);
+	assert_memory_equal(r.out, p->data, p->len);
+}
+
+static void test_dhcp_stage_off_passes_without_counting(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct fp_pipeline_cfg pc = { .stages = 0 };
+	struct req q = { .type = 1 };
+	uint32_t zero = 0;
+	struct fp_pkt p;
+
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.fp_config), &zero,
+					     &pc, BPF_ANY), 0);
+	build(&p, &q);
+	assert_pass_untouched(f, &p);
+	assert_counters(f, -1);
+}
+
+static void test_dhcp_disabled_cfg_passes_without_counting(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct fp_dhcp_cfg dc = { .enabled = 0 };
+	struct req q = { .type = 1 };
+	uint32_t zero = 0;
+	struct fp_pkt p;
+
+	assert_int_equal(bpf_map_update_elem(f->cfg_fd, &zero, &dc, BPF_ANY), 0);
+	build(&p, &q);
+	assert_pass_untouched(f, &p);
+	assert_counters(f, -1);
+}
+
+static void test_dhcp_unknown_client_passes(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct fp_dhcp_key k = mac_key(client_mac, 0);
+	struct req q = { .type = 3, .requested = CLIENT_IP };
+	struct fp_pkt p;
+
+	assert_int_equal(bpf_map_delete_elem(f->leases_fd, &k), 0);
+	build(&p, &q);
+	assert_pass_untouched(f, &p);
+	assert_counters(f, FP_DHCP_RX_REQUEST, 1, FP_DHCP_MISS_UNKNOWN, 1, -1);
+}
+
+static void test_dhcp_expired_lease_passes(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct fp_dhcp_key k = mac_key(client_mac, 0);
+	struct req q = { .type = 1 };
+	struct fp_pkt p;
+
+	put_lease(f, &k, CLIENT_IP, -1);
+	build(&p, &q);
+	assert_pass_untouched(f, &p);
+	assert_counters(f, FP_DHCP_RX_DISCOVER, 1, FP_DHCP_MISS_EXPIRED, 1, -1);
+}
+
+static void test_dhcp_invalid_pool_passes(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct fp_dhcp_pool_map pool = pool_full();
+	struct req q = { .type = 1 };
+	struct fp_pkt p;
+
+	pool.valid = 0;
+	put_pool(f, POOL, &pool);
+	build(&p, &q);
+	assert_pass_untouched(f, &p);
+	assert_counters(f, FP_DHCP_RX_DISCOVER, 1, FP_DHCP_MISS_POOL, 1, -1);
+}
+
+static void test_dhcp_request_for_other_address_passes(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct req sel = { .type = 3, .requested = OTHER_IP, .server = SERVER };
+	struct req reboot = { .type = 3, .requested = OTHER_IP };
+	struct req renew = { .type = 3, .ciaddr = OTHER_IP };
+	struct req reboot_ciaddr = { .type = 3, .requested = CLIENT_IP, .ciaddr = CLIENT_IP };
+	struct req sel_no_50 = { .type = 3, .server = SERVER, .ciaddr = CLIENT_IP };
+	struct fp_pkt p;
+
+	build(&p, &sel);
+	assert_pass_untouched(f, &p);
+	build(&p, &reboot);
+	assert_pass_untouched(f, &p);
+	build(&p, &renew);
+	assert_pass_untouched(f, &p);
+	build(&p, &reboot_ciaddr);
+	assert_pass_untouched(f, &p);
+	build(&p, &sel_no_50);
+	assert_pass_untouched(f, &p);
+	assert_counters(f, FP_DHCP_RX_REQUEST, 5, FP_DHCP_MISS_ADDRESS, 5, -1);
+}
+
+static void test_dhcp_request_for_other_server_passes(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct req q = { .type = 3, .requested = CLIENT_IP, .server = "10.0.0.254" };
+	struct fp_pkt p;
+
+	build(&p, &q);
+	assert_pass_untouched(f, &p);
+	assert_counters(f, FP_DHCP_RX_REQUEST, 1, FP_DHCP_MISS_SERVER, 1, -1);
+}
+
+static void test_dhcp_decline_release_inform_other_pass(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct req decline = { .type = 4, .requested = CLIENT_IP, .server = SERVER };
+	struct req release = { .type = 7, .ciaddr = CLIENT_IP, .server = SERVER };
+	struct req inform = { .type = 8, .ciaddr = CLIENT_IP };
+	struct req other = { .type = 9 };
+	struct req none = { .type = 0 };
+	struct fp_pkt p;
+
+	build(&p, &decline);
+	assert_pass_untouched(f, &p);
+	build(&p, &release);
+	assert_pass_untouched(f, &p);
+	build(&p, &inform);
+	assert_pass_untouched(f, &p);
+	build(&p, &other);
+	assert_pass_untouched(f, &p);
+	build(&p, &none);
+	assert_pass_untouched(f, &p);
+	assert_counters(f, FP_DHCP_RX_DECLINE, 1, FP_DHCP_RX_RELEASE, 1, FP_DHCP_RX_INFORM, 1,
+			FP_DHCP_RX_OTHER, 2, FP_DHCP_MISS_TYPE, 5, -1);
+}
+
+/* ---- malformed ---------------------------------------------------------- */
+
+static void test_dhcp_truncated_requests_never_answered(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct req reqs[] = {
+		{ .type = 1 },
+		{ .type = 3, .ciaddr = CLIENT_IP, .vlans = 2, .vlan = { 1, 0 } },
+		{ .type = 3, .requested = CLIENT_IP, .ip_optlen = 8 },
+	};
+	struct fp_pkt p;
+	struct fp_run r;
+
+	for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		build(&p, &reqs[i]);
+		assert_int_equal(run(f, &p, &r), XDP_TX); /* whole: answered */
+		for (size_t len = ETH_HLEN; len < p.len; len++) {
+			assert_int_equal(fp_run(f->prog_fd, p.data, len, &r), 0);
+			if (r.retval != XDP_PASS)
+				fail_msg("request %zu cut at %zu of %zu bytes: verdict %u", i,
+					 len, p.len, r.retval);
+			assert_memory_equal(r.out, p.data, len);
+		}
+	}
+}
+
+static void test_dhcp_options_without_end_pass(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct req q = { .type = 1, .no_end = true };
+	struct fp_pkt p;
+
+	build(&p, &q);
+	/* build() pads with zeros, which are PAD options: cut them off. */
+	p.len = p.l4 + 8 + 240 + 3 + 6;
+	fp_pkt_finish(&p);
+	assert_pass_untouched(f, &p);
+	assert_counters(f, FP_DHCP_MISS_MALFORMED, 1, -1);
+}
+
+static void test_dhcp_option_past_the_packet_passes(void **state)
+{
+	struct fixture *f = fixture(state);
+	static const uint8_t extra[] = { 12, 200, 'h', 'o', 's', 't' };
+	struct req q = { .type = 1, .extra = extra, .extra_len = sizeof(extra),
+			 .no_end = true };
+	struct fp_pkt p;
+
+	build(&p, &q);
+	p.len = p.l4 + 8 + 240 + 3 + 6 + sizeof(extra);
+	fp_pkt_finish(&p);
+	assert_pass_untouched(f, &p);
+	assert_counters(f, FP_DHCP_MISS_MALFORMED, 1, -1);
+}
+
+static void test_dhcp_option_overload_passes(void **state)
+{
+	struct fixture *f = fixture(state);
+	static const uint8_t extra[] = { 52, 1, 3 };
+	struct req q = { .type = 1, .extra = extra, .extra_len = sizeof(extra) };
+	struct fp_pkt p;
+
+	build(&p, &q);
+	assert_pass_untouched(f, &p);
+	assert_counters(f, FP_DHCP_MISS_OVERLOAD, 1, -1);
+}
+
+static void test_dhcp_wrong_cookie_passes(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct req q = { .type = 1, .cookie = 0x63825364 };
+	struct fp_pkt p;
+
+	build(&p, &q);
+	assert_pass_untouched(f, &p);
+	assert_counters(f, FP_DHCP_MISS_MALFORMED, 1, -1);
+}
+
+static void test_dhcp_bootreply_passes(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct req q = { .type = 1, .op = 2 };
+	struct fp_pkt p;
+
+	build(&p, &q);
+	assert_pass_untouched(f, &p);
+	assert_counters(f, FP_DHCP_MISS_MALFORMED, 1, -1);
+}
+
+static void test_dhcp_hlen_not_6_passes(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct req q = { .type = 1, .hlen = 8 };
+	struct fp_pkt p;
+
+	build(&p, &q);
+	assert_pass_untouched(f, &p);
+	assert_counters(f, FP_DHCP_MISS_MALFORMED, 1, -1);
+}
+
+static void test_dhcp_udp_length_past_ip_passes(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct req q = { .type = 1 };
+	struct iphdr *ip;
+	struct fp_pkt p;
+
+	build(&p, &q);
+	ip = (void *)(p.data + p.l3);
+	ip->tot_len = htons(ntohs(ip->tot_len) - 4);
+	ip->check = 0;
+	ip->check = fp_csum_fold(fp_csum_add(0, ip, 20));
+	assert_pass_untouched(f, &p);
+	assert_counters(f, FP_DHCP_MISS_MALFORMED, 1, -1);
+}
+
+static void test_dhcp_other_udp_port_ignored(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct fp_pkt p;
+
+	fp_pkt_udp4(&p, 68, 342);
+	assert_pass_untouched(f, &p);
+	assert_counters(f, -1);
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		return 0;
+	signal(SIGPIPE, SIG_IGN);
+	return check_start();
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	check_stop();
+	return 0;
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_dhcp_discover_from_bound_client_gets_offer),
+		T(test_dhcp_offer_leaves_lease_and_events_alone),
+		T(test_dhcp_discover_broadcast_flag_broadcasts),
+		T(test_dhcp_request_selecting_gets_ack),
+		T(test_dhcp_request_init_reboot_gets_ack),
+		T(test_dhcp_request_renewing_unicasts_to_ciaddr),
+		T(test_dhcp_request_rebinding_broadcast_flag_still_to_ciaddr),
+		T(test_dhcp_relayed_request_goes_to_giaddr),
+		T(test_dhcp_relay_agent_option_echoed),
+		T(test_dhcp_long_relay_option_and_domain_grow_reply),
+		T(test_dhcp_pool_without_router_dns_domain_omits_them),
+		T(test_dhcp_client_id_is_the_key),
+		T(test_dhcp_client_id_without_lease_ignores_mac_lease),
+		T(test_dhcp_client_id_longer_than_key_passes),
+		T(test_dhcp_vlan_tagged_request_gets_tagged_reply),
+		T(test_dhcp_double_tagged_request_keys_inner_vlan),
+		T(test_dhcp_vlan_without_lease_passes),
+		T(test_dhcp_request_with_ip_options_gets_plain_reply),
+		T(test_dhcp_ack_extends_lease_and_sends_event),
+		T(test_dhcp_events_full_leaves_ack_to_server),
+		T(test_dhcp_pipeline_counts_tx),
+		T(test_dhcp_stage_off_passes_without_counting),
+		T(test_dhcp_disabled_cfg_passes_without_counting),
+		T(test_dhcp_unknown_client_passes),
+		T(test_dhcp_expired_lease_passes),
+		T(test_dhcp_invalid_pool_passes),
+		T(test_dhcp_request_for_other_address_passes),
+		T(test_dhcp_request_for_other_server_passes),
+		T(test_dhcp_decline_release_inform_other_pass),
+		T(test_dhcp_truncated_requests_never_answered),
+		T(test_dhcp_options_without_end_pass),
+		T(test_dhcp_option_past_the_packet_passes),
+		T(test_dhcp_option_overload_passes),
+		T(test_dhcp_wrong_cookie_passes),
+		T(test_dhcp_bootreply_passes),
+		T(test_dhcp_hlen_not_6_passes),
+		T(test_dhcp_udp_length_past_ip_passes),
+		T(test_dhcp_other_udp_port_ignored),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
