@@ -191,8 +191,11 @@ static __always_inline void fp_flow_commit(struct fp_flow_cpu *c, const struct f
 			.packets = packets, .bytes = pkt->len, .first_ns = now, .last_ns = now,
 			.rule = rule, .verdict = verdict, .tcp_flags = pkt->tcp_flags,
 		};
+		/* A copy for the insert alone: were pkt's address taken, a
+		 * pkt on the stack would be stored there for every packet. */
+		struct fp_flow_words k = pkt->k;
 
-		fp_flow_insert(c, b, &pkt->k, tag, &f);
+		fp_flow_insert(c, b, &k, tag, &f);
 	}
 }
 
@@ -220,10 +223,22 @@ static __always_inline void fp_stage_flows(const struct fp_parsed *p, __u32 ifin
 	fp_flows_record(p, ifindex, dir, p->len, 1, fw->action, fw->rule);
 }
 
+/* fp_stage_flows_pass: the stage as a pipeline without its firewall runs
+ * it, in one pass: every packet passes. pkt's address is never taken, so
+ * the compiler keeps it in registers. */
+static __always_inline void fp_stage_flows_pass(struct fp_flow_cpu *c, const struct fp_parsed *p,
+						__u32 ifindex, __u8 dir)
+{
+	struct fp_flow_pkt pkt;
+
+	fp_flow_take(p, ifindex, dir, p->len, &pkt);
+	fp_flow_commit(c, &pkt, 1, XDP_PASS, 0);
+}
+
 /* fp_stage_flows_take, fp_stage_flows_commit: the stage in two halves, as
- * the pipeline runs it: take before the firewall, commit after it with
- * its verdict. The frame waits in this CPU's fp_flow_cpu, not on the
- * stack, and c is looked up once, before the stages branch.
+ * a pipeline with its firewall runs it: take before the firewall, commit
+ * after it with its verdict. The frame waits in this CPU's fp_flow_cpu,
+ * not on the stack, and c is looked up once, before the stages branch.
  *
  * Read after the firewall, the parser's fields (zero on some paths,
  * packet data on others) keep the verifier from merging the firewall's

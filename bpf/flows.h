@@ -125,17 +125,18 @@ static __always_inline __u64 fp_flow_word(const struct fp_flow_key *k, int i)
 /* fp_flow_hash_words: a keyed multiply-xorshift hash of the key's six
  * words. The three products are independent, so they run in parallel;
  * the seed goes into each so a sender cannot aim flows at one bucket.
+ * The bucket comes from the high half (fp_flow_bucket_of), where each
+ * product depends on every bit of its word; the tag from both halves.
  * Not cryptographic; cheap enough for a 15 ns budget. */
 static __always_inline __u64 fp_flow_hash_words(const __u64 *w, __u64 seed)
 {
 	__u64 a = w[0] ^ w[1] ^ seed;
-	__u64 b = w[2] ^ w[3] ^ (seed >> 21 | seed << 43);
-	__u64 c = w[4] ^ w[5] << 8 ^ (seed >> 42 | seed << 22);
+	__u64 b = w[2] ^ w[3] ^ seed;
+	__u64 c = w[4] ^ w[5] << 8 ^ seed;
 	__u64 h = a * 0x9e3779b97f4a7c15ULL ^ b * 0xc2b2ae3d27d4eb4fULL ^
 		  c * 0x165667b19e3779f9ULL;
 
-	h ^= h >> 32;
-	return h * 0xff51afd7ed558ccdULL;
+	return h ^ h >> 32;
 }
 
 /* fp_flow_hash: the same of a key in memory (the library's side). */

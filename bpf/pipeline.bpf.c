@@ -58,6 +58,8 @@ static __always_inline int stage_ports(const struct fp_parsed *p)
 	return XDP_PASS;
 }
 
+#define FLOWS_FW (FP_STAGE_BIT(FP_STAGE_FLOWS) | FP_STAGE_BIT(FP_STAGE_FIREWALL))
+
 /* The stages that need the parsed frame, in order; the first verdict
  * other than XDP_PASS ends the run. */
 static __always_inline int run_stages(struct xdp_md *ctx, struct fp_pipeline_stats *st,
@@ -71,16 +73,22 @@ static __always_inline int run_stages(struct xdp_md *ctx, struct fp_pipeline_sta
 	if (!fc)
 		return XDP_PASS;
 	fp_parse(ctx, &p);
-	/* Flows takes the frame before the firewall and records it after,
-	 * with its verdict (flow_maps.h says why in two halves). */
-	if (stages & FP_STAGE_BIT(FP_STAGE_FLOWS))
+	/* With the firewall, flows takes the frame before it and records it
+	 * after, with its verdict (flow_maps.h says why in two halves);
+	 * without, it records in one pass. The pipeline then verifies in 90K
+	 * instructions, against 160K when flows took the frame whether the
+	 * firewall ran or not. */
+	if ((stages & FLOWS_FW) == FLOWS_FW)
 		fp_stage_flows_take(fc, &p, ctx->ingress_ifindex, FP_FLOW_INGRESS);
 	if (stages & FP_STAGE_BIT(FP_STAGE_FIREWALL)) {
 		v = fp_stage_firewall(&p, &fw);
 		count(st, FP_STAGE_FIREWALL, v, len);
 	}
 	if (stages & FP_STAGE_BIT(FP_STAGE_FLOWS)) {
-		fp_stage_flows_commit(fc, &fw);
+		if (stages & FP_STAGE_BIT(FP_STAGE_FIREWALL))
+			fp_stage_flows_commit(fc, &fw);
+		else
+			fp_stage_flows_pass(fc, &p, ctx->ingress_ifindex, FP_FLOW_INGRESS);
 		count(st, FP_STAGE_FLOWS, XDP_PASS, len);
 	}
 	if (v != XDP_PASS)
