@@ -31,8 +31,10 @@ struct flood {
 	int ifindex;
 	unsigned char src_mac[ETH_ALEN], dst_mac[ETH_ALEN];
 	struct in_addr src, dst;
-	unsigned int port, flows, size;
+	unsigned int port, flows, size, sport;
 	double seconds;
+	unsigned char payload[FRAME_MAX];   /* --payload: the UDP payload */
+	size_t payload_len;
 };
 
 static unsigned short csum(const void *buf, size_t len)
@@ -50,7 +52,8 @@ static unsigned short csum(const void *buf, size_t len)
 }
 
 /* One frame; flows vary the source port so that per-flow state sees many
- * flows. The UDP checksum is 0 (allowed for IPv4). */
+ * flows (unless --sport fixes it). The UDP checksum is 0 (allowed for
+ * IPv4). The payload is zeros, or --payload's bytes. */
 static size_t build(const struct flood *f, unsigned int flow, unsigned char *buf)
 {
 	struct ethhdr *eth = (void *)buf;
@@ -70,9 +73,10 @@ static size_t build(const struct flood *f, unsigned int flow, unsigned char *buf
 	ip->saddr = f->src.s_addr;
 	ip->daddr = f->dst.s_addr;
 	ip->check = csum(ip, sizeof(*ip));
-	uh->source = htons(10000 + flow % 50000);
+	uh->source = htons(f->sport ? f->sport : 10000 + flow % 50000);
 	uh->dest = htons(f->port);
 	uh->len = htons(sizeof(*uh) + payload);
+	memcpy(uh + 1, f->payload, f->payload_len);
 	return f->size;
 }
 
@@ -161,6 +165,31 @@ static int dev_mac(const char *dev, unsigned char *mac)
 	return err;
 }
 
+/* read_payload: FILE's bytes as every frame's UDP payload; the frame's
+ * size follows from it. */
+static int read_payload(const char *file, struct flood *f)
+{
+	FILE *in = fopen(file, "rb");
+	size_t max = FRAME_MAX - sizeof(struct ethhdr) - sizeof(struct iphdr) -
+		     sizeof(struct udphdr);
+
+	if (!in) {
+		fprintf(stderr, "udp_flood: %s: %s\n", file, strerror(errno));
+		return -1;
+	}
+	f->payload_len = fread(f->payload, 1, max + 1, in);
+	fclose(in);
+	if (f->payload_len > max) {
+		fprintf(stderr, "udp_flood: %s: more than %zu bytes\n", file, max);
+		return -1;
+	}
+	f->size = sizeof(struct ethhdr) + sizeof(struct iphdr) + sizeof(struct udphdr) +
+		  f->payload_len;
+	if (f->size < 60)
+		f->size = 60;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -172,6 +201,8 @@ int main(int argc, char **argv)
 		{ "flows", required_argument, NULL, 'f' },
 		{ "seconds", required_argument, NULL, 'S' },
 		{ "size", required_argument, NULL, 'z' },
+		{ "payload", required_argument, NULL, 'P' },
+		{ "sport", required_argument, NULL, 'o' },
 		{ 0 },
 	};
 	struct flood f = { .flows = 1, .seconds = 3, .size = 64, .port = 9 };
@@ -189,13 +220,16 @@ int main(int argc, char **argv)
 		case 'f': f.flows = atoi(optarg); break;
 		case 'S': f.seconds = atof(optarg); break;
 		case 'z': f.size = atoi(optarg); break;
+		case 'P': if (read_payload(optarg, &f)) return 1; break;
+		case 'o': f.sport = atoi(optarg); break;
 		default: return 2;
 		}
 	}
 	if (!dev || !mac || !f.src.s_addr || !f.dst.s_addr || !f.flows ||
 	    f.size < 60 || f.size > FRAME_MAX || f.seconds <= 0 || f.seconds > 60) {
 		fprintf(stderr, "usage: udp_flood --dev DEV --dst-mac MAC --src IP --dst IP "
-			"--port N [--flows N] [--seconds S<=60] [--size 60..1514]\n");
+			"--port N [--flows N] [--seconds S<=60] [--size 60..1514]\n"
+			"                 [--payload FILE] [--sport N]\n");
 		return 2;
 	}
 	/* Only the lab's own addresses: never a host we do not own. */

@@ -25,6 +25,18 @@
 #define FP_DHCP_DOMAIN_MAX   256   /* option 15: up to 253 bytes, no NUL */
 #define FP_DHCP_EVENTS_BYTES (1u << 20)
 
+/* Message types (option 53). */
+enum fp_dhcp_type {
+	FP_DHCPDISCOVER = 1,
+	FP_DHCPOFFER = 2,
+	FP_DHCPREQUEST = 3,
+	FP_DHCPDECLINE = 4,
+	FP_DHCPACK = 5,
+	FP_DHCPNAK = 6,
+	FP_DHCPRELEASE = 7,
+	FP_DHCPINFORM = 8,
+};
+
 enum fp_dhcp_key_kind {
 	FP_DHCP_KEY_MAC = 1,       /* id[0..5]: chaddr; no option 61 */
 	FP_DHCP_KEY_CLIENT_ID = 2, /* id[0..len-1]: option 61's bytes, type first */

@@ -85,16 +85,6 @@ struct {
 #define B_CHADDR  (FP_DHCP_UDP_HLEN + 28)
 #define B_COOKIE  (FP_DHCP_UDP_HLEN + FP_DHCP_BOOTP_LEN)
 
-enum {
-	FP_DHCP_DISCOVER = 1,
-	FP_DHCP_OFFER = 2,
-	FP_DHCP_REQUEST = 3,
-	FP_DHCP_DECLINE = 4,
-	FP_DHCP_ACK = 5,
-	FP_DHCP_RELEASE = 7,
-	FP_DHCP_INFORM = 8,
-};
-
 /* One CPU's buffers: the request's datagram and the reply being built. */
 struct fp_dhcp_scratch {
 	__u8 in[FP_DHCP_IN_MAX + 2 * FP_DHCP_SLACK];
@@ -102,6 +92,7 @@ struct fp_dhcp_scratch {
 	struct fp_dhcp_key key;  /* here, not on the stack: the pipeline's */
 	__u8 eth_src[6];         /* stack and this stage's share 512 bytes */
 	__u8 macs[12];
+	__u8 l2[64];             /* Ethernet and VLAN headers, when moved */
 	/* the reply's facts, for fp_dhcp_build() */
 	__u32 yiaddr;
 	__u32 daddr;
@@ -452,15 +443,15 @@ fp_dhcp_lease_of(const __u8 *in, const struct fp_dhcp_req *r, const struct fp_pa
 static __always_inline __u32 fp_dhcp_rx_counter(__u8 type)
 {
 	switch (type) {
-	case FP_DHCP_DISCOVER:
+	case FP_DHCPDISCOVER:
 		return FP_DHCP_RX_DISCOVER;
-	case FP_DHCP_REQUEST:
+	case FP_DHCPREQUEST:
 		return FP_DHCP_RX_REQUEST;
-	case FP_DHCP_DECLINE:
+	case FP_DHCPDECLINE:
 		return FP_DHCP_RX_DECLINE;
-	case FP_DHCP_RELEASE:
+	case FP_DHCPRELEASE:
 		return FP_DHCP_RX_RELEASE;
-	case FP_DHCP_INFORM:
+	case FP_DHCPINFORM:
 		return FP_DHCP_RX_INFORM;
 	}
 	return FP_DHCP_RX_OTHER;
@@ -483,7 +474,12 @@ static __always_inline int fp_dhcp_request_miss(const struct fp_dhcp_req *r, __u
 /* fp_dhcp_send: the frame made into the reply in S->out (LEN bytes from
  * the IPv4 header on), Ethernet addresses DST and the server's; VLAN
  * tags stay. 0, or -1 when the frame could not be resized (unchanged),
- * or -2 when it was changed and then could not be written. */
+ * or -2 when it was changed and then could not be written.
+ *
+ * A reply is usually longer than its request. The frame grows at its tail
+ * where the buffer has room there; one that a veth peer's socket sent
+ * (perfdhcp's, a relay's) can have almost none, while XDP keeps 256 bytes
+ * of headroom: such a frame grows at its head, its L2 header moved. */
 static __always_inline int fp_dhcp_send(struct xdp_md *ctx, const struct fp_parsed *p,
 					struct fp_dhcp_scratch *s, __u32 len,
 					const __u8 *dst, const struct fp_dhcp_cfg *cfg)
@@ -491,15 +487,23 @@ static __always_inline int fp_dhcp_send(struct xdp_md *ctx, const struct fp_pars
 	__u8 *macs = s->macs;
 	__u32 l3 = p->l3_off;
 	int delta = (int)(l3 + len) - (int)(ctx->data_end - ctx->data);
+	int moved = 0;
 
-	if (len < FP_DHCP_REPLY_HDRS || len > FP_DHCP_OUT_MAX || l3 > 64)
+	if (len < FP_DHCP_REPLY_HDRS || len > FP_DHCP_OUT_MAX || l3 < ETH_HLEN || l3 > 64)
 		return -1;
-	if (delta && bpf_xdp_adjust_tail(ctx, delta))
-		return -1;
+	/* 14..64, in a form the verifier can bound for the helpers. */
+	asm volatile("%0 += -1; %0 &= 0x3f; %0 += 1" : "+r"(l3));
+	if (delta && bpf_xdp_adjust_tail(ctx, delta)) {
+		if (delta < 0 || bpf_xdp_load_bytes(ctx, 0, s->l2, l3) ||
+		    bpf_xdp_adjust_head(ctx, -delta))
+			return -1;
+		moved = 1;
+	}
 	len = fp_dhcp_len(len);
 	__builtin_memcpy(macs, dst, 6);
 	__builtin_memcpy(macs + 6, cfg->server_mac, 6);
-	if (bpf_xdp_store_bytes(ctx, 0, macs, sizeof(s->macs)) ||
+	if ((moved && bpf_xdp_store_bytes(ctx, 0, s->l2, l3)) ||
+	    bpf_xdp_store_bytes(ctx, 0, macs, sizeof(s->macs)) ||
 	    bpf_xdp_store_bytes(ctx, l3, s->out, len))
 		return -2;
 	return 0;
@@ -576,11 +580,11 @@ static __noinline int fp_stage_dhcp(struct xdp_md *ctx, const struct fp_parsed *
 	miss = FP_DHCP_MISS_UNKNOWN; /* a client id longer than any key */
 	if (r->id_long)
 		goto pass;
-	if (type != FP_DHCP_DISCOVER && type != FP_DHCP_REQUEST) {
+	if (type != FP_DHCPDISCOVER && type != FP_DHCPREQUEST) {
 		miss = FP_DHCP_MISS_TYPE;
 		goto pass;
 	}
-	if (type == FP_DHCP_REQUEST && r->has_server && r->server != cfg->server_id) {
+	if (type == FP_DHCPREQUEST && r->has_server && r->server != cfg->server_id) {
 		miss = FP_DHCP_MISS_SERVER;
 		goto pass;
 	}
@@ -590,7 +594,7 @@ static __noinline int fp_stage_dhcp(struct xdp_md *ctx, const struct fp_parsed *
 		goto pass;
 	ciaddr = fp_dhcp_get32(&s->in[B_CIADDR]);
 	giaddr = fp_dhcp_get32(&s->in[B_GIADDR]);
-	if (type == FP_DHCP_REQUEST) {
+	if (type == FP_DHCPREQUEST) {
 		miss = fp_dhcp_request_miss(r, ciaddr, l->ip);
 		if (miss)
 			goto pass;
@@ -611,7 +615,7 @@ static __noinline int fp_stage_dhcp(struct xdp_md *ctx, const struct fp_parsed *
 	} else {
 		daddr = l->ip;
 	}
-	type = type == FP_DHCP_DISCOVER ? FP_DHCP_OFFER : FP_DHCP_ACK;
+	type = type == FP_DHCPDISCOVER ? FP_DHCPOFFER : FP_DHCPACK;
 	s->yiaddr = l->ip;
 	s->daddr = daddr;
 	s->dport = dport;
@@ -621,7 +625,7 @@ static __noinline int fp_stage_dhcp(struct xdp_md *ctx, const struct fp_parsed *
 		miss = FP_DHCP_FAST_ERR;
 		goto pass;
 	}
-	if (type == FP_DHCP_ACK) {
+	if (type == FP_DHCPACK) {
 		ev = bpf_ringbuf_reserve(&fp_dhcp_events, sizeof(*ev), 0);
 		if (!ev) {
 			miss = FP_DHCP_MISS_EVENTS;
@@ -643,7 +647,7 @@ static __noinline int fp_stage_dhcp(struct xdp_md *ctx, const struct fp_parsed *
 		ev->pool = l->pool;
 		ev->expires_ns = l->expires_ns;
 		__builtin_memcpy(ev->chaddr, l->chaddr, 6);
-		ev->msg_type = FP_DHCP_ACK;
+		ev->msg_type = FP_DHCPACK;
 		ev->pad = 0;
 		bpf_ringbuf_submit(ev, 0);
 		fp_dhcp_count(FP_DHCP_HIT_ACK);

@@ -1,8 +1,10 @@
 #!/bin/sh
 # fastpath demo: a namespace lab joined by veth; fastpathd applies a
 # built-in configuration (the XDP pipeline on the lab's interface, with a
-# firewall rule and flow records); real UDP and ICMP traffic; fastpath
-# status, stats, firewall and flows while it flows; the
+# firewall rule, flow records and a DHCP server); real UDP and ICMP
+# traffic; fastpath status, stats, firewall and flows while it flows; a
+# DHCP client that leases from the daemon and renews through the XDP
+# fast path; the
 # daemon stops and the data plane keeps counting; then the CLI loads and
 # attaches a user program of its own. Everything it makes is removed on
 # exit, however it exits.
@@ -20,6 +22,7 @@ HOST=10.250.0.1
 CLIENT=10.250.0.2
 TMP=$(mktemp -d /tmp/fpdemo.XXXXXX)
 DPID=
+CPID=
 
 [ "$(id -u)" -eq 0 ] || { echo "demo: run as root (sudo make demo)" >&2; exit 1; }
 for b in "$FP" "$FPD"; do
@@ -27,6 +30,7 @@ for b in "$FP" "$FPD"; do
 done
 
 cleanup() {
+	[ -n "$CPID" ] && kill -TERM "$CPID" 2>/dev/null && wait "$CPID" 2>/dev/null
 	[ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
 	"$FP" down "$DEV" >/dev/null 2>&1 || true
 	"$FP" unload "$NAME" >/dev/null 2>&1 || true
@@ -74,6 +78,12 @@ firewall:
   rules:
     - {action: drop, protocol: udp, port: 9}
 flows: {enabled: true, max_flows: 4096, idle_timeout: 60s}
+dhcp:
+  interface: $DEV
+  server_id: $HOST
+  lease_file: $TMP/dhcp4.leases
+  pools:
+    - {subnet: 10.250.0.0/24, range: 10.250.0.100-10.250.0.150, router: $HOST, lease_time: 10m}
 EOF
 echo
 echo "== configuration ($TMP/fastpath.yaml)"
@@ -97,6 +107,26 @@ step "$FP" stats "$DEV"
 step "$FP" firewall list "$DEV"
 step "$FP" flows "$DEV" --sort packets --limit 8
 step "$FP" ports list
+
+echo
+echo "== DHCP: udhcpc in $NS leases an address (slow path, in fastpathd), then renews it (fast path, XDP_TX)"
+# XDP_TX on a native-mode veth reaches the peer only if it runs XDP too.
+ip -n "$NS" link set dev "$PEER" xdp obj "$BUILD/tests/progs/xdp_pass.bpf.o" sec xdp
+printf '#!/bin/sh\n[ "$1" = bound ] && ip addr add "$ip/$mask" dev "$interface"\necho "  udhcpc: $1 ${ip:-}"\n' >"$TMP/udhcpc.sh"
+chmod +x "$TMP/udhcpc.sh"
+ip netns exec "$NS" udhcpc -f -i "$PEER" -s "$TMP/udhcpc.sh" -t 5 -T 1 -A 1 -x hostname:demo-client 2>/dev/null &
+CPID=$!
+for i in $(seq 50); do
+	"$FP" dhcp leases 2>/dev/null | grep -q demo-client && break
+	sleep 0.1
+done
+step "$FP" dhcp leases
+kill -USR1 "$CPID"
+sleep 1
+step "$FP" dhcp stats "$DEV"
+kill -TERM "$CPID"
+wait "$CPID" 2>/dev/null || true
+CPID=
 
 echo
 echo "== stop the daemon: the data plane stays and keeps counting"

@@ -16,18 +16,6 @@
 #include <fastpath/config.h>
 #include <fastpath/reconcile.h> /* struct fp_logger */
 
-/* Message types (option 53). */
-enum fp_dhcp_type {
-	FP_DHCPDISCOVER = 1,
-	FP_DHCPOFFER = 2,
-	FP_DHCPREQUEST = 3,
-	FP_DHCPDECLINE = 4,
-	FP_DHCPACK = 5,
-	FP_DHCPNAK = 6,
-	FP_DHCPRELEASE = 7,
-	FP_DHCPINFORM = 8,
-};
-
 /* A client identifier longer than FP_DHCP_ID_MAX cannot be a map key: the
  * slow path keys it with this kind (the first 24 bytes and a 64-bit hash
  * of the whole), which the kernel never builds, and never syncs it. */

@@ -190,6 +190,27 @@ case_dhcpcd() {
 	t_wait 50 counter_above slow_release 0 || t_fail "the release did not reach the server"
 }
 
+# A relay's exchange (from a UDP socket: a frame with little tailroom, so
+# the reply must grow at its head), first through the slow path, then again
+# through the fast path, option 82 echoed both times.
+case_relayed() {
+	lab
+	ip -n "$T_NS" addr add "$T_PEER_ADDR/24" dev "$T_PEER"
+	relay="$T_PY $T_SRCROOT/tests/integration/dhcp_relay.py $T_PEER_ADDR $T_ADDR 02:0f:00:00:00:01"
+	t_run ip netns exec "$T_NS" $relay
+	[ "$T_RC" -eq 0 ] || t_fail "the relayed exchange failed"
+	first=$(cat "$T_TMP/out")
+	[ "$(counter slow_ack)" -eq 1 ] || t_fail "the first ACK did not come from the slow path"
+	offers=$(counter fast_offer)
+	acks=$(counter fast_ack)
+	t_run ip netns exec "$T_NS" $relay
+	[ "$T_RC" -eq 0 ] || t_fail "the second relayed exchange failed"
+	[ "$(cat "$T_TMP/out")" = "$first" ] || t_fail "the client got another address: $(cat "$T_TMP/out")"
+	[ "$(counter fast_offer)" -eq $((offers + 1)) ] && [ "$(counter fast_ack)" -eq $((acks + 1)) ] ||
+		t_fail "the fast path did not answer the relay: $(cat "$T_TMP/dstats.json")"
+	[ "$(counter fast_errors)" -eq 0 ] || t_fail "the fast path failed to write a reply"
+}
+
 case_kill9_keeps_leases() {
 	command -v udhcpc >/dev/null || t_skip "udhcpc not installed"
 	lab
@@ -228,5 +249,6 @@ case_kill9_keeps_leases() {
 t_ok dhclient_leases_renews_on_fast_path_releases case_dhclient
 t_ok udhcpc_leases_renews_on_fast_path_releases case_udhcpc
 t_ok dhcpcd_leases_renews_on_fast_path_releases case_dhcpcd
+t_ok relayed_requests_answered_on_fast_path_to_the_relay case_relayed
 t_ok kill9_between_lease_and_renewal_loses_no_lease case_kill9_keeps_leases
 t_done
