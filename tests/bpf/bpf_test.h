@@ -486,4 +486,15 @@ static inline void fp_test_unpin_maps(struct bpf_object *obj)
 			skip();			\
 	} while (0)
 
+/* FP_TEST_STATE: in a cmocka test, the fixture its setup left in *STATE,
+ * or a skip when not root (setups leave NULL then, loading nothing). A
+ * macro, like FP_TEST_NEED_ROOT: the benchmarks share this header without
+ * cmocka. */
+#define FP_TEST_STATE(state)			\
+	({					\
+		FP_TEST_NEED_ROOT();		\
+		assert_non_null(*(state));	\
+		*(state);			\
+	})
+
 #endif

@@ -242,13 +242,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct fixture *fixture(void **state)
-{
-	FP_TEST_NEED_ROOT();
-	assert_non_null(*state);
-	return *state;
-}
-
 static uint64_t counter(struct fixture *f, uint32_t idx)
 {
 	int ncpu = libbpf_num_possible_cpus();
@@ -436,7 +429,7 @@ static const struct want offer_unicast = {
 
 static void test_dhcp_discover_from_bound_client_gets_offer(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct req q = { .type = 1 };
 	struct fp_pkt p;
 	struct fp_run r;
@@ -449,7 +442,7 @@ static void test_dhcp_discover_from_bound_client_gets_offer(void **state)
 
 static void test_dhcp_offer_leaves_lease_and_events_alone(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_dhcp_key k = mac_key(client_mac, 0);
 	struct fp_dhcp_lease before, after;
 	struct req q = { .type = 1 };
@@ -466,7 +459,7 @@ static void test_dhcp_offer_leaves_lease_and_events_alone(void **state)
 static void test_dhcp_discover_broadcast_flag_broadcasts(void **state)
 {
 	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct req q = { .type = 1, .flags = 0x8000 };
 	struct want w = offer_unicast;
 	struct fp_pkt p;
@@ -486,7 +479,7 @@ static const struct want ack_unicast = {
 
 static void test_dhcp_request_selecting_gets_ack(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct req q = { .type = 3, .requested = CLIENT_IP, .server = SERVER };
 	struct fp_pkt p;
 	struct fp_run r;
@@ -499,7 +492,7 @@ static void test_dhcp_request_selecting_gets_ack(void **state)
 
 static void test_dhcp_request_init_reboot_gets_ack(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct req q = { .type = 3, .requested = CLIENT_IP };
 	struct fp_pkt p;
 	struct fp_run r;
@@ -511,7 +504,7 @@ static void test_dhcp_request_init_reboot_gets_ack(void **state)
 
 static void test_dhcp_request_renewing_unicasts_to_ciaddr(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct req q = { .type = 3, .ciaddr = CLIENT_IP };
 	struct fp_pkt p;
 	struct fp_run r;
@@ -523,7 +516,7 @@ static void test_dhcp_request_renewing_unicasts_to_ciaddr(void **state)
 
 static void test_dhcp_request_rebinding_broadcast_flag_still_to_ciaddr(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct req q = { .type = 3, .ciaddr = CLIENT_IP, .flags = 0x8000 };
 	struct fp_pkt p;
 	struct fp_run r;
@@ -535,7 +528,7 @@ static void test_dhcp_request_rebinding_broadcast_flag_still_to_ciaddr(void **st
 
 static void test_dhcp_relayed_request_goes_to_giaddr(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct req q = { .type = 3, .requested = CLIENT_IP, .server = SERVER,
 			 .giaddr = RELAY, .flags = 0x8000 };
 	struct want w = ack_unicast;
@@ -553,7 +546,7 @@ static void test_dhcp_relayed_request_goes_to_giaddr(void **state)
 static void test_dhcp_relay_agent_option_echoed(void **state)
 {
 	static const uint8_t relay[] = { 1, 4, 'p', 'o', 'r', 't', 2, 3, 0xaa, 0xbb, 0xcc };
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct req q = { .type = 1, .giaddr = RELAY, .relay = relay,
 			 .relay_len = sizeof(relay) };
 	struct want w = offer_unicast;
@@ -570,7 +563,7 @@ static void test_dhcp_relay_agent_option_echoed(void **state)
 
 static void test_dhcp_long_relay_option_and_domain_grow_reply(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_dhcp_pool_map pool = pool_full();
 	uint8_t relay[120], out[2048];
 	struct req q = { .type = 1, .relay = relay, .relay_len = sizeof(relay) };
@@ -598,7 +591,7 @@ static void test_dhcp_long_relay_option_and_domain_grow_reply(void **state)
 
 static void test_dhcp_pool_without_router_dns_domain_omits_them(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_dhcp_pool_map pool = pool_full();
 	struct req q = { .type = 1 };
 	struct want w = offer_unicast;
@@ -619,7 +612,7 @@ static void test_dhcp_pool_without_router_dns_domain_omits_them(void **state)
 static void test_dhcp_client_id_is_the_key(void **state)
 {
 	static const uint8_t id[] = { 0xff, 0x12, 0x34, 0x56, 0x78, 0, 1, 0, 1, 0xde, 0xad };
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_dhcp_key k = id_key(id, sizeof(id), 0);
 	struct req q = { .type = 1, .client_id = id, .client_id_len = sizeof(id) };
 	struct want w = offer_unicast;
@@ -637,7 +630,7 @@ static void test_dhcp_client_id_is_the_key(void **state)
 static void test_dhcp_client_id_without_lease_ignores_mac_lease(void **state)
 {
 	static const uint8_t id[] = { 1, 2, 0, 0, 0, 0, 0x01 };
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct req q = { .type = 1, .client_id = id, .client_id_len = sizeof(id) };
 	struct fp_pkt p;
 	struct fp_run r;
@@ -649,7 +642,7 @@ static void test_dhcp_client_id_without_lease_ignores_mac_lease(void **state)
 
 static void test_dhcp_client_id_longer_than_key_passes(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	uint8_t id[FP_DHCP_ID_MAX + 1];
 	struct req q = { .type = 1, .client_id = id, .client_id_len = sizeof(id) };
 	struct fp_pkt p;
@@ -663,7 +656,7 @@ static void test_dhcp_client_id_longer_than_key_passes(void **state)
 
 static void test_dhcp_vlan_tagged_request_gets_tagged_reply(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_dhcp_key k = mac_key(client_mac, 100);
 	struct req q = { .type = 3, .ciaddr = OTHER_IP, .vlans = 1, .vlan = { 100 } };
 	struct want w = ack_unicast;
@@ -682,7 +675,7 @@ static void test_dhcp_vlan_tagged_request_gets_tagged_reply(void **state)
 
 static void test_dhcp_double_tagged_request_keys_inner_vlan(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_dhcp_key k = mac_key(client_mac, 200);
 	struct req q = { .type = 1, .vlans = 2, .vlan = { 10, 200 } };
 	struct want w = offer_unicast;
@@ -701,7 +694,7 @@ static void test_dhcp_double_tagged_request_keys_inner_vlan(void **state)
 
 static void test_dhcp_vlan_without_lease_passes(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct req q = { .type = 1, .vlans = 1, .vlan = { 300 } };
 	struct fp_pkt p;
 	struct fp_run r;
@@ -713,7 +706,7 @@ static void test_dhcp_vlan_without_lease_passes(void **state)
 
 static void test_dhcp_request_with_ip_options_gets_plain_reply(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct req q = { .type = 3, .ciaddr = CLIENT_IP, .ip_optlen = 12 };
 	struct fp_pkt p;
 	struct fp_run r;
@@ -735,7 +728,7 @@ static int count_event(void *ctx, void *data, size_t size)
 
 static void test_dhcp_ack_extends_lease_and_sends_event(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_dhcp_key k = mac_key(client_mac, 0);
 	struct req q = { .type = 3, .ciaddr = CLIENT_IP };
 	struct fp_dhcp_event ev = { 0 };
@@ -768,7 +761,7 @@ static void test_dhcp_ack_extends_lease_and_sends_event(void **state)
 
 static void test_dhcp_events_full_leaves_ack_to_server(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct req q = { .type = 3, .ciaddr = CLIENT_IP };
 	struct fp_dhcp_event ev = { 0 };
 	struct ring_buffer *rb;
@@ -795,7 +788,7 @@ static void test_dhcp_events_full_leaves_ack_to_server(void **state)
 
 static void test_dhcp_pipeline_counts_tx(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	int ncpu = libbpf_num_possible_cpus();
 	struct fp_pipeline_stats *st = calloc(ncpu, sizeof(*st));
 	struct req q = { .type = 1 };
@@ -830,7 +823,7 @@ static void assert_pass_untouched(struct fixture *f, const struct fp_pkt *p)
 
 static void test_dhcp_stage_off_passes_without_counting(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pipeline_cfg pc = { .stages = 0 };
 	struct req q = { .type = 1 };
 	uint32_t zero = 0;
@@ -845,7 +838,7 @@ static void test_dhcp_stage_off_passes_without_counting(void **state)
 
 static void test_dhcp_disabled_cfg_passes_without_counting(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_dhcp_cfg dc = { .enabled = 0 };
 	struct req q = { .type = 1 };
 	uint32_t zero = 0;
@@ -859,7 +852,7 @@ static void test_dhcp_disabled_cfg_passes_without_counting(void **state)
 
 static void test_dhcp_unknown_client_passes(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_dhcp_key k = mac_key(client_mac, 0);
 	struct req q = { .type = 3, .requested = CLIENT_IP };
 	struct fp_pkt p;
@@ -872,7 +865,7 @@ static void test_dhcp_unknown_client_passes(void **state)
 
 static void test_dhcp_expired_lease_passes(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_dhcp_key k = mac_key(client_mac, 0);
 	struct req q = { .type = 1 };
 	struct fp_pkt p;
@@ -885,7 +878,7 @@ static void test_dhcp_expired_lease_passes(void **state)
 
 static void test_dhcp_invalid_pool_passes(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_dhcp_pool_map pool = pool_full();
 	struct req q = { .type = 1 };
 	struct fp_pkt p;
@@ -899,7 +892,7 @@ static void test_dhcp_invalid_pool_passes(void **state)
 
 static void test_dhcp_request_for_other_address_passes(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct req sel = { .type = 3, .requested = OTHER_IP, .server = SERVER };
 	struct req reboot = { .type = 3, .requested = OTHER_IP };
 	struct req renew = { .type = 3, .ciaddr = OTHER_IP };
@@ -922,7 +915,7 @@ static void test_dhcp_request_for_other_address_passes(void **state)
 
 static void test_dhcp_request_for_other_server_passes(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct req q = { .type = 3, .requested = CLIENT_IP, .server = "10.0.0.254" };
 	struct fp_pkt p;
 
@@ -933,7 +926,7 @@ static void test_dhcp_request_for_other_server_passes(void **state)
 
 static void test_dhcp_decline_release_inform_other_pass(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct req decline = { .type = 4, .requested = CLIENT_IP, .server = SERVER };
 	struct req release = { .type = 7, .ciaddr = CLIENT_IP, .server = SERVER };
 	struct req inform = { .type = 8, .ciaddr = CLIENT_IP };
@@ -959,7 +952,7 @@ static void test_dhcp_decline_release_inform_other_pass(void **state)
 
 static void test_dhcp_truncated_requests_never_answered(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct req reqs[] = {
 		{ .type = 1 },
 		{ .type = 3, .ciaddr = CLIENT_IP, .vlans = 2, .vlan = { 1, 0 } },
@@ -983,7 +976,7 @@ static void test_dhcp_truncated_requests_never_answered(void **state)
 
 static void test_dhcp_options_without_end_pass(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct req q = { .type = 1, .no_end = true };
 	struct fp_pkt p;
 
@@ -997,7 +990,7 @@ static void test_dhcp_options_without_end_pass(void **state)
 
 static void test_dhcp_option_past_the_packet_passes(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	static const uint8_t extra[] = { 12, 200, 'h', 'o', 's', 't' };
 	struct req q = { .type = 1, .extra = extra, .extra_len = sizeof(extra),
 			 .no_end = true };
@@ -1012,7 +1005,7 @@ static void test_dhcp_option_past_the_packet_passes(void **state)
 
 static void test_dhcp_option_overload_passes(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	static const uint8_t extra[] = { 52, 1, 3 };
 	struct req q = { .type = 1, .extra = extra, .extra_len = sizeof(extra) };
 	struct fp_pkt p;
@@ -1024,7 +1017,7 @@ static void test_dhcp_option_overload_passes(void **state)
 
 static void test_dhcp_wrong_cookie_passes(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct req q = { .type = 1, .cookie = 0x63825364 };
 	struct fp_pkt p;
 
@@ -1035,7 +1028,7 @@ static void test_dhcp_wrong_cookie_passes(void **state)
 
 static void test_dhcp_bootreply_passes(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct req q = { .type = 1, .op = 2 };
 	struct fp_pkt p;
 
@@ -1046,7 +1039,7 @@ static void test_dhcp_bootreply_passes(void **state)
 
 static void test_dhcp_hlen_not_6_passes(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct req q = { .type = 1, .hlen = 8 };
 	struct fp_pkt p;
 
@@ -1057,7 +1050,7 @@ static void test_dhcp_hlen_not_6_passes(void **state)
 
 static void test_dhcp_udp_length_past_ip_passes(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct req q = { .type = 1 };
 	struct iphdr *ip;
 	struct fp_pkt p;
@@ -1073,7 +1066,7 @@ static void test_dhcp_udp_length_past_ip_passes(void **state)
 
 static void test_dhcp_other_udp_port_ignored(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	fp_pkt_udp4(&p, 68, 342);

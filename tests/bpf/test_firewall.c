@@ -72,13 +72,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct fixture *fixture(void **state)
-{
-	FP_TEST_NEED_ROOT();
-	assert_non_null(*state);
-	return *state;
-}
-
 static void set_stages(struct fixture *f, uint32_t stages)
 {
 	struct fp_pipeline_cfg cfg = { .stages = stages };
@@ -275,7 +268,7 @@ static void check(struct fixture *f)
 
 static void test_firewall_drops_source_cidr_ipv4(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt in, out;
 
 	apply(f, "rules:\n  - {action: drop, source_ip: 192.168.1.0/24}\n");
@@ -288,7 +281,7 @@ static void test_firewall_drops_source_cidr_ipv4(void **state)
 
 static void test_firewall_drops_destination_cidr_ipv4(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt in, out;
 
 	apply(f, "rules:\n  - {action: drop, dest_ip: 172.16.0.0/12}\n");
@@ -301,7 +294,7 @@ static void test_firewall_drops_destination_cidr_ipv4(void **state)
 
 static void test_firewall_drops_source_cidr_ipv6(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt in, out, v4;
 
 	apply(f, "rules:\n  - {action: drop, source_ip: \"2001:db8:1::/48\"}\n");
@@ -316,7 +309,7 @@ static void test_firewall_drops_source_cidr_ipv6(void **state)
 
 static void test_firewall_drops_destination_cidr_ipv6(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt in, out;
 
 	apply(f, "rules:\n  - {action: drop, dest_ip: \"fd00::/8\"}\n");
@@ -329,7 +322,7 @@ static void test_firewall_drops_destination_cidr_ipv6(void **state)
 
 static void test_firewall_matches_protocol(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt t, u;
 
 	apply(f, "rules:\n  - {action: drop, protocol: tcp}\n");
@@ -342,7 +335,7 @@ static void test_firewall_matches_protocol(void **state)
 
 static void test_firewall_drops_destination_port(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt hit, other_port, other_proto;
 
 	apply(f, "rules:\n  - {action: drop, protocol: udp, port: 53}\n");
@@ -358,7 +351,7 @@ static void test_firewall_drops_destination_port(void **state)
 /* Without a protocol, ports mean TCP or UDP. */
 static void test_firewall_drops_destination_port_range_edges(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	apply(f, "rules:\n  - {action: drop, port: 1000-2000}\n");
@@ -375,7 +368,7 @@ static void test_firewall_drops_destination_port_range_edges(void **state)
 
 static void test_firewall_drops_source_port_and_range(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	apply(f, "rules:\n"
@@ -397,7 +390,7 @@ static void test_firewall_drops_source_port_and_range(void **state)
 /* Every field of the rule must hold; any one alone is not enough. */
 static void test_firewall_rule_needs_every_field(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	apply(f, "rules:\n  - {action: drop, source_ip: 10.1.0.0/16, dest_ip: 10.2.0.0/16,"
@@ -419,7 +412,7 @@ static void test_firewall_rule_needs_every_field(void **state)
 
 static void test_firewall_outer_prefix_before_inner_wins(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	apply(f, "rules:\n"
@@ -434,7 +427,7 @@ static void test_firewall_outer_prefix_before_inner_wins(void **state)
 
 static void test_firewall_inner_prefix_before_outer_wins(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	apply(f, "policy: drop\n"
@@ -454,7 +447,7 @@ static void test_firewall_inner_prefix_before_outer_wins(void **state)
 /* Two-field rules overlapping in both fields: the first holds. */
 static void test_firewall_first_of_overlapping_combined_rules_wins(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	apply(f, "rules:\n"
@@ -472,7 +465,7 @@ static void test_firewall_first_of_overlapping_combined_rules_wins(void **state)
 
 static void test_firewall_policy_drop_drops_unmatched(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt ok, other;
 
 	apply(f, "policy: drop\nrules:\n  - {action: allow, protocol: tcp, port: 22}\n");
@@ -486,7 +479,7 @@ static void test_firewall_policy_drop_drops_unmatched(void **state)
 
 static void test_firewall_policy_allow_passes_unmatched(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	apply(f, "policy: allow\nrules: []\n");
@@ -498,7 +491,7 @@ static void test_firewall_policy_allow_passes_unmatched(void **state)
 /* /0 is every address of its family, not of the other. */
 static void test_firewall_zero_prefix_matches_its_family_only(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt v4, v6;
 
 	apply(f, "rules:\n  - {action: drop, source_ip: 0.0.0.0/0}\n");
@@ -511,7 +504,7 @@ static void test_firewall_zero_prefix_matches_its_family_only(void **state)
 
 static void test_firewall_host_prefixes_match_one_address(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	apply(f, "rules:\n"
@@ -532,7 +525,7 @@ static void test_firewall_host_prefixes_match_one_address(void **state)
 
 static void test_firewall_reads_ports_past_ipv4_options(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 	struct iphdr *ip;
 
@@ -548,7 +541,7 @@ static void test_firewall_reads_ports_past_ipv4_options(void **state)
 
 static void test_firewall_matches_vlan_tagged_frames(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt one, two;
 
 	apply(f, "rules:\n  - {action: drop, dest_ip: 10.0.0.2/32, protocol: tcp, port: 80}\n");
@@ -602,7 +595,7 @@ static void frag6(struct fp_pkt *p, int later, uint16_t dport)
 /* A later fragment has no ports: a port rule cannot match it. */
 static void test_firewall_later_fragment_skips_port_rules(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	apply(f, "policy: allow\nrules:\n  - {action: drop, protocol: udp, port: 53}\n");
@@ -620,7 +613,7 @@ static void test_firewall_later_fragment_skips_port_rules(void **state)
 /* Addresses and protocol are in the IP header of every fragment. */
 static void test_firewall_later_fragment_matches_l3_rules(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	apply(f, "policy: allow\nrules:\n"
@@ -635,7 +628,7 @@ static void test_firewall_later_fragment_matches_l3_rules(void **state)
 
 static void test_firewall_matches_icmp_and_icmpv6(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	apply(f, "rules:\n"
@@ -658,7 +651,7 @@ static void test_firewall_matches_icmp_and_icmpv6(void **state)
 
 static void test_firewall_reads_ports_past_ipv6_extension_headers(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	apply(f, "rules:\n  - {action: drop, protocol: tcp, port: 443}\n");
@@ -675,7 +668,7 @@ static void test_firewall_reads_ports_past_ipv6_extension_headers(void **state)
  * policy drop still resolves its neighbours. */
 static void test_firewall_passes_arp_under_policy_drop(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt a;
 
 	apply(f, "policy: drop\nrules: []\n");
@@ -689,7 +682,7 @@ static void test_firewall_passes_arp_under_policy_drop(void **state)
 /* A cut TCP header: the ports were not read, the addresses were. */
 static void test_firewall_truncated_l4_matches_l3_rules_only(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	apply(f, "policy: allow\nrules:\n"
@@ -704,7 +697,7 @@ static void test_firewall_truncated_l4_matches_l3_rules_only(void **state)
 /* An IPv4 header cut short has no fields: only the policy applies. */
 static void test_firewall_truncated_ip_header_gets_the_policy(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	apply(f, "policy: drop\nrules:\n"
@@ -720,7 +713,7 @@ static void test_firewall_truncated_ip_header_gets_the_policy(void **state)
 
 static void test_firewall_counts_packets_and_bytes_per_rule(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt small, big, other;
 
 	apply(f, "rules:\n"
@@ -739,7 +732,7 @@ static void test_firewall_counts_packets_and_bytes_per_rule(void **state)
 /* A drop ends the run: the ports stage never sees the frame. */
 static void test_firewall_drop_ends_the_run(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_port_stats ps;
 	struct fp_pkt p;
 
@@ -757,7 +750,7 @@ static void test_firewall_drop_ends_the_run(void **state)
  * but the rows. */
 static void test_firewall_without_rule_set_passes(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_fw_listing l;
 	struct fp_pkt p;
 
@@ -769,7 +762,7 @@ static void test_firewall_without_rule_set_passes(void **state)
 
 static void test_firewall_uninstall_passes_everything(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_fw_listing l;
 	struct fp_pkt p;
 
@@ -786,7 +779,7 @@ static void test_firewall_uninstall_passes_everything(void **state)
  * policy, unchanged, keeps its own. */
 static void test_firewall_replace_keeps_counters_of_unchanged_rules(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt dns, web, other;
 	struct fp_fw_listing l;
 
@@ -820,7 +813,7 @@ static void test_firewall_replace_keeps_counters_of_unchanged_rules(void **state
 /* The listing gives each rule back as it was written. */
 static void test_firewall_lists_rules_as_applied(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	const struct fp_fw_rule *r;
 	struct fp_fw_listing l;
 
@@ -916,7 +909,7 @@ static void *flip(void *arg)
 
 static void test_firewall_replace_is_atomic(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_firewall_config fw[2];
 	struct fp_config_error err;
 	struct flipper fl = { .f = f, .flips = 16 };

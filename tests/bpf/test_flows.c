@@ -123,13 +123,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct fixture *fixture(void **state)
-{
-	FP_TEST_NEED_ROOT();
-	assert_non_null(*state);
-	return *state;
-}
-
 static __u64 monotonic_ns(void)
 {
 	struct timespec ts;
@@ -267,7 +260,7 @@ static void counters(int cpu_fd, struct fp_flow_cpu *sum)
 
 static void test_flows_udp_frame_creates_one_flow(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_flow_key k = key4(IPPROTO_UDP, FP_TEST_SPORT, PORT, FP_FLOW_INGRESS, LO);
 	struct fp_flow fl;
 	struct fp_pkt p;
@@ -290,7 +283,7 @@ static void test_flows_udp_frame_creates_one_flow(void **state)
 
 static void test_flows_repeated_frames_add_up(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_flow_key k = key4(IPPROTO_UDP, FP_TEST_SPORT, PORT, FP_FLOW_INGRESS, LO);
 	struct fp_pkt a, b;
 	struct fp_flow fl;
@@ -313,7 +306,7 @@ static void test_flows_repeated_frames_add_up(void **state)
 
 static void test_flows_tcp_flags_are_ored(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_flow_key k = key4(IPPROTO_TCP, FP_TEST_SPORT, 80, FP_FLOW_INGRESS, LO);
 	struct fp_pkt syn, ack, fin;
 	struct fp_flow fl;
@@ -335,7 +328,7 @@ static void test_flows_tcp_flags_are_ored(void **state)
  * and its reply are two flows, and two requests one. */
 static void test_flows_icmp_keyed_by_type_and_code(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_flow_key req = key4(IPPROTO_ICMP, ICMP_ECHO, 0, FP_FLOW_INGRESS, LO);
 	struct fp_flow_key rep = key4(IPPROTO_ICMP, ICMP_ECHOREPLY, 0, FP_FLOW_INGRESS, LO);
 	struct fp_pkt a, b;
@@ -355,7 +348,7 @@ static void test_flows_icmp_keyed_by_type_and_code(void **state)
 
 static void test_flows_ipv6_udp_frame_recorded(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_flow_key k;
 	struct fp_flow fl;
 	struct fp_pkt p;
@@ -385,7 +378,7 @@ static void test_flows_ipv6_udp_frame_recorded(void **state)
  * its 5-tuple, with the tag's bytes. */
 static void test_flows_vlan_frame_joins_its_5tuple(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_flow_key k = key4(IPPROTO_UDP, FP_TEST_SPORT, PORT, FP_FLOW_INGRESS, LO);
 	struct fp_pkt plain, tagged;
 	struct fp_flow fl;
@@ -410,7 +403,7 @@ static void test_flows_vlan_frame_joins_its_5tuple(void **state)
  * the same frame apart, by direction. */
 static void test_flows_directions_are_different_flows(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_flow_key in = key4(IPPROTO_UDP, FP_TEST_SPORT, PORT, FP_FLOW_INGRESS, LO);
 	struct fp_flow_key out = key4(IPPROTO_UDP, FP_TEST_SPORT, PORT, FP_FLOW_EGRESS, LO);
 	struct fp_flow fl;
@@ -446,7 +439,7 @@ static int other_ifindex(void)
 
 static void test_flows_ifindex_separates_flows(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	int other = other_ifindex();
 	struct fp_flow fl;
 	struct fp_flow_key k_lo, k_other;
@@ -472,7 +465,7 @@ static void test_flows_ifindex_separates_flows(void **state)
 
 static void test_flows_non_ip_frame_not_recorded(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_flow_cpu c;
 	struct fp_pkt p;
 
@@ -491,7 +484,7 @@ static void test_flows_non_ip_frame_not_recorded(void **state)
  * frames are counted, not recorded. */
 static void test_flows_truncated_frames_not_recorded(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt ip_cut, udp_cut;
 	struct fp_flow_cpu c;
 
@@ -508,7 +501,7 @@ static void test_flows_truncated_frames_not_recorded(void **state)
 
 static void test_flows_stage_off_records_nothing(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pipeline_cfg cfg = { .stages = 0 };
 	struct fp_pkt p;
 	__u32 zero = 0;
@@ -561,7 +554,7 @@ static void test_flows_full_bucket_evicts_least_recent(void **state)
 	struct fp_run r;
 	int fd, i;
 
-	fixture(state);
+	FP_TEST_STATE(state);
 	skel = flows_fw_open();
 	fd = bpf_program__fd(skel->progs.flows_fw);
 	for (i = 0; i < FP_FLOW_WAYS + 1; i++) {
@@ -594,7 +587,7 @@ static void test_flows_verdict_is_the_firewalls(void **state)
 	struct fp_run r;
 	int fd, seen = 0;
 
-	fixture(state);
+	FP_TEST_STATE(state);
 	skel = flows_fw_open();
 	fd = bpf_program__fd(skel->progs.flows_fw);
 	udp4(&rule3, FP_TEST_SPORT, 53, 10);
@@ -666,7 +659,7 @@ static int unpin_teardown(void **state)
  * sums, the earliest first seen, the latest last seen. */
 static void test_flows_reader_merges_cpus(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_flow_info *flows;
 	struct fp_flow fl0;
 	struct fp_flow_key k = key4(IPPROTO_UDP, FP_TEST_SPORT, PORT, FP_FLOW_INGRESS, LO);
@@ -701,7 +694,7 @@ static void test_flows_reader_merges_cpus(void **state)
  * older than the idle time, and counts it once. */
 static void test_flows_age_removes_idle_flows_whole(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_flows_counters c;
 	struct fp_pkt a, b;
 	size_t aged;
@@ -732,7 +725,7 @@ static void test_flows_age_removes_idle_flows_whole(void **state)
 
 static void test_flows_counters_sum_cpus(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_flows_counters c;
 	struct fp_pkt p, arp;
 

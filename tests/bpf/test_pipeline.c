@@ -64,13 +64,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct fixture *fixture(void **state)
-{
-	FP_TEST_NEED_ROOT();
-	assert_non_null(*state);
-	return *state;
-}
-
 static void set_stages(struct fixture *f, uint32_t stages)
 {
 	struct fp_pipeline_cfg cfg = { .stages = stages };
@@ -171,7 +164,7 @@ static void arp(struct fp_pkt *p)
 
 static void test_pipeline_keeps_its_maps_unpinned(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct bpf_map *map;
 	int n = 0;
 
@@ -185,7 +178,7 @@ static void test_pipeline_keeps_its_maps_unpinned(void **state)
 
 static void test_pipeline_no_stages_passes_every_frame(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pipeline_stats want = { 0 };
 	struct fp_pkt udp, echo, a, bare;
 
@@ -209,7 +202,7 @@ static void test_pipeline_no_stages_passes_every_frame(void **state)
 /* Without a config entry written (fresh array: stages 0) the same holds. */
 static void test_pipeline_default_config_is_no_stages(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pipeline_stats want = { 0 };
 	struct fp_pkt udp;
 
@@ -221,7 +214,7 @@ static void test_pipeline_default_config_is_no_stages(void **state)
 
 static void test_pipeline_no_stages_ignores_registered_port(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt udp;
 
 	set_stages(f, 0);
@@ -233,7 +226,7 @@ static void test_pipeline_no_stages_ignores_registered_port(void **state)
 
 static void test_pipeline_ports_counts_registered_udp_port(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pipeline_stats want = { 0 };
 	struct fp_pkt a, b;
 
@@ -254,7 +247,7 @@ static void test_pipeline_ports_counts_registered_udp_port(void **state)
 /* The ports row counts every frame the stage saw; the port only its own. */
 static void test_pipeline_ports_ignores_unregistered_port(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pipeline_stats want = { 0 };
 	struct fp_pkt other;
 
@@ -273,7 +266,7 @@ static void test_pipeline_ports_ignores_unregistered_port(void **state)
  * and neither as its own verdict. */
 static void test_pipeline_chain_hands_frames_to_slot_program(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pipeline_stats want = { 0 };
 	struct fp_pkt echo, udp;
 
@@ -295,7 +288,7 @@ static void test_pipeline_chain_hands_frames_to_slot_program(void **state)
  * pipeline takes its chained counts back and passes. */
 static void test_pipeline_chain_empty_slot_passes(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pipeline_stats want = { 0 };
 	struct fp_pkt echo, udp;
 
@@ -313,7 +306,7 @@ static void test_pipeline_chain_empty_slot_passes(void **state)
 /* A filled slot is not used while the chain stage is off. */
 static void test_pipeline_chain_off_ignores_filled_slot(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pipeline_stats want = { 0 };
 	struct fp_pkt echo;
 
@@ -330,7 +323,7 @@ static void test_pipeline_chain_off_ignores_filled_slot(void **state)
 /* A slot emptied after use behaves as one never filled. */
 static void test_pipeline_chain_emptied_slot_passes(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pipeline_stats want = { 0 };
 	struct fp_pkt echo;
 	uint32_t zero = 0;
@@ -350,7 +343,7 @@ static void test_pipeline_chain_emptied_slot_passes(void **state)
 /* Ports runs first and passes, then the frame goes to the chain. */
 static void test_pipeline_ports_then_chain(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pipeline_stats want = { 0 };
 	struct fp_pkt udp;
 

@@ -53,13 +53,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct fixture *fixture(void **state)
-{
-	FP_TEST_NEED_ROOT();
-	assert_non_null(*state);
-	return *state;
-}
-
 static void register_port(struct fixture *f, uint16_t port, uint32_t addr)
 {
 	assert_int_equal(fp_test_port_register(f->ports_fd, f->stats_fd, port, addr), 0);
@@ -135,7 +128,7 @@ static void udp4_tagged(struct fp_pkt *p, int tags, uint16_t dport)
 
 static void test_port_count_counts_registered_udp_port(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt a, b;
 
 	register_port(f, PORT, 0);
@@ -148,7 +141,7 @@ static void test_port_count_counts_registered_udp_port(void **state)
 
 static void test_port_count_counts_registered_tcp_port(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	register_port(f, PORT, 0);
@@ -163,7 +156,7 @@ static void test_port_count_counts_registered_tcp_port(void **state)
 
 static void test_port_count_ignores_unregistered_port(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	register_port(f, PORT, 0);
@@ -175,7 +168,7 @@ static void test_port_count_ignores_unregistered_port(void **state)
 
 static void test_port_count_ignores_source_port(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	register_port(f, PORT, 0);
@@ -190,7 +183,7 @@ static void test_port_count_ignores_source_port(void **state)
 
 static void test_port_count_addr_entry_counts_matching_dst(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	register_port(f, PORT, FP_TEST_DADDR4);
@@ -201,7 +194,7 @@ static void test_port_count_addr_entry_counts_matching_dst(void **state)
 
 static void test_port_count_addr_entry_ignores_other_dst(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 	struct iphdr *ip;
 
@@ -219,7 +212,7 @@ static void test_port_count_addr_entry_ignores_other_dst(void **state)
 /* IPv6 has no IPv4 destination, so only "any address" entries match. */
 static void test_port_count_addr_entry_ignores_ipv6(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	register_port(f, PORT, FP_TEST_DADDR4);
@@ -234,7 +227,7 @@ static void test_port_count_addr_entry_ignores_ipv6(void **state)
 
 static void test_port_count_counts_vlan_tagged(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	register_port(f, PORT, 0);
@@ -245,7 +238,7 @@ static void test_port_count_counts_vlan_tagged(void **state)
 
 static void test_port_count_counts_qinq_tagged(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	register_port(f, PORT, 0);
@@ -259,7 +252,7 @@ static void test_port_count_counts_qinq_tagged(void **state)
 /* The parser walks at most two tags; a third leaves no IP to find. */
 static void test_port_count_ignores_three_tags(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	register_port(f, PORT, 0);
@@ -270,7 +263,7 @@ static void test_port_count_ignores_three_tags(void **state)
 
 static void test_port_count_counts_ipv4_with_options(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	uint64_t bytes = 0, n = 0;
 	struct fp_pkt p;
 	size_t opt;
@@ -292,7 +285,7 @@ static void test_port_count_counts_ipv4_with_options(void **state)
 /* IHL 5 with the port read at the options' offset would count OTHER. */
 static void test_port_count_reads_port_after_options(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 	uint16_t *fake;
 
@@ -314,7 +307,7 @@ static void test_port_count_reads_port_after_options(void **state)
  * ports found there are registered, and still nothing counts. */
 static void test_port_count_ignores_ihl_below_5(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	uint16_t bogus[5];
 	struct fp_pkt p;
 	struct iphdr *ip;
@@ -340,7 +333,7 @@ static void test_port_count_ignores_ihl_below_5(void **state)
 
 static void test_port_count_counts_ipv6_udp(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	register_port(f, PORT, 0);
@@ -356,7 +349,7 @@ static void test_port_count_counts_ipv6_udp(void **state)
 
 static void test_port_count_counts_ipv6_tcp(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	register_port(f, PORT, 0);
@@ -371,7 +364,7 @@ static void test_port_count_counts_ipv6_tcp(void **state)
 
 static void test_port_count_counts_first_fragment(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 	struct iphdr *ip;
 
@@ -391,7 +384,7 @@ static void test_port_count_counts_first_fragment(void **state)
  * not one. */
 static void test_port_count_ignores_later_fragment(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	static const uint16_t offsets[] = { 1, 185, 0x1fff };
 	struct fp_pkt p;
 	struct iphdr *ip;
@@ -412,7 +405,7 @@ static void test_port_count_ignores_later_fragment(void **state)
 
 static void test_port_count_passes_arp_uncounted(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	register_port(f, PORT, 0);
@@ -426,7 +419,7 @@ static void test_port_count_passes_arp_uncounted(void **state)
 
 static void test_port_count_passes_icmp_uncounted(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	register_port(f, PORT, 0);
@@ -441,7 +434,7 @@ static void test_port_count_passes_icmp_uncounted(void **state)
 
 static void test_port_count_totals_count_every_frame(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt reg, unreg, arp;
 
 	register_port(f, PORT, 0);
@@ -488,7 +481,7 @@ static void check_truncations(struct fixture *f, const struct fp_pkt *p)
 
 static void test_port_count_truncated_udp_passes_uncounted(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	register_port(f, PORT, 0);
@@ -498,7 +491,7 @@ static void test_port_count_truncated_udp_passes_uncounted(void **state)
 
 static void test_port_count_truncated_qinq_options_udp_passes_uncounted(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	register_port(f, PORT, 0);
@@ -511,7 +504,7 @@ static void test_port_count_truncated_qinq_options_udp_passes_uncounted(void **s
 
 static void test_port_count_truncated_ipv6_tcp_passes_uncounted(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	register_port(f, PORT, 0);

@@ -78,13 +78,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct fixture *fixture(void **state)
-{
-	FP_TEST_NEED_ROOT();
-	assert_non_null(*state);
-	return *state;
-}
-
 static void echo4(struct fp_pkt *p, uint8_t type, size_t optlen)
 {
 	fp_pkt_init(p);
@@ -127,7 +120,7 @@ static void run_expect_l3(struct bpf_program *prog, const struct fp_pkt *p,
 
 static void test_xdp_drop_icmp_drops_echo_request(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	echo4(&p, ICMP_ECHO, 0);
@@ -138,7 +131,7 @@ static void test_xdp_drop_icmp_drops_echo_request(void **state)
 
 static void test_xdp_drop_icmp_drops_echo_request_with_ip_options(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	echo4(&p, ICMP_ECHO, 40);
@@ -148,7 +141,7 @@ static void test_xdp_drop_icmp_drops_echo_request_with_ip_options(void **state)
 
 static void test_xdp_drop_icmp_passes_echo_reply(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	echo4(&p, ICMP_ECHOREPLY, 0);
@@ -158,7 +151,7 @@ static void test_xdp_drop_icmp_passes_echo_reply(void **state)
 
 static void test_xdp_drop_icmp_passes_udp(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	fp_pkt_udp4(&p, 7, 64);
@@ -169,7 +162,7 @@ static void test_xdp_drop_icmp_passes_udp(void **state)
 /* Its contract is untagged IPv4 only. */
 static void test_xdp_drop_icmp_passes_vlan_tagged_echo_request(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	fp_pkt_init(&p);
@@ -185,7 +178,7 @@ static void test_xdp_drop_icmp_passes_vlan_tagged_echo_request(void **state)
 /* Until the ICMP type byte is in the frame, an echo request passes. */
 static void test_xdp_drop_icmp_passes_truncated_echo_request(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct bpf_program *prog = f->xdp_drop->progs.xdp_drop_icmp;
 	struct fp_pkt p;
 	size_t len;
@@ -202,7 +195,7 @@ static void test_xdp_drop_icmp_passes_truncated_echo_request(void **state)
 
 static void test_tc_drop_icmp_shoots_echo_request(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	echo4(&p, ICMP_ECHO, 0);
@@ -211,7 +204,7 @@ static void test_tc_drop_icmp_shoots_echo_request(void **state)
 
 static void test_tc_drop_icmp_passes_echo_reply(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	echo4(&p, ICMP_ECHOREPLY, 0);
@@ -220,7 +213,7 @@ static void test_tc_drop_icmp_passes_echo_reply(void **state)
 
 static void test_tc_drop_icmp_passes_udp(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	fp_pkt_udp4(&p, 7, 64);
@@ -231,7 +224,7 @@ static void test_tc_drop_icmp_passes_udp(void **state)
  * falls in the options. */
 static void test_tc_drop_icmp_passes_truncated_echo_request(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct bpf_program *prog = f->tc_drop->progs.tc_drop_icmp;
 	struct fp_pkt p;
 	size_t len;
@@ -246,7 +239,7 @@ static void test_tc_drop_icmp_passes_truncated_echo_request(void **state)
 
 static void test_xdp_pass_passes_every_frame_unchanged(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	fp_pkt_udp4(&p, 53, 64);
@@ -262,7 +255,7 @@ static void test_xdp_pass_passes_every_frame_unchanged(void **state)
 
 static void test_two_progs_first_passes_second_drops(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	fp_pkt_udp4(&p, 53, 64);
@@ -276,7 +269,7 @@ static void test_two_progs_first_passes_second_drops(void **state)
  * skb->len, which is the frame less its Ethernet header. */
 static void test_socket_filter_keeps_whole_packet(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	fp_pkt_udp4(&p, 53, 100);
@@ -285,7 +278,7 @@ static void test_socket_filter_keeps_whole_packet(void **state)
 
 static void test_cgroup_drop_udp_drops_port_9999(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	fp_pkt_udp4(&p, 9999, 64);
@@ -294,7 +287,7 @@ static void test_cgroup_drop_udp_drops_port_9999(void **state)
 
 static void test_cgroup_drop_udp_drops_port_9999_after_ip_options(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	fp_pkt_init(&p);
@@ -307,7 +300,7 @@ static void test_cgroup_drop_udp_drops_port_9999_after_ip_options(void **state)
 
 static void test_cgroup_drop_udp_allows_other_port(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	fp_pkt_udp4(&p, 9998, 64);
@@ -316,7 +309,7 @@ static void test_cgroup_drop_udp_allows_other_port(void **state)
 
 static void test_cgroup_drop_udp_allows_tcp_port_9999(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
 	fp_pkt_init(&p);
@@ -329,7 +322,7 @@ static void test_cgroup_drop_udp_allows_tcp_port_9999(void **state)
 
 static void test_sk_lookup_pass_passes_and_counts(void **state)
 {
-	struct fixture *f = fixture(state);
+	struct fixture *f = FP_TEST_STATE(state);
 	struct bpf_sk_lookup ctx = {
 		.family = AF_INET,
 		.protocol = IPPROTO_TCP,
