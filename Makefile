@@ -134,9 +134,9 @@ clean:
 
 # The DHCP fuzzer runs the parser and the server core under ASan and
 # UBSan. It compiles their sources itself, so the library (and everything
-# linked with it) stays uninstrumented.
+# linked with it) stays uninstrumented; the rest comes from the library.
 FUZZ_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 DHCP_SRCS  := src/lib/dhcp_proto.c src/lib/dhcp_lease.c src/lib/dhcp_server.c
-$(BUILD)/tests/unit/test_dhcp_fuzz: tests/unit/test_dhcp_fuzz.c $(DHCP_SRCS) $(wildcard include/fastpath/*.h) $(BPF_HDRS)
+$(BUILD)/tests/unit/test_dhcp_fuzz: tests/unit/test_dhcp_fuzz.c $(DHCP_SRCS) $(LIB) $(wildcard include/fastpath/*.h) $(BPF_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(FUZZ_FLAGS) $< $(DHCP_SRCS) $(LDLIBS) -lcmocka -o $@
+	$(CC) $(CFLAGS) $(FUZZ_FLAGS) $< $(DHCP_SRCS) $(LIB) $(LDLIBS) -lcmocka -o $@

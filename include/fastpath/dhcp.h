@@ -292,6 +292,9 @@ const uint64_t *fp_dhcp_server_counters(const struct fp_dhcp_server *srv);
  * the kernel keeps answering for bound leases. */
 void fp_dhcp_server_close(struct fp_dhcp_server *srv);
 
+/* fp_dhcp_mac_str: M as "02:00:00:00:00:01" in BUF, which it returns. */
+const char *fp_dhcp_mac_str(const uint8_t m[6], char buf[18]);
+
 /* fp_dhcp_stats_read: the counters of DEV's pinned dhcp_stats, summed
  * over CPUs, into OUT. -ENOENT when the pipeline has no DHCP stage. */
 int fp_dhcp_stats_read(const char *dev, __u64 out[FP_DHCP_COUNTERS]);

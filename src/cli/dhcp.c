@@ -63,11 +63,6 @@ static void daemon_dhcp(char *dev, size_t dev_size, char *file, size_t file_size
 	snprintf(dev, dev_size, "%s", st.dhcp_interface);
 }
 
-static void mac_str(const uint8_t *m, char buf[18])
-{
-	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-}
-
 /* The client identifier as hex, or "" when the key is the MAC. */
 static void client_id_str(const struct fp_dhcp_key *k, char *buf, size_t size)
 {
@@ -98,7 +93,7 @@ static void print_leases(const struct fp_dhcp_lease_rec *r, size_t n, time_t now
 		       "EXPIRES", "HOSTNAME", "CLIENT-ID");
 	for (size_t i = 0; i < n; i++) {
 		inet_ntop(AF_INET, &r[i].ip, ip, sizeof(ip));
-		mac_str(r[i].chaddr, mac);
+		fp_dhcp_mac_str(r[i].chaddr, mac);
 		client_id_str(&r[i].key, cid, sizeof(cid));
 		if (arr) {
 			struct json_object *o = json_object_new_object();

@@ -27,6 +27,7 @@
 #include <bpf/libbpf.h>
 #include <fastpath/core.h>
 #include <fastpath/dhcp.h>
+#include <fastpath/pipeline.h>
 
 /* ---- the state machine ------------------------------------------------ */
 
@@ -441,7 +442,6 @@ int fp_dhcp_apply(struct fp_dhcp_db *db, const struct fp_dhcp_decision *d, time_
 
 #define BATCH      64
 #define FRAME_MAX  (FP_DHCP_MSG_MAX + 64)
-#define PIN_DIR    FP_PIN_ROOT "/pipeline/"
 #define COMPACT_MIN 4096
 
 struct pending {
@@ -484,10 +484,22 @@ static void slog(const struct fp_dhcp_server *s, enum fp_log_level lvl, const ch
 	s->log.fn(s->log.ctx, lvl, msg);
 }
 
-static const char *mac_str(const uint8_t m[6], char buf[18])
+const char *fp_dhcp_mac_str(const uint8_t m[6], char buf[18])
 {
 	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 	return buf;
+}
+
+/* pinned_map: the fd of DEV's pipeline map NAME, or -errno. */
+static int pinned_map(const char *dev, const char *name)
+{
+	char p[PATH_MAX];
+	int fd, err = fp_pipeline_path(p, sizeof(p), dev, name);
+
+	if (err)
+		return err;
+	fd = bpf_obj_get(p);
+	return fd < 0 ? -errno : fd;
 }
 
 static void cfg_free(struct fp_dhcp_config *c)
@@ -699,63 +711,12 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (fp_dhcp_db_put(s->db, &r, now)) {
 		slog(s, FP_LOG_WARN, "dhcp: the fast path extended %s for %s, which the "
 		     "database gives to another client; dropping it from the cache",
-		     inet_ntoa(r.ip), mac_str(r.chaddr, m));
+		     inet_ntoa(r.ip), fp_dhcp_mac_str(r.chaddr, m));
 		map_del_lease(s, &ev->key);
 		return 0;
 	}
-	slog(s, FP_LOG_DEBUG, "dhcp: fast path ACK %s to %s", inet_ntoa(r.ip), mac_str(r.chaddr, m));
+	slog(s, FP_LOG_DEBUG, "dhcp: fast path ACK %s to %s", inet_ntoa(r.ip), fp_dhcp_mac_str(r.chaddr, m));
 	return 0;
-}
-
-static void open_maps(struct fp_dhcp_server *s)
-{
-	char p[PATH_MAX];
-	const char *dev = s->cfg.interface;
-	int fd;
-
-	s->leases_fd = s->pools_fd = s->cfg_fd = s->stats_fd = -1;
-	snprintf(p, sizeof(p), PIN_DIR "%s/dhcp_leases", dev);
-	s->leases_fd = bpf_obj_get(p);
-	if (s->leases_fd < 0) {
-		slog(s, FP_LOG_INFO, "dhcp: no DHCP fast path on %s (%s): serving from "
-		     "userspace only", dev, strerror(errno));
-		return;
-	}
-	snprintf(p, sizeof(p), PIN_DIR "%s/dhcp_pools", dev);
-	s->pools_fd = bpf_obj_get(p);
-	snprintf(p, sizeof(p), PIN_DIR "%s/dhcp_cfg", dev);
-	s->cfg_fd = bpf_obj_get(p);
-	snprintf(p, sizeof(p), PIN_DIR "%s/dhcp_stats", dev);
-	s->stats_fd = bpf_obj_get(p);
-	snprintf(p, sizeof(p), PIN_DIR "%s/dhcp_events", dev);
-	fd = bpf_obj_get(p);
-	if (s->pools_fd < 0 || s->cfg_fd < 0 || fd < 0) {
-		slog(s, FP_LOG_WARN, "dhcp: the DHCP maps on %s are incomplete: serving "
-		     "from userspace only", dev);
-		if (fd >= 0)
-			close(fd);
-		goto off;
-	}
-	s->rb = ring_buffer__new(fd, on_event, s, NULL);
-	close(fd);
-	if (!s->rb) {
-		slog(s, FP_LOG_WARN, "dhcp: cannot read the fast path's events on %s: "
-		     "serving from userspace only", dev);
-		goto off;
-	}
-	s->ncpus = libbpf_num_possible_cpus();
-	slog(s, FP_LOG_INFO, "dhcp: fast path on %s: bound leases answered in XDP", dev);
-	return;
-off:
-	if (s->leases_fd >= 0)
-		close(s->leases_fd);
-	if (s->pools_fd >= 0)
-		close(s->pools_fd);
-	if (s->cfg_fd >= 0)
-		close(s->cfg_fd);
-	s->leases_fd = s->pools_fd = s->cfg_fd = -1;
-	if (s->stats_fd >= 0)
-		s->ncpus = libbpf_num_possible_cpus();
 }
 
 static void close_maps(struct fp_dhcp_server *s)
@@ -771,6 +732,41 @@ static void close_maps(struct fp_dhcp_server *s)
 	if (s->stats_fd >= 0)
 		close(s->stats_fd);
 	s->leases_fd = s->pools_fd = s->cfg_fd = s->stats_fd = -1;
+}
+
+/* open_maps: the maps the DHCP stage shares with the server, when DEV's
+ * pipeline has them all; else none (userspace only, counters in memory). */
+static void open_maps(struct fp_dhcp_server *s)
+{
+	const char *dev = s->cfg.interface;
+	int fd;
+
+	s->rb = NULL;
+	s->leases_fd = pinned_map(dev, "dhcp_leases");
+	s->pools_fd = pinned_map(dev, "dhcp_pools");
+	s->cfg_fd = pinned_map(dev, "dhcp_cfg");
+	s->stats_fd = pinned_map(dev, "dhcp_stats");
+	fd = pinned_map(dev, "dhcp_events");
+	if (s->leases_fd < 0) {
+		slog(s, FP_LOG_INFO, "dhcp: no DHCP fast path on %s (%s): serving from "
+		     "userspace only", dev, strerror(-s->leases_fd));
+	} else if (s->pools_fd < 0 || s->cfg_fd < 0 || s->stats_fd < 0 || fd < 0) {
+		slog(s, FP_LOG_WARN, "dhcp: the DHCP maps on %s are incomplete: serving "
+		     "from userspace only", dev);
+	} else {
+		s->rb = ring_buffer__new(fd, on_event, s, NULL);
+		if (!s->rb)
+			slog(s, FP_LOG_WARN, "dhcp: cannot read the fast path's events on "
+			     "%s: serving from userspace only", dev);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (!s->rb) {
+		close_maps(s);
+		return;
+	}
+	s->ncpus = libbpf_num_possible_cpus();
+	slog(s, FP_LOG_INFO, "dhcp: fast path on %s: bound leases answered in XDP", dev);
 }
 
 /* IPv4 UDP to port 67, untagged or with one 802.1Q tag in the frame. */
@@ -1034,7 +1030,7 @@ static void log_decision(struct fp_dhcp_server *s, const struct fp_dhcp_decision
 					     [FP_DHCPNAK] = "NAK" };
 	char m[18], a[INET_ADDRSTRLEN];
 
-	mac_str(d->rec.chaddr, m);
+	fp_dhcp_mac_str(d->rec.chaddr, m);
 	inet_ntop(AF_INET, &d->rec.ip, a, sizeof(a));
 	switch (d->reply.type) {
 	case FP_DHCPOFFER:
@@ -1178,7 +1174,7 @@ static void on_expire(void *ctx, const struct fp_dhcp_lease_rec *r)
 
 	if (r->state == FP_DHCP_LEASE_BOUND) {
 		map_del_lease(s, &r->key);
-		slog(s, FP_LOG_INFO, "dhcp: EXPIRED %s of %s", inet_ntoa(r->ip), mac_str(r->chaddr, m));
+		slog(s, FP_LOG_INFO, "dhcp: EXPIRED %s of %s", inet_ntoa(r->ip), fp_dhcp_mac_str(r->chaddr, m));
 	}
 }
 
@@ -1273,17 +1269,15 @@ void fp_dhcp_server_close(struct fp_dhcp_server *s)
 
 int fp_dhcp_stats_read(const char *dev, __u64 out[FP_DHCP_COUNTERS])
 {
-	char p[PATH_MAX];
 	int fd, ncpus = libbpf_num_possible_cpus(), err = 0;
 	__u64 *v;
 
 	memset(out, 0, FP_DHCP_COUNTERS * sizeof(*out));
 	if (ncpus <= 0)
 		return ncpus ? ncpus : -EINVAL;
-	snprintf(p, sizeof(p), PIN_DIR "%s/dhcp_stats", dev);
-	fd = bpf_obj_get(p);
+	fd = pinned_map(dev, "dhcp_stats");
 	if (fd < 0)
-		return -errno;
+		return fd;
 	v = calloc((size_t)ncpus, sizeof(*v));
 	if (!v) {
 		close(fd);
