@@ -70,18 +70,19 @@ static __always_inline void percpu_add(struct fp_flow *f, const struct fp_parsed
 	do {									\
 		__u32 zero = 0;							\
 		struct fp_flow_cpu *c = bpf_map_lookup_elem(&fp_flow_cpu, &zero); \
-		struct fp_flow_key k;						\
+		struct fp_flow_key k = {					\
+			.sport = p.sport, .dport = p.dport,			\
+			.proto = p.l4_proto, .family = p.ip_version,		\
+		};								\
 		struct fp_flow *f;						\
 		__u64 now;							\
 									\
 		if (!c)								\
 			return XDP_PASS;					\
-		__u64 w[FP_FLOW_KEY_WORDS];					\
-									\
-		fp_flow_key_words(&p, ctx->ingress_ifindex, FP_FLOW_INGRESS, w); \
-		__builtin_memcpy(&k, w, sizeof(k));				\
+		__builtin_memcpy(k.saddr, p.saddr, sizeof(k.saddr));		\
+		__builtin_memcpy(k.daddr, p.daddr, sizeof(k.daddr));		\
 		now = fp_flow_now(c);						\
-		f = bpf_map_lookup_elem(&map, &k);				\
+		f = bpf_map_lookup_elem(&map, &k);					\
 		if (f) {							\
 			add(f, &p, now);					\
 		} else {							\
@@ -121,7 +122,7 @@ static __always_inline int table(struct xdp_md *ctx, int new_flow)
 	struct fp_parsed p;
 
 	if (parse(ctx, &p, new_flow))
-		fp_stage_flows(&p, ctx->ingress_ifindex, FP_FLOW_INGRESS, &pass);
+		fp_stage_flows(&p, &pass);
 	return XDP_PASS;
 }
 

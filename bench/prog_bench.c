@@ -11,7 +11,7 @@
  * table beside the LRU hash maps it could have been, for a new flow each
  * packet and for an existing one.
  *
- *   prog_bench [-n REPEAT] [-r RUNS] [--json]
+ *   prog_bench [-n REPEAT] [-r RUNS] [--only TEXT] [--json]
  *
  * Each program runs RUNS times REPEAT packets; the kernel reports the mean
  * ns per packet of each run (opts.duration, whole ns, time spent scheduled
@@ -628,24 +628,27 @@ static void print_goal(const struct result *res, int n)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: prog_bench [-n REPEAT] [-r RUNS] [--json]\n");
+	fprintf(f, "usage: prog_bench [-n REPEAT] [-r RUNS] [--only TEXT] [--json]\n"
+		"  --only TEXT  the empty program and the rows whose name holds TEXT\n");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "only", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct result res[sizeof(benches) / sizeof(benches[0])];
 	unsigned int repeat = 10000000;
 	int runs = 5, n = 0, c, err;
+	const char *only = NULL;
 	bool json = false;
 	struct fp_pkt pkt;
 	size_t i;
 
-	while ((c = getopt_long(argc, argv, "n:r:jh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:r:o:jh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			repeat = strtoul(optarg, NULL, 10);
@@ -655,6 +658,9 @@ int main(int argc, char **argv)
 			break;
 		case 'j':
 			json = true;
+			break;
+		case 'o':
+			only = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -679,9 +685,12 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(benches) / sizeof(benches[0]); i++) {
 		const struct bench *b = &benches[i];
 		const char *why = NULL;
-		struct bpf_object *obj = open_bench(b, &why);
 		struct bpf_program *prog;
+		struct bpf_object *obj;
 
+		if (only && i && !strstr(b->label, only))
+			continue;
+		obj = open_bench(b, &why);
 		if (!obj) {
 			fprintf(stderr, "prog_bench: skipping %s: %s\n", b->label, why);
 			continue;

@@ -283,9 +283,14 @@ static __always_inline __u32 fp_fw_first(const struct fp_parsed *p, const struct
 	if (p->has_l4 && (p->l4_proto == IPPROTO_TCP || p->l4_proto == IPPROTO_UDP)) {
 		__u32 half = p->l4_proto == IPPROTO_UDP ? 65536 : 0;
 
-		sp = FP_FW_V_SPORT + half + p->sport;
-		dp = FP_FW_V_DPORT + half + p->dport;
+		f.sport = p->sport;
+		f.dport = p->dport;
+		sp = FP_FW_V_SPORT + half + f.sport;
+		dp = FP_FW_V_DPORT + half + f.dport;
 	} else {
+		/* Ports only: the parser keeps ICMP's type and code there too. */
+		f.sport = 0;
+		f.dport = 0;
 		sp = FP_FW_V_NOSPORT;
 		dp = FP_FW_V_NODPORT;
 	}
@@ -295,10 +300,8 @@ static __always_inline __u32 fp_fw_first(const struct fp_parsed *p, const struct
 	    fp_fw_admit(s->values, sp, &best, &cand, &unused) ||
 	    fp_fw_admit(s->values, dp, &best, &cand, &unused))
 		return best;
-	f.sport = p->sport;
-	f.dport = p->dport;
 	f.k0 = fp_fw_k0(skey, dkey);
-	f.k1 = fp_fw_k1(p->sport, p->dport, p->l4_proto, 0);
+	f.k1 = fp_fw_k1(f.sport, f.dport, p->l4_proto, 0);
 	/* Slots are in the order of their first rule: once that is not
 	 * before the best so far, no later slot can win. */
 	for (i = 0; i < FP_FW_SLOTS && cand; i++) {

@@ -66,24 +66,37 @@ static __always_inline __u64 fp_flow_now(struct fp_flow_cpu *c)
 }
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-#error "fp_flow_key_words() lays out struct fp_flow_key as a little-endian machine does"
+#error "fp_flow_l4_word() lays out struct fp_flow_key as a little-endian machine does"
 #endif
 
-/* fp_flow_key_words: the struct fp_flow_key of the frame, as its six
- * words, in registers. Built in memory and read back as words, the key
- * cost a store-forwarding stall (narrow stores, wide loads) each packet.
- * The parser leaves absent fields 0, so ports and ICMP type/code can be
- * OR-ed in without asking which protocol it is. */
-static __always_inline void fp_flow_key_words(const struct fp_parsed *p, __u32 ifindex,
-					      __u8 dir, __u64 *w)
+/* The flows stage reads a parsed frame's addresses, in place, as its
+ * key's first four words. */
+_Static_assert(__builtin_offsetof(struct fp_parsed, saddr) == 0 &&
+	       __builtin_offsetof(struct fp_parsed, daddr) ==
+	       __builtin_offsetof(struct fp_flow_key, daddr),
+	       "struct fp_parsed must start with the addresses, as struct fp_flow_key does");
+
+/* fp_flow_addr_of: the key's address words of the frame p describes. */
+static __always_inline const fp_flow_word_t *fp_flow_addr_of(const struct fp_parsed *p)
 {
-	w[0] = (__u64)p->saddr[1] << 32 | p->saddr[0];
-	w[1] = (__u64)p->saddr[3] << 32 | p->saddr[2];
-	w[2] = (__u64)p->daddr[1] << 32 | p->daddr[0];
-	w[3] = (__u64)p->daddr[3] << 32 | p->daddr[2];
-	w[4] = (__u64)(__u16)(p->dport | p->icmp_code) << 48 |
-	       (__u64)(__u16)(p->sport | p->icmp_type) << 32 | ifindex;
-	w[5] = (__u64)dir << 16 | (__u64)p->l4_proto << 8 | p->ip_version;
+	return (const fp_flow_word_t *)p->saddr_w;
+}
+
+/* fp_flow_l4_of: the key's fifth word of the frame p describes. */
+static __always_inline __u64 fp_flow_l4_of(const struct fp_parsed *p, __u8 dir)
+{
+	return fp_flow_l4_word(p->sport, p->dport, p->l4_proto, p->ip_version, dir);
+}
+
+/* fp_flow_words_set: k, the key of address words a and fifth word l4. */
+static __always_inline void fp_flow_words_set(struct fp_flow_words *k, const fp_flow_word_t *a,
+					      __u64 l4)
+{
+	int i;
+
+	for (i = 0; i < FP_FLOW_KEY_WORDS - 1; i++)
+		k->w[i] = a[i];
+	k->w[i] = l4;
 }
 
 /* fp_flow_insert: a new flow in a free way of b, else over the way seen
@@ -133,23 +146,21 @@ __attribute__((noinline)) int fp_flow_insert(struct fp_flow_cpu *c, struct fp_fl
 
 enum { FP_FLOW_RECORD = 0, FP_FLOW_UNPARSED, FP_FLOW_NOT_IP };
 
-/* fp_flow_take: what to record of the frame p describes. Non-IP frames
- * and frames the parser could not finish (status other than FP_PARSE_OK)
- * are counted, not recorded: their key would be partial. Reads p only. */
-static __always_inline void fp_flow_take(const struct fp_parsed *p, __u32 ifindex, __u8 dir,
-					 __u32 len, struct fp_flow_pkt *pkt)
+/* fp_flow_skip: FP_FLOW_RECORD, or why the frame p describes is counted
+ * and not recorded: a non-IP frame, or one the parser could not finish
+ * (status other than FP_PARSE_OK), whose key would be partial. */
+static __always_inline __u32 fp_flow_skip(const struct fp_parsed *p)
 {
-	fp_flow_key_words(p, ifindex, dir, pkt->k.w);
-	pkt->len = len;
-	pkt->tcp_flags = p->tcp_flags;
-	pkt->skip = p->status != FP_PARSE_OK ? FP_FLOW_UNPARSED :
-		    !p->ip_version ? FP_FLOW_NOT_IP : FP_FLOW_RECORD;
+	return p->status != FP_PARSE_OK ? FP_FLOW_UNPARSED :
+	       !p->ip_version ? FP_FLOW_NOT_IP : FP_FLOW_RECORD;
 }
 
-/* fp_flow_commit: count PACKETS packets of pkt's flow in c's region, with
- * the verdict and firewall rule of the last. */
-static __always_inline void fp_flow_commit(struct fp_flow_cpu *c, const struct fp_flow_pkt *pkt,
-					   __u32 packets, __u8 verdict, __u32 rule)
+/* fp_flow_commit: count PACKETS packets of LEN bytes and TCP_FLAGS of the
+ * flow of address words a and fifth key word l4 in c's region, with the
+ * verdict and firewall rule of the last; or, if SKIP, count why not. */
+static __always_inline void fp_flow_commit(struct fp_flow_cpu *c, const fp_flow_word_t *a,
+					    __u64 l4, __u64 len, __u8 tcp_flags, __u32 skip,
+					    __u32 packets, __u8 verdict, __u32 rule)
 {
 	struct fp_flow_bucket *b;
 	__u32 idx, tag;
@@ -158,14 +169,14 @@ static __always_inline void fp_flow_commit(struct fp_flow_cpu *c, const struct f
 
 	if (!c->buckets)
 		return;
-	if (pkt->skip) {
-		if (pkt->skip == FP_FLOW_UNPARSED)
+	if (skip) {
+		if (skip == FP_FLOW_UNPARSED)
 			c->unparsed++;
 		else
 			c->not_ip++;
 		return;
 	}
-	h = fp_flow_hash_words(pkt->k.w, c->seed);
+	h = fp_flow_hash_words(a, l4, c->seed);
 	idx = c->base + fp_flow_bucket_of(h, c->buckets);
 	b = bpf_map_lookup_elem(&fp_flows, &idx);
 	if (!b)
@@ -176,63 +187,55 @@ static __always_inline void fp_flow_commit(struct fp_flow_cpu *c, const struct f
 	for (i = 0; i < FP_FLOW_WAYS; i++) {
 		struct fp_flow *f = &b->e[i].flow;
 
-		if (b->tag[i] != tag || !fp_flow_key_is(&b->e[i].key, pkt->k.w))
+		if (b->tag[i] != tag || !fp_flow_key_is(&b->e[i].key, a, l4))
 			continue;
 		f->packets += packets;
-		f->bytes += pkt->len;
+		f->bytes += len;
 		f->last_ns = now;
 		f->rule = rule;
 		f->verdict = verdict;
-		f->tcp_flags |= pkt->tcp_flags;
+		f->tcp_flags |= tcp_flags;
 		return;
 	}
 	{
 		struct fp_flow f = {
-			.packets = packets, .bytes = pkt->len, .first_ns = now, .last_ns = now,
-			.rule = rule, .verdict = verdict, .tcp_flags = pkt->tcp_flags,
+			.packets = packets, .bytes = len, .first_ns = now, .last_ns = now,
+			.rule = rule, .verdict = verdict, .tcp_flags = tcp_flags,
 		};
-		/* A copy for the insert alone: were pkt's address taken, a
-		 * pkt on the stack would be stored there for every packet. */
-		struct fp_flow_words k = pkt->k;
+		struct fp_flow_words key;
 
-		fp_flow_insert(c, b, &k, tag, &f);
+		fp_flow_words_set(&key, a, l4);
+		fp_flow_insert(c, b, &key, tag, &f);
 	}
 }
 
-/* fp_flows_record: take and commit at once, for a program with nothing
- * between the two (the egress program; tests). */
-static __always_inline void fp_flows_record(const struct fp_parsed *p, __u32 ifindex,
-					    __u8 dir, __u32 len, __u32 packets,
-					    __u8 verdict, __u32 rule)
+/* fp_flows_record: the frame p describes, PACKETS packets of LEN bytes,
+ * recorded at once, for a program with nothing between parse and record
+ * (the egress program; tests). */
+static __always_inline void fp_flows_record(const struct fp_parsed *p, __u8 dir, __u64 len,
+					    __u32 packets, __u8 verdict, __u32 rule)
 {
 	struct fp_flow_cpu *c = fp_flow_cpu_get();
-	struct fp_flow_pkt pkt;
 
-	if (!c)
-		return;
-	fp_flow_take(p, ifindex, dir, len, &pkt);
-	fp_flow_commit(c, &pkt, packets, verdict, rule);
+	if (c)
+		fp_flow_commit(c, fp_flow_addr_of(p), fp_flow_l4_of(p, dir), len, p->tcp_flags,
+			       fp_flow_skip(p), packets, verdict, rule);
 }
 
 /* fp_stage_flows: the flows stage in one call. It records the firewall's
  * decision, so it runs after the firewall; fw is {0, XDP_PASS} when the
  * firewall stage is off. It never changes the verdict. */
-static __always_inline void fp_stage_flows(const struct fp_parsed *p, __u32 ifindex,
-					   __u8 dir, const struct fp_fw_result *fw)
+static __always_inline void fp_stage_flows(const struct fp_parsed *p, const struct fp_fw_result *fw)
 {
-	fp_flows_record(p, ifindex, dir, p->len, 1, fw->action, fw->rule);
+	fp_flows_record(p, FP_FLOW_INGRESS, p->len, 1, fw->action, fw->rule);
 }
 
 /* fp_stage_flows_pass: the stage as a pipeline without its firewall runs
- * it, in one pass: every packet passes. pkt's address is never taken, so
- * the compiler keeps it in registers. */
-static __always_inline void fp_stage_flows_pass(struct fp_flow_cpu *c, const struct fp_parsed *p,
-						__u32 ifindex, __u8 dir)
+ * it, in one pass: every packet passes. */
+static __always_inline void fp_stage_flows_pass(struct fp_flow_cpu *c, const struct fp_parsed *p)
 {
-	struct fp_flow_pkt pkt;
-
-	fp_flow_take(p, ifindex, dir, p->len, &pkt);
-	fp_flow_commit(c, &pkt, 1, XDP_PASS, 0);
+	fp_flow_commit(c, fp_flow_addr_of(p), fp_flow_l4_of(p, FP_FLOW_INGRESS), p->len,
+		       p->tcp_flags, fp_flow_skip(p), 1, XDP_PASS, 0);
 }
 
 /* fp_stage_flows_take, fp_stage_flows_commit: the stage in two halves, as
@@ -244,19 +247,24 @@ static __always_inline void fp_stage_flows_pass(struct fp_flow_cpu *c, const str
  * packet data on others) keep the verifier from merging the firewall's
  * paths: with one version of the firewall that took the pipeline past
  * the verifier's million instructions. Map memory is not tracked, so the
- * frame waiting there adds no paths: with the firewall of 2026-11-24 the
- * pipeline verifies in 160K instructions this way, 289K in one call after
- * the firewall, 80K without flows. */
-static __always_inline void fp_stage_flows_take(struct fp_flow_cpu *c, const struct fp_parsed *p,
-						__u32 ifindex, __u8 dir)
+ * frame waiting there adds no paths. */
+static __always_inline void fp_stage_flows_take(struct fp_flow_cpu *c, const struct fp_parsed *p)
 {
-	fp_flow_take(p, ifindex, dir, p->len, &c->pending);
+	struct fp_flow_pkt *pkt = &c->pending;
+
+	fp_flow_words_set(&pkt->k, fp_flow_addr_of(p), fp_flow_l4_of(p, FP_FLOW_INGRESS));
+	pkt->len = p->len;
+	pkt->tcp_flags = p->tcp_flags;
+	pkt->skip = fp_flow_skip(p);
 }
 
 static __always_inline void fp_stage_flows_commit(struct fp_flow_cpu *c,
 						  const struct fp_fw_result *fw)
 {
-	fp_flow_commit(c, &c->pending, 1, fw->action, fw->rule);
+	const struct fp_flow_pkt *pkt = &c->pending;
+
+	fp_flow_commit(c, pkt->k.w, pkt->k.w[FP_FLOW_KEY_WORDS - 1], pkt->len, pkt->tcp_flags,
+		       pkt->skip, 1, fw->action, fw->rule);
 }
 
 #endif

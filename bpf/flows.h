@@ -27,7 +27,7 @@
 #endif
 
 #define FP_FLOW_WAYS        4
-#define FP_FLOW_KEY_WORDS   6     /* sizeof(struct fp_flow_key) / 8 */
+#define FP_FLOW_KEY_WORDS   5     /* sizeof(struct fp_flow_key) / 8 */
 #define FP_FLOWS_DEFAULT    65536 /* flows.max_flows when none is given */
 
 enum fp_flow_dir {
@@ -35,20 +35,22 @@ enum fp_flow_dir {
 	FP_FLOW_EGRESS,         /* fp_flows_egress, tcx egress */
 };
 
-/* Compared as six __u64 words: every byte, padding too, is set. Ports
+/* Compared as five __u64 words: every byte, padding too, is set. Ports
  * are host order; an ICMP or ICMPv6 flow holds type and code in sport
  * and dport; a flow with no L4 header (a later fragment, another
- * protocol) has both 0. IPv4 addresses sit in saddr[0]/daddr[0]. */
+ * protocol) has both 0. IPv4 addresses sit in saddr[0]/daddr[0]. The
+ * interface is the table's: each interface has its own. The data path
+ * holds the first four words where the parser left them and the fifth,
+ * fp_flow_l4_word(), in a register. */
 struct fp_flow_key {
 	__u32 saddr[4];
 	__u32 daddr[4];
-	__u32 ifindex;
 	__u16 sport;
 	__u16 dport;
-	__u8 family;            /* IP version: 4 or 6 */
 	__u8 proto;
+	__u8 family;            /* IP version: 4 or 6 */
 	__u8 dir;               /* enum fp_flow_dir */
-	__u8 pad[5];
+	__u8 pad;
 } __attribute__((aligned(8)));
 
 struct fp_flow {
@@ -74,13 +76,13 @@ struct fp_flow_bucket {
 	struct fp_flow_entry e[FP_FLOW_WAYS];
 };
 
-/* The key words of a flow, as the data path holds them. */
+/* The key words of a flow, as fp_flow_insert() takes them. */
 struct fp_flow_words {
 	__u64 w[FP_FLOW_KEY_WORDS];
 };
 
-/* A frame the data path has taken and not yet recorded (fp_flow_take,
- * fp_flow_commit in flow_maps.h). */
+/* A frame the pipeline has taken and not yet recorded
+ * (fp_stage_flows_take, fp_stage_flows_commit in flow_maps.h). */
 struct fp_flow_pkt {
 	struct fp_flow_words k;
 	__u64 len;
@@ -122,19 +124,28 @@ static __always_inline __u64 fp_flow_word(const struct fp_flow_key *k, int i)
 	return ((const fp_flow_word_t *)k)[i];
 }
 
-/* fp_flow_hash_words: a keyed multiply-xorshift hash of the key's six
- * words. The three products are independent, so they run in parallel;
- * the seed goes into each so a sender cannot aim flows at one bucket.
- * The bucket comes from the high half (fp_flow_bucket_of), where each
- * product depends on every bit of its word; the tag from both halves.
- * Not cryptographic; cheap enough for a 15 ns budget. */
-static __always_inline __u64 fp_flow_hash_words(const __u64 *w, __u64 seed)
+/* fp_flow_l4_word: the key's fifth word, as struct fp_flow_key lays it
+ * out on a little-endian machine. */
+static __always_inline __u64 fp_flow_l4_word(__u16 sport, __u16 dport, __u8 proto, __u8 family,
+					     __u8 dir)
 {
-	__u64 a = w[0] ^ w[1] ^ seed;
-	__u64 b = w[2] ^ w[3] ^ seed;
-	__u64 c = w[4] ^ w[5] << 8 ^ seed;
-	__u64 h = a * 0x9e3779b97f4a7c15ULL ^ b * 0xc2b2ae3d27d4eb4fULL ^
-		  c * 0x165667b19e3779f9ULL;
+	return (__u64)dir << 48 | (__u64)family << 40 | (__u64)proto << 32 |
+	       (__u64)dport << 16 | sport;
+}
+
+/* fp_flow_hash_words: a keyed multiply-xorshift hash of a key: its four
+ * address words a and its fifth word l4. The three products (source,
+ * destination, the rest) are independent, so they run in parallel; the
+ * seed goes into each so a sender cannot aim flows at one bucket. The
+ * tag is the high half (fp_flow_tag), where each product depends on
+ * every bit of its word; the bucket comes from both halves
+ * (fp_flow_bucket_of). Not cryptographic; cheap enough for a 15 ns
+ * budget. */
+static __always_inline __u64 fp_flow_hash_words(const fp_flow_word_t *a, __u64 l4, __u64 seed)
+{
+	__u64 h = (a[0] ^ a[1] ^ seed) * 0x9e3779b97f4a7c15ULL ^
+		  (a[2] ^ a[3] ^ seed) * 0xc2b2ae3d27d4eb4fULL ^
+		  (l4 ^ seed) * 0x165667b19e3779f9ULL;
 
 	return h ^ h >> 32;
 }
@@ -142,33 +153,30 @@ static __always_inline __u64 fp_flow_hash_words(const __u64 *w, __u64 seed)
 /* fp_flow_hash: the same of a key in memory (the library's side). */
 static __always_inline __u64 fp_flow_hash(const struct fp_flow_key *k, __u64 seed)
 {
-	__u64 w[FP_FLOW_KEY_WORDS];
-
-	for (int i = 0; i < FP_FLOW_KEY_WORDS; i++)
-		w[i] = fp_flow_word(k, i);
-	return fp_flow_hash_words(w, seed);
+	return fp_flow_hash_words((const fp_flow_word_t *)k, fp_flow_word(k, 4), seed);
 }
 
-/* fp_flow_key_is: the key in memory k is the one whose words are w,
- * branch-free. */
-static __always_inline int fp_flow_key_is(const struct fp_flow_key *k, const __u64 *w)
+/* fp_flow_key_is: the key in memory k is the one of address words a and
+ * fifth word l4, branch-free. */
+static __always_inline int fp_flow_key_is(const struct fp_flow_key *k, const fp_flow_word_t *a,
+					  __u64 l4)
 {
-	return !((fp_flow_word(k, 0) ^ w[0]) | (fp_flow_word(k, 1) ^ w[1]) |
-		 (fp_flow_word(k, 2) ^ w[2]) | (fp_flow_word(k, 3) ^ w[3]) |
-		 (fp_flow_word(k, 4) ^ w[4]) | (fp_flow_word(k, 5) ^ w[5]));
+	return !((fp_flow_word(k, 0) ^ a[0]) | (fp_flow_word(k, 1) ^ a[1]) |
+		 (fp_flow_word(k, 2) ^ a[2]) | (fp_flow_word(k, 3) ^ a[3]) |
+		 (fp_flow_word(k, 4) ^ l4));
 }
 
-/* fp_flow_tag: never 0, which marks a free way. */
+/* fp_flow_tag: h's high half, never 0, which marks a free way. */
 static __always_inline __u32 fp_flow_tag(__u64 h)
 {
-	return (__u32)h | 1;
+	return h >> 32 | 1;
 }
 
-/* fp_flow_bucket_of: h's bucket among n, by multiply-shift (no divide,
- * and n need not be a power of two). */
+/* fp_flow_bucket_of: h's bucket among n, by multiply-shift of its low
+ * half (no divide, and n need not be a power of two). */
 static __always_inline __u32 fp_flow_bucket_of(__u64 h, __u32 n)
 {
-	return ((h >> 32) * n) >> 32;
+	return ((__u64)(__u32)h * n) >> 32;
 }
 
 #endif

@@ -21,8 +21,7 @@ int fp_flows_egress(struct __sk_buff *skb)
 	/* The parser sees the linear part; the skb may hold more. A GSO
 	 * packet is still one skb here, segmented after this hook: count its
 	 * segments as packets and its length, headers once, as bytes. */
-	fp_flows_record(&p, skb->ifindex, FP_FLOW_EGRESS, skb->len, segs ? segs : 1,
-			XDP_PASS, 0);
+	fp_flows_record(&p, FP_FLOW_EGRESS, skb->len, segs ? segs : 1, XDP_PASS, 0);
 	return TC_ACT_UNSPEC;
 }
 

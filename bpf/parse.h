@@ -94,8 +94,8 @@ static __always_inline int fp_parse_l4(struct fp_parsed *p, void *l4, void *end)
 
 		if ((void *)(ih + 1) > end)
 			return FP_PARSE_TRUNCATED;
-		p->icmp_type = ih->type;
-		p->icmp_code = ih->code;
+		p->sport = ih->type;
+		p->dport = ih->code;
 		break;
 	}
 	default:
@@ -119,8 +119,8 @@ static __always_inline int fp_parse_ipv4(struct fp_parsed *p, void *data,
 		return FP_PARSE_TRUNCATED;
 	p->ip_version = 4;
 	p->l4_proto = ip->protocol;
-	p->saddr[0] = ip->saddr;
-	p->daddr[0] = ip->daddr;
+	p->saddr_w[0] = ip->saddr;
+	p->daddr_w[0] = ip->daddr;
 	frag = bpf_ntohs(ip->frag_off);
 	if (frag & 0x1fff)
 		p->frag = FP_FRAG_LATER;
@@ -129,6 +129,18 @@ static __always_inline int fp_parse_ipv4(struct fp_parsed *p, void *data,
 	*l4 = l3 + ip->ihl * 4;
 	p->l4_off = *l4 - data;
 	return FP_PARSE_OK;
+}
+
+typedef __u64 __attribute__((__may_alias__)) fp_addr_word_t;
+
+/* fp_copy_addr6: an IPv6 address from the packet as two 8-byte words.
+ * The loads may be unaligned, which x86 and arm64 do well and the
+ * verifier allows there; clang would split a load it knew to be
+ * unaligned into bytes. */
+static __always_inline void fp_copy_addr6(__u64 *w, const void *addr)
+{
+	w[0] = ((const fp_addr_word_t *)addr)[0];
+	w[1] = ((const fp_addr_word_t *)addr)[1];
 }
 
 static __always_inline int fp_ipv6_is_ext(__u8 next)
@@ -150,8 +162,8 @@ static __always_inline int fp_parse_ipv6(struct fp_parsed *p, void *data,
 	if (ip6->version != 6)
 		return FP_PARSE_MALFORMED;
 	p->ip_version = 6;
-	__builtin_memcpy(p->saddr, &ip6->saddr, 16);
-	__builtin_memcpy(p->daddr, &ip6->daddr, 16);
+	fp_copy_addr6(p->saddr_w, &ip6->saddr);
+	fp_copy_addr6(p->daddr_w, &ip6->daddr);
 	next = ip6->nexthdr;
 	for (i = 0; i < FP_IPV6_EXT_MAX; i++) {
 		/* After a later fragment's header comes payload, not headers. */

@@ -75,11 +75,9 @@ static __always_inline int run_stages(struct xdp_md *ctx, struct fp_pipeline_sta
 	fp_parse(ctx, &p);
 	/* With the firewall, flows takes the frame before it and records it
 	 * after, with its verdict (flow_maps.h says why in two halves);
-	 * without, it records in one pass. The pipeline then verifies in 90K
-	 * instructions, against 160K when flows took the frame whether the
-	 * firewall ran or not. */
+	 * without, it records in one pass. */
 	if ((stages & FLOWS_FW) == FLOWS_FW)
-		fp_stage_flows_take(fc, &p, ctx->ingress_ifindex, FP_FLOW_INGRESS);
+		fp_stage_flows_take(fc, &p);
 	if (stages & FP_STAGE_BIT(FP_STAGE_FIREWALL)) {
 		v = fp_stage_firewall(&p, &fw);
 		count(st, FP_STAGE_FIREWALL, v, len);
@@ -88,7 +86,7 @@ static __always_inline int run_stages(struct xdp_md *ctx, struct fp_pipeline_sta
 		if (stages & FP_STAGE_BIT(FP_STAGE_FIREWALL))
 			fp_stage_flows_commit(fc, &fw);
 		else
-			fp_stage_flows_pass(fc, &p, ctx->ingress_ifindex, FP_FLOW_INGRESS);
+			fp_stage_flows_pass(fc, &p);
 		count(st, FP_STAGE_FLOWS, XDP_PASS, len);
 	}
 	if (v != XDP_PASS)

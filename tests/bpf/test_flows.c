@@ -26,7 +26,6 @@
 
 #define MAX_FLOWS  1024
 #define PORT       5353
-#define LO         1                /* test runs see the loopback device */
 #define TICK_NS    (10 * 1000000ull) /* one tick at HZ >= 100, and some */
 
 struct fixture {
@@ -166,15 +165,13 @@ static void icmp4(struct fp_pkt *p, uint8_t type)
 }
 
 /* The key of a frame from FP_TEST_SADDR4 to FP_TEST_DADDR4. */
-static struct fp_flow_key key4(uint8_t proto, uint16_t sport, uint16_t dport,
-			       uint8_t dir, uint32_t ifindex)
+static struct fp_flow_key key4(uint8_t proto, uint16_t sport, uint16_t dport, uint8_t dir)
 {
 	struct fp_flow_key k;
 
 	memset(&k, 0, sizeof(k));
 	k.saddr[0] = FP_TEST_SADDR4;
 	k.daddr[0] = FP_TEST_DADDR4;
-	k.ifindex = ifindex;
 	k.sport = sport;
 	k.dport = dport;
 	k.family = 4;
@@ -261,7 +258,7 @@ static void counters(int cpu_fd, struct fp_flow_cpu *sum)
 static void test_flows_udp_frame_creates_one_flow(void **state)
 {
 	struct fixture *f = FP_TEST_STATE(state);
-	struct fp_flow_key k = key4(IPPROTO_UDP, FP_TEST_SPORT, PORT, FP_FLOW_INGRESS, LO);
+	struct fp_flow_key k = key4(IPPROTO_UDP, FP_TEST_SPORT, PORT, FP_FLOW_INGRESS);
 	struct fp_flow fl;
 	struct fp_pkt p;
 	__u64 t0, t1;
@@ -284,7 +281,7 @@ static void test_flows_udp_frame_creates_one_flow(void **state)
 static void test_flows_repeated_frames_add_up(void **state)
 {
 	struct fixture *f = FP_TEST_STATE(state);
-	struct fp_flow_key k = key4(IPPROTO_UDP, FP_TEST_SPORT, PORT, FP_FLOW_INGRESS, LO);
+	struct fp_flow_key k = key4(IPPROTO_UDP, FP_TEST_SPORT, PORT, FP_FLOW_INGRESS);
 	struct fp_pkt a, b;
 	struct fp_flow fl;
 	struct fp_flow_cpu c;
@@ -307,7 +304,7 @@ static void test_flows_repeated_frames_add_up(void **state)
 static void test_flows_tcp_flags_are_ored(void **state)
 {
 	struct fixture *f = FP_TEST_STATE(state);
-	struct fp_flow_key k = key4(IPPROTO_TCP, FP_TEST_SPORT, 80, FP_FLOW_INGRESS, LO);
+	struct fp_flow_key k = key4(IPPROTO_TCP, FP_TEST_SPORT, 80, FP_FLOW_INGRESS);
 	struct fp_pkt syn, ack, fin;
 	struct fp_flow fl;
 
@@ -329,8 +326,8 @@ static void test_flows_tcp_flags_are_ored(void **state)
 static void test_flows_icmp_keyed_by_type_and_code(void **state)
 {
 	struct fixture *f = FP_TEST_STATE(state);
-	struct fp_flow_key req = key4(IPPROTO_ICMP, ICMP_ECHO, 0, FP_FLOW_INGRESS, LO);
-	struct fp_flow_key rep = key4(IPPROTO_ICMP, ICMP_ECHOREPLY, 0, FP_FLOW_INGRESS, LO);
+	struct fp_flow_key req = key4(IPPROTO_ICMP, ICMP_ECHO, 0, FP_FLOW_INGRESS);
+	struct fp_flow_key rep = key4(IPPROTO_ICMP, ICMP_ECHOREPLY, 0, FP_FLOW_INGRESS);
 	struct fp_pkt a, b;
 	struct fp_flow fl;
 
@@ -363,7 +360,6 @@ static void test_flows_ipv6_udp_frame_recorded(void **state)
 	((uint8_t *)k.saddr)[0] = ((uint8_t *)k.daddr)[0] = 0xfd;
 	((uint8_t *)k.saddr)[15] = 1;
 	((uint8_t *)k.daddr)[15] = 2;
-	k.ifindex = LO;
 	k.sport = FP_TEST_SPORT;
 	k.dport = PORT;
 	k.family = 6;
@@ -379,7 +375,7 @@ static void test_flows_ipv6_udp_frame_recorded(void **state)
 static void test_flows_vlan_frame_joins_its_5tuple(void **state)
 {
 	struct fixture *f = FP_TEST_STATE(state);
-	struct fp_flow_key k = key4(IPPROTO_UDP, FP_TEST_SPORT, PORT, FP_FLOW_INGRESS, LO);
+	struct fp_flow_key k = key4(IPPROTO_UDP, FP_TEST_SPORT, PORT, FP_FLOW_INGRESS);
 	struct fp_pkt plain, tagged;
 	struct fp_flow fl;
 
@@ -404,8 +400,8 @@ static void test_flows_vlan_frame_joins_its_5tuple(void **state)
 static void test_flows_directions_are_different_flows(void **state)
 {
 	struct fixture *f = FP_TEST_STATE(state);
-	struct fp_flow_key in = key4(IPPROTO_UDP, FP_TEST_SPORT, PORT, FP_FLOW_INGRESS, LO);
-	struct fp_flow_key out = key4(IPPROTO_UDP, FP_TEST_SPORT, PORT, FP_FLOW_EGRESS, LO);
+	struct fp_flow_key in = key4(IPPROTO_UDP, FP_TEST_SPORT, PORT, FP_FLOW_INGRESS);
+	struct fp_flow_key out = key4(IPPROTO_UDP, FP_TEST_SPORT, PORT, FP_FLOW_EGRESS);
 	struct fp_flow fl;
 	struct fp_pkt p;
 
@@ -419,48 +415,6 @@ static void test_flows_directions_are_different_flows(void **state)
 	assert_int_equal(fl.packets, 2);
 	assert_int_equal(fl.bytes, 2 * p.len);
 	assert_int_equal(fl.verdict, XDP_PASS);
-}
-
-/* An interface other than lo, for a frame that arrives on it. */
-static int other_ifindex(void)
-{
-	struct if_nameindex *all = if_nameindex(), *i;
-	int found = 0;
-
-	for (i = all; i && i->if_index; i++) {
-		if (i->if_index != LO) {
-			found = i->if_index;
-			break;
-		}
-	}
-	if_freenameindex(all);
-	return found;
-}
-
-static void test_flows_ifindex_separates_flows(void **state)
-{
-	struct fixture *f = FP_TEST_STATE(state);
-	int other = other_ifindex();
-	struct fp_flow fl;
-	struct fp_flow_key k_lo, k_other;
-	struct xdp_md ctx = { 0 };
-	struct fp_pkt p;
-
-	if (!other)
-		skip();
-	udp4(&p, FP_TEST_SPORT, PORT, 30);
-	ctx.data_end = p.len;
-	ctx.ingress_ifindex = other;
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p.data, .data_size_in = p.len,
-		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1);
-	assert_int_equal(bpf_prog_test_run_opts(f->xdp_fd, &o), 0);
-	run_xdp(f, &p);
-	k_lo = key4(IPPROTO_UDP, FP_TEST_SPORT, PORT, FP_FLOW_INGRESS, LO);
-	k_other = key4(IPPROTO_UDP, FP_TEST_SPORT, PORT, FP_FLOW_INGRESS, other);
-	assert_int_equal(flow_get(f, &k_lo, &fl), 1);
-	assert_int_equal(fl.packets, 1);
-	assert_int_equal(flow_get(f, &k_other, &fl), 1);
-	assert_int_equal(fl.packets, 1);
 }
 
 static void test_flows_non_ip_frame_not_recorded(void **state)
@@ -662,7 +616,7 @@ static void test_flows_reader_merges_cpus(void **state)
 	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_flow_info *flows;
 	struct fp_flow fl0;
-	struct fp_flow_key k = key4(IPPROTO_UDP, FP_TEST_SPORT, PORT, FP_FLOW_INGRESS, LO);
+	struct fp_flow_key k = key4(IPPROTO_UDP, FP_TEST_SPORT, PORT, FP_FLOW_INGRESS);
 	struct fp_pkt a, b;
 	size_t n;
 
@@ -758,7 +712,6 @@ int main(void)
 		T(test_flows_ipv6_udp_frame_recorded),
 		T(test_flows_vlan_frame_joins_its_5tuple),
 		T(test_flows_directions_are_different_flows),
-		T(test_flows_ifindex_separates_flows),
 		T(test_flows_non_ip_frame_not_recorded),
 		T(test_flows_truncated_frames_not_recorded),
 		T(test_flows_stage_off_records_nothing),

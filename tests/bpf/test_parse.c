@@ -149,8 +149,8 @@ static void icmp(struct frame *f, uint8_t type, uint8_t code)
 {
 	fp_pkt_icmp(&f->p, type)->code = code;
 	if (l4(f, sizeof(struct icmphdr))) {
-		f->want.icmp_type = type;
-		f->want.icmp_code = code;
+		f->want.sport = type;
+		f->want.dport = code;
 	}
 }
 
@@ -158,8 +158,8 @@ static void icmp6(struct frame *f, uint8_t type, uint8_t code)
 {
 	fp_pkt_icmp6(&f->p, type)->icmp6_code = code;
 	if (l4(f, sizeof(struct icmp6hdr))) {
-		f->want.icmp_type = type;
-		f->want.icmp_code = code;
+		f->want.sport = type;
+		f->want.dport = code;
 	}
 }
 
@@ -429,14 +429,14 @@ static void dump(const char *what, const struct fp_parsed *p)
 {
 	print_error("%s: len %u status %u eth_proto %#x vlans %u (%u %u) l3_off %u "
 		    "ip_version %u saddr %08x %08x %08x %08x daddr %08x %08x %08x %08x "
-		    "l4_proto %u l4_off %u frag %u has_l4 %u ports %u > %u "
-		    "tcp_flags %#x icmp %u/%u\n",
+		    "l4_proto %u l4_off %u frag %u has_l4 %u ports (or ICMP type, code) %u > %u "
+		    "tcp_flags %#x\n",
 		    what, p->len, p->status, p->eth_proto, p->vlans, p->vlan_id[0],
 		    p->vlan_id[1], p->l3_off, p->ip_version, ntohl(p->saddr[0]),
 		    ntohl(p->saddr[1]), ntohl(p->saddr[2]), ntohl(p->saddr[3]),
 		    ntohl(p->daddr[0]), ntohl(p->daddr[1]), ntohl(p->daddr[2]),
 		    ntohl(p->daddr[3]), p->l4_proto, p->l4_off, p->frag, p->has_l4,
-		    p->sport, p->dport, p->tcp_flags, p->icmp_type, p->icmp_code);
+		    p->sport, p->dport, p->tcp_flags);
 }
 
 static void assert_parsed(const struct fp_parsed *want, const struct fp_parsed *got)
@@ -522,9 +522,7 @@ static void test_parse_icmp_echo_reads_type_and_code(void **state)
 	parse(&f, &got);
 	assert_int_equal(got.l4_proto, IPPROTO_ICMP);
 	assert_true(got.has_l4);
-	assert_int_equal(got.icmp_type, ICMP_ECHO);
-	assert_int_equal(got.icmp_code, 0);
-	assert_int_equal(got.sport, 0);
+	assert_int_equal(got.sport, ICMP_ECHO); /* the type and code, where ports go */
 	assert_int_equal(got.dport, 0);
 }
 
@@ -536,8 +534,8 @@ static void test_parse_icmp_unreachable_reads_code(void **state)
 	(void)state;
 	frame_icmp_port_unreachable(&f);
 	parse(&f, &got);
-	assert_int_equal(got.icmp_type, ICMP_DEST_UNREACH);
-	assert_int_equal(got.icmp_code, ICMP_PORT_UNREACH);
+	assert_int_equal(got.sport, ICMP_DEST_UNREACH);
+	assert_int_equal(got.dport, ICMP_PORT_UNREACH);
 }
 
 static void test_parse_vlan_reads_id_and_inner_ethertype(void **state)
@@ -697,8 +695,8 @@ static void test_parse_icmpv6_reads_type_and_code(void **state)
 	frame_icmpv6_unreachable(&f);
 	parse(&f, &got);
 	assert_int_equal(got.l4_proto, IPPROTO_ICMPV6);
-	assert_int_equal(got.icmp_type, ICMPV6_DEST_UNREACH);
-	assert_int_equal(got.icmp_code, ICMPV6_PORT_UNREACH);
+	assert_int_equal(got.sport, ICMPV6_DEST_UNREACH);
+	assert_int_equal(got.dport, ICMPV6_PORT_UNREACH);
 }
 
 static void test_parse_ipv6_hopopts_is_skipped(void **state)
@@ -853,7 +851,7 @@ static void want_prefix(const struct frame *f, size_t len, struct fp_parsed *w)
 	if (len < need)
 		w->status = FP_PARSE_TRUNCATED;
 	if (len < f->l4_end) {
-		w->has_l4 = w->tcp_flags = w->icmp_type = w->icmp_code = 0;
+		w->has_l4 = w->tcp_flags = 0;
 		w->sport = w->dport = 0;
 	}
 	if (len < f->ext_end)

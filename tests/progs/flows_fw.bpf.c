@@ -18,7 +18,7 @@ int flows_fw(struct xdp_md *ctx)
 	} else if (p.l4_proto == IPPROTO_UDP && p.dport == 54) {
 		fw.action = XDP_DROP;
 	}
-	fp_stage_flows(&p, ctx->ingress_ifindex, FP_FLOW_INGRESS, &fw);
+	fp_stage_flows(&p, &fw);
 	return fw.action;
 }
 
