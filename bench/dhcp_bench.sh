@@ -19,6 +19,7 @@
 # On veth, native XDP pays a frame copy that a real NIC does not; the peer
 # end runs an XDP program so XDP_TX frames are delivered (veth needs it).
 set -eu
+. "$(dirname "$0")/../scripts/lab.sh"
 BUILD=${1:-build}
 SECS=${2:-4}
 MAX_RATE=${3:-32000}
@@ -56,14 +57,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ip netns add "$NS"
-ip link add "$DEV" type veth peer name "$PEER"
-ip link set "$PEER" netns "$NS"
-ip addr add "$SERVER/12" dev "$DEV"
-ip link set "$DEV" up
-ip -n "$NS" addr add "$RELAY/12" dev "$PEER"
-ip -n "$NS" link set "$PEER" up
-ip -n "$NS" link set lo up
+lab_up "$NS" "$DEV" "$PEER" "$SERVER/12" "$RELAY/12"
 # XDP_TX on a native-mode veth reaches the peer only if it runs XDP too.
 ip -n "$NS" link set dev "$PEER" xdp obj "$BUILD/tests/progs/xdp_pass.bpf.o" sec xdp
 

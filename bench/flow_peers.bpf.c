@@ -118,11 +118,11 @@ PEER(lru_percpu_nocommon_new, lru_percpu_nocommon, percpu_add, 1)
 /* The flows stage itself, on its own table (sized by the benchmark). */
 static __always_inline int table(struct xdp_md *ctx, int new_flow)
 {
-	struct fp_fw_result pass = { 0, XDP_PASS };
+	struct fp_flow_cpu *c = fp_flow_cpu_get();
 	struct fp_parsed p;
 
-	if (parse(ctx, &p, new_flow))
-		fp_stage_flows(&p, &pass);
+	if (c && parse(ctx, &p, new_flow))
+		fp_stage_flows_pass(c, &p);
 	return XDP_PASS;
 }
 

@@ -10,6 +10,7 @@
 #   sh bench/fw_flood.sh [BUILD] [RULES] [SECONDS]     (root)
 # On veth, native XDP still pays for the frame copy a real NIC does not.
 set -eu
+. "$(dirname "$0")/../scripts/lab.sh"
 BUILD=${1:-build}
 RULES=${2:-10000}
 SECS=${3:-3}
@@ -35,13 +36,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ip netns add "$NS"
-ip link add "$DEV" type veth peer name "$PEER"
-ip link set "$PEER" netns "$NS"
-ip addr add "$HOST/24" dev "$DEV"
-ip link set "$DEV" up
-ip -n "$NS" addr add "$CLIENT/24" dev "$PEER"
-ip -n "$NS" link set "$PEER" up
+lab_up "$NS" "$DEV" "$PEER" "$HOST/24" "$CLIENT/24"
 MAC=$(cat "/sys/class/net/$DEV/address")
 
 # The non-matching rules: distinct /24 source prefixes in 100.64.0.0/10

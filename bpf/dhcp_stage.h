@@ -127,7 +127,8 @@ struct fp_dhcp_req {
 	__u8 id_long;      /* option 61 longer than FP_DHCP_ID_MAX */
 };
 
-/* Verdicts of the walk other than "go on". */
+/* The walk's verdict when it reached END; any other is the miss counter
+ * (FP_DHCP_MISS_*) of what sends the request to the server. */
 #define FP_DHCP_WALK_OK 0
 
 /* fp_dhcp_idx: V, which the caller has checked is below 1024, masked so
@@ -271,7 +272,7 @@ static __always_inline void fp_dhcp_key_of(const __u8 *in, const struct fp_dhcp_
 		k->id[i] = i < r->id_len ? in[off + i] : 0;
 }
 
-/* fp_dhcp_csum: fold a bpf_csum_diff() sum to a checksum field. */
+/* fp_dhcp_fold: fold a bpf_csum_diff() sum to a checksum field. */
 static __always_inline __u16 fp_dhcp_fold(__s64 sum)
 {
 	__u64 s = (__u64)sum;

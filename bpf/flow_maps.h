@@ -13,10 +13,6 @@
 #include "stages.h"
 #include "flows.h"
 
-#ifndef IPPROTO_ICMPV6
-#define IPPROTO_ICMPV6 58
-#endif
-
 /* CPUs x fp_flow_cpu.buckets buckets; the library sets max_entries
  * before load (1 here only so the object loads unsized in tests). */
 struct {
@@ -211,7 +207,7 @@ static __always_inline void fp_flow_commit(struct fp_flow_cpu *c, const fp_flow_
 
 /* fp_flows_record: the frame p describes, PACKETS packets of LEN bytes,
  * recorded at once, for a program with nothing between parse and record
- * (the egress program; tests). */
+ * (the egress program). */
 static __always_inline void fp_flows_record(const struct fp_parsed *p, __u8 dir, __u64 len,
 					    __u32 packets, __u8 verdict, __u32 rule)
 {
@@ -220,14 +216,6 @@ static __always_inline void fp_flows_record(const struct fp_parsed *p, __u8 dir,
 	if (c)
 		fp_flow_commit(c, fp_flow_addr_of(p), fp_flow_l4_of(p, dir), len, p->tcp_flags,
 			       fp_flow_skip(p), packets, verdict, rule);
-}
-
-/* fp_stage_flows: the flows stage in one call. It records the firewall's
- * decision, so it runs after the firewall; fw is {0, XDP_PASS} when the
- * firewall stage is off. It never changes the verdict. */
-static __always_inline void fp_stage_flows(const struct fp_parsed *p, const struct fp_fw_result *fw)
-{
-	fp_flows_record(p, FP_FLOW_INGRESS, p->len, 1, fw->action, fw->rule);
 }
 
 /* fp_stage_flows_pass: the stage as a pipeline without its firewall runs

@@ -70,6 +70,10 @@ static __always_inline int run_stages(struct xdp_md *ctx, struct fp_pipeline_sta
 	struct fp_parsed p;
 	int v = XDP_PASS;
 
+	/* Looked up whether flows runs or not, and its (impossible) failure
+	 * handled like fp_config's: a NULL fc carried past the firewall
+	 * would double the states the verifier walks (331K instructions
+	 * against 225K), for about one ns a packet. */
 	if (!fc)
 		return XDP_PASS;
 	fp_parse(ctx, &p);

@@ -10,6 +10,7 @@
 # exit, however it exits.
 #   sh examples/demo.sh [BUILD]        (make demo)
 set -eu
+. "$(dirname "$0")/../scripts/lab.sh"
 BUILD=${1:-build}
 FP="$BUILD/fastpath"
 FPD="$BUILD/fastpathd"
@@ -55,14 +56,7 @@ traffic() {
 }
 
 echo "== lab: $DEV ($HOST, this namespace) <-> $PEER ($CLIENT, namespace $NS)"
-ip netns add "$NS"
-ip link add "$DEV" type veth peer name "$PEER"
-ip link set "$PEER" netns "$NS"
-ip addr add "$HOST/24" dev "$DEV"
-ip link set "$DEV" up
-ip -n "$NS" addr add "$CLIENT/24" dev "$PEER"
-ip -n "$NS" link set "$PEER" up
-ip -n "$NS" link set lo up
+lab_up "$NS" "$DEV" "$PEER" "$HOST/24" "$CLIENT/24"
 
 cat >"$TMP/fastpath.yaml" <<EOF
 # The demo's built-in configuration: the pipeline on the lab interface,

@@ -37,7 +37,7 @@
 #define FP_DOMAIN_MAX            254           /* 253 characters and a NUL */
 
 #define FP_CONFIG_PROMETHEUS_PORT 9090
-#define FP_CONFIG_MAX_FLOWS       65536
+#define FP_CONFIG_MAX_FLOWS       65536 /* = FP_FLOWS_DEFAULT, bpf/flows.h */
 #define FP_CONFIG_IDLE_TIMEOUT_MS 30000
 #define FP_CONFIG_LEASE_CACHE     1000000
 #define FP_CONFIG_LEASE_TIME_S    3600
@@ -171,6 +171,17 @@ int fp_config_load(const char *path, struct fp_config *cfg,
 /* fp_config_free: release what fp_config_parse allocated and zero *cfg.
  * Safe on a zeroed or already freed config. */
 void fp_config_free(struct fp_config *cfg);
+
+/* fp_ipv4_host / fp_ipv4_net: an IPv4 address in host byte order, and
+ * back; fp_ipv4_mask: the netmask of PREFIX_LEN (0-32), host order. */
+uint32_t fp_ipv4_host(struct in_addr a);
+struct in_addr fp_ipv4_net(uint32_t host);
+uint32_t fp_ipv4_mask(unsigned int prefix_len);
+
+/* fp_dhcp_pool_in_subnet / _in_range: A is in P's subnet; A is in P's
+ * range (range_lo..range_hi, inclusive). */
+bool fp_dhcp_pool_in_subnet(const struct fp_dhcp_pool *p, struct in_addr a);
+bool fp_dhcp_pool_in_range(const struct fp_dhcp_pool *p, struct in_addr a);
 
 /* fp_firewall_config_parse: a file that holds the firewall section alone
  * (a mapping with policy and rules, as under the config's firewall: key),

@@ -23,7 +23,6 @@
 
 #define FP_DHCP_HOSTNAME_MAX 64      /* option 12: 63 characters and a NUL */
 #define FP_DHCP_OPT_MAX      255
-#define FP_DHCP_FIXED_LEN    236     /* BOOTP header before the cookie */
 #define FP_DHCP_MSG_MAX      1500    /* the largest reply we build */
 #define FP_DHCP_OFFER_HOLD_S 60      /* how long an unanswered OFFER holds its address */
 
@@ -136,6 +135,9 @@ int fp_dhcp_leases_read(const char *path, struct fp_dhcp_lease_rec **out, size_t
 
 /* fp_dhcp_state_str: "bound", "released", "declined", "expired", "offered". */
 const char *fp_dhcp_state_str(enum fp_dhcp_lease_state s);
+
+/* fp_dhcp_hash: the 32-bit FNV-1a hash of N bytes at P. */
+uint32_t fp_dhcp_hash(const void *p, size_t n);
 
 struct fp_dhcp_db;
 
@@ -284,9 +286,6 @@ void fp_dhcp_server_tick(struct fp_dhcp_server *srv);
  * reserved for someone else. A new interface or lease file reopens
  * them. -errno: the server keeps the previous configuration. */
 int fp_dhcp_server_reload(struct fp_dhcp_server *srv, const struct fp_dhcp_config *cfg);
-
-/* fp_dhcp_server_counters: the slow path's counters (FP_DHCP_SLOW_*). */
-const uint64_t *fp_dhcp_server_counters(const struct fp_dhcp_server *srv);
 
 /* fp_dhcp_server_close: close everything; NULL is fine. Map entries stay:
  * the kernel keeps answering for bound leases. */

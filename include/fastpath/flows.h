@@ -96,6 +96,10 @@ bool fp_flow_match(const struct fp_flow_info *f, const struct fp_flow_filter *fi
  * most q->limit; *n is updated. Pure: "age" orders by first seen. */
 void fp_flows_select(struct fp_flow_info *flows, size_t *n, const struct fp_flow_query *q);
 
+/* fp_flows_now_ns: now on the clock of first_ns and last_ns
+ * (CLOCK_MONOTONIC). */
+__u64 fp_flows_now_ns(void);
+
 /* fp_flows_read: the flows of DEV's table, merged over CPUs, in no
  * particular order; the caller frees *flows. -ENOENT: no pipeline on DEV
  * (or one that has never had the flows stage). */

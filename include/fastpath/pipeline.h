@@ -63,6 +63,14 @@ const char *fp_stage_name(enum fp_stage stage);
  * an interface. */
 int fp_pipeline_path(char *buf, size_t size, const char *dev, const char *obj);
 
+/* fp_pipeline_obj_get: a new fd of OBJ pinned for DEV's pipeline, or
+ * -errno (-ENOENT: not pinned). */
+int fp_pipeline_obj_get(const char *dev, const char *obj);
+
+/* fp_pipeline_map_max: *MAX, the max_entries of DEV's pinned map OBJ;
+ * -ENOENT when it is not pinned. */
+int fp_pipeline_map_max(const char *dev, const char *obj, __u32 *max);
+
 /* fp_stages_available: the stages this build implements. */
 __u32 fp_stages_available(void);
 

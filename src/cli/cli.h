@@ -26,6 +26,11 @@ int fail_errno(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3
 /* bad_option: the error for an option getopt_long did not accept. */
 int bad_option(char **argv);
 
+/* number_arg: *v from S, a whole number from 0 to MAX, for option OPT;
+ * else prints why and returns EXIT_USAGE. */
+int number_arg(const char *opt, const char *s, unsigned long long max,
+	       unsigned long long *v);
+
 /* require_bpf: root or CAP_BPF+CAP_NET_ADMIN, and a prepared bpffs;
  * prints why not and returns EXIT_RUNTIME, else 0. */
 int require_bpf(void);

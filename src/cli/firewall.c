@@ -284,7 +284,11 @@ static int parse_rule(int argc, char **argv, struct fp_fw_rule *rule, long *at)
 	optind = 3;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (c == 'a') {
-			*at = strtol(optarg, NULL, 10);
+			unsigned long long v;
+
+			if (number_arg("--at", optarg, FP_CONFIG_RULES_MAX, &v))
+				return EXIT_USAGE;
+			*at = v;
 			continue;
 		}
 		if (c == '?' || c == ':')
@@ -352,9 +356,18 @@ static int fw_edit(int argc, char **argv, const char *verb)
 		return fail(EXIT_USAGE, "%s", fw_usage);
 	if (!strcmp(verb, "add") && parse_rule(argc, argv, &e.rule, &e.at))
 		return EXIT_USAGE;
-	if (!strcmp(verb, "delete") &&
-	    (argc != 3 || (e.index = strtol(argv[2], NULL, 10)) < 1))
-		return fail(EXIT_USAGE, "usage: fastpath firewall delete DEV N (N from firewall list)");
+	if (!strcmp(verb, "delete")) {
+		unsigned long long n;
+
+		if (argc != 3)
+			return fail(EXIT_USAGE, "usage: fastpath firewall delete DEV N "
+				    "(N from firewall list)");
+		if (number_arg("N", argv[2], FP_CONFIG_RULES_MAX, &n))
+			return EXIT_USAGE;
+		if (n < 1)
+			return fail(EXIT_USAGE, "N counts from 1, as fastpath firewall list does");
+		e.index = n;
+	}
 	if (!strcmp(verb, "flush") && argc != 2)
 		return fail(EXIT_USAGE, "usage: fastpath firewall flush DEV");
 	err = require_bpf();

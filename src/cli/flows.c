@@ -32,19 +32,6 @@ struct flows_args {
 
 /* ---- options --------------------------------------------------------- */
 
-static int number_arg(const char *opt, const char *s, unsigned long long max,
-		      unsigned long long *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtoull(s, &end, 10);
-	if (!*s || *end || errno || *s == '-' || *v > max)
-		return fail(EXIT_USAGE, "%s takes a number from 0 to %llu, not '%s'",
-			    opt, max, s);
-	return 0;
-}
-
 static int prefix_arg(const char *opt, const char *s, struct fp_flow_prefix *p)
 {
 	if (!fp_flow_prefix_parse(s, p))
@@ -193,14 +180,6 @@ static __u64 ago(__u64 now, __u64 then)
 	return now > then ? now - then : 0;
 }
 
-static __u64 monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
 static bool is_icmp(const struct fp_flow_key *k)
 {
 	return k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6;
@@ -300,7 +279,7 @@ static int flows_list(const struct flows_args *a)
 {
 	struct fp_flow_info *flows;
 	struct json_object *arr;
-	__u64 now = monotonic_ns();
+	__u64 now = fp_flows_now_ns();
 	size_t n;
 	int err = fp_flows_query(a->dev, &a->q, &flows, &n);
 

@@ -17,6 +17,19 @@ int bad_option(char **argv)
 		    "see fastpath help", argv[0], argv[optind - 1]);
 }
 
+int number_arg(const char *opt, const char *s, unsigned long long max,
+	       unsigned long long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	if (!*s || *end || errno || *s == '-' || *v > max)
+		return fail(EXIT_USAGE, "%s takes a number from 0 to %llu, not '%s'",
+			    opt, max, s);
+	return 0;
+}
+
 const char *type_str(enum bpf_prog_type type)
 {
 	const char *s = libbpf_bpf_prog_type_str(type);

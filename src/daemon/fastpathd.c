@@ -39,6 +39,7 @@ struct daemon {
 	unsigned long long next_age_ms; /* CLOCK_MONOTONIC: the next flow aging */
 	unsigned long long next_tick_ms; /* CLOCK_MONOTONIC: the next DHCP tick */
 	struct fp_dhcp_server *dhcp;    /* NULL: no DHCP server */
+	struct fp_logger log;           /* log_line, for fp_log() and the library */
 };
 
 static void log_line(void *ctx, enum fp_log_level level, const char *msg)
@@ -53,20 +54,6 @@ static void log_line(void *ctx, enum fp_log_level level, const char *msg)
 	fprintf(stderr, "%s fastpathd %s: %s\n", ts, level_words[level], msg);
 }
 
-static void dlog(struct daemon *d, enum fp_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void dlog(struct daemon *d, enum fp_log_level level, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	log_line(d, level, msg);
-}
-
 /* Load, validate whole and check against the system; nothing is applied. */
 static int load_config(struct daemon *d, struct fp_config *cfg)
 {
@@ -74,16 +61,16 @@ static int load_config(struct daemon *d, struct fp_config *cfg)
 	int rc = fp_config_load(d->path, cfg, &err);
 
 	if (rc == -EINVAL) {
-		dlog(d, FP_LOG_ERROR, "%s", err.msg);
+		fp_log(&d->log, FP_LOG_ERROR, "%s", err.msg);
 		return rc;
 	}
 	if (rc) {
-		dlog(d, FP_LOG_ERROR, "cannot read %s: %s", d->path, strerror(-rc));
+		fp_log(&d->log, FP_LOG_ERROR, "cannot read %s: %s", d->path, strerror(-rc));
 		return rc;
 	}
 	rc = fp_config_preflight(cfg, &err);
 	if (rc) {
-		dlog(d, FP_LOG_ERROR, "%s: %s", d->path, err.msg);
+		fp_log(&d->log, FP_LOG_ERROR, "%s: %s", d->path, err.msg);
 		fp_config_free(cfg);
 	}
 	return rc;
@@ -113,7 +100,7 @@ static void write_state(struct daemon *d)
 			 d->cfg.dhcp.lease_file);
 	}
 	if (fp_daemon_state_write(st))
-		dlog(d, FP_LOG_WARN, "cannot write %s", FP_DAEMON_STATE);
+		fp_log(&d->log, FP_LOG_WARN, "cannot write %s", FP_DAEMON_STATE);
 }
 
 /* Decide between the eBPF data plane and userspace-only mode, and say why. */
@@ -135,29 +122,29 @@ static bool ebpf_usable(struct daemon *d, const struct fp_config *cfg)
 	return !d->state.reason[0];
 }
 
-/* Apply cfg over what runs; on failure put back what ran. */
+/* Apply cfg over what runs; on failure put back what ran. The caller
+ * writes the state file once DHCP is in line too (dhcp_apply). */
 static int apply(struct daemon *d, struct fp_config *cfg)
 {
-	struct fp_logger log = { .fn = log_line, .ctx = d };
 	const struct fp_config *prev = d->have_cfg ? &d->cfg : NULL;
 	bool ebpf = ebpf_usable(d, cfg);
 	struct fp_config off;
 	int err;
 
 	if (!ebpf) {
-		dlog(d, FP_LOG_WARN, "userspace-only mode: %s", d->state.reason);
+		fp_log(&d->log, FP_LOG_WARN, "userspace-only mode: %s", d->state.reason);
 		/* Take down what a previous config brought up, if we can. */
 		fp_config_defaults(&off);
 		off.ebpf.enabled = false;
 		if (prev && prev->ebpf.enabled && !fp_check_privileges())
-			fp_reconcile(&off, prev, &log);
+			fp_reconcile(&off, prev, &d->log);
 		err = 0;
 	} else {
-		err = fp_reconcile(cfg, prev, &log);
+		err = fp_reconcile(cfg, prev, &d->log);
 		if (err && prev) {
-			dlog(d, FP_LOG_ERROR, "applying %s failed; restoring the "
+			fp_log(&d->log, FP_LOG_ERROR, "applying %s failed; restoring the "
 			     "previous configuration", d->path);
-			fp_reconcile(prev, cfg, &log);
+			fp_reconcile(prev, cfg, &d->log);
 			return err;
 		}
 		if (err)
@@ -168,7 +155,6 @@ static int apply(struct daemon *d, struct fp_config *cfg)
 	d->cfg = *cfg;
 	d->have_cfg = true;
 	d->state.ebpf = ebpf;
-	write_state(d);
 	return 0;
 }
 
@@ -176,12 +162,11 @@ static int apply(struct daemon *d, struct fp_config *cfg)
  * the fast path's maps exist), reload it, or stop it. */
 static int dhcp_apply(struct daemon *d)
 {
-	struct fp_logger log = { .fn = log_line, .ctx = d };
 	int err;
 
 	if (!d->cfg.dhcp.present) {
 		if (d->dhcp)
-			dlog(d, FP_LOG_INFO, "dhcp: no dhcp section any more; server stopped");
+			fp_log(&d->log, FP_LOG_INFO, "dhcp: no dhcp section any more; server stopped");
 		fp_dhcp_server_close(d->dhcp);
 		d->dhcp = NULL;
 		return 0;
@@ -189,13 +174,13 @@ static int dhcp_apply(struct daemon *d)
 	if (d->dhcp) {
 		err = fp_dhcp_server_reload(d->dhcp, &d->cfg.dhcp);
 		if (err)
-			dlog(d, FP_LOG_ERROR, "dhcp: reload failed (%s); serving the "
+			fp_log(&d->log, FP_LOG_ERROR, "dhcp: reload failed (%s); serving the "
 			     "previous DHCP configuration", strerror(-err));
 		return err;
 	}
-	err = fp_dhcp_server_open(&d->cfg.dhcp, &log, &d->dhcp);
+	err = fp_dhcp_server_open(&d->cfg.dhcp, &d->log, &d->dhcp);
 	if (err)
-		dlog(d, FP_LOG_ERROR, "dhcp: cannot serve on %s: %s", d->cfg.dhcp.interface,
+		fp_log(&d->log, FP_LOG_ERROR, "dhcp: cannot serve on %s: %s", d->cfg.dhcp.interface,
 		     strerror(-err));
 	return err;
 }
@@ -204,19 +189,19 @@ static void reload(struct daemon *d)
 {
 	struct fp_config cfg;
 
-	dlog(d, FP_LOG_INFO, "SIGHUP: reloading %s", d->path);
+	fp_log(&d->log, FP_LOG_INFO, "SIGHUP: reloading %s", d->path);
 	if (load_config(d, &cfg)) {
-		dlog(d, FP_LOG_ERROR, "reload failed; the running configuration stays");
+		fp_log(&d->log, FP_LOG_ERROR, "reload failed; the running configuration stays");
 		return;
 	}
 	if (apply(d, &cfg)) {
 		fp_config_free(&cfg);
-		dlog(d, FP_LOG_ERROR, "reload failed; the running configuration stays");
+		fp_log(&d->log, FP_LOG_ERROR, "reload failed; the running configuration stays");
 		return;
 	}
 	dhcp_apply(d);
 	write_state(d);
-	dlog(d, FP_LOG_INFO, "reloaded %s", d->path);
+	fp_log(&d->log, FP_LOG_INFO, "reloaded %s", d->path);
 }
 
 /* One fastpathd at a time: a lock held for the process's life. */
@@ -233,7 +218,7 @@ static int single_instance(struct daemon *d)
 		struct fp_daemon_state st;
 
 		fp_daemon_state_read(&st);
-		dlog(d, FP_LOG_ERROR, "another fastpathd is running (pid %d); stop "
+		fp_log(&d->log, FP_LOG_ERROR, "another fastpathd is running (pid %d); stop "
 		     "it first, or send it SIGHUP to reload", st.pid);
 		close(fd);
 		return -EBUSY;
@@ -266,9 +251,9 @@ static void age_flows(struct daemon *d)
 
 		err = fp_flows_age(dev, f->idle_timeout_ms, &n);
 		if (err)
-			dlog(d, FP_LOG_DEBUG, "flows on %s: aging: %s", dev, strerror(-err));
+			fp_log(&d->log, FP_LOG_DEBUG, "flows on %s: aging: %s", dev, strerror(-err));
 		else if (n)
-			dlog(d, FP_LOG_DEBUG, "flows on %s: %zu idle for %u ms or more aged out",
+			fp_log(&d->log, FP_LOG_DEBUG, "flows on %s: %zu idle for %u ms or more aged out",
 			     dev, n, f->idle_timeout_ms);
 	}
 }
@@ -306,7 +291,7 @@ static int run(struct daemon *d)
 	pfd->fd = signalfd(-1, &set, SFD_CLOEXEC);
 	pfd->events = POLLIN;
 	if (pfd->fd < 0) {
-		dlog(d, FP_LOG_ERROR, "signalfd: %s", strerror(errno));
+		fp_log(&d->log, FP_LOG_ERROR, "signalfd: %s", strerror(errno));
 		return 1;
 	}
 	for (;;) {
@@ -322,7 +307,7 @@ static int run(struct daemon *d)
 			reload(d);
 			continue;
 		}
-		dlog(d, FP_LOG_INFO, "%s: exiting; the data plane keeps running "
+		fp_log(&d->log, FP_LOG_INFO, "%s: exiting; the data plane keeps running "
 		     "(fastpath down DEV removes it)", strsignal(si.ssi_signo));
 		return 0;
 	}
@@ -379,6 +364,7 @@ int main(int argc, char **argv)
 	bool check = false;
 	int rc, lock;
 
+	d.log = (struct fp_logger){ .fn = log_line, .ctx = &d };
 	rc = parse_args(argc, argv, &d, &check);
 	if (rc)
 		return rc;
@@ -397,7 +383,7 @@ int main(int argc, char **argv)
 	if (load_config(&d, &cfg))
 		return 1;
 	d.state.started = time(NULL);
-	dlog(&d, FP_LOG_INFO, "starting with %s (pid %d)", d.path, getpid());
+	fp_log(&d.log, FP_LOG_INFO, "starting with %s (pid %d)", d.path, getpid());
 	if (apply(&d, &cfg)) {
 		fp_config_free(&cfg);
 		return 1;

@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Internal to libfastpath: helpers for the pinned tree. */
+/* Internal to libfastpath: helpers for the pinned tree and its maps. */
 #ifndef FP_LIB_BPFFS_H
 #define FP_LIB_BPFFS_H
+
+#include <stddef.h>
 
 /* fp_rmtree: unpin everything under dir, then dir itself; a missing dir
  * is not an error. */
 int fp_rmtree(const char *dir);
+
+/* fp_map_mmap: BYTES of the mmapable map FD, mapped shared read-write,
+ * the length rounded up to whole pages in *LEN (for munmap); NULL with
+ * errno set on failure. */
+void *fp_map_mmap(int fd, size_t bytes, size_t *len);
 
 #endif

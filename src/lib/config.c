@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <yaml.h>
 #include <fastpath/config.h>
+#include <fastpath/dhcp.h>   /* fp_dhcp_mac_str */
 
 #define PATH_BUF          192   /* a key path in messages */
 #define SHOW              "%.80s" /* user text in messages, cut short */
@@ -1215,24 +1216,32 @@ static const struct schema flows_schema = { flows_fields, ARRAY_SIZE(flows_field
 
 /* ---- dhcp -------------------------------------------------------------- */
 
-static uint32_t hostv4(struct in_addr a)
+uint32_t fp_ipv4_host(struct in_addr a)
 {
 	return ntohl(a.s_addr);
 }
 
-static uint32_t netmask(unsigned int len)
+struct in_addr fp_ipv4_net(uint32_t host)
 {
-	return len ? 0xffffffffu << (32 - len) : 0;
+	struct in_addr a = { htonl(host) };
+
+	return a;
 }
 
-static bool in_subnet(struct in_addr a, const struct fp_dhcp_pool *p)
+uint32_t fp_ipv4_mask(unsigned int prefix_len)
 {
-	return (hostv4(a) & netmask(p->prefix_len)) == hostv4(p->subnet);
+	return prefix_len ? 0xffffffffu << (32 - prefix_len) : 0;
 }
 
-static bool in_range(struct in_addr a, const struct fp_dhcp_pool *p)
+bool fp_dhcp_pool_in_subnet(const struct fp_dhcp_pool *p, struct in_addr a)
 {
-	return hostv4(a) >= hostv4(p->range_lo) && hostv4(a) <= hostv4(p->range_hi);
+	return (fp_ipv4_host(a) & fp_ipv4_mask(p->prefix_len)) == fp_ipv4_host(p->subnet);
+}
+
+bool fp_dhcp_pool_in_range(const struct fp_dhcp_pool *p, struct in_addr a)
+{
+	return fp_ipv4_host(a) >= fp_ipv4_host(p->range_lo) &&
+	       fp_ipv4_host(a) <= fp_ipv4_host(p->range_hi);
 }
 
 static const char *ntoa(struct in_addr a, char buf[INET_ADDRSTRLEN])
@@ -1283,7 +1292,7 @@ static int p_pool_range(struct walk *w, yaml_node_t *n, const char *path,
 		       "FIRST-LAST, like 10.0.0.100-10.0.0.200", s);
 		return -EINVAL;
 	}
-	if (hostv4(p->range_lo) > hostv4(p->range_hi)) {
+	if (fp_ipv4_host(p->range_lo) > fp_ipv4_host(p->range_hi)) {
 		report(w, n, path, "range '" SHOW "' starts after it ends; write "
 		       "%s-%s", s, hi, lo);
 		return -EINVAL;
@@ -1337,22 +1346,23 @@ static void pool_check(struct walk *w, yaml_node_t *map, const char *path,
 	if (!seen[P_SUBNET].ok)
 		return;
 	/* The hosts: neither the network nor the broadcast address. */
-	first = hostv4(p->subnet) + 1;
-	last = (hostv4(p->subnet) | ~netmask(p->prefix_len)) - 1;
-	fa.s_addr = htonl(first);
-	la.s_addr = htonl(last);
+	first = fp_ipv4_host(p->subnet) + 1;
+	last = (fp_ipv4_host(p->subnet) | ~fp_ipv4_mask(p->prefix_len)) - 1;
+	fa = fp_ipv4_net(first);
+	la = fp_ipv4_net(last);
 	path_key(at, path, "range");
-	if (seen[P_RANGE].ok && (hostv4(p->range_lo) < first || hostv4(p->range_hi) > last))
+	if (seen[P_RANGE].ok &&
+	    (fp_ipv4_host(p->range_lo) < first || fp_ipv4_host(p->range_hi) > last))
 		report(w, seen[P_RANGE].val, at, "%s is outside subnet %s/%u; "
 		       "its addresses are %s-%s",
 		       (const char *)seen[P_RANGE].val->data.scalar.value,
 		       ntoa(p->subnet, a), p->prefix_len, ntoa(fa, b), ntoa(la, c));
 	path_key(at, path, "router");
-	if (seen[P_ROUTER].ok && !in_subnet(p->router, p))
+	if (seen[P_ROUTER].ok && !fp_dhcp_pool_in_subnet(p, p->router))
 		report(w, seen[P_ROUTER].val, at, "%s is outside subnet %s/%u; "
 		       "clients could not reach it", ntoa(p->router, a),
 		       ntoa(p->subnet, b), p->prefix_len);
-	else if (seen[P_ROUTER].ok && seen[P_RANGE].ok && in_range(p->router, p))
+	else if (seen[P_ROUTER].ok && seen[P_RANGE].ok && fp_dhcp_pool_in_range(p, p->router))
 		report(w, seen[P_ROUTER].val, at, "%s is inside the pool's range, "
 		       "so it could be leased to a client; move it or shrink the "
 		       "range", ntoa(p->router, a));
@@ -1465,8 +1475,8 @@ static int cmp_mac(const void *a, const void *b)
 
 static int cmp_ip(const void *a, const void *b)
 {
-	uint32_t x = hostv4(((const struct fp_dhcp_reservation *)a)->ip);
-	uint32_t y = hostv4(((const struct fp_dhcp_reservation *)b)->ip);
+	uint32_t x = fp_ipv4_host(((const struct fp_dhcp_reservation *)a)->ip);
+	uint32_t y = fp_ipv4_host(((const struct fp_dhcp_reservation *)b)->ip);
 
 	return x < y ? -1 : x > y;
 }
@@ -1476,14 +1486,13 @@ static void say_dup_mac(struct walk *w, const char *path, const void *base,
 {
 	const struct fp_dhcp_reservation *r = base;
 	const uint8_t *m = r[later].mac;
-	char at[PATH_BUF];
+	char at[PATH_BUF], mac[18];
 
 	if (!(m[0] | m[1] | m[2] | m[3] | m[4] | m[5]))
 		return;
 	path_item(at, path, later, "mac");
-	report_at(w, r[later].line, at, "%02x:%02x:%02x:%02x:%02x:%02x is already "
-		  "reserved on line %u; one reservation per MAC",
-		  m[0], m[1], m[2], m[3], m[4], m[5], r[first].line);
+	report_at(w, r[later].line, at, "%s is already reserved on line %u; "
+		  "one reservation per MAC", fp_dhcp_mac_str(m, mac), r[first].line);
 }
 
 static void say_dup_ip(struct walk *w, const char *path, const void *base,
@@ -1526,8 +1535,10 @@ static void dhcp_check(struct walk *w, yaml_node_t *map, const char *path,
 	}
 	for (i = 0; i < d->n_pools; i++) {
 		for (j = 0; j < i; j++) {
-			if (hostv4(d->pools[i].range_lo) <= hostv4(d->pools[j].range_hi) &&
-			    hostv4(d->pools[j].range_lo) <= hostv4(d->pools[i].range_hi)) {
+			const struct fp_dhcp_pool *pi = &d->pools[i], *pj = &d->pools[j];
+
+			if (fp_ipv4_host(pi->range_lo) <= fp_ipv4_host(pj->range_hi) &&
+			    fp_ipv4_host(pj->range_lo) <= fp_ipv4_host(pi->range_hi)) {
 				char p[PATH_BUF];
 
 				path_item(p, at, i, "range");
@@ -1535,7 +1546,7 @@ static void dhcp_check(struct walk *w, yaml_node_t *map, const char *path,
 					  "the pool on line %u", d->pools[j].line);
 			}
 		}
-		if (seen[D_SERVER].ok && in_range(d->server_id, &d->pools[i]))
+		if (seen[D_SERVER].ok && fp_dhcp_pool_in_range(&d->pools[i], d->server_id))
 			report(w, seen[D_SERVER].val, spath, "%s is inside "
 			       "the range of the pool on line %u, so it could be "
 			       "leased to a client", ntoa(d->server_id, a),
@@ -1544,7 +1555,9 @@ static void dhcp_check(struct walk *w, yaml_node_t *map, const char *path,
 	if (!seen[D_RESERV].ok)
 		return;
 	for (i = 0; i < d->n_reservations; i++) {
-		for (j = 0; j < d->n_pools && !in_subnet(d->reservations[i].ip, &d->pools[j]); j++)
+		struct in_addr ip = d->reservations[i].ip;
+
+		for (j = 0; j < d->n_pools && !fp_dhcp_pool_in_subnet(&d->pools[j], ip); j++)
 			;
 		if (j == d->n_pools) {
 			char p[PATH_BUF];

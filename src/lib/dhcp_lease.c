@@ -77,24 +77,33 @@ static uint32_t crc32(const uint8_t *p, size_t n)
 	return ~c;
 }
 
-static uint32_t hash_bytes(const void *v, size_t n)
+uint32_t fp_dhcp_hash(const void *p, size_t n)
 {
-	const uint8_t *p = v;
+	const uint8_t *b = p;
 	uint32_t h = 2166136261u;
 
 	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h ^ (h >> 15);
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
+/* A bucket of N bytes at P: the hash's high bits folded into the low ones
+ * the mask keeps. */
+static size_t bucket(const struct fp_dhcp_db *db, const void *p, size_t n)
+{
+	uint32_t h = fp_dhcp_hash(p, n);
+
+	return (h ^ (h >> 15)) & (db->nb - 1);
 }
 
 static size_t key_bucket(const struct fp_dhcp_db *db, const struct fp_dhcp_key *k)
 {
-	return hash_bytes(k, sizeof(*k)) & (db->nb - 1);
+	return bucket(db, k, sizeof(*k));
 }
 
 static size_t ip_bucket(const struct fp_dhcp_db *db, struct in_addr ip)
 {
-	return hash_bytes(&ip.s_addr, 4) & (db->nb - 1);
+	return bucket(db, &ip.s_addr, 4);
 }
 
 static bool key_eq(const struct fp_dhcp_key *a, const struct fp_dhcp_key *b)
@@ -394,16 +403,12 @@ int fp_dhcp_db_decline(struct fp_dhcp_db *db, const struct fp_dhcp_key *key,
 {
 	struct fp_dhcp_lease_rec r = { .key = *key, .ip = ip, .expires = until,
 				       .state = FP_DHCP_LEASE_DECLINED };
-	struct ent *h = find_ip(db, ip), *own = find_key(db, key);
 	int err;
 
 	memcpy(r.chaddr, chaddr, 6);
-	if (own)
-		remove_ent(db, own);
-	h = find_ip(db, ip);
-	if (h)
-		remove_ent(db, h);
-	err = insert_ent(db, &r, false);
+	err = make_room(db, key, ip, 0, true);
+	if (!err)
+		err = insert_ent(db, &r, false);
 	return err ? err : journal(db, &r, FP_DHCP_LEASE_DECLINED);
 }
 
@@ -587,13 +592,17 @@ int fp_dhcp_db_compact(struct fp_dhcp_db *db)
 		return -errno;
 	for (size_t i = 0; i < db->cap && !err; i++) {
 		const struct ent *x = &db->e[i];
+		ssize_t w;
 
 		if (!x->used || (x->rec.state != FP_DHCP_LEASE_BOUND &&
 				 x->rec.state != FP_DHCP_LEASE_DECLINED))
 			continue;
 		encode(&x->rec, b);
-		if (write(fd, b, sizeof(b)) != (ssize_t)sizeof(b))
-			err = errno ? -errno : -EIO;
+		do {
+			w = write(fd, b, sizeof(b));
+		} while (w < 0 && errno == EINTR);
+		if (w != (ssize_t)sizeof(b))
+			err = w < 0 ? -errno : -EIO;
 		n++;
 	}
 	if (!err && fsync(fd))

@@ -3,14 +3,16 @@
  * function), and around it the sockets, the lease database, the maps the
  * XDP stage answers from and its ring buffer of extended leases.
  *
- * Requests arrive on an AF_PACKET socket (clients with no address yet);
- * a UDP socket bound to port 67 keeps the kernel from answering unicast
- * requests with ICMP and carries relayed replies. A batch of requests is
- * decided and journaled, then fsync'ed once, then answered: no ACK leaves
- * before the lease it grants is on disk. */
+ * Requests arrive on an AF_PACKET socket (clients with no address yet).
+ * A UDP socket bound to port 67 keeps the kernel from answering unicast
+ * requests with ICMP port unreachable and carries relayed replies; a
+ * filter that drops everything keeps it from queueing a second copy of
+ * each request, which the packet socket already has.
+ *
+ * A batch of requests is decided and journaled, then fsync'ed once, then
+ * answered: no ACK leaves before the lease it grants is on disk. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,39 +33,12 @@
 
 /* ---- the state machine ------------------------------------------------ */
 
-static uint32_t hv(struct in_addr a)
-{
-	return ntohl(a.s_addr);
-}
-
-static struct in_addr nv(uint32_t host)
-{
-	struct in_addr a = { htonl(host) };
-
-	return a;
-}
-
-static uint32_t mask_of(unsigned int len)
-{
-	return len ? 0xffffffffu << (32 - len) : 0;
-}
-
-static bool in_subnet(const struct fp_dhcp_pool *p, struct in_addr a)
-{
-	return (hv(a) & mask_of(p->prefix_len)) == hv(p->subnet);
-}
-
-static bool in_range(const struct fp_dhcp_pool *p, struct in_addr a)
-{
-	return hv(a) >= hv(p->range_lo) && hv(a) <= hv(p->range_hi);
-}
-
 static int pool_of(const struct fp_dhcp_config *cfg, struct in_addr a)
 {
 	if (!a.s_addr)
 		return -1;
 	for (size_t i = 0; i < cfg->n_pools; i++)
-		if (in_subnet(&cfg->pools[i], a))
+		if (fp_dhcp_pool_in_subnet(&cfg->pools[i], a))
 			return (int)i;
 	return -1;
 }
@@ -110,21 +85,11 @@ static bool reserved_for(const struct fp_dhcp_config *cfg, struct in_addr a,
 static bool allowed(const struct fp_dhcp_config *cfg, const struct fp_dhcp_pool *p,
 		    struct in_addr ip, const uint8_t mac[6])
 {
-	if (!in_subnet(p, ip) || ip.s_addr == cfg->server_id.s_addr)
+	if (!fp_dhcp_pool_in_subnet(p, ip) || ip.s_addr == cfg->server_id.s_addr)
 		return false;
 	if (reserved_for(cfg, ip, mac))
 		return true;
-	return in_range(p, ip) && !reserved_for_other(cfg, ip, mac);
-}
-
-static uint32_t key_hash(const struct fp_dhcp_key *k)
-{
-	const uint8_t *p = (const uint8_t *)k;
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < sizeof(*k); i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
+	return fp_dhcp_pool_in_range(p, ip) && !reserved_for_other(cfg, ip, mac);
 }
 
 /* A free address of P, probing from a point the key picks: a client
@@ -133,18 +98,18 @@ static struct in_addr pick_free(const struct fp_dhcp_config *cfg, const struct f
 				const struct fp_dhcp_pool *p, const struct fp_dhcp_key *key,
 				const uint8_t mac[6], time_t now)
 {
-	uint32_t lo = hv(p->range_lo), size = hv(p->range_hi) - lo + 1;
-	uint32_t start = key_hash(key) % size;
+	uint32_t lo = fp_ipv4_host(p->range_lo), size = fp_ipv4_host(p->range_hi) - lo + 1;
+	uint32_t start = fp_dhcp_hash(key, sizeof(*key)) % size;
 
 	for (uint32_t i = 0; i < size; i++) {
-		struct in_addr a = nv(lo + (start + i) % size);
+		struct in_addr a = fp_ipv4_net(lo + (start + i) % size);
 
 		if (a.s_addr == cfg->server_id.s_addr || reserved_for_other(cfg, a, mac))
 			continue;
 		if (fp_dhcp_db_ip_free(db, a, key, now))
 			return a;
 	}
-	return nv(0);
+	return fp_ipv4_net(0);
 }
 
 static void reply_init(const struct fp_dhcp_config *cfg, const struct fp_dhcp_request *req,
@@ -171,7 +136,7 @@ static void reply_init(const struct fp_dhcp_config *cfg, const struct fp_dhcp_re
 
 		r->lease_s = p->lease_time_s;
 		r->has_mask = true;
-		r->mask = nv(mask_of(p->prefix_len));
+		r->mask = fp_ipv4_net(fp_ipv4_mask(p->prefix_len));
 		r->router = p->router;
 		r->n_dns = p->n_dns;
 		memcpy(r->dns, p->dns, sizeof(r->dns));
@@ -206,7 +171,7 @@ static void reply_init(const struct fp_dhcp_config *cfg, const struct fp_dhcp_re
 static void nak(const struct fp_dhcp_config *cfg, const struct fp_dhcp_request *req,
 		struct fp_dhcp_decision *d, const char *why)
 {
-	reply_init(cfg, req, d, FP_DHCPNAK, nv(0), -1);
+	reply_init(cfg, req, d, FP_DHCPNAK, fp_ipv4_net(0), -1);
 	d->counter = FP_DHCP_SLOW_NAK;
 	d->why = why;
 }
@@ -240,12 +205,12 @@ static void discover(const struct fp_dhcp_config *cfg, const struct fp_dhcp_db *
 	const struct fp_dhcp_lease_rec *cur = fp_dhcp_db_by_key(db, key);
 	int pi = select_pool(cfg, m);
 	const struct fp_dhcp_pool *p;
-	struct in_addr ip = nv(0);
+	struct in_addr ip = fp_ipv4_net(0);
 
 	if (pi < 0)
 		return ignore(d, "no pool for the client's network");
 	p = &cfg->pools[pi];
-	if (res && in_subnet(p, res->ip) && fp_dhcp_db_ip_free(db, res->ip, key, now))
+	if (res && fp_dhcp_pool_in_subnet(p, res->ip) && fp_dhcp_db_ip_free(db, res->ip, key, now))
 		ip = res->ip;
 	else if (cur && cur->expires > now && allowed(cfg, p, cur->ip, m->chaddr))
 		ip = cur->ip;
@@ -285,10 +250,10 @@ static void confirm(const struct fp_dhcp_config *cfg, const struct fp_dhcp_db *d
 	int pi = select_pool(cfg, m);
 	const struct fp_dhcp_pool *p;
 
-	if (pi < 0 || !in_subnet(&cfg->pools[pi], ip))
+	if (pi < 0 || !fp_dhcp_pool_in_subnet(&cfg->pools[pi], ip))
 		return nak(cfg, req, d, "address not on the client's network");
 	p = &cfg->pools[pi];
-	if (res && in_subnet(p, res->ip) && res->ip.s_addr != ip.s_addr &&
+	if (res && fp_dhcp_pool_in_subnet(p, res->ip) && res->ip.s_addr != ip.s_addr &&
 	    fp_dhcp_db_ip_free(db, res->ip, key, now))
 		return nak(cfg, req, d, "the client has another address reserved");
 	if (!fp_dhcp_db_ip_free(db, ip, key, now))
@@ -381,7 +346,7 @@ static void inform(const struct fp_dhcp_config *cfg, const struct fp_dhcp_reques
 	const struct fp_dhcp_msg *m = &req->msg;
 	int pi = m->giaddr.s_addr ? pool_of(cfg, m->giaddr) : pool_of(cfg, m->ciaddr);
 
-	reply_init(cfg, req, d, FP_DHCPACK, nv(0), pi);
+	reply_init(cfg, req, d, FP_DHCPACK, fp_ipv4_net(0), pi);
 	d->reply.ciaddr = m->ciaddr;
 	d->reply.lease_s = 0;   /* RFC 2131 §3.4: no lease time */
 	d->counter = FP_DHCP_SLOW_INFORM;
@@ -450,13 +415,19 @@ struct pending {
 	bool ok;                 /* applied: may be sent */
 };
 
+/* The interface served and the sockets on it. */
+struct iface {
+	int ifindex;
+	uint8_t mac[6];
+	int pkt_fd;              /* requests in, unrelayed replies out */
+	int udp_fd;              /* port 67, receives nothing: relayed replies out */
+};
+
 struct fp_dhcp_server {
 	struct fp_dhcp_config cfg;   /* our copy */
 	struct fp_logger log;
 	struct fp_dhcp_db *db;
-	int ifindex;
-	uint8_t mac[6];
-	int pkt_fd, udp_fd;
+	struct iface ifc;
 	/* the maps shared with the XDP stage; -1 when userspace-only */
 	int leases_fd, pools_fd, cfg_fd, stats_fd;
 	struct ring_buffer *rb;
@@ -468,38 +439,10 @@ struct fp_dhcp_server {
 	uint8_t buf[FRAME_MAX];
 };
 
-static void slog(const struct fp_dhcp_server *s, enum fp_log_level lvl, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void slog(const struct fp_dhcp_server *s, enum fp_log_level lvl, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	if (!s->log.fn)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	s->log.fn(s->log.ctx, lvl, msg);
-}
-
 const char *fp_dhcp_mac_str(const uint8_t m[6], char buf[18])
 {
 	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 	return buf;
-}
-
-/* pinned_map: the fd of DEV's pipeline map NAME, or -errno. */
-static int pinned_map(const char *dev, const char *name)
-{
-	char p[PATH_MAX];
-	int fd, err = fp_pipeline_path(p, sizeof(p), dev, name);
-
-	if (err)
-		return err;
-	fd = bpf_obj_get(p);
-	return fd < 0 ? -errno : fd;
 }
 
 static void cfg_free(struct fp_dhcp_config *c)
@@ -577,8 +520,8 @@ static void map_put_lease(struct fp_dhcp_server *s, const struct fp_dhcp_lease_r
 		v.expires_ns = boot_ns() + (unsigned long long)(r->expires - now) * 1000000000ull;
 	memcpy(v.chaddr, r->chaddr, 6);
 	if (bpf_map_update_elem(s->leases_fd, &r->key, &v, BPF_ANY))
-		slog(s, FP_LOG_DEBUG, "dhcp: cannot cache the lease of %s: %s",
-		     inet_ntoa(r->ip), strerror(errno));
+		fp_log(&s->log, FP_LOG_DEBUG, "dhcp: cannot cache the lease of %s: %s",
+		       inet_ntoa(r->ip), strerror(errno));
 }
 
 static void map_del_lease(struct fp_dhcp_server *s, const struct fp_dhcp_key *k)
@@ -617,7 +560,7 @@ static void write_pools(struct fp_dhcp_server *s)
 	struct fp_dhcp_cfg c = { .enabled = 1, .server_id = s->cfg.server_id.s_addr };
 	__u32 zero = 0;
 
-	memcpy(c.server_mac, s->mac, 6);
+	memcpy(c.server_mac, s->ifc.mac, 6);
 	for (size_t i = 0; i < s->cfg.n_pools || i < s->n_pools_written; i++) {
 		struct fp_dhcp_pool_map v = { 0 };
 		__u32 idx = (__u32)i;
@@ -627,7 +570,7 @@ static void write_pools(struct fp_dhcp_server *s)
 			size_t dl = strnlen(p->domain, sizeof(p->domain));
 
 			v.subnet = p->subnet.s_addr;
-			v.mask = htonl(mask_of(p->prefix_len));
+			v.mask = htonl(fp_ipv4_mask(p->prefix_len));
 			v.router = p->router.s_addr;
 			for (size_t k = 0; k < p->n_dns && k < FP_DHCP_DNS_MAX; k++)
 				v.dns[k] = p->dns[k].s_addr;
@@ -640,12 +583,13 @@ static void write_pools(struct fp_dhcp_server *s)
 			v.valid = 1;
 		}
 		if (bpf_map_update_elem(s->pools_fd, &idx, &v, BPF_ANY))
-			slog(s, FP_LOG_WARN, "dhcp: cannot write pool %zu to the fast path: %s",
-			     i, strerror(errno));
+			fp_log(&s->log, FP_LOG_WARN, "dhcp: cannot write pool %zu to the "
+			       "fast path: %s", i, strerror(errno));
 	}
 	s->n_pools_written = s->cfg.n_pools;
 	if (bpf_map_update_elem(s->cfg_fd, &zero, &c, BPF_ANY))
-		slog(s, FP_LOG_WARN, "dhcp: cannot enable the fast path: %s", strerror(errno));
+		fp_log(&s->log, FP_LOG_WARN, "dhcp: cannot enable the fast path: %s",
+		       strerror(errno));
 }
 
 static int sync_one(void *ctx, const struct fp_dhcp_lease_rec *r)
@@ -709,13 +653,14 @@ static int on_event(void *ctx, void *data, size_t size)
 	r.state = FP_DHCP_LEASE_BOUND;
 	r.expires = now + (ev->expires_ns > b ? (time_t)((ev->expires_ns - b) / 1000000000ull) : 0);
 	if (fp_dhcp_db_put(s->db, &r, now)) {
-		slog(s, FP_LOG_WARN, "dhcp: the fast path extended %s for %s, which the "
-		     "database gives to another client; dropping it from the cache",
-		     inet_ntoa(r.ip), fp_dhcp_mac_str(r.chaddr, m));
+		fp_log(&s->log, FP_LOG_WARN, "dhcp: the fast path extended %s for %s, which the "
+		       "database gives to another client; dropping it from the cache",
+		       inet_ntoa(r.ip), fp_dhcp_mac_str(r.chaddr, m));
 		map_del_lease(s, &ev->key);
 		return 0;
 	}
-	slog(s, FP_LOG_DEBUG, "dhcp: fast path ACK %s to %s", inet_ntoa(r.ip), fp_dhcp_mac_str(r.chaddr, m));
+	fp_log(&s->log, FP_LOG_DEBUG, "dhcp: fast path ACK %s to %s", inet_ntoa(r.ip),
+	       fp_dhcp_mac_str(r.chaddr, m));
 	return 0;
 }
 
@@ -742,22 +687,22 @@ static void open_maps(struct fp_dhcp_server *s)
 	int fd;
 
 	s->rb = NULL;
-	s->leases_fd = pinned_map(dev, "dhcp_leases");
-	s->pools_fd = pinned_map(dev, "dhcp_pools");
-	s->cfg_fd = pinned_map(dev, "dhcp_cfg");
-	s->stats_fd = pinned_map(dev, "dhcp_stats");
-	fd = pinned_map(dev, "dhcp_events");
+	s->leases_fd = fp_pipeline_obj_get(dev, "dhcp_leases");
+	s->pools_fd = fp_pipeline_obj_get(dev, "dhcp_pools");
+	s->cfg_fd = fp_pipeline_obj_get(dev, "dhcp_cfg");
+	s->stats_fd = fp_pipeline_obj_get(dev, "dhcp_stats");
+	fd = fp_pipeline_obj_get(dev, "dhcp_events");
 	if (s->leases_fd < 0) {
-		slog(s, FP_LOG_INFO, "dhcp: no DHCP fast path on %s (%s): serving from "
-		     "userspace only", dev, strerror(-s->leases_fd));
+		fp_log(&s->log, FP_LOG_INFO, "dhcp: no DHCP fast path on %s (%s): serving from "
+		       "userspace only", dev, strerror(-s->leases_fd));
 	} else if (s->pools_fd < 0 || s->cfg_fd < 0 || s->stats_fd < 0 || fd < 0) {
-		slog(s, FP_LOG_WARN, "dhcp: the DHCP maps on %s are incomplete: serving "
-		     "from userspace only", dev);
+		fp_log(&s->log, FP_LOG_WARN, "dhcp: the DHCP maps on %s are incomplete: serving "
+		       "from userspace only", dev);
 	} else {
 		s->rb = ring_buffer__new(fd, on_event, s, NULL);
 		if (!s->rb)
-			slog(s, FP_LOG_WARN, "dhcp: cannot read the fast path's events on "
-			     "%s: serving from userspace only", dev);
+			fp_log(&s->log, FP_LOG_WARN, "dhcp: cannot read the fast path's events on "
+			       "%s: serving from userspace only", dev);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -766,7 +711,7 @@ static void open_maps(struct fp_dhcp_server *s)
 		return;
 	}
 	s->ncpus = libbpf_num_possible_cpus();
-	slog(s, FP_LOG_INFO, "dhcp: fast path on %s: bound leases answered in XDP", dev);
+	fp_log(&s->log, FP_LOG_INFO, "dhcp: fast path on %s: bound leases answered in XDP", dev);
 }
 
 /* IPv4 UDP to port 67, untagged or with one 802.1Q tag in the frame. */
@@ -803,67 +748,82 @@ static int attach_filter(int fd)
 	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) ? -errno : 0;
 }
 
-static int open_sockets(struct fp_dhcp_server *s)
+/* A filter that drops everything: the UDP socket exists for what binding
+ * port 67 does (no ICMP port unreachable) and to send, never to receive. */
+static int attach_drop_all(int fd)
 {
-	const char *dev = s->cfg.interface;
+	struct sock_filter code[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
+	struct sock_fprog prog = { .len = 1, .filter = code };
+
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) ? -errno : 0;
+}
+
+static void close_sockets(struct iface *f)
+{
+	if (f->pkt_fd >= 0)
+		close(f->pkt_fd);
+	if (f->udp_fd >= 0)
+		close(f->udp_fd);
+	f->pkt_fd = f->udp_fd = -1;
+}
+
+/* open_sockets: DEV's index and MAC, and its sockets, into *f; on failure
+ * nothing stays open and the reason is logged. */
+static int open_sockets(const char *dev, const struct fp_logger *log, struct iface *f)
+{
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(FP_DHCP_SERVER_PORT) };
 	struct ifreq ifr = { 0 };
 	int one = 1, err;
 	char junk[64];
 
-	s->pkt_fd = s->udp_fd = -1;
-	s->ifindex = (int)if_nametoindex(dev);
-	if (!s->ifindex) {
-		slog(s, FP_LOG_ERROR, "dhcp: interface %s does not exist; fix "
-		     "dhcp.interface or create it", dev);
+	f->pkt_fd = f->udp_fd = -1;
+	f->ifindex = (int)if_nametoindex(dev);
+	if (!f->ifindex) {
+		fp_log(log, FP_LOG_ERROR, "dhcp: interface %s does not exist; fix "
+		       "dhcp.interface or create it", dev);
 		return -ENODEV;
 	}
-	s->udp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s->udp_fd < 0)
+	f->udp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (f->udp_fd < 0)
 		goto fail;
+	if ((err = attach_drop_all(f->udp_fd)))
+		goto fail_err;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
-	if (ioctl(s->udp_fd, SIOCGIFHWADDR, &ifr))
+	if (ioctl(f->udp_fd, SIOCGIFHWADDR, &ifr))
 		goto fail;
-	memcpy(s->mac, ifr.ifr_hwaddr.sa_data, 6);
-	if (setsockopt(s->udp_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    setsockopt(s->udp_fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) ||
-	    setsockopt(s->udp_fd, SOL_SOCKET, SO_BINDTODEVICE, dev, (socklen_t)strlen(dev)))
+	memcpy(f->mac, ifr.ifr_hwaddr.sa_data, 6);
+	if (setsockopt(f->udp_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    setsockopt(f->udp_fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) ||
+	    setsockopt(f->udp_fd, SOL_SOCKET, SO_BINDTODEVICE, dev, (socklen_t)strlen(dev)))
 		goto fail;
-	if (bind(s->udp_fd, (struct sockaddr *)&sin, sizeof(sin))) {
+	if (bind(f->udp_fd, (struct sockaddr *)&sin, sizeof(sin))) {
 		err = -errno;
-		slog(s, FP_LOG_ERROR, "dhcp: cannot bind UDP port 67 on %s: %s (is another "
-		     "DHCP server running?)", dev, strerror(-err));
+		fp_log(log, FP_LOG_ERROR, "dhcp: cannot bind UDP port 67 on %s: %s (is another "
+		       "DHCP server running?)", dev, strerror(-err));
+		close_sockets(f);
 		return err;
 	}
-	s->pkt_fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
-	if (s->pkt_fd < 0)
+	f->pkt_fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	if (f->pkt_fd < 0)
 		goto fail;
-	if ((err = attach_filter(s->pkt_fd)))
+	if ((err = attach_filter(f->pkt_fd)))
 		goto fail_err;
-	if (setsockopt(s->pkt_fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)))
+	if (setsockopt(f->pkt_fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)))
 		goto fail;
-	sll.sll_ifindex = s->ifindex;
-	if (bind(s->pkt_fd, (struct sockaddr *)&sll, sizeof(sll)))
+	sll.sll_ifindex = f->ifindex;
+	if (bind(f->pkt_fd, (struct sockaddr *)&sll, sizeof(sll)))
 		goto fail;
 	/* What queued before the filter was attached is anything at all. */
-	while (recv(s->pkt_fd, junk, sizeof(junk), MSG_DONTWAIT | MSG_TRUNC) >= 0)
+	while (recv(f->pkt_fd, junk, sizeof(junk), MSG_DONTWAIT | MSG_TRUNC) >= 0)
 		;
 	return 0;
 fail:
 	err = -errno;
 fail_err:
-	slog(s, FP_LOG_ERROR, "dhcp: cannot open the sockets on %s: %s", dev, strerror(-err));
+	fp_log(log, FP_LOG_ERROR, "dhcp: cannot open the sockets on %s: %s", dev, strerror(-err));
+	close_sockets(f);
 	return err;
-}
-
-static void close_sockets(struct fp_dhcp_server *s)
-{
-	if (s->pkt_fd >= 0)
-		close(s->pkt_fd);
-	if (s->udp_fd >= 0)
-		close(s->udp_fd);
-	s->pkt_fd = s->udp_fd = -1;
 }
 
 struct revalidate {
@@ -914,8 +874,8 @@ static void revalidate(struct fp_dhcp_server *s)
 	free(c.v);
 	fp_dhcp_db_sync(s->db);
 	if (dropped)
-		slog(s, FP_LOG_INFO, "dhcp: %zu leases ended: their address is in no pool now",
-		     dropped);
+		fp_log(&s->log, FP_LOG_INFO, "dhcp: %zu leases ended: their address is in "
+		       "no pool now", dropped);
 }
 
 int fp_dhcp_server_open(const struct fp_dhcp_config *cfg, const struct fp_logger *log,
@@ -927,7 +887,7 @@ int fp_dhcp_server_open(const struct fp_dhcp_config *cfg, const struct fp_logger
 
 	if (!s)
 		return -ENOMEM;
-	s->pkt_fd = s->udp_fd = -1;
+	s->ifc.pkt_fd = s->ifc.udp_fd = -1;
 	s->leases_fd = s->pools_fd = s->cfg_fd = s->stats_fd = -1;
 	if (log)
 		s->log = *log;
@@ -940,18 +900,18 @@ int fp_dhcp_server_open(const struct fp_dhcp_config *cfg, const struct fp_logger
 		*slash = '\0';
 		err = mkdir_p(dir);
 		if (err) {
-			slog(s, FP_LOG_ERROR, "dhcp: cannot create %s for the lease file: %s",
-			     dir, strerror(-err));
+			fp_log(&s->log, FP_LOG_ERROR, "dhcp: cannot create %s for the lease "
+			       "file: %s", dir, strerror(-err));
 			goto fail;
 		}
 	}
 	err = fp_dhcp_db_open(cfg->lease_file, time(NULL), &s->db);
 	if (err) {
-		slog(s, FP_LOG_ERROR, "dhcp: cannot open the lease file %s: %s",
-		     cfg->lease_file, strerror(-err));
+		fp_log(&s->log, FP_LOG_ERROR, "dhcp: cannot open the lease file %s: %s",
+		       cfg->lease_file, strerror(-err));
 		goto fail;
 	}
-	err = open_sockets(s);
+	err = open_sockets(s->cfg.interface, &s->log, &s->ifc);
 	if (err)
 		goto fail;
 	revalidate(s);
@@ -964,9 +924,9 @@ int fp_dhcp_server_open(const struct fp_dhcp_config *cfg, const struct fp_logger
 	}
 	s->cnt_dirty = true;
 	publish_counters(s);
-	slog(s, FP_LOG_INFO, "dhcp: serving %zu pools on %s as %s, %zu leases from %s",
-	     s->cfg.n_pools, s->cfg.interface, inet_ntoa(s->cfg.server_id),
-	     fp_dhcp_db_count(s->db), s->cfg.lease_file);
+	fp_log(&s->log, FP_LOG_INFO, "dhcp: serving %zu pools on %s as %s, %zu leases from %s",
+	       s->cfg.n_pools, s->cfg.interface, inet_ntoa(s->cfg.server_id),
+	       fp_dhcp_db_count(s->db), s->cfg.lease_file);
 	*out = s;
 	return 0;
 fail:
@@ -977,9 +937,9 @@ fail:
 int fp_dhcp_server_pollfds(const struct fp_dhcp_server *s, struct pollfd *fds, int max)
 {
 	int n = 0;
-	int all[3] = { s->pkt_fd, s->udp_fd, s->rb ? ring_buffer__epoll_fd(s->rb) : -1 };
+	int all[2] = { s->ifc.pkt_fd, s->rb ? ring_buffer__epoll_fd(s->rb) : -1 };
 
-	for (int i = 0; i < 3 && n < max; i++) {
+	for (int i = 0; i < 2 && n < max; i++) {
 		if (all[i] < 0)
 			continue;
 		fds[n].fd = all[i];
@@ -995,7 +955,7 @@ static void send_reply(struct fp_dhcp_server *s, const struct pending *p)
 	const struct fp_dhcp_decision *d = &p->d;
 	uint8_t payload[FP_DHCP_MSG_MAX];
 	int len = fp_dhcp_build(&d->reply, payload, sizeof(payload)), flen;
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_ifindex = s->ifindex,
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_ifindex = s->ifc.ifindex,
 				   .sll_halen = 6, .sll_protocol = htons(ETH_P_IP) };
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(FP_DHCP_SERVER_PORT),
 				   .sin_addr = d->dst_ip };
@@ -1006,57 +966,55 @@ static void send_reply(struct fp_dhcp_server *s, const struct pending *p)
 		return;
 	}
 	if (d->dest == FP_DHCP_DEST_RELAY) {
-		n = sendto(s->udp_fd, payload, (size_t)len, 0, (struct sockaddr *)&sin, sizeof(sin));
+		n = sendto(s->ifc.udp_fd, payload, (size_t)len, 0, (struct sockaddr *)&sin, sizeof(sin));
 	} else {
-		flen = fp_dhcp_frame_build(s->buf, sizeof(s->buf), s->mac, d->dst_mac, p->vlan,
+		flen = fp_dhcp_frame_build(s->buf, sizeof(s->buf), s->ifc.mac, d->dst_mac, p->vlan,
 					   s->cfg.server_id, d->dst_ip, payload, (size_t)len);
 		if (flen < 0) {
 			count(s, FP_DHCP_SLOW_ERR);
 			return;
 		}
 		memcpy(sll.sll_addr, d->dst_mac, 6);
-		n = sendto(s->pkt_fd, s->buf, (size_t)flen, 0, (struct sockaddr *)&sll, sizeof(sll));
+		n = sendto(s->ifc.pkt_fd, s->buf, (size_t)flen, 0, (struct sockaddr *)&sll, sizeof(sll));
 	}
 	if (n < 0) {
 		count(s, FP_DHCP_SLOW_ERR);
-		slog(s, FP_LOG_DEBUG, "dhcp: cannot send to %s: %s", inet_ntoa(d->dst_ip),
-		     strerror(errno));
+		fp_log(&s->log, FP_LOG_DEBUG, "dhcp: cannot send to %s: %s", inet_ntoa(d->dst_ip),
+		       strerror(errno));
 	}
 }
 
 static void log_decision(struct fp_dhcp_server *s, const struct fp_dhcp_decision *d)
 {
-	static const char *const names[] = { [FP_DHCPOFFER] = "OFFER", [FP_DHCPACK] = "ACK",
-					     [FP_DHCPNAK] = "NAK" };
 	char m[18], a[INET_ADDRSTRLEN];
 
 	fp_dhcp_mac_str(d->rec.chaddr, m);
 	inet_ntop(AF_INET, &d->rec.ip, a, sizeof(a));
 	switch (d->reply.type) {
 	case FP_DHCPOFFER:
-		slog(s, FP_LOG_DEBUG, "dhcp: OFFER %s to %s", inet_ntoa(d->reply.yiaddr), m);
+		fp_log(&s->log, FP_LOG_DEBUG, "dhcp: OFFER %s to %s", inet_ntoa(d->reply.yiaddr),
+		       m);
 		return;
 	case FP_DHCPACK:
 		if (!d->reply.yiaddr.s_addr)
-			slog(s, FP_LOG_DEBUG, "dhcp: ACK (INFORM) to %s", m);
+			fp_log(&s->log, FP_LOG_DEBUG, "dhcp: ACK (INFORM) to %s", m);
 		else
-			slog(s, FP_LOG_INFO, "dhcp: ACK %s to %s (lease %us)",
-			     a, m, d->reply.lease_s);
+			fp_log(&s->log, FP_LOG_INFO, "dhcp: ACK %s to %s (lease %us)",
+			       a, m, d->reply.lease_s);
 		return;
 	case FP_DHCPNAK:
-		slog(s, FP_LOG_INFO, "dhcp: NAK to %s: %s", m, d->why ? d->why : "");
+		fp_log(&s->log, FP_LOG_INFO, "dhcp: NAK to %s: %s", m, d->why ? d->why : "");
 		return;
 	default:
 		break;
 	}
-	(void)names;
 	if (d->change == FP_DHCP_CHANGE_RELEASE)
-		slog(s, FP_LOG_INFO, "dhcp: RELEASE %s by %s", a, m);
+		fp_log(&s->log, FP_LOG_INFO, "dhcp: RELEASE %s by %s", a, m);
 	else if (d->change == FP_DHCP_CHANGE_DECLINE)
-		slog(s, FP_LOG_INFO, "dhcp: DECLINE %s by %s: quarantined until +%lds",
-		     a, m, (long)(d->rec.expires - time(NULL)));
+		fp_log(&s->log, FP_LOG_INFO, "dhcp: DECLINE %s by %s: quarantined until +%lds",
+		       a, m, (long)(d->rec.expires - time(NULL)));
 	else if (d->why)
-		slog(s, FP_LOG_DEBUG, "dhcp: no reply to %s: %s", m, d->why);
+		fp_log(&s->log, FP_LOG_DEBUG, "dhcp: no reply to %s: %s", m, d->why);
 }
 
 /* Decide and apply one request into P. */
@@ -1069,6 +1027,7 @@ static void handle(struct fp_dhcp_server *s, const uint8_t *frame, size_t len,
 	struct fp_dhcp_lease_rec prev = { 0 };
 	const struct fp_dhcp_lease_rec *cur;
 	bool had = false;
+	int err;
 
 	p->ok = false;
 	count(s, FP_DHCP_SLOW_RX);
@@ -1085,10 +1044,11 @@ static void handle(struct fp_dhcp_server *s, const uint8_t *frame, size_t len,
 		prev = *cur;
 		had = true;
 	}
-	if (fp_dhcp_apply(s->db, &p->d, now)) {
+	err = fp_dhcp_apply(s->db, &p->d, now);
+	if (err) {
 		count(s, FP_DHCP_SLOW_ERR);
-		slog(s, FP_LOG_WARN, "dhcp: cannot record the lease of %s: %s",
-		     inet_ntoa(p->d.rec.ip), strerror(errno));
+		fp_log(&s->log, FP_LOG_WARN, "dhcp: cannot record the lease of %s: %s",
+		       inet_ntoa(p->d.rec.ip), strerror(-err));
 		return;
 	}
 	count(s, p->d.counter);
@@ -1105,7 +1065,7 @@ static void handle(struct fp_dhcp_server *s, const uint8_t *frame, size_t len,
 static void drain_packets(struct fp_dhcp_server *s)
 {
 	for (int round = 0; round < 4; round++) {
-		int n = 0;
+		int n = 0, err;
 		time_t now = time(NULL);
 
 		while (n < BATCH) {
@@ -1119,7 +1079,7 @@ static void drain_packets(struct fp_dhcp_server *s)
 					     .msg_iov = &iov, .msg_iovlen = 1,
 					     .msg_control = &ctl, .msg_controllen = sizeof(ctl) };
 			uint16_t vlan = 0;
-			ssize_t len = recvmsg(s->pkt_fd, &mh, MSG_DONTWAIT);
+			ssize_t len = recvmsg(s->ifc.pkt_fd, &mh, MSG_DONTWAIT);
 
 			if (len < 0)
 				break;
@@ -1140,9 +1100,10 @@ static void drain_packets(struct fp_dhcp_server *s)
 		if (!n)
 			return;
 		/* Durable before any reply that commits it leaves. */
-		if (fp_dhcp_db_sync(s->db))
-			slog(s, FP_LOG_ERROR, "dhcp: cannot sync the lease file %s: %s",
-			     s->cfg.lease_file, strerror(errno));
+		err = fp_dhcp_db_sync(s->db);
+		if (err)
+			fp_log(&s->log, FP_LOG_ERROR, "dhcp: cannot sync the lease file %s: %s",
+			       s->cfg.lease_file, strerror(-err));
 		for (int i = 0; i < n; i++)
 			if (s->pend[i].ok)
 				send_reply(s, &s->pend[i]);
@@ -1151,19 +1112,14 @@ static void drain_packets(struct fp_dhcp_server *s)
 	}
 }
 
-static void drain_udp(struct fp_dhcp_server *s)
-{
-	for (int i = 0; i < 256; i++)
-		if (recv(s->udp_fd, s->buf, sizeof(s->buf), MSG_DONTWAIT) < 0)
-			return;
-}
-
 void fp_dhcp_server_process(struct fp_dhcp_server *s)
 {
-	if (s->rb && ring_buffer__consume(s->rb) > 0 && fp_dhcp_db_sync(s->db))
-		slog(s, FP_LOG_ERROR, "dhcp: cannot sync the lease file %s", s->cfg.lease_file);
+	int err;
+
+	if (s->rb && ring_buffer__consume(s->rb) > 0 && (err = fp_dhcp_db_sync(s->db)))
+		fp_log(&s->log, FP_LOG_ERROR, "dhcp: cannot sync the lease file %s: %s",
+		       s->cfg.lease_file, strerror(-err));
 	drain_packets(s);
-	drain_udp(s);
 	publish_counters(s);
 }
 
@@ -1174,7 +1130,8 @@ static void on_expire(void *ctx, const struct fp_dhcp_lease_rec *r)
 
 	if (r->state == FP_DHCP_LEASE_BOUND) {
 		map_del_lease(s, &r->key);
-		slog(s, FP_LOG_INFO, "dhcp: EXPIRED %s of %s", inet_ntoa(r->ip), fp_dhcp_mac_str(r->chaddr, m));
+		fp_log(&s->log, FP_LOG_INFO, "dhcp: EXPIRED %s of %s", inet_ntoa(r->ip),
+		       fp_dhcp_mac_str(r->chaddr, m));
 	}
 }
 
@@ -1192,42 +1149,35 @@ void fp_dhcp_server_tick(struct fp_dhcp_server *s)
 		int err = fp_dhcp_db_compact(s->db);
 
 		if (err)
-			slog(s, FP_LOG_WARN, "dhcp: cannot compact %s: %s", s->cfg.lease_file,
-			     strerror(-err));
+			fp_log(&s->log, FP_LOG_WARN, "dhcp: cannot compact %s: %s",
+			       s->cfg.lease_file, strerror(-err));
 	}
 	publish_counters(s);
 }
 
 int fp_dhcp_server_reload(struct fp_dhcp_server *s, const struct fp_dhcp_config *cfg)
 {
-	struct fp_dhcp_server tmp;
 	struct fp_dhcp_config old = s->cfg, copy;
+	struct iface ifc;
 	bool new_if = strcmp(cfg->interface, s->cfg.interface) != 0;
 	int err;
 
 	if (strcmp(cfg->lease_file, s->cfg.lease_file)) {
-		slog(s, FP_LOG_WARN, "dhcp: dhcp.lease_file changes at restart; %s stays",
-		     s->cfg.lease_file);
+		fp_log(&s->log, FP_LOG_WARN, "dhcp: dhcp.lease_file changes at restart; %s stays",
+		       s->cfg.lease_file);
 	}
 	err = cfg_copy(&copy, cfg);
 	if (err)
 		return err;
 	snprintf(copy.lease_file, sizeof(copy.lease_file), "%s", old.lease_file);
 	if (new_if) {
-		memset(&tmp, 0, sizeof(tmp));
-		tmp.log = s->log;
-		tmp.cfg = copy;
-		err = open_sockets(&tmp);
+		err = open_sockets(copy.interface, &s->log, &ifc);
 		if (err) {
-			close_sockets(&tmp);
 			cfg_free(&copy);
 			return err;
 		}
-		close_sockets(s);
-		s->pkt_fd = tmp.pkt_fd;
-		s->udp_fd = tmp.udp_fd;
-		s->ifindex = tmp.ifindex;
-		memcpy(s->mac, tmp.mac, 6);
+		close_sockets(&s->ifc);
+		s->ifc = ifc;
 	}
 	s->cfg = copy;
 	cfg_free(&old);
@@ -1243,14 +1193,9 @@ int fp_dhcp_server_reload(struct fp_dhcp_server *s, const struct fp_dhcp_config 
 	}
 	s->cnt_dirty = true;
 	publish_counters(s);
-	slog(s, FP_LOG_INFO, "dhcp: reloaded: %zu pools on %s, %zu leases kept",
-	     s->cfg.n_pools, s->cfg.interface, fp_dhcp_db_count(s->db));
+	fp_log(&s->log, FP_LOG_INFO, "dhcp: reloaded: %zu pools on %s, %zu leases kept",
+	       s->cfg.n_pools, s->cfg.interface, fp_dhcp_db_count(s->db));
 	return 0;
-}
-
-const uint64_t *fp_dhcp_server_counters(const struct fp_dhcp_server *s)
-{
-	return s->cnt;
 }
 
 void fp_dhcp_server_close(struct fp_dhcp_server *s)
@@ -1262,7 +1207,7 @@ void fp_dhcp_server_close(struct fp_dhcp_server *s)
 		fp_dhcp_db_close(s->db);
 	}
 	close_maps(s);
-	close_sockets(s);
+	close_sockets(&s->ifc);
 	cfg_free(&s->cfg);
 	free(s);
 }
@@ -1275,7 +1220,7 @@ int fp_dhcp_stats_read(const char *dev, __u64 out[FP_DHCP_COUNTERS])
 	memset(out, 0, FP_DHCP_COUNTERS * sizeof(*out));
 	if (ncpus <= 0)
 		return ncpus ? ncpus : -EINVAL;
-	fd = pinned_map(dev, "dhcp_stats");
+	fd = fp_pipeline_obj_get(dev, "dhcp_stats");
 	if (fd < 0)
 		return fd;
 	v = calloc((size_t)ncpus, sizeof(*v));

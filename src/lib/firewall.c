@@ -22,6 +22,7 @@
 #include <bpf/libbpf.h>
 #include <fastpath/firewall.h>
 #include <fastpath/pipeline.h>
+#include "bpffs.h"
 #include "firewall_compiled.h"
 
 /* The inner maps, as bpf/firewall.h declares their templates; what the
@@ -62,12 +63,10 @@ static int outer_fd(const struct fp_fw_maps *m, int k)
 
 int fp_firewall_maps_open(const char *dev, struct fp_fw_maps *m)
 {
-	char path[PATH_MAX];
 	int err;
 
 	memset(m, -1, sizeof(*m));
-	err = fp_pipeline_path(path, sizeof(path), dev, "fw_gen");
-	m->gen = err ? err : bpf_obj_get(path);
+	m->gen = fp_pipeline_obj_get(dev, "fw_gen");
 	if (m->gen < 0) {
 		err = m->gen;
 		goto fail;
@@ -75,8 +74,7 @@ int fp_firewall_maps_open(const char *dev, struct fp_fw_maps *m)
 	for (int k = 0; k < IN_MAX; k++) {
 		int *fd = (int *)((char *)m + specs[k].fd_off);
 
-		err = fp_pipeline_path(path, sizeof(path), dev, specs[k].pin);
-		*fd = err ? err : bpf_obj_get(path);
+		*fd = fp_pipeline_obj_get(dev, specs[k].pin);
 		if (*fd < 0) {
 			err = *fd;
 			goto fail;
@@ -187,12 +185,7 @@ static int gen_create(const struct fp_fw_compiled *c, int ncpu, struct gen_maps 
 /* map_mmap: the whole of an mmapable array. */
 static void *map_mmap(const struct gen_maps *g, int k, size_t *size)
 {
-	size_t page = sysconf(_SC_PAGESIZE);
-	void *p;
-
-	*size = ((size_t)g->max[k] * specs[k].value_size + page - 1) / page * page;
-	p = mmap(NULL, *size, PROT_READ | PROT_WRITE, MAP_SHARED, g->fd[k], 0);
-	return p == MAP_FAILED ? NULL : p;
+	return fp_map_mmap(g->fd[k], (size_t)g->max[k] * specs[k].value_size, size);
 }
 
 static int map_write(const struct gen_maps *g, int k, const void *src, size_t len)
@@ -408,8 +401,8 @@ static int publish(const struct fp_fw_maps *m, __u32 slot, const struct gen_maps
 	return 0;
 }
 
-/* retire: empty SLOT. The first delete that finds a map waits out the
- * packets that might still use it. */
+/* retire: empty SLOT. Each delete from an array of maps waits out an RCU
+ * grace period, so packets that might still use the old maps are done. */
 static void retire(const struct fp_fw_maps *m, __u32 slot)
 {
 	for (int k = 0; k < IN_MAX; k++)

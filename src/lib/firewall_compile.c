@@ -586,8 +586,9 @@ static bool place_one(struct fp_fw_compiled *c, struct fp_fw_match_entry *e, __u
 		int k;
 
 		fp_fw_buckets(e->k0, e->k1, mask, &b1, &b2);
-		if ((k = room(&c->buckets[b1])) >= 0 || (k = room(&c->buckets[b2])) >= 0) {
-			c->buckets[room(&c->buckets[b1]) >= 0 ? b1 : b2].e[k] = *e;
+		b = (k = room(&c->buckets[b1])) >= 0 ? b1 : (k = room(&c->buckets[b2])) >= 0 ? b2 : ~0u;
+		if (b != ~0u) {
+			c->buckets[b].e[k] = *e;
 			return true;
 		}
 		/* Full: evict from the bucket it did not just come from. */

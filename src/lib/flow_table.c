@@ -10,14 +10,19 @@
 #include <sys/random.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <fastpath/config.h>
 #include <fastpath/pipeline.h>
 #include "bpf/flows_egress.skel.h"
+#include "bpffs.h"
 #include "flow_table.h"
 
 /* Debian 12's UAPI headers predate tcx (kernel 6.6); these are ABI. */
 #define FP_BPF_TCX_EGRESS    47
 #define FP_BPF_LINK_TYPE_TCX 11
 #define FP_BPF_F_BEFORE      (1U << 3)
+
+_Static_assert(FP_CONFIG_MAX_FLOWS == FP_FLOWS_DEFAULT,
+	       "the config's default max_flows is the table's");
 
 /* The maps of bpf/flow_maps.h, by the names the pipeline pins them under. */
 static const char *const table_pins[] = { "flows", "flow_cpu", "flow_meta" };
@@ -101,33 +106,22 @@ int fp_flows_table_init(struct bpf_object *obj)
 	return err;
 }
 
-static int map_max_entries(int fd, __u32 *max)
+static int map_info(int fd, struct bpf_map_info *info)
 {
-	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info);
+	__u32 len = sizeof(*info);
 
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return -errno;
-	*max = info.max_entries;
-	return 0;
+	memset(info, 0, sizeof(*info));
+	return bpf_obj_get_info_by_fd(fd, info, &len) ? -errno : 0;
 }
 
 int fp_flow_table_stale(const char *dev, __u32 max_flows)
 {
-	char path[PATH_MAX];
-	int cpus = libbpf_num_possible_cpus(), fd, err;
-	__u32 max = 0;
+	int cpus = libbpf_num_possible_cpus(), err;
+	__u32 max;
 
-	err = fp_pipeline_path(path, sizeof(path), dev, "flows");
+	err = fp_pipeline_map_max(dev, "flows", &max);
 	if (err)
-		return err;
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return fd == -ENOENT ? 0 : fd;
-	err = map_max_entries(fd, &max);
-	close(fd);
-	if (err)
-		return err;
+		return err == -ENOENT ? 0 : err;
 	return max != (__u64)buckets_for(max_flows) * cpus;
 }
 
@@ -138,28 +132,6 @@ void fp_flow_table_unpin(const char *dev)
 	for (size_t i = 0; i < sizeof(table_pins) / sizeof(table_pins[0]); i++)
 		if (!fp_pipeline_path(path, sizeof(path), dev, table_pins[i]))
 			unlink(path);
-}
-
-static void *map_mmap(int fd, size_t len, int prot)
-{
-	void *p = mmap(NULL, len, prot, MAP_SHARED, fd, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
-static size_t page_round(size_t n)
-{
-	size_t page = sysconf(_SC_PAGESIZE);
-
-	return (n + page - 1) / page * page;
-}
-
-static int pin_get(const char *dev, const char *obj)
-{
-	char path[PATH_MAX];
-	int err = fp_pipeline_path(path, sizeof(path), dev, obj);
-
-	return err ? err : bpf_obj_get(path);
 }
 
 /* The geometry is the data path's own: CPU 0's region size and seed. */
@@ -189,23 +161,22 @@ static int table_geometry(struct fp_flow_table *t, __u32 max_entries)
 int fp_flow_table_open(const char *dev, struct fp_flow_table *t)
 {
 	int fd = -1, meta_fd = -1, err;
-	__u32 max = 0;
+	struct bpf_map_info info;
 
 	memset(t, 0, sizeof(*t));
 	t->cpu_fd = -1;
-	fd = pin_get(dev, "flows");
+	fd = fp_pipeline_obj_get(dev, "flows");
 	if (fd < 0)
 		return fd;
-	t->cpu_fd = pin_get(dev, "flow_cpu");
-	meta_fd = pin_get(dev, "flow_meta");
+	t->cpu_fd = fp_pipeline_obj_get(dev, "flow_cpu");
+	meta_fd = fp_pipeline_obj_get(dev, "flow_meta");
 	err = t->cpu_fd < 0 ? t->cpu_fd : meta_fd < 0 ? meta_fd : 0;
-	err = err ?: map_max_entries(fd, &max);
-	err = err ?: table_geometry(t, max);
+	err = err ?: map_info(fd, &info);
+	err = err ?: table_geometry(t, info.max_entries);
 	if (!err) {
-		t->map_len = page_round((size_t)max * sizeof(struct fp_flow_bucket));
-		t->buckets = map_mmap(fd, t->map_len, PROT_READ | PROT_WRITE);
-		t->meta_len = page_round(sizeof(struct fp_flow_meta));
-		t->meta = map_mmap(meta_fd, t->meta_len, PROT_READ | PROT_WRITE);
+		t->buckets = fp_map_mmap(fd, (size_t)info.max_entries * sizeof(struct fp_flow_bucket),
+					 &t->map_len);
+		t->meta = fp_map_mmap(meta_fd, sizeof(struct fp_flow_meta), &t->meta_len);
 		if (!t->buckets || !t->meta)
 			err = -errno;
 	}
@@ -230,17 +201,6 @@ void fp_flow_table_close(struct fp_flow_table *t)
 }
 
 /* ---- the egress program --------------------------------------------- */
-
-static int map_id(int fd, __u32 *id)
-{
-	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info);
-
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return -errno;
-	*id = info.id;
-	return 0;
-}
 
 /* Does the program of link_fd use the map whose id is want? */
 static bool link_uses_map(int link_fd, __u32 want)
@@ -272,7 +232,7 @@ static int egress_link_live(const char *dev, int ifindex)
 {
 	struct bpf_link_info info = { 0 };
 	__u32 len = sizeof(info);
-	int fd = pin_get(dev, "egress_link");
+	int fd = fp_pipeline_obj_get(dev, "egress_link");
 
 	if (fd < 0)
 		return fd;
@@ -294,7 +254,7 @@ static int reuse_table(struct flows_egress *skel, const char *dev)
 	int err = 0;
 
 	for (size_t i = 0; !err && i < sizeof(maps) / sizeof(maps[0]); i++) {
-		int fd = pin_get(dev, table_pins[i]);
+		int fd = fp_pipeline_obj_get(dev, table_pins[i]);
 
 		if (fd < 0)
 			return fd;
@@ -330,18 +290,18 @@ static int egress_link_set(const char *dev, int ifindex, int link_fd, int prog_f
 int fp_flows_egress_attach(const char *dev, int ifindex)
 {
 	struct flows_egress *skel;
+	struct bpf_map_info flows;
 	int link_fd, flows_fd, err;
-	__u32 flows_id = 0;
 
-	flows_fd = pin_get(dev, "flows");
+	flows_fd = fp_pipeline_obj_get(dev, "flows");
 	if (flows_fd < 0)
 		return flows_fd;
-	err = map_id(flows_fd, &flows_id);
+	err = map_info(flows_fd, &flows);
 	close(flows_fd);
 	if (err)
 		return err;
 	link_fd = egress_link_live(dev, ifindex);
-	if (link_fd >= 0 && link_uses_map(link_fd, flows_id)) {
+	if (link_fd >= 0 && link_uses_map(link_fd, flows.id)) {
 		close(link_fd);
 		return 0;
 	}

@@ -369,7 +369,7 @@ int fp_flows_query(const char *dev, const struct fp_flow_query *q,
 
 /* ---- aging and counters ---------------------------------------------- */
 
-static __u64 monotonic_ns(void)
+__u64 fp_flows_now_ns(void)
 {
 	struct timespec ts;
 
@@ -397,7 +397,7 @@ int fp_flows_age(const char *dev, __u64 idle_ms, size_t *aged)
 	struct fp_flow_table t;
 	struct slot *s;
 	size_t cnt, n = 0;
-	__u64 now = monotonic_ns(), idle_ns = idle_ms * 1000000ull;
+	__u64 now = fp_flows_now_ns(), idle_ns = idle_ms * 1000000ull;
 	int err = fp_flow_table_open(dev, &t);
 
 	*aged = 0;

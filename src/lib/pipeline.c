@@ -83,12 +83,29 @@ int fp_pipeline_path(char *buf, size_t size, const char *dev, const char *obj)
 	return pipe_path(buf, size, dev, obj);
 }
 
-static int pipe_get(const char *dev, const char *obj)
+int fp_pipeline_obj_get(const char *dev, const char *obj)
 {
 	char path[PATH_MAX];
-	int err = pipe_path(path, sizeof(path), dev, obj);
+	int fd, err = pipe_path(path, sizeof(path), dev, obj);
 
-	return err ? err : bpf_obj_get(path);
+	if (err)
+		return err;
+	fd = bpf_obj_get(path);
+	return fd < 0 ? -errno : fd;
+}
+
+int fp_pipeline_map_max(const char *dev, const char *obj, __u32 *max)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+	int fd = fp_pipeline_obj_get(dev, obj), err;
+
+	if (fd < 0)
+		return fd;
+	err = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0;
+	close(fd);
+	*max = info.max_entries;
+	return err;
 }
 
 /* Replace a pin: bpffs will not pin over an existing name. */
@@ -106,7 +123,7 @@ static int pipe_pin(int fd, const char *dev, const char *obj)
 static int cfg_read(const char *dev, struct fp_pipeline_cfg *cfg)
 {
 	__u32 zero = 0;
-	int fd = pipe_get(dev, "config"), err;
+	int fd = fp_pipeline_obj_get(dev, "config"), err;
 
 	if (fd < 0)
 		return fd;
@@ -118,7 +135,7 @@ static int cfg_read(const char *dev, struct fp_pipeline_cfg *cfg)
 static int cfg_write(const char *dev, const struct fp_pipeline_cfg *cfg)
 {
 	__u32 zero = 0;
-	int fd = pipe_get(dev, "config"), err;
+	int fd = fp_pipeline_obj_get(dev, "config"), err;
 
 	if (fd < 0)
 		return fd;
@@ -133,7 +150,7 @@ static int link_live(const char *dev, int ifindex)
 {
 	struct bpf_link_info info = { 0 };
 	__u32 len = sizeof(info);
-	int fd = pipe_get(dev, "link");
+	int fd = fp_pipeline_obj_get(dev, "link");
 
 	if (fd < 0)
 		return fd;
@@ -199,17 +216,12 @@ static __u32 lease_cache(const struct fp_pipeline_opts *opts)
  * one, as with the flows table (the server fills it again). */
 static int leases_stale(const char *dev, const struct fp_pipeline_opts *opts)
 {
-	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info);
-	int fd = pipe_get(dev, "dhcp_leases"), err;
+	__u32 max;
+	int err = fp_pipeline_map_max(dev, "dhcp_leases", &max);
 
-	if (fd < 0)
-		return fd == -ENOENT ? 0 : fd;
-	err = bpf_obj_get_info_by_fd(fd, &info, &len);
-	close(fd);
 	if (err)
-		return err;
-	return info.max_entries != lease_cache(opts);
+		return err == -ENOENT ? 0 : err;
+	return max != lease_cache(opts);
 }
 
 /* Whether DEV's pipeline must load afresh for opts' table sizes. */
@@ -254,7 +266,7 @@ static int load_new(const char *dev, const struct fp_pipeline_opts *opts,
 static int reload(const char *dev, const struct fp_pipeline_opts *opts)
 {
 	struct pipeline *skel;
-	int fd = pipe_get(dev, "link"), err;
+	int fd = fp_pipeline_obj_get(dev, "link"), err;
 
 	if (fd < 0)
 		return fd;
@@ -370,7 +382,7 @@ static void chain_facts(const char *dev, struct fp_pipeline_info *info)
 {
 	struct bpf_prog_info pi = { 0 };
 	__u32 len = sizeof(pi), zero = 0, id = 0;
-	int fd = pipe_get(dev, "chain"), pfd;
+	int fd = fp_pipeline_obj_get(dev, "chain"), pfd;
 
 	if (fd < 0)
 		return;
@@ -395,7 +407,7 @@ static int pipe_read_info(const char *dev, struct fp_pipeline_info *info)
 
 	snprintf(info->dev, sizeof(info->dev), "%s", dev);
 	info->mode = "";
-	fd = pipe_get(dev, "link");
+	fd = fp_pipeline_obj_get(dev, "link");
 	if (fd == -ENOENT) {
 		char path[PATH_MAX];
 
@@ -465,7 +477,7 @@ int fp_pipeline_stats(const char *dev, struct fp_pipeline_stats *sum)
 	memset(sum, 0, sizeof(*sum));
 	if (ncpu <= 0)
 		return ncpu ? ncpu : -EINVAL;
-	fd = pipe_get(dev, "stats");
+	fd = fp_pipeline_obj_get(dev, "stats");
 	if (fd < 0)
 		return fd;
 	v = calloc(ncpu, sizeof(*v));
@@ -562,7 +574,7 @@ int fp_pipeline_chain(const char *dev, const char *file, struct fp_load_result *
 	int chain_fd, fd, err;
 
 	memset(res, 0, sizeof(*res));
-	chain_fd = pipe_get(dev, "chain");
+	chain_fd = fp_pipeline_obj_get(dev, "chain");
 	if (chain_fd < 0)
 		return chain_fd;
 	if (!file) {

@@ -9,11 +9,7 @@
 #include <fastpath/pipeline.h>
 #include <fastpath/reconcile.h>
 
-static void logf_(const struct fp_logger *log, enum fp_log_level level,
-		  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void logf_(const struct fp_logger *log, enum fp_log_level level,
-		  const char *fmt, ...)
+void fp_log(const struct fp_logger *log, enum fp_log_level level, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -103,17 +99,17 @@ static int firewall_one(const struct fp_config *cfg, const char *dev,
 		fp_fw_listing_free(&l);
 		err = fp_firewall_clear(dev);
 		if (!err)
-			logf_(log, FP_LOG_INFO, "firewall on %s: removed", dev);
+			fp_log(log, FP_LOG_INFO, "firewall on %s: removed", dev);
 		return err == -ENOENT ? 0 : err;
 	}
 	err = fp_firewall_apply(dev, &cfg->firewall, &e);
 	if (err)
-		logf_(log, FP_LOG_ERROR, "firewall on %s: %s", dev, *e.msg ? e.msg :
-		      strerror(-err));
+		fp_log(log, FP_LOG_ERROR, "firewall on %s: %s", dev, *e.msg ? e.msg :
+		       strerror(-err));
 	else
-		logf_(log, FP_LOG_INFO, "firewall on %s: %zu rules, policy %s", dev,
-		      cfg->firewall.n_rules,
-		      cfg->firewall.policy == FP_FW_DROP ? "drop" : "allow");
+		fp_log(log, FP_LOG_INFO, "firewall on %s: %zu rules, policy %s", dev,
+		       cfg->firewall.n_rules,
+		       cfg->firewall.policy == FP_FW_DROP ? "drop" : "allow");
 	return err;
 }
 
@@ -142,15 +138,15 @@ static int up_one(const struct fp_config *cfg, const char *dev,
 	int err = fp_pipeline_up(dev, &opts, &info);
 
 	if (err) {
-		logf_(log, FP_LOG_ERROR, "pipeline on %s: %s", dev, strerror(-err));
+		fp_log(log, FP_LOG_ERROR, "pipeline on %s: %s", dev, strerror(-err));
 		return err;
 	}
 	if (info.native_failed)
-		logf_(log, FP_LOG_WARN, "pipeline on %s: native mode failed (%s); "
-		      "running in skb mode", dev, strerror(-info.native_err));
-	logf_(log, FP_LOG_INFO, "pipeline on %s: %s (%s mode, prog id %u)", dev,
-	      info.adopted ? "adopted, already running" : "attached", info.mode,
-	      info.prog_id);
+		fp_log(log, FP_LOG_WARN, "pipeline on %s: native mode failed (%s); "
+		       "running in skb mode", dev, strerror(-info.native_err));
+	fp_log(log, FP_LOG_INFO, "pipeline on %s: %s (%s mode, prog id %u)", dev,
+	       info.adopted ? "adopted, already running" : "attached", info.mode,
+	       info.prog_id);
 	err = firewall_one(cfg, dev, log);
 	if (err)
 		return err;
@@ -158,13 +154,13 @@ static int up_one(const struct fp_config *cfg, const char *dev,
 		return 0;
 	err = fp_pipeline_chain(dev, chain, &res);
 	if (err)
-		logf_(log, FP_LOG_ERROR, "pipeline on %s: chaining %s: %s%s%s", dev,
-		      chain ? chain : "(none)", strerror(-err),
-		      res.log ? "; verifier: " : "", res.log ? res.log : "");
+		fp_log(log, FP_LOG_ERROR, "pipeline on %s: chaining %s: %s%s%s", dev,
+		       chain ? chain : "(none)", strerror(-err),
+		       res.log ? "; verifier: " : "", res.log ? res.log : "");
 	else if (chain)
-		logf_(log, FP_LOG_INFO, "pipeline on %s: %s chained", dev, res.name);
+		fp_log(log, FP_LOG_INFO, "pipeline on %s: %s chained", dev, res.name);
 	else
-		logf_(log, FP_LOG_INFO, "pipeline on %s: chained program removed", dev);
+		fp_log(log, FP_LOG_INFO, "pipeline on %s: chained program removed", dev);
 	fp_load_result_free(&res);
 	return err;
 }
@@ -181,10 +177,10 @@ int fp_reconcile(const struct fp_config *cfg, const struct fp_config *prev,
 			continue;
 		err = fp_pipeline_down(dev);
 		if (err && err != -ENOENT) {
-			logf_(log, FP_LOG_ERROR, "pipeline on %s: down: %s", dev, strerror(-err));
+			fp_log(log, FP_LOG_ERROR, "pipeline on %s: down: %s", dev, strerror(-err));
 			return err;
 		}
-		logf_(log, FP_LOG_INFO, "pipeline on %s: down (no longer configured)", dev);
+		fp_log(log, FP_LOG_INFO, "pipeline on %s: down (no longer configured)", dev);
 	}
 	if (!cfg->ebpf.enabled)
 		return 0;

@@ -478,6 +478,18 @@ static inline void fp_test_unpin_maps(struct bpf_object *obj)
 		bpf_map__set_pin_path(map, NULL);
 }
 
+/* fp_test_fixture: for a cmocka setup, a zeroed fixture of SIZE bytes in
+ * *STATE. Returns 1 when there is one; 0 when not root, with *STATE NULL
+ * (the tests then skip: FP_TEST_STATE); -1 when out of memory. */
+static inline int fp_test_fixture(void **state, size_t size)
+{
+	*state = NULL;
+	if (geteuid() != 0)
+		return 0;
+	*state = calloc(1, size);
+	return *state ? 1 : -1;
+}
+
 /* FP_TEST_NEED_ROOT: in a cmocka test, skip when BPF_PROG_LOAD would be
  * refused for lack of privileges. */
 #define FP_TEST_NEED_ROOT()			\

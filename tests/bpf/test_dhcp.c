@@ -196,15 +196,13 @@ static int setup(void **state)
 	struct fp_dhcp_key k = mac_key(client_mac, 0);
 	struct fp_dhcp_lease l = { 0 };
 	struct fixture *f;
+	int err;
 	uint32_t zero = 0, idx = POOL;
 
-	*state = NULL;
-	if (geteuid() != 0)
-		return 0;
-	f = calloc(1, sizeof(*f));
-	if (!f)
-		return -1;
-	*state = f;
+	err = fp_test_fixture(state, sizeof(*f));
+	if (err <= 0)
+		return err;
+	f = *state;
 	f->skel = pipeline__open();
 	if (!f->skel)
 		return -1;
@@ -654,23 +652,32 @@ static void test_dhcp_client_id_longer_than_key_passes(void **state)
 	assert_counters(f, FP_DHCP_RX_DISCOVER, 1, FP_DHCP_MISS_UNKNOWN, 1, -1);
 }
 
+/* assert_answered_at_other_ip: with a lease of OTHER_IP under key k, q
+ * gets BASE's reply, for and to OTHER_IP. */
+static void assert_answered_at_other_ip(struct fixture *f, const struct fp_dhcp_key *k,
+					const struct req *q, const struct want *base)
+{
+	struct want w = *base;
+	char extra[256];
+	struct fp_pkt p;
+	struct fp_run r;
+
+	put_lease(f, k, OTHER_IP, 600);
+	snprintf(extra, sizeof(extra), "%s yiaddr=" OTHER_IP, base->extra);
+	w.extra = extra;
+	w.ip_dst = OTHER_IP;
+	build(&p, q);
+	assert_int_equal(run(f, &p, &r), XDP_TX);
+	assert_reply(&r, q, &w);
+}
+
 static void test_dhcp_vlan_tagged_request_gets_tagged_reply(void **state)
 {
 	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_dhcp_key k = mac_key(client_mac, 100);
 	struct req q = { .type = 3, .ciaddr = OTHER_IP, .vlans = 1, .vlan = { 100 } };
-	struct want w = ack_unicast;
-	char extra[256];
-	struct fp_pkt p;
-	struct fp_run r;
 
-	put_lease(f, &k, OTHER_IP, 600);
-	snprintf(extra, sizeof(extra), "%s yiaddr=" OTHER_IP, ack_unicast.extra);
-	w.extra = extra;
-	w.ip_dst = OTHER_IP;
-	build(&p, &q);
-	assert_int_equal(run(f, &p, &r), XDP_TX);
-	assert_reply(&r, &q, &w);
+	assert_answered_at_other_ip(f, &k, &q, &ack_unicast);
 }
 
 static void test_dhcp_double_tagged_request_keys_inner_vlan(void **state)
@@ -678,18 +685,8 @@ static void test_dhcp_double_tagged_request_keys_inner_vlan(void **state)
 	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_dhcp_key k = mac_key(client_mac, 200);
 	struct req q = { .type = 1, .vlans = 2, .vlan = { 10, 200 } };
-	struct want w = offer_unicast;
-	char extra[256];
-	struct fp_pkt p;
-	struct fp_run r;
 
-	put_lease(f, &k, OTHER_IP, 600);
-	snprintf(extra, sizeof(extra), "%s yiaddr=" OTHER_IP, offer_unicast.extra);
-	w.extra = extra;
-	w.ip_dst = OTHER_IP;
-	build(&p, &q);
-	assert_int_equal(run(f, &p, &r), XDP_TX);
-	assert_reply(&r, &q, &w);
+	assert_answered_at_other_ip(f, &k, &q, &offer_unicast);
 }
 
 static void test_dhcp_vlan_without_lease_passes(void **state)

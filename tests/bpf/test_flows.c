@@ -82,15 +82,13 @@ static int setup(void **state)
 {
 	struct fp_pipeline_cfg cfg = { .stages = FP_STAGE_BIT(FP_STAGE_FLOWS) };
 	struct fixture *f;
+	int err;
 	__u32 zero = 0;
 
-	*state = NULL;
-	if (geteuid() != 0)
-		return 0;
-	f = calloc(1, sizeof(*f));
-	if (!f)
-		return -1;
-	*state = f;
+	err = fp_test_fixture(state, sizeof(*f));
+	if (err <= 0)
+		return err;
+	f = *state;
 	if (on_cpu(0))
 		return -1;
 	f->skel = pipeline__open();

@@ -24,14 +24,12 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f;
+	int err;
 
-	*state = NULL;
-	if (geteuid() != 0)
-		return 0;
-	f = calloc(1, sizeof(*f));
-	if (!f)
-		return -1;
-	*state = f;
+	err = fp_test_fixture(state, sizeof(*f));
+	if (err <= 0)
+		return err;
+	f = *state;
 	f->skel = pipeline__open();
 	if (!f->skel)
 		return -1;

@@ -9,16 +9,20 @@ SEC("xdp")
 int flows_fw(struct xdp_md *ctx)
 {
 	struct fp_fw_result fw = { 0, XDP_PASS };
+	struct fp_flow_cpu *c = fp_flow_cpu_get();
 	struct fp_parsed p;
 
+	if (!c)
+		return XDP_ABORTED;
 	fp_parse(ctx, &p);
+	fp_stage_flows_take(c, &p); /* as the pipeline runs it */
 	if (p.l4_proto == IPPROTO_UDP && p.dport == 53) {
 		fw.rule = 3;
 		fw.action = XDP_DROP;
 	} else if (p.l4_proto == IPPROTO_UDP && p.dport == 54) {
 		fw.action = XDP_DROP;
 	}
-	fp_stage_flows(&p, &fw);
+	fp_stage_flows_commit(c, &fw);
 	return fw.action;
 }
 

@@ -1,0 +1,15 @@
+# Sourced by the demo and the benchmarks: the veth lab they run on.
+#   lab_up NS DEV PEER DEV_ADDR/LEN PEER_ADDR/LEN
+# makes namespace NS and a veth pair, DEV here with DEV_ADDR and PEER in
+# NS with PEER_ADDR, both up, and NS's loopback up. The caller removes DEV
+# and NS (its own cleanup trap).
+lab_up() {
+	ip netns add "$1"
+	ip link add "$2" type veth peer name "$3"
+	ip link set "$3" netns "$1"
+	ip addr add "$4" dev "$2"
+	ip link set "$2" up
+	ip -n "$1" addr add "$5" dev "$3"
+	ip -n "$1" link set "$3" up
+	ip -n "$1" link set lo up
+}
