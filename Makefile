@@ -18,7 +18,7 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
-	   -Iinclude -Ibpf -I$(BUILD)/skel
+	   -Iinclude -Ibpf -Isrc/lib -I$(BUILD)/skel
 BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -D__TARGET_ARCH_x86 \
 	      -I/usr/include/$(MULTIARCH) -Ibpf
 LDLIBS  := $(shell pkg-config --libs libbpf json-c yaml-0.1 2>/dev/null || \
@@ -40,7 +40,7 @@ BPF_OBJS     := $(PIPE_OBJS) $(EXAMPLE_OBJS) $(TESTPROG_OBJS) $(BENCHPROG_OBJS)
 SKELS        := $(patsubst $(BUILD)/%.bpf.o,$(BUILD)/skel/%.skel.h,$(BPF_OBJS))
 
 # Userspace half.
-LIB_SRCS  := $(wildcard src/lib/*.c)
+LIB_SRCS  := $(wildcard src/lib/*/*.c)
 LIB_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 LIB       := $(BUILD)/libfastpath.a
 CLI_SRCS  := $(wildcard src/cli/*.c)
@@ -76,7 +76,7 @@ $(BUILD)/skel/%.skel.h: $(BUILD)/%.bpf.o
 	@mkdir -p $(@D)
 	$(BPFTOOL) gen skeleton $< name $(notdir $(basename $(basename $<))) > $@
 
-$(BUILD)/src/%.o: src/%.c $(wildcard include/fastpath/*.h) $(BPF_HDRS) $(SKELS)
+$(BUILD)/src/%.o: src/%.c $(wildcard include/fastpath/*.h) $(wildcard src/lib/*/*.h) $(BPF_HDRS) $(SKELS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -136,7 +136,7 @@ clean:
 # UBSan. It compiles their sources itself, so the library (and everything
 # linked with it) stays uninstrumented; the rest comes from the library.
 FUZZ_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-DHCP_SRCS  := src/lib/dhcp_proto.c src/lib/dhcp_lease.c src/lib/dhcp_server.c
+DHCP_SRCS  := src/lib/dhcp/dhcp_proto.c src/lib/dhcp/dhcp_lease.c src/lib/dhcp/dhcp_server.c
 $(BUILD)/tests/unit/test_dhcp_fuzz: tests/unit/test_dhcp_fuzz.c $(DHCP_SRCS) $(LIB) $(wildcard include/fastpath/*.h) $(BPF_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(FUZZ_FLAGS) $< $(DHCP_SRCS) $(LIB) $(LDLIBS) -lcmocka -o $@

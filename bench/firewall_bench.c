@@ -24,7 +24,7 @@
 #include <sys/socket.h>
 #include <fastpath/firewall.h>
 #include "../tests/bpf/bpf_test.h"
-#include "stages.h"
+#include "pipeline_abi.h"
 #include "bpf/pipeline.skel.h"
 #include "tests/progs/xdp_pass.skel.h"
 

@@ -7,7 +7,7 @@
  * eviction once the table is full; the *_same ones the update of an
  * existing flow. */
 #include "parse.h"
-#include "flow_maps.h"
+#include "flows_stage.h"
 
 #define PEER_FLOWS 65536
 

@@ -26,13 +26,13 @@
 #include <fastpath/firewall.h>
 #include <fastpath/flows.h> /* before bpf_test.h: net/if.h, then linux/if.h */
 #include "../tests/bpf/bpf_test.h"
-#include "stages.h"
+#include "pipeline_abi.h"
 #include "bpf/pipeline.skel.h"
 #include "tests/progs/xdp_pass.skel.h"
 #include "tests/progs/xdp_drop_icmp.skel.h"
 #include "examples/xdp_port_count.skel.h"
 #include "bench/flow_peers.skel.h"
-#include "dhcp.h"
+#include "dhcp_abi.h"
 #include <time.h>
 
 #define BENCH_PORT 5353

@@ -2,7 +2,7 @@
 /* The DHCP stage: DHCPv4 DISCOVER and REQUEST from clients the server has
  * bound (fp_dhcp_leases) answered in place with OFFER and ACK (XDP_TX);
  * every other DHCP message, and anything it cannot read, goes on to the
- * server (XDP_PASS). The maps and their meaning are bpf/dhcp.h's.
+ * server (XDP_PASS). The maps and their meaning are bpf/dhcp_abi.h's.
  *
  * The UDP datagram is copied into a per-CPU scratch buffer first
  * (bpf_xdp_load_bytes) and read there: options sit at offsets only known
@@ -20,8 +20,8 @@
 #include <linux/udp.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
-#include "stages.h"
-#include "dhcp.h"
+#include "pipeline_abi.h"
+#include "dhcp_abi.h"
 
 /* The library sets max_entries (the lease cache) before load. */
 struct {

@@ -9,7 +9,7 @@
  * chain there. */
 #include <linux/pkt_cls.h>
 #include "parse.h"
-#include "flow_maps.h"
+#include "flows_stage.h"
 
 SEC("tc")
 int fp_flows_egress(struct __sk_buff *skb)

@@ -19,7 +19,7 @@
 #include <linux/udp.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
-#include "stages.h"
+#include "pipeline_abi.h"
 
 #define FP_VLAN_MAX     2
 #define FP_IPV6_EXT_MAX 6

@@ -6,9 +6,9 @@
  * Flows runs after the firewall so that it records the firewall's verdict,
  * drops included. */
 #include "parse.h"
-#include "port_maps.h"
-#include "firewall.h"
-#include "flow_maps.h"
+#include "ports_stage.h"
+#include "firewall_stage.h"
+#include "flows_stage.h"
 #include "dhcp_stage.h"
 
 struct {
@@ -50,14 +50,6 @@ static __always_inline void count(struct fp_pipeline_stats *st, int stage,
 	c->bytes += len;
 }
 
-/* Ports stage: count traffic to registered ports; it never drops. */
-static __always_inline int stage_ports(const struct fp_parsed *p)
-{
-	if (p->has_l4 && (p->l4_proto == IPPROTO_TCP || p->l4_proto == IPPROTO_UDP))
-		fp_port_account(p->dport, p->ip_version == 4 ? p->daddr[0] : 0, p->len);
-	return XDP_PASS;
-}
-
 #define FLOWS_FW (FP_STAGE_BIT(FP_STAGE_FLOWS) | FP_STAGE_BIT(FP_STAGE_FIREWALL))
 
 /* The stages that need the parsed frame, in order; the first verdict
@@ -78,7 +70,7 @@ static __always_inline int run_stages(struct xdp_md *ctx, struct fp_pipeline_sta
 		return XDP_PASS;
 	fp_parse(ctx, &p);
 	/* With the firewall, flows takes the frame before it and records it
-	 * after, with its verdict (flow_maps.h says why in two halves);
+	 * after, with its verdict (flows_stage.h says why in two halves);
 	 * without, it records in one pass. */
 	if ((stages & FLOWS_FW) == FLOWS_FW)
 		fp_stage_flows_take(fc, &p);
@@ -102,7 +94,7 @@ static __always_inline int run_stages(struct xdp_md *ctx, struct fp_pipeline_sta
 			return v;
 	}
 	if (stages & FP_STAGE_BIT(FP_STAGE_PORTS)) {
-		v = stage_ports(&p);
+		v = fp_stage_ports(&p);
 		count(st, FP_STAGE_PORTS, v, len);
 	}
 	return v;

@@ -13,7 +13,7 @@
 #include <linux/udp.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
-#include "port_maps.h"
+#include "ports_stage.h"
 
 #define VLAN_MAX 2
 

@@ -37,7 +37,7 @@
 #define FP_DOMAIN_MAX            254           /* 253 characters and a NUL */
 
 #define FP_CONFIG_PROMETHEUS_PORT 9090
-#define FP_CONFIG_MAX_FLOWS       65536 /* = FP_FLOWS_DEFAULT, bpf/flows.h */
+#define FP_CONFIG_MAX_FLOWS       65536 /* = FP_FLOWS_DEFAULT, bpf/flows_abi.h */
 #define FP_CONFIG_IDLE_TIMEOUT_MS 30000
 #define FP_CONFIG_LEASE_CACHE     1000000
 #define FP_CONFIG_LEASE_TIME_S    3600

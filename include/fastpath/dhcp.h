@@ -2,7 +2,7 @@
 /* The DHCPv4 server (slow path): message parsing and building
  * (dhcp_proto.c), the lease database (dhcp_lease.c) and the server with
  * its RFC 2131 state machine (dhcp_server.c). The kernel half and the map
- * layouts are in bpf/dhcp.h. Addresses are network order throughout. */
+ * layouts are in bpf/dhcp_abi.h. Addresses are network order throughout. */
 #ifndef FASTPATH_DHCP_H
 #define FASTPATH_DHCP_H
 
@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <time.h>
 #include <netinet/in.h>
-#include <dhcp.h>               /* bpf/dhcp.h: the shared ABI */
+#include <dhcp_abi.h>           /* bpf/: the shared ABI */
 #include <fastpath/config.h>
 #include <fastpath/reconcile.h> /* struct fp_logger */
 

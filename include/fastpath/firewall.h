@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The firewall: rules from struct fp_firewall_config (config.h) compiled
- * per interface into the pipeline's firewall maps (bpf/firewall_maps.h)
+ * per interface into the pipeline's firewall maps (bpf/firewall_abi.h)
  * and replaced atomically: a packet sees the whole old set or the whole
  * new one. Per-rule counters survive a replace for every rule that did
  * not change (same action and match fields). Design and costs:
@@ -49,7 +49,7 @@ void fp_fw_compiled_free(struct fp_fw_compiled *c);
 
 void fp_fw_compiled_stats(const struct fp_fw_compiled *c, struct fp_fw_compile_stats *st);
 
-/* A packet's fields as the stage sees them (bpf/firewall.h). */
+/* A packet's fields as the stage sees them (bpf/firewall_stage.h). */
 struct fp_fw_packet {
 	int family;             /* AF_INET, AF_INET6; 0: the IP header did not parse */
 	uint8_t src[16];        /* network order; IPv4 in the first 4 bytes */

@@ -2,7 +2,7 @@
 /* Flows: per flow (5-tuple, interface, direction) the packets, bytes,
  * first and last seen, TCP flags and last verdict that the pipeline's
  * flows stage (ingress) and its tcx egress program record in a table per
- * interface (layout and the reasons for it in bpf/flows.h, the guide in
+ * interface (layout and the reasons for it in bpf/flows_abi.h, the guide in
  * docs/flows.md).
  *
  * The table holds entries per CPU: a flow seen on two CPUs has two. Every
@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
-#include <flows.h>      /* bpf/flows.h, by the -I path: "" would find this file */
+#include "flows_abi.h"  /* bpf/: the shared ABI */
 
 struct bpf_object;
 
@@ -123,7 +123,7 @@ int fp_flows_counters(const char *dev, struct fp_flows_counters *c);
  * that load an object of their own too) ------------------------------ */
 
 /* fp_flows_table_size: size the table of an opened, not yet loaded object
- * that includes bpf/flow_maps.h to hold max_flows flows per CPU (rounded
+ * that includes bpf/flows_stage.h to hold max_flows flows per CPU (rounded
  * up to whole buckets); 0 means FP_FLOWS_DEFAULT. -E2BIG when that many
  * entries do not fit a map. */
 int fp_flows_table_size(struct bpf_object *obj, __u32 max_flows);

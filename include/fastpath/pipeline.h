@@ -11,7 +11,7 @@
  *   flows, flow_cpu, flow_meta    the flows table (include/fastpath/flows.h)
  *   egress_link  the flows stage's tcx egress program, while flows is on
  *   dhcp_leases, dhcp_pools, dhcp_cfg, dhcp_events, dhcp_stats
- *                the DHCP stage's (bpf/dhcp.h)
+ *                the DHCP stage's (bpf/dhcp_abi.h)
  *
  * The flows table is sized when the program loads (opts.max_flows per
  * CPU while the flows stage is on, one bucket per CPU while it is off).
@@ -27,7 +27,7 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include <fastpath/core.h>
-#include "stages.h"
+#include "pipeline_abi.h"
 
 #define FP_PIPELINE_DIR FP_PIN_ROOT "/pipeline"
 

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Port registry: which handler process serves which destination port.
- * Backed by two pinned BPF maps (bpf/ports.h) that XDP programs read and
+ * Backed by two pinned BPF maps (bpf/ports_abi.h) that XDP programs read and
  * count into, so the registry outlives the CLI and the daemon. */
 #ifndef FASTPATH_PORT_REGISTRY_H
 #define FASTPATH_PORT_REGISTRY_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include "ports.h"
+#include "ports_abi.h"
 
 struct fp_port_registry {
 	int ports_fd;

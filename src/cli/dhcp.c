@@ -18,7 +18,7 @@ static const char dhcp_usage[] =
 	"usage: fastpath dhcp leases [--file PATH] [--all]   the lease database\n"
 	"       fastpath dhcp stats [DEV]                   requests, fast-path hits, misses";
 
-/* The counters' names, in bpf/dhcp.h's order: JSON keys and table cells. */
+/* The counters' names, in bpf/dhcp_abi.h's order: JSON keys and table cells. */
 static const char *const counter_names[FP_DHCP_COUNTERS] = {
 	[FP_DHCP_RX_DISCOVER] = "rx_discover",   [FP_DHCP_RX_REQUEST] = "rx_request",
 	[FP_DHCP_RX_DECLINE] = "rx_decline",     [FP_DHCP_RX_RELEASE] = "rx_release",

@@ -14,7 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <fastpath/core.h>
-#include "ports.h"
+#include "ports_abi.h"
 #include "cli.h"
 #include "examples/xdp_port_count.skel.h"
 

@@ -26,7 +26,7 @@
 #include <linux/udp.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "ports.h"
+#include "ports_abi.h"
 
 #define FP_PKT_MAX 512
 

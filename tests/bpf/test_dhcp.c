@@ -18,8 +18,8 @@
 #include <sys/wait.h>
 #include <cmocka.h>
 #include "bpf_test.h"
-#include "stages.h"
-#include "dhcp.h"
+#include "pipeline_abi.h"
+#include "dhcp_abi.h"
 #include "bpf/pipeline.skel.h"
 
 #define LEASES    64

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 #include <fastpath/firewall.h>
 #include "bpf_test.h"
-#include "stages.h"
+#include "pipeline_abi.h"
 #include "bpf/pipeline.skel.h"
 
 #define FW      FP_STAGE_BIT(FP_STAGE_FIREWALL)

@@ -19,7 +19,7 @@
 #include <linux/pkt_cls.h>
 #include <cmocka.h>
 #include "bpf_test.h"
-#include "stages.h"
+#include "pipeline_abi.h"
 #include "bpf/pipeline.skel.h"
 #include "bpf/flows_egress.skel.h"
 #include "tests/progs/flows_fw.skel.h"

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 #include "bpf_test.h"
-#include "stages.h"
+#include "pipeline_abi.h"
 #include "tests/progs/parse_probe.skel.h"
 
 #define DPORT 5353

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 #include "bpf_test.h"
-#include "stages.h"
+#include "pipeline_abi.h"
 #include "bpf/pipeline.skel.h"
 #include "tests/progs/xdp_drop_icmp.skel.h"
 

@@ -3,7 +3,7 @@
  * stage records from the firewall's result without rules: UDP to port 53
  * is dropped by rule 3, to port 54 by the policy, the rest passes. */
 #include "parse.h"
-#include "flow_maps.h"
+#include "flows_stage.h"
 
 SEC("xdp")
 int flows_fw(struct xdp_md *ctx)

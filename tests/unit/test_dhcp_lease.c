@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* The lease database (src/lib/dhcp_lease.c): durable across reopen, a
+/* The lease database (src/lib/dhcp/dhcp_lease.c): durable across reopen, a
  * torn tail ignored, compaction, one holder per address, quarantine,
  * expiry. Files live in a mkdtemp directory. */
 #include <stdarg.h>
@@ -18,7 +18,7 @@
 #include <fastpath/dhcp.h>
 
 #define NOW 1700000000
-#define REC_SIZE 136 /* a journal record (src/lib/dhcp_lease.c) */
+#define REC_SIZE 136 /* a journal record (src/lib/dhcp/dhcp_lease.c) */
 
 static char dir[64], path[128];
 

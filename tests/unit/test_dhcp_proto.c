@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* DHCP messages (src/lib/dhcp_proto.c): what parses, what is refused,
+/* DHCP messages (src/lib/dhcp/dhcp_proto.c): what parses, what is refused,
  * and that built replies and frames carry the right bytes. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Internal to libfastpath: an interface's flows table (bpf/flows.h) as
+/* Internal to libfastpath: an interface's flows table (bpf/flows_abi.h) as
  * the pipeline loads it and the readers map it, and the flows stage's
  * tcx egress program. */
 #ifndef FP_LIB_FLOW_TABLE_H

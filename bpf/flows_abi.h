@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Flows: what the flows stage (XDP ingress, bpf/flow_maps.h), its TC
- * egress half (bpf/flows_egress.bpf.c) and the library (src/lib/flows.c)
+/* Flows: what the flows stage (XDP ingress, bpf/flows_stage.h), its TC
+ * egress half (bpf/flows_egress.bpf.c) and the library (src/lib/flows/flows.c)
  * share. One table per interface, pinned as pipeline/DEV/flows.
  *
  * Why not a BPF hash map: on the machines we measured (retpolines and
@@ -17,8 +17,8 @@
  * library reads it without a syscall per entry and ages an idle entry by
  * a compare-and-swap of its tag, never rewriting a bucket another CPU
  * may be writing. */
-#ifndef FP_FLOWS_H
-#define FP_FLOWS_H
+#ifndef FP_FLOWS_ABI_H
+#define FP_FLOWS_ABI_H
 
 #include <linux/types.h>
 
@@ -82,7 +82,7 @@ struct fp_flow_words {
 };
 
 /* A frame the pipeline has taken and not yet recorded
- * (fp_stage_flows_take, fp_stage_flows_commit in flow_maps.h). */
+ * (fp_stage_flows_take, fp_stage_flows_commit in flows_stage.h). */
 struct fp_flow_pkt {
 	struct fp_flow_words k;
 	__u64 len;

@@ -13,8 +13,8 @@
 #include <fastpath/config.h>
 #include <fastpath/pipeline.h>
 #include "bpf/flows_egress.skel.h"
-#include "bpffs.h"
-#include "flow_table.h"
+#include "core/bpffs.h"
+#include "flows/flow_table.h"
 
 /* Debian 12's UAPI headers predate tcx (kernel 6.6); these are ABI. */
 #define FP_BPF_TCX_EGRESS    47
@@ -24,7 +24,7 @@
 _Static_assert(FP_CONFIG_MAX_FLOWS == FP_FLOWS_DEFAULT,
 	       "the config's default max_flows is the table's");
 
-/* The maps of bpf/flow_maps.h, by the names the pipeline pins them under. */
+/* The maps of bpf/flows_stage.h, by the names the pipeline pins them under. */
 static const char *const table_pins[] = { "flows", "flow_cpu", "flow_meta" };
 
 static __u32 buckets_for(__u32 max_flows)

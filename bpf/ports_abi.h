@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Port registry: the maps both halves share. The library creates and pins
  * them under /sys/fs/bpf/fastpath/maps; BPF programs declare them with
- * LIBBPF_PIN_BY_NAME (port_maps.h) and so reuse the pinned ones. The two
- * declarations (port_maps.h, src/lib/port_registry.c) must stay equal, or
+ * LIBBPF_PIN_BY_NAME (ports_stage.h) and so reuse the pinned ones. The two
+ * declarations (ports_stage.h, src/lib/ports/port_registry.c) must stay equal, or
  * libbpf refuses to reuse the pins.
  *
  * Both maps are arrays, so the data path pays two inlined array lookups
  * and no hashing: fp_ports is indexed by port (65536 entries), and each
  * registered port owns a slot in the per-CPU fp_port_stats, which keeps
  * per-CPU memory at FP_PORT_SLOTS entries rather than 65536. */
-#ifndef FP_PORTS_H
-#define FP_PORTS_H
+#ifndef FP_PORTS_ABI_H
+#define FP_PORTS_ABI_H
 
 #include <linux/types.h>
 

@@ -13,7 +13,7 @@
 #include <bpf/bpf.h>
 #include <fastpath/flows.h>
 #include <fastpath/pipeline.h>
-#include "flow_table.h"
+#include "flows/flow_table.h"
 
 #ifndef IPPROTO_ICMPV6
 #define IPPROTO_ICMPV6 58

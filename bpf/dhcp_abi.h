@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* The DHCP fast path: what its BPF half (dhcp_stage.h) and the library's
- * DHCPv4 server (src/lib/dhcp_*.c) share. The maps are the pipeline's,
+ * DHCPv4 server (src/lib/dhcp/) share. The maps are the pipeline's,
  * pinned under /sys/fs/bpf/fastpath/pipeline/DEV/ without the "fp_"
  * prefix (dhcp_leases, dhcp_pools, dhcp_cfg, dhcp_events, dhcp_stats).
  *
@@ -9,8 +9,8 @@
  * and REQUEST from those clients with XDP_TX, extends the lease in the
  * map on each ACK and tells the server through fp_dhcp_events, which the
  * server persists. Everything else goes to XDP_PASS and the server. */
-#ifndef FP_DHCP_H
-#define FP_DHCP_H
+#ifndef FP_DHCP_ABI_H
+#define FP_DHCP_ABI_H
 
 #include <linux/types.h>
 

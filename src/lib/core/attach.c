@@ -9,7 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <fastpath/core.h>
-#include "attach.h"
+#include "core/attach.h"
 
 /* Debian 12's UAPI headers predate tcx (kernel 6.6); these are ABI. */
 #define FP_BPF_TCX_INGRESS 46

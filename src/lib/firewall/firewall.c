@@ -22,10 +22,10 @@
 #include <bpf/libbpf.h>
 #include <fastpath/firewall.h>
 #include <fastpath/pipeline.h>
-#include "bpffs.h"
-#include "firewall_compiled.h"
+#include "core/bpffs.h"
+#include "firewall/firewall_compiled.h"
 
-/* The inner maps, as bpf/firewall.h declares their templates; what the
+/* The inner maps, as bpf/firewall_stage.h declares their templates; what the
  * kernel compares (type, sizes, flags) must match. */
 enum { IN_META, IN_NODES, IN_VALUES, IN_MATCH, IN_RULES, IN_COUNTERS, IN_LIST, IN_MAX };
 

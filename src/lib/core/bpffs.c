@@ -11,7 +11,7 @@
 #include <sys/vfs.h>
 #include <linux/magic.h>
 #include <fastpath/core.h>
-#include "bpffs.h"
+#include "core/bpffs.h"
 
 static int mkdir_private(const char *path)
 {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* The address tries of fw_nodes (bpf/firewall_maps.h), built in memory:
+/* The address tries of fw_nodes (bpf/firewall_abi.h), built in memory:
  * four roots of 2^16 entries, then nodes of 16 entries (4 bits), leaves
  * pushed down so that every entry holds the class of the longest prefix
  * over it, and tails for a prefix alone below an entry. */
@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include "firewall_compiled.h"
+#include "firewall/firewall_compiled.h"
 
 int fp_fw_trie_init(struct fp_fw_compiled *c)
 {

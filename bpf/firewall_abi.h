@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* The firewall's compiled rule set: the layout of its maps, shared by the
- * stage (bpf/firewall.h) and the compiler (src/lib/firewall_compile.c).
+ * stage (bpf/firewall_stage.h) and the compiler (src/lib/firewall/firewall_compile.c).
  * docs/firewall.md explains the design and its numbers.
  *
  * A packet's fields are mapped to classes with array lookups only:
@@ -15,8 +15,8 @@
  * fixed-size array (lookups the verifier inlines: no call, which costs
  * more than the lookup on this CPU), probed once per admitted shape
  * ("slot"), slots in the order of their first rule. */
-#ifndef FP_FIREWALL_MAPS_H
-#define FP_FIREWALL_MAPS_H
+#ifndef FP_FIREWALL_ABI_H
+#define FP_FIREWALL_ABI_H
 
 #include <linux/types.h>
 

@@ -14,8 +14,8 @@
 #include <fastpath/config.h>
 #include <fastpath/pipeline.h>
 #include "bpf/pipeline.skel.h"
-#include "bpffs.h"
-#include "flow_table.h"
+#include "core/bpffs.h"
+#include "flows/flow_table.h"
 
 static const char *const stage_names[FP_STAGE_MAX] = {
 	[FP_STAGE_PIPELINE] = "pipeline",

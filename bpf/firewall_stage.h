@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* The firewall stage: the first rule that matches decides, else the
  * policy; per-rule per-CPU counters. The rule set is compiled by the
- * library into the maps of bpf/firewall_maps.h, twice over: every map
+ * library into the maps of bpf/firewall_abi.h, twice over: every map
  * but fp_fw_gen is an outer map of two slots, and fp_fw_gen names the
  * live one. The library fills the other slot, flips fp_fw_gen, then waits
  * an RCU grace period before it touches the old one again; the stage
@@ -15,16 +15,16 @@
  *   later fragments, cut or other L4 headers, too many IPv6 extension
  *   headers                        addresses and protocol; a rule with
  *                                  ports does not match */
-#ifndef FP_FIREWALL_H
-#define FP_FIREWALL_H
+#ifndef FP_FIREWALL_STAGE_H
+#define FP_FIREWALL_STAGE_H
 
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
-#include "stages.h"
-#include "firewall_maps.h"
+#include "pipeline_abi.h"
+#include "firewall_abi.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

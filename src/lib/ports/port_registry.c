@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* The port registry: destination port -> handler process, in pinned maps
- * that XDP programs read (bpf/port_maps.h) and count into. */
+ * that XDP programs read (bpf/ports_stage.h) and count into. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Internal to libfastpath: a compiled rule set, the contents of every
- * firewall map of bpf/firewall_maps.h, made by firewall_compile.c and
+ * firewall map of bpf/firewall_abi.h, made by firewall_compile.c and
  * written into the kernel by firewall.c. */
 #ifndef FP_LIB_FIREWALL_COMPILED_H
 #define FP_LIB_FIREWALL_COMPILED_H
 
 #include <fastpath/firewall.h>
-#include "firewall_maps.h"
+#include "firewall_abi.h"
 
 struct fp_fw_compiled {
 	struct fp_fw_meta meta;         /* ncpu is the installer's to set */
@@ -32,7 +32,7 @@ int fp_fw_trie_init(struct fp_fw_compiled *c);
 int fp_fw_trie_insert(struct fp_fw_compiled *c, int root, const __u8 *addr, int len, __u32 cls);
 
 /* fp_fw_trie_lookup: the class of ADDR under ROOT, as the stage walks it
- * (bpf/firewall.h: fp_fw_addr_class). */
+ * (bpf/firewall_stage.h: fp_fw_addr_class). */
 __u32 fp_fw_trie_lookup(const struct fp_fw_compiled *c, int root, const __u8 *addr);
 
 #endif

@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* The flows stage, BPF side: the per-interface table (flows.h) and the
+/* The flows stage, BPF side: the per-interface table (flows_abi.h) and the
  * recording of one packet, shared by the pipeline's XDP program (ingress)
  * and fp_flows_egress (TC egress). Both objects declare the same maps;
  * the library pins the pipeline's and makes the egress program reuse them
- * (src/lib/flow_table.c). */
-#ifndef FP_FLOW_MAPS_H
-#define FP_FLOW_MAPS_H
+ * (src/lib/flows/flow_table.c). */
+#ifndef FP_FLOWS_STAGE_H
+#define FP_FLOWS_STAGE_H
 
 #include <linux/bpf.h>
 #include <linux/in.h>
 #include <bpf/bpf_helpers.h>
-#include "stages.h"
-#include "flows.h"
+#include "pipeline_abi.h"
+#include "flows_abi.h"
 
 /* CPUs x fp_flow_cpu.buckets buckets; the library sets max_entries
  * before load (1 here only so the object loads unsized in tests). */

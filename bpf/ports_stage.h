@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* BPF-side declarations of the port registry maps (see ports.h). */
-#ifndef FP_PORT_MAPS_H
-#define FP_PORT_MAPS_H
+/* The ports stage, and the BPF-side declarations of the port registry
+ * maps (see ports_abi.h) that a user's own XDP program includes to count
+ * per registered port as the stage does (examples/xdp_port_count.bpf.c). */
+#ifndef FP_PORTS_STAGE_H
+#define FP_PORTS_STAGE_H
 
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
-#include "ports.h"
+#include "ports_abi.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -39,5 +41,16 @@ static __always_inline void fp_port_account(__u16 dport, __u32 daddr, __u32 len)
 	s->packets++;
 	s->bytes += len;
 }
+
+/* fp_stage_ports: count traffic to registered ports; it never drops.
+ * Only for a program that includes parse.h (the pipeline). */
+#ifdef FP_PARSE_H
+static __always_inline int fp_stage_ports(const struct fp_parsed *p)
+{
+	if (p->has_l4 && (p->l4_proto == IPPROTO_TCP || p->l4_proto == IPPROTO_UDP))
+		fp_port_account(p->dport, p->ip_version == 4 ? p->daddr[0] : 0, p->len);
+	return XDP_PASS;
+}
+#endif
 
 #endif

@@ -11,7 +11,7 @@
 #include <elf.h>
 #include <bpf/libbpf.h>
 #include <fastpath/core.h>
-#include "bpffs.h"
+#include "core/bpffs.h"
 
 #ifndef EM_BPF
 #define EM_BPF 247

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* fp_firewall_compile: a rule set to the contents of the firewall maps of
- * bpf/firewall_maps.h, in memory; no kernel involved.
+ * bpf/firewall_abi.h, in memory; no kernel involved.
  *
  * Every field of a packet maps to a class: an address to the longest rule
  * prefix that holds it (a multibit trie), a port and a protocol to
@@ -19,7 +19,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <linux/bpf.h>
-#include "firewall_compiled.h"
+#include "firewall/firewall_compiled.h"
 
 _Static_assert(FP_FW_RULES_MAX == FP_CONFIG_RULES_MAX, "one rule limit");
 

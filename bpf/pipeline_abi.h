@@ -2,8 +2,8 @@
 /* The XDP pipeline: what its BPF half and the library share. One pipeline
  * program runs per interface; its maps are pinned under
  * /sys/fs/bpf/fastpath/pipeline/DEV/ (config, stats, chain). */
-#ifndef FP_STAGES_H
-#define FP_STAGES_H
+#ifndef FP_PIPELINE_ABI_H
+#define FP_PIPELINE_ABI_H
 
 #include <linux/types.h>
 

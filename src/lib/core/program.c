@@ -12,8 +12,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <fastpath/core.h>
-#include "attach.h"
-#include "bpffs.h"
+#include "core/attach.h"
+#include "core/bpffs.h"
 
 #define LINKS_DIR FP_PIN_ROOT "/links"
 
