@@ -140,3 +140,28 @@ DHCP_SRCS  := src/lib/dhcp/dhcp_proto.c src/lib/dhcp/dhcp_lease.c src/lib/dhcp/d
 $(BUILD)/tests/unit/test_dhcp_fuzz: tests/unit/test_dhcp_fuzz.c $(DHCP_SRCS) $(LIB) $(wildcard include/fastpath/*.h) $(BPF_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(FUZZ_FLAGS) $< $(DHCP_SRCS) $(LIB) $(LDLIBS) -lcmocka -o $@
+
+# ---- packaging: man pages, bash completion, Debian package ---------------
+MANDIR     ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+MAN_PAGES  := docs/man/fastpath.8 docs/man/fastpathd.8 docs/man/fastpath.yaml.5
+
+.PHONY: install-packaging uninstall-packaging deb
+install: install-packaging
+uninstall: uninstall-packaging
+
+install-packaging:
+	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0644 $(filter %.8,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(filter %.5,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 packaging/fastpath.bash-completion $(DESTDIR)$(BASHCOMPDIR)/fastpath
+	ln -sf fastpath $(DESTDIR)$(BASHCOMPDIR)/fastpathd
+
+uninstall-packaging:
+	rm -f $(DESTDIR)$(MANDIR)/man8/fastpath.8 $(DESTDIR)$(MANDIR)/man8/fastpathd.8 \
+		$(DESTDIR)$(MANDIR)/man5/fastpath.yaml.5
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/fastpath $(DESTDIR)$(BASHCOMPDIR)/fastpathd
+
+# The .deb lands in $(BUILD)/; see packaging/deb.sh.
+deb: $(CLI) $(DAEMON) $(EXAMPLE_OBJS)
+	sh packaging/deb.sh $(BUILD)

@@ -10,6 +10,7 @@ libjson-c-dev libyaml-dev libcmocka-dev
 iproute2 iputils-ping netcat-openbsd socat iperf3 python3-scapy nftables
 util-linux libcap2-bin procps
 isc-dhcp-client udhcpc dhcpcd-base dnsmasq-base kea-dhcp4-server kea-admin
+mandoc man-db debhelper dpkg-dev yamllint python3-jsonschema python3-yaml systemd
 "
 
 if [ "$(id -u)" -ne 0 ]; then
