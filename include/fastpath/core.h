@@ -15,11 +15,20 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
 #include <linux/bpf.h>
 
 #define FP_PIN_ROOT    "/sys/fs/bpf/fastpath"
 #define FP_NAME_MAX    64
 #define FP_MAP_IDS_MAX 16
+#define FP_DOMAIN_MAX  254         /* a DNS name: 253 characters and a NUL */
+
+/* What is wrong with a configuration, a rule set or another input the
+ * user wrote: one line per error, for the edge to print. */
+struct fp_config_error {
+	char msg[1024];
+};
 
 enum fp_xdp_mode { FP_XDP_AUTO = 0, FP_XDP_NATIVE, FP_XDP_SKB };
 enum fp_dir {
@@ -240,5 +249,50 @@ bool fp_bpf_stats_enabled(void);
 
 /* fp_xdp_query: the XDP program on an interface: id (0: none) and mode. */
 int fp_xdp_query(int ifindex, __u32 *prog_id, const char **mode);
+
+/* ---- events (log.c) ---------------------------------------------------- */
+
+enum fp_log_level { FP_LOG_DEBUG = 0, FP_LOG_INFO, FP_LOG_WARN, FP_LOG_ERROR };
+
+/* Where the library reports each event of a long-running part, one line
+ * each (the daemon's log). */
+struct fp_logger {
+	void (*fn)(void *ctx, enum fp_log_level level, const char *msg);
+	void *ctx;
+};
+
+/* fp_log: format one event and hand it to LOG (NULL, or no fn: dropped);
+ * longer than 1023 bytes, it is cut. */
+void fp_log(const struct fp_logger *log, enum fp_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* ---- address and protocol words (addr.c) ------------------------------- */
+
+/* An address prefix as users write it: 192.168.1.0/24, 2001:db8::/32, or
+ * an address alone (a host prefix). */
+struct fp_cidr {
+	int family;             /* AF_INET or AF_INET6 */
+	uint8_t addr[16];       /* network order; IPv4 in the first 4 bytes */
+	uint8_t len;            /* 0..32 or 0..128 */
+};
+
+/* fp_cidr_parse: S as ADDR/LEN or ADDR into *c. -EINVAL: not an address;
+ * -ERANGE: the length is not a plain number within the family's 0-32 or
+ * 0-128; -EDOM: host bits are set (*c then holds the address with them
+ * cleared, for a "did you mean"). */
+int fp_cidr_parse(const char *s, struct fp_cidr *c);
+
+/* fp_proto_parse: "tcp", "udp", "icmp", "icmpv6" (any case) to IPPROTO_*;
+ * -EINVAL for anything else. fp_proto_name: the word of PROTO, or NULL.
+ * fp_proto_word: the I-th word of that one list, NULL past its end. */
+int fp_proto_parse(const char *s, int *proto);
+const char *fp_proto_name(int proto);
+const char *fp_proto_word(size_t i);
+
+/* fp_ipv4_host / fp_ipv4_net: an IPv4 address in host byte order, and
+ * back; fp_ipv4_mask: the netmask of PREFIX_LEN (0-32), host order. */
+uint32_t fp_ipv4_host(struct in_addr a);
+struct in_addr fp_ipv4_net(uint32_t host);
+uint32_t fp_ipv4_mask(unsigned int prefix_len);
 
 #endif

@@ -11,10 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+#include <limits.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <dhcp_abi.h>           /* bpf/: the shared ABI */
-#include <fastpath/config.h>
-#include <fastpath/reconcile.h> /* struct fp_logger */
+#include <fastpath/core.h>      /* struct fp_logger, fp_ipv4_* */
 
 /* A client identifier longer than FP_DHCP_ID_MAX cannot be a map key: the
  * slow path keys it with this kind (the first 24 bytes and a 64-bit hash
@@ -25,6 +26,56 @@
 #define FP_DHCP_OPT_MAX      255
 #define FP_DHCP_MSG_MAX      1500    /* the largest reply we build */
 #define FP_DHCP_OFFER_HOLD_S 60      /* how long an unanswered OFFER holds its address */
+
+#define FP_CONFIG_LEASES_MAX     (1u << 24)
+#define FP_CONFIG_POOLS_MAX      10000
+#define FP_CONFIG_RESERV_MAX     (1u << 24)
+#define FP_DHCP_DNS_MAX          4
+#define FP_CONFIG_LEASE_CACHE    1000000
+#define FP_CONFIG_LEASE_TIME_S   3600
+#define FP_CONFIG_LEASE_FILE     "/var/lib/fastpath/dhcp4.leases"
+
+/* ---- the configuration's dhcp: section (dhcp_config.c) ---------------- */
+
+struct fp_dhcp_pool {
+	struct in_addr subnet;  /* host bits 0 */
+	uint8_t prefix_len;
+	struct in_addr range_lo; /* inclusive, within the subnet's hosts */
+	struct in_addr range_hi;
+	struct in_addr router;  /* 0.0.0.0: none */
+	struct in_addr dns[FP_DHCP_DNS_MAX];
+	size_t n_dns;
+	char domain[FP_DOMAIN_MAX]; /* "" for none */
+	uint32_t lease_time_s;
+	unsigned int line;
+};
+
+struct fp_dhcp_reservation {
+	uint8_t mac[6];
+	struct in_addr ip;
+	unsigned int line;
+};
+
+struct fp_dhcp_config {
+	bool present;           /* the file has a dhcp: section */
+	char interface[IF_NAMESIZE];
+	struct in_addr server_id;
+	uint32_t lease_cache_size;
+	char lease_file[PATH_MAX]; /* the lease database, absolute */
+	struct fp_dhcp_pool *pools;
+	size_t n_pools;
+	struct fp_dhcp_reservation *reservations;
+	size_t n_reservations;
+};
+
+/* fp_dhcp_pool_in_subnet / _in_range: A is in P's subnet; A is in P's
+ * range (range_lo..range_hi, inclusive). */
+bool fp_dhcp_pool_in_subnet(const struct fp_dhcp_pool *p, struct in_addr a);
+bool fp_dhcp_pool_in_range(const struct fp_dhcp_pool *p, struct in_addr a);
+
+/* The dhcp: section of the configuration (src/lib/config/schema.h). */
+struct fp_cfg_section;
+extern const struct fp_cfg_section fp_dhcp_section;
 
 /* ---- messages (dhcp_proto.c) ------------------------------------------ */
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The firewall: rules from struct fp_firewall_config (config.h) compiled
+/* The firewall: rules from struct fp_firewall_config (below) compiled
  * per interface into the pipeline's firewall maps (bpf/firewall_abi.h)
  * and replaced atomically: a packet sees the whole old set or the whole
  * new one. Per-rule counters survive a replace for every rule that did
@@ -18,8 +18,68 @@
 #define FASTPATH_FIREWALL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
-#include <fastpath/config.h>
+#include <net/if.h>
+
+#define FP_CONFIG_RULES_MAX      100000
+
+#include <fastpath/core.h>      /* struct fp_config_error */
+
+/* ---- the configuration's firewall: section ----------------------------- */
+
+enum fp_fw_action { FP_FW_ALLOW = 0, FP_FW_DROP };
+
+struct fp_fw_prefix {
+	uint8_t addr[16];       /* IPv4 in the first 4 bytes; host bits are 0 */
+	uint8_t len;            /* 0..32 or 0..128 */
+	bool present;           /* false: any address */
+	int family;             /* AF_INET or AF_INET6 when present */
+};
+
+struct fp_fw_ports {
+	uint16_t lo, hi;        /* inclusive; 0-0: any port */
+};
+
+struct fp_fw_rule {
+	enum fp_fw_action action;
+	int family;             /* 0 (any), AF_INET or AF_INET6, from the addresses */
+	struct fp_fw_prefix src;
+	struct fp_fw_prefix dst;
+	int proto;              /* 0 (any), IPPROTO_TCP, _UDP, _ICMP, _ICMPV6;
+				 * with ports, 0 means TCP or UDP */
+	struct fp_fw_ports sport;
+	struct fp_fw_ports dport;
+	char ifname[IF_NAMESIZE]; /* "" for any interface */
+	unsigned int line;      /* where the rule starts in its file */
+};
+
+struct fp_firewall_config {
+	enum fp_fw_action policy; /* for packets no rule matches */
+	struct fp_fw_rule *rules; /* first match wins, in file order */
+	size_t n_rules;
+};
+
+/* fp_firewall_config_parse: a file that holds the firewall section alone
+ * (a mapping with policy and rules, as under the config's firewall: key),
+ * for `fastpath firewall check|replace FILE`. Paths in messages are then
+ * relative to the file: rules[2].port. Contract as fp_config_parse. */
+int fp_firewall_config_parse(const char *text, size_t len, const char *name,
+			     struct fp_firewall_config *fw,
+			     struct fp_config_error *err);
+
+/* fp_firewall_config_load: fp_firewall_config_parse on PATH's contents. */
+int fp_firewall_config_load(const char *path, struct fp_firewall_config *fw,
+			    struct fp_config_error *err);
+
+/* fp_firewall_config_free: release the rules and zero *fw. */
+void fp_firewall_config_free(struct fp_firewall_config *fw);
+
+/* The firewall: section of the configuration (src/lib/config/schema.h). */
+struct fp_cfg_section;
+extern const struct fp_cfg_section fp_firewall_section;
+
+/* ---- compiling and installing a rule set -------------------------------- */
 
 /* Entries of the match table (rules on two fields or more, each expanded
  * over the address classes it covers): half its room, so that lookups

@@ -16,10 +16,26 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <linux/types.h>
 #include "flows_abi.h"  /* bpf/: the shared ABI */
 
 struct bpf_object;
+
+#define FP_CONFIG_FLOWS_MAX       (1u << 24)
+#define FP_CONFIG_MAX_FLOWS       65536 /* = FP_FLOWS_DEFAULT, bpf/flows_abi.h */
+#define FP_CONFIG_IDLE_TIMEOUT_MS 30000
+
+/* The configuration's flows: section. */
+struct fp_flows_config {
+	bool enabled;
+	uint32_t max_flows;
+	uint32_t idle_timeout_ms;
+};
+
+/* The flows: section of the configuration (src/lib/config/schema.h). */
+struct fp_cfg_section;
+extern const struct fp_cfg_section fp_flows_section;
 
 struct fp_flow_info {
 	char dev[IF_NAMESIZE];

@@ -24,12 +24,27 @@
 #ifndef FASTPATH_PIPELINE_H
 #define FASTPATH_PIPELINE_H
 
+#include <limits.h>
 #include <net/if.h>
 #include <stdbool.h>
 #include <fastpath/core.h>
 #include "pipeline_abi.h"
 
 #define FP_PIPELINE_DIR FP_PIN_ROOT "/pipeline"
+#define FP_CONFIG_IFACES_MAX     16
+
+/* The configuration's orchestrator.ebpf: where and how the pipeline runs. */
+struct fp_ebpf_config {
+	bool enabled;           /* false: userspace only, no interface needed */
+	char interfaces[FP_CONFIG_IFACES_MAX][IF_NAMESIZE];
+	size_t n_interfaces;
+	enum fp_xdp_mode mode;
+	char xdp_program[PATH_MAX]; /* absolute path, "" for none */
+};
+
+/* The orchestrator: section of the configuration (src/lib/config/schema.h). */
+struct fp_cfg_section;
+extern const struct fp_cfg_section fp_orchestrator_section;
 
 struct fp_pipeline_opts {
 	enum fp_xdp_mode mode;

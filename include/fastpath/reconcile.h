@@ -6,19 +6,6 @@
 
 #include <fastpath/config.h>
 
-enum fp_log_level { FP_LOG_DEBUG = 0, FP_LOG_INFO, FP_LOG_WARN, FP_LOG_ERROR };
-
-/* Where reconcile reports each event, one line each. */
-struct fp_logger {
-	void (*fn)(void *ctx, enum fp_log_level level, const char *msg);
-	void *ctx;
-};
-
-/* fp_log: format one event and hand it to LOG (NULL, or no fn: dropped);
- * longer than 1023 bytes, it is cut. */
-void fp_log(const struct fp_logger *log, enum fp_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
 /* fp_config_preflight: check what the kernel will be asked for before it
  * is asked: interfaces exist, xdp_program is an XDP object. -EINVAL with
  * err->msg saying what is wrong. Call it before fp_reconcile. */

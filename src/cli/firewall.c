@@ -28,13 +28,9 @@ static const char *action_str(enum fp_fw_action a)
 
 static const char *proto_str(int proto)
 {
-	switch (proto) {
-	case IPPROTO_TCP: return "tcp";
-	case IPPROTO_UDP: return "udp";
-	case IPPROTO_ICMP: return "icmp";
-	case IPPROTO_ICMPV6: return "icmpv6";
-	}
-	return "any";
+	const char *name = fp_proto_name(proto);
+
+	return name ? name : "any";
 }
 
 static void prefix_str(const struct fp_fw_prefix *p, char *buf, size_t size)

@@ -68,6 +68,8 @@ static int load_config(struct daemon *d, struct fp_config *cfg)
 		fp_log(&d->log, FP_LOG_ERROR, "cannot read %s: %s", d->path, strerror(-rc));
 		return rc;
 	}
+	if (cfg->warnings.n)
+		fp_log(&d->log, FP_LOG_WARN, "%s", cfg->warnings.msg);
 	rc = fp_config_preflight(cfg, &err);
 	if (rc) {
 		fp_log(&d->log, FP_LOG_ERROR, "%s: %s", d->path, err.msg);

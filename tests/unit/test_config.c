@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -1160,6 +1161,125 @@ static void test_config_load_directory_returns_eisdir(void **state)
 	assert_int_equal(fp_config_load("/", &cfg, &err), -EISDIR);
 }
 
+/* ---- settings accepted but not implemented yet ------------------------- */
+
+static void test_unimplemented_settings_warn(void **state)
+{
+	struct fp_config_error err;
+	struct fp_config cfg;
+
+	(void)state;
+	assert_int_equal(parse("orchestrator:\n"
+			       "  ebpf: {enabled: false}\n"
+			       "  prometheus_port: 9100\n"
+			       "functions:\n"
+			       "  - {id: api, trigger_port: 8080, handler_path: /opt/api}\n",
+			       &cfg, &err), 0);
+	assert_int_equal(cfg.warnings.n, 2);
+	assert_string_equal(cfg.warnings.msg,
+		NAME ":3: warning: orchestrator.prometheus_port is accepted but not "
+		"implemented yet in this build (issue 13); nothing is started\n"
+		NAME ":4: warning: functions is accepted but not implemented yet in "
+		"this build (issue 14); nothing is started");
+	fp_config_free(&cfg);
+}
+
+static void test_unset_or_absent_settings_do_not_warn(void **state)
+{
+	static const char *const texts[] = {
+		"orchestrator: {ebpf: {enabled: false}, prometheus_port: 0}\nfunctions: []\n",
+		"orchestrator: {ebpf: {enabled: false}}\nfunctions:\n",
+		"orchestrator: {ebpf: {enabled: false}}\n",  /* the default 9090 */
+	};
+	struct fp_config_error err;
+	struct fp_config cfg;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		assert_int_equal(parse(texts[i], &cfg, &err), 0);
+		assert_int_equal(cfg.warnings.n, 0);
+		assert_string_equal(cfg.warnings.msg, "");
+		fp_config_free(&cfg);
+	}
+}
+
+/* ---- hostile documents -------------------------------------------------- */
+
+/* nested: "x: " and DEPTH-1 '[' then as many ']': DEPTH levels with the
+ * top mapping. */
+static char *nested(size_t depth)
+{
+	size_t n = depth - 1;
+	char *t = malloc(3 + 2 * n + 2);
+
+	assert_non_null(t);
+	memcpy(t, "x: ", 3);
+	memset(t + 3, '[', n);
+	memset(t + 3 + n, ']', n);
+	memcpy(t + 3 + 2 * n, "\n", 2);
+	return t;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void test_deeply_nested_document_refused_fast(void **state)
+{
+	size_t n = 400 * 1024;
+	struct fp_config_error err;
+	struct fp_config cfg;
+	char *text = malloc(n + 4);
+	double t0;
+
+	(void)state;
+	assert_non_null(text);
+	memcpy(text, "x: ", 3);
+	memset(text + 3, '[', n);
+	text[n + 3] = '\0';
+	t0 = now_s();
+	assert_int_equal(fp_config_parse(text, n + 3, NAME, &cfg, &err), -EINVAL);
+	/* A guard, generous for a loaded machine: it took 88 s before. */
+	assert_true(now_s() - t0 < 2.0);
+	assert_string_equal(err.msg, NAME ":1: nested deeper than 64 levels; a "
+			    "configuration needs a few, so this file is refused");
+	free(text);
+}
+
+static void test_nesting_up_to_the_limit_is_read(void **state)
+{
+	struct fp_config_error err;
+	struct fp_config cfg;
+	char *ok = nested(FP_CONFIG_DEPTH_MAX), *deep = nested(FP_CONFIG_DEPTH_MAX + 1);
+
+	(void)state;
+	/* x is no key of ours: an error, but not the nesting one. */
+	assert_int_equal(parse(ok, &cfg, &err), -EINVAL);
+	expect_in(err.msg, "unknown key 'x'");
+	assert_null(strstr(err.msg, "nested deeper"));
+	assert_int_equal(parse(deep, &cfg, &err), -EINVAL);
+	expect_in(err.msg, "nested deeper than 64 levels");
+	assert_null(strstr(err.msg, "unknown key"));
+	free(ok);
+	free(deep);
+}
+
+static void test_firewall_file_nested_too_deep_refused(void **state)
+{
+	struct fp_firewall_config fw;
+	struct fp_config_error err;
+	char *deep = nested(FP_CONFIG_DEPTH_MAX + 1);
+
+	(void)state;
+	assert_int_equal(parse_fw(deep, &fw, &err), -EINVAL);
+	expect_in(err.msg, NAME ":1: nested deeper than 64 levels");
+	free(deep);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1231,6 +1351,11 @@ int main(void)
 		cmocka_unit_test(test_config_load_names_the_file),
 		cmocka_unit_test(test_config_load_missing_file_returns_enoent),
 		cmocka_unit_test(test_config_load_directory_returns_eisdir),
+		cmocka_unit_test(test_unimplemented_settings_warn),
+		cmocka_unit_test(test_unset_or_absent_settings_do_not_warn),
+		cmocka_unit_test(test_deeply_nested_document_refused_fast),
+		cmocka_unit_test(test_nesting_up_to_the_limit_is_read),
+		cmocka_unit_test(test_firewall_file_nested_too_deep_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

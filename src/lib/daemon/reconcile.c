@@ -9,19 +9,6 @@
 #include <fastpath/pipeline.h>
 #include <fastpath/reconcile.h>
 
-void fp_log(const struct fp_logger *log, enum fp_log_level level, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	if (!log || !log->fn)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	log->fn(log->ctx, level, msg);
-}
-
 int fp_config_preflight(const struct fp_config *cfg, struct fp_config_error *err)
 {
 	const struct fp_ebpf_config *e = &cfg->ebpf;

@@ -15,19 +15,7 @@
 #include <fastpath/pipeline.h>
 #include "flows/flow_table.h"
 
-#ifndef IPPROTO_ICMPV6
-#define IPPROTO_ICMPV6 58
-#endif
-
 /* ---- words and filters (pure) ---------------------------------------- */
-
-static const struct {
-	const char *name;
-	int proto;
-} protos[] = {
-	{ "tcp", IPPROTO_TCP }, { "udp", IPPROTO_UDP },
-	{ "icmp", IPPROTO_ICMP }, { "icmpv6", IPPROTO_ICMPV6 },
-};
 
 void fp_flow_filter_init(struct fp_flow_filter *f)
 {
@@ -38,51 +26,26 @@ void fp_flow_filter_init(struct fp_flow_filter *f)
 
 int fp_flow_prefix_parse(const char *s, struct fp_flow_prefix *p)
 {
-	char addr[INET6_ADDRSTRLEN], *end;
-	const char *slash = strchr(s, '/');
-	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
-	unsigned long len;
-	int bits;
+	struct fp_cidr c;
 
 	memset(p, 0, sizeof(*p));
-	if (!alen || alen >= sizeof(addr))
+	if (fp_cidr_parse(s, &c))
 		return -EINVAL;
-	memcpy(addr, s, alen);
-	addr[alen] = '\0';
-	if (inet_pton(AF_INET, addr, p->addr) == 1)
-		p->family = 4;
-	else if (inet_pton(AF_INET6, addr, p->addr) == 1)
-		p->family = 6;
-	else
-		return -EINVAL;
-	bits = p->family == 4 ? 32 : 128;
-	len = bits;
-	if (slash) {
-		errno = 0;
-		len = strtoul(slash + 1, &end, 10);
-		if (!slash[1] || *end || errno || len > (unsigned long)bits)
-			return -EINVAL;
-	}
-	/* Host bits set mean the user meant another prefix: say so. */
-	for (int i = len; i < bits; i++)
-		if (p->addr[i / 8] & (0x80 >> (i % 8)))
-			return -EINVAL;
-	p->len = len;
+	memcpy(p->addr, c.addr, sizeof(p->addr));
+	p->family = c.family == AF_INET ? 4 : 6;
+	p->len = c.len;
 	p->present = true;
 	return 0;
 }
 
+/* A name from core's one list, or a number. */
 int fp_flow_proto_parse(const char *s, int *proto)
 {
 	char *end;
 	long n;
 
-	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++) {
-		if (!strcasecmp(s, protos[i].name)) {
-			*proto = protos[i].proto;
-			return 0;
-		}
-	}
+	if (!fp_proto_parse(s, proto))
+		return 0;
 	errno = 0;
 	n = strtol(s, &end, 10);
 	if (!*s || *end || errno || n < 0 || n > 255)
@@ -93,10 +56,7 @@ int fp_flow_proto_parse(const char *s, int *proto)
 
 const char *fp_flow_proto_name(int proto)
 {
-	for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
-		if (protos[i].proto == proto)
-			return protos[i].name;
-	return NULL;
+	return fp_proto_name(proto);
 }
 
 int fp_flow_sort_parse(const char *s, enum fp_flow_sort *sort)

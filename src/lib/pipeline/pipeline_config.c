@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* The orchestrator: section of the configuration: the eBPF data plane
+ * (orchestrator.ebpf: interfaces, XDP mode, a chained program) and
+ * prometheus_port. Its values live at the top of struct fp_config. */
+#include <errno.h>
+#include <string.h>
+#include "config/schema.h"
+
+/* interface and interfaces fill the same list; dst is the ebpf struct. */
+static int p_ebpf_interface(struct walk *w, yaml_node_t *n, const char *path,
+			    void *dst, const struct field *f)
+{
+	struct fp_ebpf_config *e = dst;
+
+	e->n_interfaces = 0;
+	if (fp_cfg_ifname(w, n, path, e->interfaces[0], f))
+		return -EINVAL;
+	e->n_interfaces = 1;
+	return 0;
+}
+
+static int p_ebpf_interfaces(struct walk *w, yaml_node_t *n, const char *path,
+			     void *dst, const struct field *f)
+{
+	struct fp_ebpf_config *e = dst;
+	char at[PATH_BUF];
+	size_t cnt;
+	int ret = 0;
+
+	e->n_interfaces = 0;
+	if (fp_cfg_is_null(n))
+		return 0;
+	if (n->type != YAML_SEQUENCE_NODE) {
+		fp_cfg_report(w, n, path, "expected a list of interface names like "
+		       "[eth0, eth1], got %s (for one, 'interface: eth0' works too)",
+		       fp_cfg_kind_name(n));
+		return -EINVAL;
+	}
+	cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	if (cnt > FP_CONFIG_IFACES_MAX) {
+		fp_cfg_report(w, n, path, "has %zu interfaces; at most %d are allowed",
+		       cnt, FP_CONFIG_IFACES_MAX);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < cnt; i++) {
+		yaml_node_t *item = fp_cfg_node_at(w, n->data.sequence.items.start[i]);
+
+		fp_cfg_path_item(at, path, i, NULL);
+		if (fp_cfg_ifname(w, item, at, e->interfaces[i], f)) {
+			ret = -EINVAL;
+			e->interfaces[i][0] = '\0';
+			continue;
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (!strcmp(e->interfaces[i], e->interfaces[j])) {
+				fp_cfg_report(w, item, at, "%s is listed twice", e->interfaces[i]);
+				ret = -EINVAL;
+				break;
+			}
+		}
+	}
+	e->n_interfaces = cnt;
+	return ret;
+}
+
+enum { E_ENABLED, E_IFACE, E_IFACES, E_MODE, E_PROG };
+
+static void ebpf_check(struct walk *w, yaml_node_t *map, const char *path,
+		       void *dst, const struct seen *seen)
+{
+	const struct seen *a = &seen[E_IFACE], *b = &seen[E_IFACES];
+	char at[PATH_BUF];
+
+	(void)map;
+	(void)dst;
+	if (!a->key || !b->key)
+		return;
+	if (fp_cfg_line_of(b->key) < fp_cfg_line_of(a->key))
+		a = b, b = &seen[E_IFACE];
+	fp_cfg_path_key(at, path, (const char *)b->key->data.scalar.value);
+	fp_cfg_report(w, b->key, at, "give either 'interface' or 'interfaces', not both "
+	       "('interface' is on line %u)", fp_cfg_line_of(a->key));
+}
+
+static const struct field ebpf_fields[] = {
+	[E_ENABLED] = { .key = "enabled", .parse = fp_cfg_bool,
+	  .off = offsetof(struct fp_ebpf_config, enabled) },
+	[E_IFACE] = { .key = "interface", .parse = p_ebpf_interface },
+	[E_IFACES] = { .key = "interfaces", .parse = p_ebpf_interfaces },
+	[E_MODE] = { .key = "mode", .parse = fp_cfg_mode,
+	  .off = offsetof(struct fp_ebpf_config, mode) },
+	[E_PROG] = { .key = "xdp_program", .parse = fp_cfg_abspath,
+	  .off = offsetof(struct fp_ebpf_config, xdp_program) },
+};
+
+static const struct schema ebpf_schema = { ebpf_fields, ARRAY_SIZE(ebpf_fields), ebpf_check };
+
+static const struct field orchestrator_fields[] = {
+	{ .key = "ebpf", .parse = fp_cfg_map,
+	  .off = offsetof(struct fp_config, ebpf), .sub = &ebpf_schema },
+	{ .key = "prometheus_port", .parse = fp_cfg_int,
+	  .off = offsetof(struct fp_config, prometheus_port),
+	  .min = 0, .max = 65535,
+	  .todo_issue = 13 },   /* the metrics endpoint; remove when it lands */
+};
+
+static const struct schema orchestrator_schema = {
+	orchestrator_fields, ARRAY_SIZE(orchestrator_fields), NULL
+};
+
+
+static void orchestrator_defaults(void *dst)
+{
+	struct fp_config *cfg = dst;
+
+	cfg->ebpf.enabled = true;
+	cfg->ebpf.mode = FP_XDP_AUTO;
+	cfg->prometheus_port = FP_CONFIG_PROMETHEUS_PORT;
+}
+
+/* The default is eBPF on: without the section, an interface is missing. */
+static void orchestrator_check(struct walk *w, const struct fp_cfg_root *root,
+			       const struct seen *self, void *dst)
+{
+	struct fp_config *cfg = dst;
+	yaml_node_t *orch = self->val, *ebpf = fp_cfg_map_get(w, orch, "ebpf");
+
+	if (self->key && !self->ok)
+		return;
+	if (cfg->ebpf.enabled && !cfg->ebpf.n_interfaces)
+		fp_cfg_report(w, ebpf ? ebpf : orch ? orch : fp_cfg_root_map(root),
+			      "orchestrator.ebpf", "eBPF is enabled but no interface "
+			      "is given; add 'interface: eth0' (or 'interfaces: [eth0, "
+			      "eth1]'), or set 'enabled: false' for userspace-only mode");
+}
+
+const struct fp_cfg_section fp_orchestrator_section = {
+	.key = "orchestrator",
+	.schema = &orchestrator_schema,
+	.defaults = orchestrator_defaults,
+	.check = orchestrator_check,
+};
