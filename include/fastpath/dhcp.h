@@ -10,9 +10,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
 #include <limits.h>
+#include <time.h>
 #include <net/if.h>
+#include <sys/types.h>
 #include <netinet/in.h>
 #include <dhcp_abi.h>           /* bpf/: the shared ABI */
 #include <fastpath/core.h>      /* struct fp_logger, fp_ipv4_* */
@@ -180,8 +181,9 @@ struct fp_dhcp_lease_rec {
 /* fp_dhcp_leases_read: replay the lease file PATH read-only: one record
  * per client key and per declined address, as the last journal record
  * left it; a BOUND lease past its expiry reads as EXPIRED. *out is
- * malloc'ed (the caller frees it), *n its count. A torn last record is
- * ignored. Returns 0 (an absent file is no leases), -errno or -ENOMEM. */
+ * malloc'ed (the caller frees it), *n its count. Damaged records are
+ * skipped. Returns 0 (an absent file is no leases), -EBADMSG when PATH
+ * is not a lease journal, -errno or -ENOMEM. */
 int fp_dhcp_leases_read(const char *path, struct fp_dhcp_lease_rec **out, size_t *n);
 
 /* fp_dhcp_state_str: "bound", "released", "declined", "expired", "offered". */
@@ -192,10 +194,57 @@ uint32_t fp_dhcp_hash(const void *p, size_t n);
 
 struct fp_dhcp_db;
 
+/* The file calls the journal makes; tests swap them to inject faults
+ * (a short write, a failed fsync). NULL members are the system calls. */
+struct fp_dhcp_file_ops {
+	ssize_t (*write)(int fd, const void *buf, size_t n);
+	int (*fsync)(int fd);
+};
+
+/* How the journal is kept and what happens to it. */
+struct fp_dhcp_db_opts {
+	unsigned int mode;           /* the file's mode: 0 is 0600 */
+	long gid;                    /* its group (with mode 0640), -1: ours */
+	const struct fp_dhcp_file_ops *ops; /* NULL: the system calls */
+	const struct fp_logger *log; /* damage and failures, once each */
+};
+
+/* What the replay at open found and did. */
+struct fp_dhcp_db_info {
+	size_t records;              /* whole records read */
+	size_t damaged;              /* damaged regions skipped (each logged) */
+	size_t damaged_bytes;
+	char kept[PATH_MAX + 64];    /* where the original went before
+				      * compaction dropped bytes; "" none */
+};
+
 /* fp_dhcp_db_open: the database in the journal PATH (NULL: memory only),
  * replayed and compacted; leases expired at NOW are dropped. The file is
- * created (0644) when absent, its directory must exist. -errno. */
+ * created with O_EXCL|O_NOFOLLOW (mode 0600, or OPTS's) when absent; its
+ * directory must exist. A damaged record is skipped, counted and logged
+ * with its offset, and the records after it are read; before compaction
+ * drops unreadable bytes the original is kept as PATH.bad-TIMESTAMP.
+ * When the file cannot be written (a full disk), the database opens
+ * anyway, read from the journal it has, with fp_dhcp_db_writable() false.
+ * -EBADMSG: PATH exists and is not a lease journal (left untouched);
+ * -ELOOP: PATH is a symbolic link; -EINVAL: not a regular file; -errno.
+ * OPTS may be NULL. */
 int fp_dhcp_db_open(const char *path, time_t now, struct fp_dhcp_db **out);
+int fp_dhcp_db_open_opts(const char *path, time_t now, const struct fp_dhcp_db_opts *opts,
+			 struct fp_dhcp_db **out);
+
+/* fp_dhcp_db_info: what the open found. */
+const struct fp_dhcp_db_info *fp_dhcp_db_info(const struct fp_dhcp_db *db);
+
+/* fp_dhcp_db_writable: the journal takes records. False from a failed
+ * write or fsync (or an open on a full disk) until fp_dhcp_db_recover
+ * succeeds; meanwhile changes are made in memory only and every change
+ * that would be journaled returns the error. */
+bool fp_dhcp_db_writable(const struct fp_dhcp_db *db);
+
+/* fp_dhcp_db_recover: when not writable, try to write the whole database
+ * afresh (a compaction); 0 once the journal is writable again. */
+int fp_dhcp_db_recover(struct fp_dhcp_db *db);
 
 /* fp_dhcp_db_close: free DB (NULL is fine); nothing is written. */
 void fp_dhcp_db_close(struct fp_dhcp_db *db);
@@ -209,15 +258,21 @@ const struct fp_dhcp_lease_rec *fp_dhcp_db_by_ip(const struct fp_dhcp_db *db,
 						 struct in_addr ip);
 
 /* fp_dhcp_db_ip_free: IP is held by no entry, or by one past its expiry
- * at NOW, or by KEY's own (KEY may be NULL). */
+ * at NOW, or by KEY's own (KEY may be NULL). fp_dhcp_db_ip_bindable:
+ * the same, or held only by another key's OFFERED entry. */
 bool fp_dhcp_db_ip_free(const struct fp_dhcp_db *db, struct in_addr ip,
 			const struct fp_dhcp_key *key, time_t now);
+bool fp_dhcp_db_ip_bindable(const struct fp_dhcp_db *db, struct in_addr ip,
+			    const struct fp_dhcp_key *key, time_t now);
 
 /* fp_dhcp_db_put: make REC (state OFFERED or BOUND) the entry of its key,
  * replacing the key's previous one; an expired entry of another key on
- * the same address is evicted. BOUND is journaled (written, not yet
- * synced: fp_dhcp_db_sync). -EADDRINUSE when a live entry of another key
- * holds the address: the database never leases one address twice. */
+ * the same address is evicted, and so is another key's OFFERED entry (an
+ * offer is no promise; a client that binds wins over one that only
+ * asked). BOUND is journaled (written, not yet synced: fp_dhcp_db_sync).
+ * -EADDRINUSE when a live BOUND or DECLINED entry of another key holds
+ * the address: the database never leases one address twice. A journal
+ * error is returned after the change was made in memory. */
 int fp_dhcp_db_put(struct fp_dhcp_db *db, const struct fp_dhcp_lease_rec *rec, time_t now);
 
 /* fp_dhcp_db_release: remove KEY's entry (journaled as STATE: RELEASED
@@ -230,7 +285,8 @@ int fp_dhcp_db_release(struct fp_dhcp_db *db, const struct fp_dhcp_key *key,
 int fp_dhcp_db_decline(struct fp_dhcp_db *db, const struct fp_dhcp_key *key,
 		       const uint8_t chaddr[6], struct in_addr ip, time_t until);
 
-/* fp_dhcp_db_sync: fsync what was journaled since the last sync. */
+/* fp_dhcp_db_sync: fsync what was journaled since the last sync; the
+ * journal's error when it is not writable. */
 int fp_dhcp_db_sync(struct fp_dhcp_db *db);
 
 /* fp_dhcp_db_expire: remove every entry past its expiry at NOW, calling
@@ -252,7 +308,8 @@ size_t fp_dhcp_db_count(const struct fp_dhcp_db *db);
 size_t fp_dhcp_db_journal_records(const struct fp_dhcp_db *db);
 
 /* fp_dhcp_db_compact: rewrite the file with the BOUND and DECLINED
- * entries only (temp file, fsync, rename, fsync of the directory). */
+ * entries only (a temp file created O_EXCL|O_NOFOLLOW beside it, fsync,
+ * rename, fsync of the directory); on success the journal is writable. */
 int fp_dhcp_db_compact(struct fp_dhcp_db *db);
 
 /* ---- the server core (dhcp_server.c) ---------------------------------- */
