@@ -25,8 +25,9 @@
 
 #define FP_DHCP_HOSTNAME_MAX 64      /* option 12: 63 characters and a NUL */
 #define FP_DHCP_OPT_MAX      255
+#define FP_DHCP_LONGOPT_MAX  1024    /* option 61 or 82 in parts (RFC 3396), joined */
 #define FP_DHCP_MSG_MAX      1500    /* the largest reply we build */
-#define FP_DHCP_OFFER_HOLD_S 60      /* how long an unanswered OFFER holds its address */
+#define FP_DHCP_OFFER_HOLD_S 5       /* how long an unanswered OFFER holds its address (dhcp.offer_hold) */
 
 #define FP_CONFIG_LEASES_MAX     (1u << 24)
 #define FP_CONFIG_POOLS_MAX      10000
@@ -34,6 +35,7 @@
 #define FP_DHCP_DNS_MAX          4
 #define FP_CONFIG_LEASE_CACHE    1000000
 #define FP_CONFIG_LEASE_TIME_S   3600
+#define FP_CONFIG_CLIENT_RATE    10   /* dhcp.client_rate_limit: requests/s per client */
 #define FP_CONFIG_LEASE_FILE     "/var/lib/fastpath/dhcp4.leases"
 
 /* ---- the configuration's dhcp: section (dhcp_config.c) ---------------- */
@@ -63,6 +65,11 @@ struct fp_dhcp_config {
 	struct in_addr server_id;
 	uint32_t lease_cache_size;
 	char lease_file[PATH_MAX]; /* the lease database, absolute */
+	char lease_file_group[FP_NAME_MAX]; /* "": the file is 0600, else 0640 in it */
+	uint32_t offer_hold_s;  /* an unanswered OFFER holds its address; 0: 5 s */
+	uint32_t decline_hold_s; /* a declined address's quarantine; 0: lease time */
+	uint32_t client_rate;   /* requests a second per client; 0: no limit */
+	uint32_t relay_rate;    /* DISCOVERs a second per relay (or unrelayed); 0: no limit */
 	struct fp_dhcp_pool *pools;
 	size_t n_pools;
 	struct fp_dhcp_reservation *reservations;
@@ -92,10 +99,10 @@ struct fp_dhcp_msg {
 	bool has_requested_ip, has_server_id, has_client_id, has_relay;
 	struct in_addr requested_ip; /* option 50 */
 	struct in_addr server_id;    /* option 54 */
-	uint8_t client_id_len;       /* option 61 */
-	uint8_t client_id[FP_DHCP_OPT_MAX];
-	uint8_t relay_len;           /* option 82, echoed in replies */
-	uint8_t relay[FP_DHCP_OPT_MAX];
+	uint16_t client_id_len;      /* option 61, its parts joined (RFC 3396) */
+	uint8_t client_id[FP_DHCP_LONGOPT_MAX];
+	uint16_t relay_len;          /* option 82, joined, echoed in replies */
+	uint8_t relay[FP_DHCP_LONGOPT_MAX];
 	uint8_t prl_len;             /* option 55 */
 	uint8_t prl[FP_DHCP_OPT_MAX];
 	char hostname[FP_DHCP_HOSTNAME_MAX]; /* option 12, truncated; "" */
@@ -107,7 +114,8 @@ struct fp_dhcp_msg {
  * or hlen not 6, a bad cookie, an option running past the end, no end
  * option, an option 53/50/54 of the wrong length. Option 52 (overload) is
  * honoured: file and then sname are scanned as RFC 2131 §4.1 orders, and
- * each must end with option 255 too. Never reads outside BUF. */
+ * each must end with option 255 too. Options 61 and 82 given in parts
+ * are joined (RFC 3396). Never reads outside BUF. */
 int fp_dhcp_parse(const void *buf, size_t len, struct fp_dhcp_msg *m);
 
 /* The reply the server decided on: what fp_dhcp_build writes. */
@@ -125,14 +133,17 @@ struct fp_dhcp_reply {
 	struct in_addr dns[FP_DHCP_DNS_MAX];
 	size_t n_dns;
 	const char *domain;          /* NULL or "": no option 15 */
-	uint8_t relay_len;           /* option 82 echoed; 0: none */
-	uint8_t relay[FP_DHCP_OPT_MAX];
+	uint16_t client_id_len;      /* option 61 echoed (RFC 6842); 0: none */
+	uint8_t client_id[FP_DHCP_LONGOPT_MAX];
+	uint16_t relay_len;          /* option 82 echoed; 0: none */
+	uint8_t relay[FP_DHCP_LONGOPT_MAX];
 };
 
 /* fp_dhcp_build: write the BOOTREPLY for R into BUF (SIZE bytes): the
  * fixed header, the cookie and options 53, 54, 51, 58, 59, 1, 3, 6, 15,
- * 82, 255, padded to the 300 bytes old clients expect. Returns its length
- * or -ENOSPC. */
+ * 61, 82, 255 (the XDP stage's order), padded to the 300 bytes old
+ * clients expect; an option longer than 255 bytes goes in parts (RFC
+ * 3396). Returns its length or -ENOSPC. */
 int fp_dhcp_build(const struct fp_dhcp_reply *r, uint8_t *buf, size_t size);
 
 /* fp_dhcp_key_make: the subscriber key for M received on VLAN, built the

@@ -28,7 +28,8 @@
 #define ROUTER    "10.0.0.1"
 #define CLIENT_IP "10.0.0.50"
 #define OTHER_IP  "10.0.0.51"
-#define RELAY     "10.9.9.1"
+#define RELAY     "10.0.0.254"  /* a relay on the lease's subnet */
+#define FAR_RELAY "10.9.9.1"    /* a relay on another network */
 #define LEASE_S   3600
 #define DOMAIN    "example.org"
 
@@ -191,7 +192,7 @@ static void put_lease(struct fixture *f, const struct fp_dhcp_key *k, const char
 static int setup(void **state)
 {
 	struct fp_pipeline_cfg pc = { .stages = FP_STAGE_BIT(FP_STAGE_DHCP) };
-	struct fp_dhcp_cfg dc = { .enabled = 1 };
+	struct fp_dhcp_cfg dc = { .enabled = 1, .local_pool = POOL };
 	struct fp_dhcp_pool_map pool = pool_full();
 	struct fp_dhcp_key k = mac_key(client_mac, 0);
 	struct fp_dhcp_lease l = { 0 };
@@ -380,6 +381,7 @@ static void assert_reply_bytes(const uint8_t *out, uint32_t size_out, const stru
 			       const struct want *w)
 {
 	char m1[18], m2[18], m3[18], vlans[32] = "-", relay[600] = "-", line[8192];
+	char order[64];
 	char resp[4096];
 	size_t n = 0;
 
@@ -389,6 +391,8 @@ static void assert_reply_bytes(const uint8_t *out, uint32_t size_out, const stru
 		sprintf(vlans, "%u,%u", q->vlan[0], q->vlan[1]);
 	for (int i = 0; q->relay && i < q->relay_len; i++)
 		sprintf(relay + 2 * i, "%02x", q->relay[i]);
+	snprintf(order, sizeof(order), "53,54,51,58,59,1,3,6,15%s%s,255",
+		 q->client_id ? ",61" : "", q->relay ? ",82" : "");
 	for (uint32_t i = 0; i < size_out; i++)
 		n += sprintf(line + n, "%02x", out[i]);
 	n += snprintf(line + n, sizeof(line) - n,
@@ -398,10 +402,10 @@ static void assert_reply_bytes(const uint8_t *out, uint32_t size_out, const stru
 		      " relay=%s order=%s %s\n",
 		      w->type, mac_str(w->eth_dst, m1), mac_str(server_mac, m2), vlans,
 		      w->ip_dst, w->dport, q->xid ? q->xid : 0x12345678, q->flags,
-		      q->ciaddr ? q->ciaddr : "0.0.0.0", q->giaddr ? q->giaddr : "0.0.0.0",
+		      q->ciaddr && strcmp(w->type, "offer") ? q->ciaddr : "0.0.0.0",
+		      q->giaddr ? q->giaddr : "0.0.0.0",
 		      mac_str(client_mac, m3), LEASE_S, LEASE_S / 2, LEASE_S * 7 / 8, relay,
-		      w->order ? w->order : q->relay ? "53,54,51,58,59,1,3,6,15,82,255"
-						     : "53,54,51,58,59,1,3,6,15,255",
+		      w->order ? w->order : order,
 		      w->extra ? w->extra : "");
 	assert_true(n < sizeof(line));
 	assert_non_null(check_in);
