@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 #include <fastpath/dhcp.h>
+#include "dhcp/dhcp_server.h" /* the rate limiter, the clocks */
 
 #define NOW 1700000000
 
@@ -593,6 +594,33 @@ static void test_dhcp_discover_flood_does_not_starve_a_requesting_client(void **
 	assert_int_equal(fp_dhcp_db_by_ip(db, d.reply.yiaddr)->state, FP_DHCP_LEASE_BOUND);
 }
 
+static void test_dhcp_rate_limit_allows_a_burst_then_the_rate(void **state)
+{
+	static struct fp_dhcp_limiter l;
+	int64_t t = 1000000000000ll;
+	int ok = 0;
+
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	l.per_s = 10;
+	for (int i = 0; i < 100; i++)
+		ok += fp_dhcp_limit_allow(&l, 7, t);
+	assert_int_equal(ok, 10);                        /* a second's worth at once */
+	assert_true(fp_dhcp_limit_allow(&l, 8, t));      /* another id has its own */
+	assert_false(fp_dhcp_limit_allow(&l, 7, t + 50000000));
+	assert_true(fp_dhcp_limit_allow(&l, 7, t + 100000000)); /* one each 100 ms */
+	assert_false(fp_dhcp_limit_allow(&l, 7, t + 100000000));
+}
+
+static void test_dhcp_expiry_survives_the_clock_conversion_exactly(void **state)
+{
+	time_t wall = fp_dhcp_now() + 3600;
+
+	(void)state;
+	/* wall -> CLOCK_BOOTTIME -> wall: the same second, never earlier */
+	assert_int_equal(fp_dhcp_boot_ns_to_wall(fp_dhcp_wall_to_boot_ns(wall)), wall);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -631,6 +659,8 @@ int main(void)
 		T(test_dhcp_decline_of_an_offered_address_is_ignored),
 		T(test_dhcp_decline_quarantine_lasts_decline_hold),
 		T(test_dhcp_discover_flood_does_not_starve_a_requesting_client),
+		T(test_dhcp_rate_limit_allows_a_burst_then_the_rate),
+		T(test_dhcp_expiry_survives_the_clock_conversion_exactly),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

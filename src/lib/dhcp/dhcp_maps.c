@@ -46,7 +46,9 @@ time_t fp_dhcp_boot_ns_to_wall(uint64_t boot_ns)
 	int64_t boot = ns_of(CLOCK_BOOTTIME), real = ns_of(CLOCK_REALTIME);
 	int64_t v = (int64_t)boot_ns - boot + real;
 
-	return (time_t)((v + 999999999ll) / 1000000000ll);
+	/* Up, but not for the few ns the two reads of the clocks differ by:
+	 * a whole second converted back stays that second. */
+	return (time_t)((v + 999999999ll - 1000000ll) / 1000000000ll);
 }
 
 static bool syncable(const struct fp_dhcp_key *k)
