@@ -80,13 +80,23 @@ struct fp_dhcp_pool_map {
 	char domain[FP_DHCP_DOMAIN_MAX];
 };
 
-/* The interface's DHCP facts: the stage answers only when enabled. */
+/* The interface's DHCP facts: the stage answers only when enabled. The
+ * server clears enabled when replies sent with XDP_TX could not arrive (a
+ * native-mode veth whose peer has no XDP program). */
 struct fp_dhcp_cfg {
 	__u32 enabled;
 	__u32 server_id;           /* option 54 and the reply's source address */
 	__u8 server_mac[6];        /* the interface's MAC: the reply's source */
-	__u16 pad;
+	__u16 flags;               /* FP_DHCP_CFG_* */
+	__u32 local_pool;          /* the pool of the server's own network, which
+				    * unrelayed requests come from; FP_DHCP_POOL_NONE */
+	__u32 pad;
 };
+
+#define FP_DHCP_POOL_NONE    0xffffffffu
+/* The lease journal cannot be written: no ACK may leave, so REQUESTs go
+ * to the server (which withholds its ACKs too until it can write). */
+#define FP_DHCP_CFG_NO_ACK   0x1
 
 /* fp_dhcp_events: one per lease the stage extended (an ACK it sent). */
 struct fp_dhcp_event {
@@ -115,13 +125,15 @@ enum fp_dhcp_counter {
 	FP_DHCP_HIT_ACK,
 	/* passed to the slow path, by reason */
 	FP_DHCP_MISS_MALFORMED,    /* not BOOTP/Ethernet, no cookie, bad options */
-	FP_DHCP_MISS_OVERLOAD,     /* option 52 */
+	FP_DHCP_MISS_OVERLOAD,     /* option 52, or an option in parts (RFC 3396) */
 	FP_DHCP_MISS_TYPE,         /* DECLINE, RELEASE, INFORM, other */
 	FP_DHCP_MISS_UNKNOWN,      /* no binding for the client */
 	FP_DHCP_MISS_EXPIRED,      /* binding past its expiry */
 	FP_DHCP_MISS_ADDRESS,      /* asked for an address it is not bound to */
 	FP_DHCP_MISS_SERVER,       /* selected another server */
 	FP_DHCP_MISS_POOL,         /* binding's pool not valid */
+	FP_DHCP_MISS_NETWORK,      /* came from another network than the binding's */
+	FP_DHCP_MISS_NOSTORE,      /* REQUEST while the journal cannot be written */
 	FP_DHCP_MISS_EVENTS,       /* ring buffer full: ACK left to the server */
 	FP_DHCP_FAST_ERR,          /* could not write the reply */
 	/* the slow path's, in the daemon */
@@ -133,6 +145,8 @@ enum fp_dhcp_counter {
 	FP_DHCP_SLOW_DECLINE,
 	FP_DHCP_SLOW_INFORM,
 	FP_DHCP_SLOW_DROPPED,      /* malformed, or not for us */
+	FP_DHCP_SLOW_NOSTORE,      /* ACK withheld: the lease could not be stored */
+	FP_DHCP_SLOW_LIMITED,      /* dropped by a rate limit */
 	FP_DHCP_SLOW_ERR,          /* could not send, no address left */
 	FP_DHCP_COUNTERS,
 };

@@ -228,6 +228,10 @@ static int fp_dhcp_walk_one(__u32 i, struct fp_dhcp_walk *w)
 	case 61:
 		if (olen < 2)
 			return 1; /* RFC 2132 §9.14 */
+		if (r->id_len) {
+			w->verdict = FP_DHCP_MISS_OVERLOAD; /* in parts: RFC 3396 */
+			return 1;
+		}
 		if (olen > FP_DHCP_ID_MAX)
 			r->id_long = 1; /* no key can hold it */
 		r->id_off = pos + 2;
@@ -236,6 +240,10 @@ static int fp_dhcp_walk_one(__u32 i, struct fp_dhcp_walk *w)
 	case 82:
 		if (!olen)
 			return 1;
+		if (r->relay_len) {
+			w->verdict = FP_DHCP_MISS_OVERLOAD;
+			return 1;
+		}
 		r->relay_off = pos;
 		r->relay_len = olen;
 		break;
@@ -306,7 +314,8 @@ static __noinline __u32 fp_dhcp_build(struct fp_dhcp_scratch *s, const struct fp
 	b[2] = 6;
 	__builtin_memcpy(b + 4, &in[B_XID], 4);
 	__builtin_memcpy(b + 10, &in[B_FLAGS], 2);
-	__builtin_memcpy(b + 12, &in[B_CIADDR], 4);
+	if (s->type == FP_DHCPACK) /* an OFFER's ciaddr is 0 (RFC 2131 Table 3) */
+		__builtin_memcpy(b + 12, &in[B_CIADDR], 4);
 	fp_dhcp_put32(b + 16, s->yiaddr);
 	__builtin_memcpy(b + 24, &in[B_GIADDR], 4 + 16); /* giaddr, chaddr */
 	fp_dhcp_put32(b + FP_DHCP_BOOTP_LEN, bpf_htonl(FP_DHCP_MAGIC));
@@ -356,16 +365,29 @@ static __noinline __u32 fp_dhcp_build(struct fp_dhcp_scratch *s, const struct fp
 		__builtin_memcpy(&out[off + 2], pool->domain, FP_DHCP_DOMAIN_MAX - 2);
 		off += 2 + n;
 	}
+	/* Option 61 as the client sent it (RFC 6842 §3): code, length and
+	 * up to FP_DHCP_ID_MAX bytes (a longer one went to the server). */
+	n = r->id_len;
+	if (n) {
+		__u32 io = r->id_off;
+
+		if (io < 2 || io >= FP_DHCP_IN_MAX || n > FP_DHCP_ID_MAX)
+			return 0;
+		off = fp_dhcp_idx(off); /* at most 580 */
+		io = fp_dhcp_idx(io - 2);
+		__builtin_memcpy(&out[off], &in[io], 2 + FP_DHCP_ID_MAX);
+		off += 2 + n;
+	}
 	n = r->relay_len;
 	if (n) {
 		__u32 ro = r->relay_off;
 
 		if (ro >= FP_DHCP_IN_MAX)
 			return 0;
-		/* 82 and its length byte, then the value, verbatim. */
-		off = fp_dhcp_idx(off); /* at most 582 */
+		/* 82 and its length byte, then the value (up to 255), verbatim. */
+		off = fp_dhcp_idx(off); /* at most 614 */
 		ro = fp_dhcp_idx(ro);
-		__builtin_memcpy(&out[off], &in[ro], FP_DHCP_SLACK);
+		__builtin_memcpy(&out[off], &in[ro], 2 + 255);
 		off += 2 + n;
 	}
 	if (off > FP_DHCP_OUT_MAX - 8)
@@ -589,6 +611,10 @@ static __noinline int fp_stage_dhcp(struct xdp_md *ctx, const struct fp_parsed *
 		miss = FP_DHCP_MISS_SERVER;
 		goto pass;
 	}
+	if (type == FP_DHCPREQUEST && (cfg->flags & FP_DHCP_CFG_NO_ACK)) {
+		miss = FP_DHCP_MISS_NOSTORE;
+		goto pass;
+	}
 	now = bpf_ktime_get_boot_ns();
 	l = fp_dhcp_lease_of(s->in, r, p, now, &s->key, &pool, &miss);
 	if (!l || !pool)
@@ -600,6 +626,12 @@ static __noinline int fp_stage_dhcp(struct xdp_md *ctx, const struct fp_parsed *
 		if (miss)
 			goto pass;
 	}
+	/* Only from the binding's network: through a relay on its subnet, or
+	 * unrelayed when it is the server's own. A client that moved is the
+	 * server's to NAK. */
+	miss = FP_DHCP_MISS_NETWORK;
+	if (giaddr ? (giaddr & pool->mask) != pool->subnet : l->pool != cfg->local_pool)
+		goto pass;
 	/* RFC 2131 §4.1: to the relay; to a client that has its address; to
 	 * all when it asked for broadcast; else to the address it gets. */
 	dport = FP_DHCP_CLIENT_PORT;

@@ -10,9 +10,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
 #include <limits.h>
+#include <time.h>
 #include <net/if.h>
+#include <sys/types.h>
 #include <netinet/in.h>
 #include <dhcp_abi.h>           /* bpf/: the shared ABI */
 #include <fastpath/core.h>      /* struct fp_logger, fp_ipv4_* */
@@ -24,8 +25,9 @@
 
 #define FP_DHCP_HOSTNAME_MAX 64      /* option 12: 63 characters and a NUL */
 #define FP_DHCP_OPT_MAX      255
+#define FP_DHCP_LONGOPT_MAX  1024    /* option 61 or 82 in parts (RFC 3396), joined */
 #define FP_DHCP_MSG_MAX      1500    /* the largest reply we build */
-#define FP_DHCP_OFFER_HOLD_S 60      /* how long an unanswered OFFER holds its address */
+#define FP_DHCP_OFFER_HOLD_S 5       /* how long an unanswered OFFER holds its address (dhcp.offer_hold) */
 
 #define FP_CONFIG_LEASES_MAX     (1u << 24)
 #define FP_CONFIG_POOLS_MAX      10000
@@ -33,6 +35,7 @@
 #define FP_DHCP_DNS_MAX          4
 #define FP_CONFIG_LEASE_CACHE    1000000
 #define FP_CONFIG_LEASE_TIME_S   3600
+#define FP_CONFIG_CLIENT_RATE    10   /* dhcp.client_rate_limit: requests/s per client */
 #define FP_CONFIG_LEASE_FILE     "/var/lib/fastpath/dhcp4.leases"
 
 /* ---- the configuration's dhcp: section (dhcp_config.c) ---------------- */
@@ -62,6 +65,11 @@ struct fp_dhcp_config {
 	struct in_addr server_id;
 	uint32_t lease_cache_size;
 	char lease_file[PATH_MAX]; /* the lease database, absolute */
+	char lease_file_group[FP_NAME_MAX]; /* "": the file is 0600, else 0640 in it */
+	uint32_t offer_hold_s;  /* an unanswered OFFER holds its address; 0: 5 s */
+	uint32_t decline_hold_s; /* a declined address's quarantine; 0: lease time */
+	uint32_t client_rate;   /* requests a second per client; 0: no limit */
+	uint32_t relay_rate;    /* DISCOVERs a second per relay (or unrelayed); 0: no limit */
 	struct fp_dhcp_pool *pools;
 	size_t n_pools;
 	struct fp_dhcp_reservation *reservations;
@@ -91,10 +99,10 @@ struct fp_dhcp_msg {
 	bool has_requested_ip, has_server_id, has_client_id, has_relay;
 	struct in_addr requested_ip; /* option 50 */
 	struct in_addr server_id;    /* option 54 */
-	uint8_t client_id_len;       /* option 61 */
-	uint8_t client_id[FP_DHCP_OPT_MAX];
-	uint8_t relay_len;           /* option 82, echoed in replies */
-	uint8_t relay[FP_DHCP_OPT_MAX];
+	uint16_t client_id_len;      /* option 61, its parts joined (RFC 3396) */
+	uint8_t client_id[FP_DHCP_LONGOPT_MAX];
+	uint16_t relay_len;          /* option 82, joined, echoed in replies */
+	uint8_t relay[FP_DHCP_LONGOPT_MAX];
 	uint8_t prl_len;             /* option 55 */
 	uint8_t prl[FP_DHCP_OPT_MAX];
 	char hostname[FP_DHCP_HOSTNAME_MAX]; /* option 12, truncated; "" */
@@ -106,7 +114,8 @@ struct fp_dhcp_msg {
  * or hlen not 6, a bad cookie, an option running past the end, no end
  * option, an option 53/50/54 of the wrong length. Option 52 (overload) is
  * honoured: file and then sname are scanned as RFC 2131 §4.1 orders, and
- * each must end with option 255 too. Never reads outside BUF. */
+ * each must end with option 255 too. Options 61 and 82 given in parts
+ * are joined (RFC 3396). Never reads outside BUF. */
 int fp_dhcp_parse(const void *buf, size_t len, struct fp_dhcp_msg *m);
 
 /* The reply the server decided on: what fp_dhcp_build writes. */
@@ -124,14 +133,17 @@ struct fp_dhcp_reply {
 	struct in_addr dns[FP_DHCP_DNS_MAX];
 	size_t n_dns;
 	const char *domain;          /* NULL or "": no option 15 */
-	uint8_t relay_len;           /* option 82 echoed; 0: none */
-	uint8_t relay[FP_DHCP_OPT_MAX];
+	uint16_t client_id_len;      /* option 61 echoed (RFC 6842); 0: none */
+	uint8_t client_id[FP_DHCP_LONGOPT_MAX];
+	uint16_t relay_len;          /* option 82 echoed; 0: none */
+	uint8_t relay[FP_DHCP_LONGOPT_MAX];
 };
 
 /* fp_dhcp_build: write the BOOTREPLY for R into BUF (SIZE bytes): the
  * fixed header, the cookie and options 53, 54, 51, 58, 59, 1, 3, 6, 15,
- * 82, 255, padded to the 300 bytes old clients expect. Returns its length
- * or -ENOSPC. */
+ * 61, 82, 255 (the XDP stage's order), padded to the 300 bytes old
+ * clients expect; an option longer than 255 bytes goes in parts (RFC
+ * 3396). Returns its length or -ENOSPC. */
 int fp_dhcp_build(const struct fp_dhcp_reply *r, uint8_t *buf, size_t size);
 
 /* fp_dhcp_key_make: the subscriber key for M received on VLAN, built the
@@ -180,8 +192,9 @@ struct fp_dhcp_lease_rec {
 /* fp_dhcp_leases_read: replay the lease file PATH read-only: one record
  * per client key and per declined address, as the last journal record
  * left it; a BOUND lease past its expiry reads as EXPIRED. *out is
- * malloc'ed (the caller frees it), *n its count. A torn last record is
- * ignored. Returns 0 (an absent file is no leases), -errno or -ENOMEM. */
+ * malloc'ed (the caller frees it), *n its count. Damaged records are
+ * skipped. Returns 0 (an absent file is no leases), -EBADMSG when PATH
+ * is not a lease journal, -errno or -ENOMEM. */
 int fp_dhcp_leases_read(const char *path, struct fp_dhcp_lease_rec **out, size_t *n);
 
 /* fp_dhcp_state_str: "bound", "released", "declined", "expired", "offered". */
@@ -192,10 +205,57 @@ uint32_t fp_dhcp_hash(const void *p, size_t n);
 
 struct fp_dhcp_db;
 
+/* The file calls the journal makes; tests swap them to inject faults
+ * (a short write, a failed fsync). NULL members are the system calls. */
+struct fp_dhcp_file_ops {
+	ssize_t (*write)(int fd, const void *buf, size_t n);
+	int (*fsync)(int fd);
+};
+
+/* How the journal is kept and what happens to it. */
+struct fp_dhcp_db_opts {
+	unsigned int mode;           /* the file's mode: 0 is 0600 */
+	long gid;                    /* its group (with mode 0640), -1: ours */
+	const struct fp_dhcp_file_ops *ops; /* NULL: the system calls */
+	const struct fp_logger *log; /* damage and failures, once each */
+};
+
+/* What the replay at open found and did. */
+struct fp_dhcp_db_info {
+	size_t records;              /* whole records read */
+	size_t damaged;              /* damaged regions skipped (each logged) */
+	size_t damaged_bytes;
+	char kept[PATH_MAX + 64];    /* where the original went before
+				      * compaction dropped bytes; "" none */
+};
+
 /* fp_dhcp_db_open: the database in the journal PATH (NULL: memory only),
  * replayed and compacted; leases expired at NOW are dropped. The file is
- * created (0644) when absent, its directory must exist. -errno. */
+ * created with O_EXCL|O_NOFOLLOW (mode 0600, or OPTS's) when absent; its
+ * directory must exist. A damaged record is skipped, counted and logged
+ * with its offset, and the records after it are read; before compaction
+ * drops unreadable bytes the original is kept as PATH.bad-TIMESTAMP.
+ * When the file cannot be written (a full disk), the database opens
+ * anyway, read from the journal it has, with fp_dhcp_db_writable() false.
+ * -EBADMSG: PATH exists and is not a lease journal (left untouched);
+ * -ELOOP: PATH is a symbolic link; -EINVAL: not a regular file; -errno.
+ * OPTS may be NULL. */
 int fp_dhcp_db_open(const char *path, time_t now, struct fp_dhcp_db **out);
+int fp_dhcp_db_open_opts(const char *path, time_t now, const struct fp_dhcp_db_opts *opts,
+			 struct fp_dhcp_db **out);
+
+/* fp_dhcp_db_info: what the open found. */
+const struct fp_dhcp_db_info *fp_dhcp_db_info(const struct fp_dhcp_db *db);
+
+/* fp_dhcp_db_writable: the journal takes records. False from a failed
+ * write or fsync (or an open on a full disk) until fp_dhcp_db_recover
+ * succeeds; meanwhile changes are made in memory only and every change
+ * that would be journaled returns the error. */
+bool fp_dhcp_db_writable(const struct fp_dhcp_db *db);
+
+/* fp_dhcp_db_recover: when not writable, try to write the whole database
+ * afresh (a compaction); 0 once the journal is writable again. */
+int fp_dhcp_db_recover(struct fp_dhcp_db *db);
 
 /* fp_dhcp_db_close: free DB (NULL is fine); nothing is written. */
 void fp_dhcp_db_close(struct fp_dhcp_db *db);
@@ -209,15 +269,21 @@ const struct fp_dhcp_lease_rec *fp_dhcp_db_by_ip(const struct fp_dhcp_db *db,
 						 struct in_addr ip);
 
 /* fp_dhcp_db_ip_free: IP is held by no entry, or by one past its expiry
- * at NOW, or by KEY's own (KEY may be NULL). */
+ * at NOW, or by KEY's own (KEY may be NULL). fp_dhcp_db_ip_bindable:
+ * the same, or held only by another key's OFFERED entry. */
 bool fp_dhcp_db_ip_free(const struct fp_dhcp_db *db, struct in_addr ip,
 			const struct fp_dhcp_key *key, time_t now);
+bool fp_dhcp_db_ip_bindable(const struct fp_dhcp_db *db, struct in_addr ip,
+			    const struct fp_dhcp_key *key, time_t now);
 
 /* fp_dhcp_db_put: make REC (state OFFERED or BOUND) the entry of its key,
  * replacing the key's previous one; an expired entry of another key on
- * the same address is evicted. BOUND is journaled (written, not yet
- * synced: fp_dhcp_db_sync). -EADDRINUSE when a live entry of another key
- * holds the address: the database never leases one address twice. */
+ * the same address is evicted, and so is another key's OFFERED entry (an
+ * offer is no promise; a client that binds wins over one that only
+ * asked). BOUND is journaled (written, not yet synced: fp_dhcp_db_sync).
+ * -EADDRINUSE when a live BOUND or DECLINED entry of another key holds
+ * the address: the database never leases one address twice. A journal
+ * error is returned after the change was made in memory. */
 int fp_dhcp_db_put(struct fp_dhcp_db *db, const struct fp_dhcp_lease_rec *rec, time_t now);
 
 /* fp_dhcp_db_release: remove KEY's entry (journaled as STATE: RELEASED
@@ -230,7 +296,8 @@ int fp_dhcp_db_release(struct fp_dhcp_db *db, const struct fp_dhcp_key *key,
 int fp_dhcp_db_decline(struct fp_dhcp_db *db, const struct fp_dhcp_key *key,
 		       const uint8_t chaddr[6], struct in_addr ip, time_t until);
 
-/* fp_dhcp_db_sync: fsync what was journaled since the last sync. */
+/* fp_dhcp_db_sync: fsync what was journaled since the last sync; the
+ * journal's error when it is not writable. */
 int fp_dhcp_db_sync(struct fp_dhcp_db *db);
 
 /* fp_dhcp_db_expire: remove every entry past its expiry at NOW, calling
@@ -252,7 +319,8 @@ size_t fp_dhcp_db_count(const struct fp_dhcp_db *db);
 size_t fp_dhcp_db_journal_records(const struct fp_dhcp_db *db);
 
 /* fp_dhcp_db_compact: rewrite the file with the BOUND and DECLINED
- * entries only (temp file, fsync, rename, fsync of the directory). */
+ * entries only (a temp file created O_EXCL|O_NOFOLLOW beside it, fsync,
+ * rename, fsync of the directory); on success the journal is writable. */
 int fp_dhcp_db_compact(struct fp_dhcp_db *db);
 
 /* ---- the server core (dhcp_server.c) ---------------------------------- */

@@ -28,12 +28,14 @@ static const char *const counter_names[FP_DHCP_COUNTERS] = {
 	[FP_DHCP_MISS_OVERLOAD] = "miss_overload", [FP_DHCP_MISS_TYPE] = "miss_type",
 	[FP_DHCP_MISS_UNKNOWN] = "miss_unknown", [FP_DHCP_MISS_EXPIRED] = "miss_expired",
 	[FP_DHCP_MISS_ADDRESS] = "miss_address", [FP_DHCP_MISS_SERVER] = "miss_server",
-	[FP_DHCP_MISS_POOL] = "miss_pool",       [FP_DHCP_MISS_EVENTS] = "miss_events",
+	[FP_DHCP_MISS_POOL] = "miss_pool",       [FP_DHCP_MISS_NETWORK] = "miss_network",
+	[FP_DHCP_MISS_NOSTORE] = "miss_nostore", [FP_DHCP_MISS_EVENTS] = "miss_events",
 	[FP_DHCP_FAST_ERR] = "fast_errors",      [FP_DHCP_SLOW_RX] = "slow_rx",
 	[FP_DHCP_SLOW_OFFER] = "slow_offer",     [FP_DHCP_SLOW_ACK] = "slow_ack",
 	[FP_DHCP_SLOW_NAK] = "slow_nak",         [FP_DHCP_SLOW_RELEASE] = "slow_release",
 	[FP_DHCP_SLOW_DECLINE] = "slow_decline", [FP_DHCP_SLOW_INFORM] = "slow_inform",
-	[FP_DHCP_SLOW_DROPPED] = "slow_dropped", [FP_DHCP_SLOW_ERR] = "slow_errors",
+	[FP_DHCP_SLOW_DROPPED] = "slow_dropped", [FP_DHCP_SLOW_NOSTORE] = "slow_nostore",
+	[FP_DHCP_SLOW_LIMITED] = "slow_limited", [FP_DHCP_SLOW_ERR] = "slow_errors",
 };
 
 /* The table's rows: a title and the counters it shows, by their name

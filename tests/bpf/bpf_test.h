@@ -28,7 +28,7 @@
 #include <bpf/libbpf.h>
 #include "ports_abi.h"
 
-#define FP_PKT_MAX 512
+#define FP_PKT_MAX 1024 /* a DHCP request with a 255-byte option 82 is ~600 */
 
 #define FP_TEST_SADDR4 htonl(0x0a000001) /* 10.0.0.1 */
 #define FP_TEST_DADDR4 htonl(0x0a000002) /* 10.0.0.2 */

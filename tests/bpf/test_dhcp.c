@@ -17,6 +17,8 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include <cmocka.h>
+#include <fastpath/dhcp.h>  /* the slow path, for the differential test; before
+                             * bpf_test.h: net/if.h must precede linux/if.h */
 #include "bpf_test.h"
 #include "pipeline_abi.h"
 #include "dhcp_abi.h"
@@ -28,7 +30,8 @@
 #define ROUTER    "10.0.0.1"
 #define CLIENT_IP "10.0.0.50"
 #define OTHER_IP  "10.0.0.51"
-#define RELAY     "10.9.9.1"
+#define RELAY     "10.0.0.254"  /* a relay on the lease's subnet */
+#define FAR_RELAY "10.9.9.1"    /* a relay on another network */
 #define LEASE_S   3600
 #define DOMAIN    "example.org"
 
@@ -191,7 +194,7 @@ static void put_lease(struct fixture *f, const struct fp_dhcp_key *k, const char
 static int setup(void **state)
 {
 	struct fp_pipeline_cfg pc = { .stages = FP_STAGE_BIT(FP_STAGE_DHCP) };
-	struct fp_dhcp_cfg dc = { .enabled = 1 };
+	struct fp_dhcp_cfg dc = { .enabled = 1, .local_pool = POOL };
 	struct fp_dhcp_pool_map pool = pool_full();
 	struct fp_dhcp_key k = mac_key(client_mac, 0);
 	struct fp_dhcp_lease l = { 0 };
@@ -380,6 +383,7 @@ static void assert_reply_bytes(const uint8_t *out, uint32_t size_out, const stru
 			       const struct want *w)
 {
 	char m1[18], m2[18], m3[18], vlans[32] = "-", relay[600] = "-", line[8192];
+	char order[64];
 	char resp[4096];
 	size_t n = 0;
 
@@ -389,6 +393,8 @@ static void assert_reply_bytes(const uint8_t *out, uint32_t size_out, const stru
 		sprintf(vlans, "%u,%u", q->vlan[0], q->vlan[1]);
 	for (int i = 0; q->relay && i < q->relay_len; i++)
 		sprintf(relay + 2 * i, "%02x", q->relay[i]);
+	snprintf(order, sizeof(order), "53,54,51,58,59,1,3,6,15%s%s,255",
+		 q->client_id ? ",61" : "", q->relay ? ",82" : "");
 	for (uint32_t i = 0; i < size_out; i++)
 		n += sprintf(line + n, "%02x", out[i]);
 	n += snprintf(line + n, sizeof(line) - n,
@@ -398,10 +404,10 @@ static void assert_reply_bytes(const uint8_t *out, uint32_t size_out, const stru
 		      " relay=%s order=%s %s\n",
 		      w->type, mac_str(w->eth_dst, m1), mac_str(server_mac, m2), vlans,
 		      w->ip_dst, w->dport, q->xid ? q->xid : 0x12345678, q->flags,
-		      q->ciaddr ? q->ciaddr : "0.0.0.0", q->giaddr ? q->giaddr : "0.0.0.0",
+		      q->ciaddr && strcmp(w->type, "offer") ? q->ciaddr : "0.0.0.0",
+		      q->giaddr ? q->giaddr : "0.0.0.0",
 		      mac_str(client_mac, m3), LEASE_S, LEASE_S / 2, LEASE_S * 7 / 8, relay,
-		      w->order ? w->order : q->relay ? "53,54,51,58,59,1,3,6,15,82,255"
-						     : "53,54,51,58,59,1,3,6,15,255",
+		      w->order ? w->order : order,
 		      w->extra ? w->extra : "");
 	assert_true(n < sizeof(line));
 	assert_non_null(check_in);
@@ -1086,12 +1092,216 @@ static int group_teardown(void **state)
 	return 0;
 }
 
+/* ---- the network of the lease, the journal flag, split options ----------- */
+
+static void test_dhcp_relayed_from_another_network_passes(void **state)
+{
+	struct fixture *f = FP_TEST_STATE(state);
+	struct req q = { .type = 3, .ciaddr = CLIENT_IP, .giaddr = FAR_RELAY };
+	struct fp_pkt p;
+	struct fp_run r;
+
+	build(&p, &q);
+	assert_int_equal(run(f, &p, &r), XDP_PASS);
+	assert_counters(f, FP_DHCP_RX_REQUEST, 1, FP_DHCP_MISS_NETWORK, 1, -1);
+}
+
+static void test_dhcp_unrelayed_from_another_pool_passes(void **state)
+{
+	struct fixture *f = FP_TEST_STATE(state);
+	struct fp_dhcp_cfg dc = { .enabled = 1, .local_pool = POOL + 1,
+				  .server_id = a4(SERVER) };
+	struct req q = { .type = 1 };
+	struct fp_pkt p;
+	struct fp_run r;
+	uint32_t zero = 0;
+
+	assert_int_equal(bpf_map_update_elem(f->cfg_fd, &zero, &dc, BPF_ANY), 0);
+	build(&p, &q);
+	assert_int_equal(run(f, &p, &r), XDP_PASS);
+	assert_counters(f, FP_DHCP_RX_DISCOVER, 1, FP_DHCP_MISS_NETWORK, 1, -1);
+}
+
+static void test_dhcp_no_ack_flag_leaves_requests_to_the_server(void **state)
+{
+	struct fixture *f = FP_TEST_STATE(state);
+	struct fp_dhcp_cfg dc = { .enabled = 1, .local_pool = POOL, .server_id = a4(SERVER),
+				  .flags = FP_DHCP_CFG_NO_ACK };
+	struct req rq = { .type = 3, .ciaddr = CLIENT_IP }, dq = { .type = 1 };
+	struct fp_pkt p;
+	struct fp_run r;
+	uint32_t zero = 0;
+
+	memcpy(dc.server_mac, server_mac, 6);
+	assert_int_equal(bpf_map_update_elem(f->cfg_fd, &zero, &dc, BPF_ANY), 0);
+	build(&p, &rq);
+	assert_int_equal(run(f, &p, &r), XDP_PASS);
+	build(&p, &dq);
+	assert_int_equal(run(f, &p, &r), XDP_TX);   /* an OFFER commits nothing */
+	assert_counters(f, FP_DHCP_RX_REQUEST, 1, FP_DHCP_MISS_NOSTORE, 1,
+			FP_DHCP_RX_DISCOVER, 1, FP_DHCP_HIT_OFFER, 1, -1);
+}
+
+static void test_dhcp_relay_option_of_255_bytes_echoed_whole(void **state)
+{
+	struct fixture *f = FP_TEST_STATE(state);
+	uint8_t relay[255];
+	struct req q = { .type = 1, .giaddr = RELAY, .relay = relay, .relay_len = 255 };
+	struct want w = offer_unicast;
+	struct fp_pkt p;
+	struct fp_run r;
+
+	for (size_t i = 0; i < sizeof(relay); i++)
+		relay[i] = (uint8_t)(0xa0 + i);
+	/* an earlier reply leaves other bytes in the scratch buffer */
+	build(&p, &q);
+	assert_int_equal(run(f, &p, &r), XDP_TX);
+	w.ip_dst = RELAY;
+	w.eth_dst = relay_mac;
+	w.dport = 67;
+	assert_reply(&r, &q, &w);
+}
+
+static void test_dhcp_split_relay_option_passes(void **state)
+{
+	static const uint8_t two[] = { 82, 2, 1, 0, 82, 2, 2, 0 };
+	struct fixture *f = FP_TEST_STATE(state);
+	struct req q = { .type = 1, .extra = two, .extra_len = sizeof(two) };
+	struct fp_pkt p;
+	struct fp_run r;
+
+	build(&p, &q);
+	assert_int_equal(run(f, &p, &r), XDP_PASS);
+	assert_counters(f, FP_DHCP_MISS_OVERLOAD, 1, -1);
+}
+
+/* ---- differential: the fast path writes what the slow path would ---------- */
+
+/* The slow path's reply to the frame P, the lease of its client bound
+ * at CLIENT_IP in pool POOL (the fixture's), into OUT; its length. */
+static int slow_reply(const struct fp_pkt *p, uint8_t *out, size_t size,
+		      struct fp_dhcp_decision *d)
+{
+	struct fp_dhcp_pool pools[POOL + 1];
+	struct fp_dhcp_config cfg = { .present = true, .n_pools = POOL + 1, .pools = pools };
+	struct fp_dhcp_lease_rec rec = { .state = FP_DHCP_LEASE_BOUND, .pool = POOL };
+	struct fp_dhcp_request req = { 0 };
+	struct fp_dhcp_db *db;
+	const uint8_t *payload;
+	size_t plen;
+	time_t now = time(NULL);
+	int len;
+
+	memset(pools, 0, sizeof(pools));
+	for (int i = 0; i < POOL; i++) {       /* other networks before the lease's */
+		pools[i].subnet.s_addr = htonl(0x0a640000 + (i << 8));
+		pools[i].prefix_len = 24;
+		pools[i].lease_time_s = 60;
+	}
+	pools[POOL] = (struct fp_dhcp_pool){ .subnet = { a4("10.0.0.0") }, .prefix_len = 24,
+		.range_lo = { a4("10.0.0.10") }, .range_hi = { a4("10.0.0.200") },
+		.router = { a4(ROUTER) }, .dns = { { a4("10.0.0.2") }, { a4("10.0.0.3") } },
+		.n_dns = 2, .lease_time_s = LEASE_S };
+	strcpy(pools[POOL].domain, DOMAIN);
+	cfg.server_id.s_addr = a4(SERVER);
+	assert_int_equal(fp_dhcp_frame_parse(p->data, p->len, 0, &req.vlan, req.src_mac,
+					     &payload, &plen), 0);
+	assert_int_equal(fp_dhcp_parse(payload, plen, &req.msg), 0);
+	assert_int_equal(fp_dhcp_db_open(NULL, now, &db), 0);
+	fp_dhcp_key_make(&req.msg, req.vlan, &rec.key);
+	memcpy(rec.chaddr, client_mac, 6);
+	rec.ip.s_addr = a4(CLIENT_IP);
+	rec.expires = now + 600;
+	assert_int_equal(fp_dhcp_db_put(db, &rec, now), 0);
+	fp_dhcp_decide(&cfg, db, &req, now, d);
+	fp_dhcp_db_close(db);
+	len = fp_dhcp_build(&d->reply, out, size);
+	assert_true(len > 0);
+	return len;
+}
+
+/* The DHCP message of a reply frame: its bytes through END, and what
+ * follows END must be PAD. */
+static size_t through_end(const uint8_t *m, size_t len)
+{
+	size_t i = 240;
+
+	while (i < len && m[i] != 255)
+		i += m[i] ? 2 + (size_t)m[i + 1] : 1;
+	assert_true(i < len);
+	for (size_t k = i + 1; k < len; k++)
+		assert_int_equal(m[k], 0);
+	return i + 1;
+}
+
+static void assert_same_as_slow_path(struct fixture *f, const struct req *q)
+{
+	uint8_t slow[FP_DHCP_MSG_MAX];
+	struct fp_dhcp_decision d;
+	struct fp_pkt p;
+	struct fp_run r;
+	const uint8_t *fast, *ip;
+	size_t fast_len, slow_len, l3 = 14;
+	uint32_t daddr;
+
+	build(&p, q);
+	slow_len = (size_t)slow_reply(&p, slow, sizeof(slow), &d);
+	assert_int_equal(run(f, &p, &r), XDP_TX);
+	ip = r.out + l3;
+	fast = ip + 28;
+	fast_len = r.size_out - l3 - 28;
+	/* Field by field: op .. file, the cookie, every option in order.
+	 * What RFC 2131 lets differ: the IP header's TOS and the PAD after
+	 * END (its length only). */
+	assert_int_equal(through_end(fast, fast_len), through_end(slow, slow_len));
+	assert_memory_equal(fast, slow, through_end(slow, slow_len));
+	/* Addressed alike: the IP destination and the UDP ports. */
+	memcpy(&daddr, ip + 16, 4);
+	assert_int_equal(daddr, d.dst_ip.s_addr);
+	assert_int_equal(ip[22] << 8 | ip[23], d.dest == FP_DHCP_DEST_RELAY ? 67 : 68);
+	assert_memory_equal(r.out, d.dest == FP_DHCP_DEST_RELAY ? relay_mac : d.dst_mac, 6);
+}
+
+static void test_dhcp_fast_and_slow_path_replies_are_the_same(void **state)
+{
+	static const uint8_t id[] = { 0xff, 0, 0, 0, 1, 0, 1, 0x2a, 0x2b };
+	struct fixture *f = FP_TEST_STATE(state);
+	struct fp_dhcp_key k = id_key(id, sizeof(id), 0);
+	uint8_t relay[255];
+	const struct req cases[] = {
+		{ .type = 1 },
+		{ .type = 1, .flags = 0x8000 },
+		{ .type = 1, .ciaddr = CLIENT_IP },
+		{ .type = 1, .client_id = id, .client_id_len = sizeof(id) },
+		{ .type = 1, .giaddr = RELAY, .relay = relay, .relay_len = sizeof(relay) },
+		{ .type = 3, .requested = CLIENT_IP, .server = SERVER },
+		{ .type = 3, .requested = CLIENT_IP, .server = SERVER, .flags = 0x8000 },
+		{ .type = 3, .requested = CLIENT_IP },
+		{ .type = 3, .ciaddr = CLIENT_IP },
+		{ .type = 3, .ciaddr = CLIENT_IP, .client_id = id, .client_id_len = sizeof(id) },
+		{ .type = 3, .requested = CLIENT_IP, .server = SERVER, .giaddr = RELAY,
+		  .relay = relay, .relay_len = 40 },
+	};
+
+	for (size_t i = 0; i < sizeof(relay); i++)
+		relay[i] = (uint8_t)i;
+	put_lease(f, &k, CLIENT_IP, 600);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_same_as_slow_path(f, &cases[i]);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_dhcp_discover_from_bound_client_gets_offer),
+		T(test_dhcp_relayed_from_another_network_passes),
+		T(test_dhcp_unrelayed_from_another_pool_passes),
+		T(test_dhcp_no_ack_flag_leaves_requests_to_the_server),
+		T(test_dhcp_relay_option_of_255_bytes_echoed_whole),
+		T(test_dhcp_split_relay_option_passes),
+		T(test_dhcp_fast_and_slow_path_replies_are_the_same),
 		T(test_dhcp_offer_leaves_lease_and_events_alone),
 		T(test_dhcp_discover_broadcast_flag_broadcasts),
 		T(test_dhcp_request_selecting_gets_ack),

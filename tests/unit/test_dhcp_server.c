@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 #include <fastpath/dhcp.h>
+#include "dhcp/dhcp_server.h" /* the rate limiter, the clocks */
 
 #define NOW 1700000000
 
@@ -311,17 +312,21 @@ static void test_dhcp_request_init_reboot_naks_address_of_another(void **state)
 	char s[16];
 
 	(void)state;
+	bind_client(2);
 	inet_ntop(AF_INET, &ip, s, sizeof(s));
 	assert_int_equal(init_reboot(2, s).reply.type, FP_DHCPNAK);
 }
 
-static void test_dhcp_request_init_reboot_acks_unknown_client_free_address(void **state)
+/* RFC 2131 §4.3.2: no record of the client, no answer (never an ACK of a
+ * free address it was never given). */
+static void test_dhcp_request_init_reboot_silent_for_client_without_binding(void **state)
 {
 	struct fp_dhcp_decision d = init_reboot(7, "10.0.0.101");
 
 	(void)state;
-	assert_int_equal(d.reply.type, FP_DHCPACK);
-	assert_int_equal(fp_dhcp_db_by_ip(db, A("10.0.0.101"))->state, FP_DHCP_LEASE_BOUND);
+	assert_int_equal(d.reply.type, 0);
+	assert_int_equal(d.change, FP_DHCP_CHANGE_NONE);
+	assert_null(fp_dhcp_db_by_ip(db, A("10.0.0.101")));
 }
 
 static void test_dhcp_request_init_reboot_silent_for_unknown_address_outside_range(void **state)
@@ -467,6 +472,155 @@ static void test_dhcp_client_id_and_vlan_make_distinct_clients(void **state)
 	assert_int_equal(db2.rec.key.vlan, 10);
 }
 
+
+static void test_dhcp_offer_and_ack_echo_client_identifier(void **state)
+{
+	static const uint8_t id[] = { 0xff, 1, 2, 3, 4, 5, 6, 7, 8 };
+	struct fp_dhcp_request r = req(FP_DHCPDISCOVER, 1);
+	struct fp_dhcp_decision d;
+
+	(void)state;
+	r.msg.has_client_id = true;
+	r.msg.client_id_len = sizeof(id);
+	memcpy(r.msg.client_id, id, sizeof(id));
+	d = run(&r, NOW);
+	assert_int_equal(d.reply.type, FP_DHCPOFFER);
+	assert_int_equal(d.reply.client_id_len, sizeof(id));
+	assert_memory_equal(d.reply.client_id, id, sizeof(id));
+	r.msg.type = FP_DHCPREQUEST;
+	r.msg.has_server_id = true;
+	r.msg.server_id = cfg.server_id;
+	r.msg.has_requested_ip = true;
+	r.msg.requested_ip = d.reply.yiaddr;
+	d = run(&r, NOW);
+	assert_int_equal(d.reply.type, FP_DHCPACK);
+	assert_memory_equal(d.reply.client_id, id, sizeof(id));
+}
+
+static void test_dhcp_offer_has_ciaddr_zero(void **state)
+{
+	struct fp_dhcp_request r = req(FP_DHCPDISCOVER, 1);
+	struct fp_dhcp_decision d;
+
+	(void)state;
+	r.msg.ciaddr = A("10.0.0.77");
+	d = run(&r, NOW);
+	assert_int_equal(d.reply.type, FP_DHCPOFFER);
+	assert_int_equal(d.reply.ciaddr.s_addr, 0);
+}
+
+static void test_dhcp_offer_is_held_for_offer_hold(void **state)
+{
+	struct fp_dhcp_request r = req(FP_DHCPDISCOVER, 1);
+	struct fp_dhcp_decision d;
+
+	(void)state;
+	cfg.offer_hold_s = 3;
+	d = run(&r, NOW);
+	assert_int_equal(fp_dhcp_db_by_ip(db, d.reply.yiaddr)->expires, NOW + 3);
+}
+
+static void test_dhcp_rebinding_relayed_from_another_network_is_naked(void **state)
+{
+	struct in_addr ip = bind_client(1);
+	struct fp_dhcp_request r = req(FP_DHCPREQUEST, 1);
+	struct fp_dhcp_decision d;
+
+	(void)state;
+	r.msg.ciaddr = ip;
+	r.msg.giaddr = A("10.1.0.1");   /* moved behind the relay of pool 1 */
+	d = run(&r, NOW + 5);
+	assert_int_equal(d.reply.type, FP_DHCPNAK);
+	assert_int_equal(fp_dhcp_db_by_ip(db, ip)->expires, NOW + 3600);
+}
+
+static void test_dhcp_decline_of_an_offered_address_is_ignored(void **state)
+{
+	struct fp_dhcp_request r = req(FP_DHCPDISCOVER, 1);
+	struct fp_dhcp_decision d = run(&r, NOW);
+
+	(void)state;
+	r = req(FP_DHCPDECLINE, 1);
+	r.msg.has_requested_ip = true;
+	r.msg.requested_ip = d.reply.yiaddr;
+	d = run(&r, NOW);
+	assert_int_equal(d.change, FP_DHCP_CHANGE_NONE);
+	assert_int_equal(d.counter, FP_DHCP_SLOW_DROPPED);
+	assert_int_not_equal(fp_dhcp_db_by_ip(db, r.msg.requested_ip)->state,
+			     FP_DHCP_LEASE_DECLINED);
+}
+
+static void test_dhcp_decline_quarantine_lasts_decline_hold(void **state)
+{
+	struct in_addr ip = bind_client(1);
+	struct fp_dhcp_request r = req(FP_DHCPDECLINE, 1);
+
+	(void)state;
+	cfg.decline_hold_s = 120;
+	r.msg.has_requested_ip = true;
+	r.msg.requested_ip = ip;
+	run(&r, NOW);
+	assert_int_equal(fp_dhcp_db_by_ip(db, ip)->expires, NOW + 120);
+}
+
+/* A flood of DISCOVERs from clients that never REQUEST fills the pool
+ * with offers; a client that does REQUEST is still served. */
+static void test_dhcp_discover_flood_does_not_starve_a_requesting_client(void **state)
+{
+	struct fp_dhcp_request r;
+	struct fp_dhcp_decision d;
+
+	(void)state;
+	for (int i = 0; i < 200; i++) {
+		r = req(FP_DHCPDISCOVER, (uint8_t)(100 + i % 100));
+		r.msg.chaddr[4] = (uint8_t)(i / 100 + 1);
+		run(&r, NOW);
+	}
+	r = req(FP_DHCPDISCOVER, 1);
+	d = run(&r, NOW);
+	assert_int_equal(d.reply.type, FP_DHCPOFFER);
+	for (int i = 0; i < 10; i++) {         /* more flood between OFFER and REQUEST */
+		struct fp_dhcp_request f = req(FP_DHCPDISCOVER, (uint8_t)(200 + i));
+
+		run(&f, NOW);
+	}
+	r = req(FP_DHCPREQUEST, 1);
+	r.msg.has_server_id = true;
+	r.msg.server_id = cfg.server_id;
+	r.msg.has_requested_ip = true;
+	r.msg.requested_ip = d.reply.yiaddr;
+	d = run(&r, NOW);
+	assert_int_equal(d.reply.type, FP_DHCPACK);
+	assert_int_equal(fp_dhcp_db_by_ip(db, d.reply.yiaddr)->state, FP_DHCP_LEASE_BOUND);
+}
+
+static void test_dhcp_rate_limit_allows_a_burst_then_the_rate(void **state)
+{
+	static struct fp_dhcp_limiter l;
+	int64_t t = 1000000000000ll;
+	int ok = 0;
+
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	l.per_s = 10;
+	for (int i = 0; i < 100; i++)
+		ok += fp_dhcp_limit_allow(&l, 7, t);
+	assert_int_equal(ok, 10);                        /* a second's worth at once */
+	assert_true(fp_dhcp_limit_allow(&l, 8, t));      /* another id has its own */
+	assert_false(fp_dhcp_limit_allow(&l, 7, t + 50000000));
+	assert_true(fp_dhcp_limit_allow(&l, 7, t + 100000000)); /* one each 100 ms */
+	assert_false(fp_dhcp_limit_allow(&l, 7, t + 100000000));
+}
+
+static void test_dhcp_expiry_survives_the_clock_conversion_exactly(void **state)
+{
+	time_t wall = fp_dhcp_now() + 3600;
+
+	(void)state;
+	/* wall -> CLOCK_BOOTTIME -> wall: the same second, never earlier */
+	assert_int_equal(fp_dhcp_boot_ns_to_wall(fp_dhcp_wall_to_boot_ns(wall)), wall);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -487,7 +641,7 @@ int main(void)
 		T(test_dhcp_request_init_reboot_acks_own_binding),
 		T(test_dhcp_request_init_reboot_naks_wrong_subnet),
 		T(test_dhcp_request_init_reboot_naks_address_of_another),
-		T(test_dhcp_request_init_reboot_acks_unknown_client_free_address),
+		T(test_dhcp_request_init_reboot_silent_for_client_without_binding),
 		T(test_dhcp_request_init_reboot_silent_for_unknown_address_outside_range),
 		T(test_dhcp_request_init_reboot_never_acks_reserved_address_of_another),
 		T(test_dhcp_request_renewing_acks_bound_address),
@@ -498,6 +652,15 @@ int main(void)
 		T(test_dhcp_decline_quarantines_address_for_lease_time),
 		T(test_dhcp_inform_acks_without_address_or_lease_time),
 		T(test_dhcp_client_id_and_vlan_make_distinct_clients),
+		T(test_dhcp_offer_and_ack_echo_client_identifier),
+		T(test_dhcp_offer_has_ciaddr_zero),
+		T(test_dhcp_offer_is_held_for_offer_hold),
+		T(test_dhcp_rebinding_relayed_from_another_network_is_naked),
+		T(test_dhcp_decline_of_an_offered_address_is_ignored),
+		T(test_dhcp_decline_quarantine_lasts_decline_hold),
+		T(test_dhcp_discover_flood_does_not_starve_a_requesting_client),
+		T(test_dhcp_rate_limit_allows_a_burst_then_the_rate),
+		T(test_dhcp_expiry_survives_the_clock_conversion_exactly),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

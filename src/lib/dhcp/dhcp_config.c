@@ -257,13 +257,34 @@ static void say_dup_ip(struct walk *w, const char *path, const void *base,
 		  r[first].line);
 }
 
-enum { D_IFACE, D_SERVER, D_CACHE, D_FILE, D_POOLS, D_RESERV };
+static int p_group(struct walk *w, yaml_node_t *n, const char *path, void *dst,
+		   const struct field *f)
+{
+	const char *s = fp_cfg_value_of(w, n, path, "a group name like fastpath");
+	size_t len;
+
+	(void)f;
+	if (!s)
+		return -EINVAL;
+	len = strlen(s);
+	if (!len || len >= FP_NAME_MAX || strspn(s, "abcdefghijklmnopqrstuvwxyz"
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != len || s[0] == '-') {
+		fp_cfg_report(w, n, path, "'" SHOW "' is not a group name", s);
+		return -EINVAL;
+	}
+	strcpy(dst, s);
+	return 0;
+}
+
+enum { D_IFACE, D_SERVER, D_CACHE, D_FILE, D_POOLS, D_RESERV, D_GROUP, D_OFFER_HOLD,
+       D_DECLINE_HOLD, D_CLIENT_RATE, D_RELAY_RATE };
 
 static void dhcp_check(struct walk *w, yaml_node_t *map, const char *path,
 		       void *dst, const struct seen *seen)
 {
 	struct fp_dhcp_config *d = dst;
 	char at[PATH_BUF], rpath[PATH_BUF], spath[PATH_BUF], a[INET_ADDRSTRLEN];
+	char b[INET_ADDRSTRLEN];
 	size_t i, j;
 
 	fp_cfg_path_key(at, path, "pools");
@@ -304,17 +325,28 @@ static void dhcp_check(struct walk *w, yaml_node_t *map, const char *path,
 		return;
 	for (i = 0; i < d->n_reservations; i++) {
 		struct in_addr ip = d->reservations[i].ip;
+		uint32_t h = fp_ipv4_host(ip), net, bcast;
+		char p[PATH_BUF];
 
 		for (j = 0; j < d->n_pools && !fp_dhcp_pool_in_subnet(&d->pools[j], ip); j++)
 			;
+		fp_cfg_path_item(p, rpath, i, "ip");
 		if (j == d->n_pools) {
-			char p[PATH_BUF];
-
-			fp_cfg_path_item(p, rpath, i, "ip");
 			fp_cfg_report_at(w, d->reservations[i].line, p, "%s is in no pool's "
 				  "subnet; reserve an address of a pool's subnet",
 				  fp_cfg_ntoa(d->reservations[i].ip, a));
+			continue;
 		}
+		net = fp_ipv4_host(d->pools[j].subnet);
+		bcast = net | ~fp_ipv4_mask(d->pools[j].prefix_len);
+		if (seen[D_SERVER].ok && ip.s_addr == d->server_id.s_addr)
+			fp_cfg_report_at(w, d->reservations[i].line, p, "%s is the server's own "
+				  "address (server_id); reserve another", fp_cfg_ntoa(ip, a));
+		else if (h == net || h == bcast)
+			fp_cfg_report_at(w, d->reservations[i].line, p, "%s is the %s address of "
+				  "subnet %s/%u; no client can use it", fp_cfg_ntoa(ip, a),
+				  h == net ? "network" : "broadcast",
+				  fp_cfg_ntoa(d->pools[j].subnet, b), d->pools[j].prefix_len);
 	}
 }
 
@@ -333,6 +365,17 @@ static const struct field dhcp_fields[] = {
 	[D_POOLS] = { .key = "pools", .parse = p_pools,
 	  .required = true, .hint = "a list of {subnet, range, ...}" },
 	[D_RESERV] = { .key = "reservations", .parse = p_reservations },
+	[D_GROUP] = { .key = "lease_file_group", .parse = p_group,
+	  .off = offsetof(struct fp_dhcp_config, lease_file_group) },
+	[D_OFFER_HOLD] = { .key = "offer_hold", .parse = fp_cfg_duration_s,
+	  .off = offsetof(struct fp_dhcp_config, offer_hold_s), .min = 1, .max = 3600 },
+	[D_DECLINE_HOLD] = { .key = "decline_hold", .parse = fp_cfg_duration_s,
+	  .off = offsetof(struct fp_dhcp_config, decline_hold_s), .min = 60,
+	  .max = 365 * 86400 },
+	[D_CLIENT_RATE] = { .key = "client_rate_limit", .parse = fp_cfg_u32,
+	  .off = offsetof(struct fp_dhcp_config, client_rate), .min = 0, .max = 1000000 },
+	[D_RELAY_RATE] = { .key = "relay_rate_limit", .parse = fp_cfg_u32,
+	  .off = offsetof(struct fp_dhcp_config, relay_rate), .min = 0, .max = 1000000 },
 };
 
 static const struct schema dhcp_schema = { dhcp_fields, ARRAY_SIZE(dhcp_fields), dhcp_check };
@@ -354,6 +397,8 @@ static void dhcp_defaults(void *dst)
 
 	d->lease_cache_size = FP_CONFIG_LEASE_CACHE;
 	strcpy(d->lease_file, FP_CONFIG_LEASE_FILE);
+	d->offer_hold_s = FP_DHCP_OFFER_HOLD_S;
+	d->client_rate = FP_CONFIG_CLIENT_RATE;
 }
 
 static void dhcp_free(void *dst)

@@ -28,6 +28,17 @@ static void put16(uint8_t *p, uint16_t v)
 	p[1] = v & 0xff;
 }
 
+/* join: option bytes V (N) after the LEN already in BUF: an option given
+ * in parts is their concatenation (RFC 3396 §7). */
+static int join(uint8_t *buf, uint16_t *len, const uint8_t *v, size_t n)
+{
+	if (*len + n > FP_DHCP_LONGOPT_MAX)
+		return -EINVAL;
+	memcpy(buf + *len, v, n);
+	*len = (uint16_t)(*len + n);
+	return 0;
+}
+
 /* One option area [p, p+len): -EINVAL when an option runs past it or it
  * has no end option. *overload gets option 52's value when seen. */
 static int parse_options(const uint8_t *p, size_t len, struct fp_dhcp_msg *m,
@@ -68,16 +79,16 @@ static int parse_options(const uint8_t *p, size_t len, struct fp_dhcp_msg *m,
 			memcpy(&m->server_id, v, 4);
 			break;
 		case 61:
-			if (olen < 2)
+			if (olen < 2 && !m->has_client_id)
+				return -EINVAL;
+			if (join(m->client_id, &m->client_id_len, v, olen))
 				return -EINVAL;
 			m->has_client_id = true;
-			m->client_id_len = olen;
-			memcpy(m->client_id, v, olen);
 			break;
 		case 82:
+			if (join(m->relay, &m->relay_len, v, olen))
+				return -EINVAL;
 			m->has_relay = true;
-			m->relay_len = olen;
-			memcpy(m->relay, v, olen);
 			break;
 		case 55:
 			m->prl_len = olen;
@@ -192,6 +203,19 @@ static void opt(struct out *o, uint8_t code, const void *v, size_t n)
 	o->len += n;
 }
 
+/* long_opt: an option of any length, in parts of up to 255 bytes (RFC
+ * 3396 §5). */
+static void long_opt(struct out *o, uint8_t code, const uint8_t *v, size_t n)
+{
+	do {
+		size_t part = n > 255 ? 255 : n;
+
+		opt(o, code, v, part);
+		v += part;
+		n -= part;
+	} while (n);
+}
+
 static void opt32(struct out *o, uint8_t code, uint32_t host)
 {
 	uint32_t v = htonl(host);
@@ -235,8 +259,10 @@ int fp_dhcp_build(const struct fp_dhcp_reply *r, uint8_t *buf, size_t size)
 		if (r->domain && r->domain[0])
 			opt(&o, 15, r->domain, strnlen(r->domain, 253));
 	}
+	if (r->client_id_len)
+		long_opt(&o, 61, r->client_id, r->client_id_len);
 	if (r->relay_len)
-		opt(&o, 82, r->relay, r->relay_len);
+		long_opt(&o, 82, r->relay, r->relay_len);
 	if (o.full || o.len + 1 > size)
 		return -ENOSPC;
 	buf[o.len++] = 255;

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Inside the lease database: the in-memory index (dhcp_lease.c) and the
+ * journal that persists it (dhcp_journal.c) share this. Not public. */
+#ifndef FP_DHCP_DB_H
+#define FP_DHCP_DB_H
+
+#include <limits.h>
+#include <fastpath/dhcp.h>
+
+struct fp_dhcp_ent {
+	struct fp_dhcp_lease_rec rec;
+	int32_t next_key;       /* chain in bkey, or the free list */
+	int32_t next_ip;        /* chain in bip */
+	bool used;
+	bool in_key;            /* OFFERED or BOUND: the key's entry */
+};
+
+struct fp_dhcp_db {
+	struct fp_dhcp_ent *e;
+	size_t cap, count;
+	int32_t free_head;
+	int32_t *bkey, *bip;
+	size_t nb;              /* buckets, a power of two */
+	/* the journal */
+	int fd;                 /* -1: memory only */
+	char path[PATH_MAX];
+	size_t jrecs;           /* records since the last compaction */
+	off_t size;             /* bytes of whole records in the file */
+	bool dirty;             /* written since the last fsync */
+	int failed;             /* 0, or the -errno that stopped the journal */
+	unsigned int mode;
+	long gid;
+	struct fp_dhcp_file_ops ops;
+	struct fp_logger log;
+	struct fp_dhcp_db_info info;
+};
+
+/* fp_dhcp_db_new: an empty database in memory. */
+int fp_dhcp_db_new(struct fp_dhcp_db **out);
+
+/* fp_dhcp_db_replay_one: apply one journal record (the journal's order is
+ * the truth: a live holder of the address gives way). */
+int fp_dhcp_db_replay_one(struct fp_dhcp_db *db, const struct fp_dhcp_lease_rec *r);
+
+/* fp_dhcp_db_find_key: KEY's OFFERED or BOUND entry, or NULL. */
+struct fp_dhcp_ent *fp_dhcp_db_find_key(const struct fp_dhcp_db *db,
+					const struct fp_dhcp_key *key);
+
+/* fp_dhcp_db_insert / _remove: index and unindex one entry. */
+int fp_dhcp_db_insert(struct fp_dhcp_db *db, const struct fp_dhcp_lease_rec *rec, bool in_key);
+void fp_dhcp_db_remove(struct fp_dhcp_db *db, struct fp_dhcp_ent *x);
+
+/* fp_dhcp_journal: append R with STATE to the journal (nothing when memory
+ * only). A failed or short write is cut back to the last whole record and
+ * stops the journal (db->failed) until fp_dhcp_db_recover. */
+int fp_dhcp_journal(struct fp_dhcp_db *db, const struct fp_dhcp_lease_rec *r,
+		    enum fp_dhcp_lease_state state);
+
+/* fp_dhcp_journal_close: close the file (fp_dhcp_db_close's part). */
+void fp_dhcp_journal_close(struct fp_dhcp_db *db);
+
+#endif
