@@ -24,6 +24,10 @@ BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -D__TARGET_ARCH_x86 \
 LDLIBS  := $(shell pkg-config --libs libbpf json-c yaml-0.1 2>/dev/null || \
 	     echo -lbpf -lelf -lz -ljson-c -lyaml)
 CFLAGS  += $(shell pkg-config --cflags json-c 2>/dev/null)
+# The version both binaries print (--version): git describe where this is
+# a git checkout with tags, else the VERSION file.
+FP_VERSION ?= $(shell git describe --tags --dirty 2>/dev/null || cat VERSION 2>/dev/null || echo unknown)
+VERSION_CFLAGS := -DFP_VERSION='"$(FP_VERSION)"'
 
 # Kernel half. Examples are user-style programs; the ones the CLI embeds get
 # a skeleton too, so the binary needs no .o at run time.
@@ -76,9 +80,18 @@ $(BUILD)/skel/%.skel.h: $(BUILD)/%.bpf.o
 	@mkdir -p $(@D)
 	$(BPFTOOL) gen skeleton $< name $(notdir $(basename $(basename $<))) > $@
 
-$(BUILD)/src/%.o: src/%.c $(wildcard include/fastpath/*.h) $(wildcard src/lib/*/*.h) $(BPF_HDRS) $(SKELS)
+$(BUILD)/src/%.o: src/%.c $(wildcard include/fastpath/*.h) $(wildcard src/lib/*/*.h) $(wildcard src/cli/*.h) $(BPF_HDRS) $(SKELS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+# Only the two mains carry the version; they rebuild when it changes.
+$(BUILD)/src/cli/fastpath.o $(BUILD)/src/daemon/fastpathd.o: CFLAGS += $(VERSION_CFLAGS)
+$(BUILD)/src/cli/fastpath.o $(BUILD)/src/daemon/fastpathd.o: $(BUILD)/version
+$(BUILD)/version: FORCE
+	@mkdir -p $(@D)
+	@echo '$(FP_VERSION)' | cmp -s - $@ || echo '$(FP_VERSION)' > $@
+.PHONY: FORCE
+FORCE:
 
 $(LIB): $(LIB_OBJS)
 	$(AR) rcs $@ $^

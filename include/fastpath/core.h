@@ -49,8 +49,9 @@ struct fp_target {
 	char name[PATH_MAX];    /* interface name or path, as given */
 };
 
-/* fp_mode_parse and friends: the words the CLI and config accept.
- * Return -EINVAL for anything else. */
+/* fp_mode_parse and friends: the words the CLI and config accept (for
+ * modes also bpftool's "drv" and "generic"). Return -EINVAL for anything
+ * else. */
 int fp_mode_parse(const char *s, enum fp_xdp_mode *mode);
 const char *fp_mode_str(enum fp_xdp_mode mode);
 int fp_dir_parse(const char *s, enum fp_dir *dir);
@@ -89,7 +90,8 @@ struct bpf_object;
 
 /* fp_obj_open_file: open an ELF object and select one program: PROG if
  * given, else the only one. Errors: -ENOENT (no file), -ENOEXEC (not a BPF
- * ELF), -ESRCH (no program PROG), -ENOTUNIQ (several programs, no PROG). */
+ * ELF), -ESRCH (no program PROG), -ENOTUNIQ (several programs, no PROG),
+ * -ENODATA (no BTF, which its maps need: built without -g). */
 int fp_obj_open_file(const char *path, const char *prog, struct fp_obj **out);
 
 /* fp_obj_open_mem: the same from bytes (an embedded skeleton's ELF). */
@@ -173,7 +175,8 @@ struct fp_load_result {
 };
 
 /* fp_prog_load: open FILE, select PROG (or the only program), load it and
- * pin it as NAME (default: the program's name). Errors as fp_obj_open_file
+ * pin it as NAME (default: FILE's base name without ".bpf.o", as
+ * bpftool and xdp-loader users expect). Errors as fp_obj_open_file
  * and fp_obj_load, -EEXIST when NAME is taken, -EINVAL for a bad NAME.
  * Free res with fp_load_result_free whatever the outcome. */
 int fp_prog_load(const char *file, const char *prog, const char *name,

@@ -190,4 +190,25 @@ int fp_firewall_list_maps(const struct fp_fw_maps *m, struct fp_fw_listing *out)
 
 void fp_fw_listing_free(struct fp_fw_listing *l);
 
+/* ---- editing the live set (firewall_edit.c) ---------------------------- */
+
+/* fp_fw_rules_insert: RULE into FW's list at 1-based position AT (0, or
+ * past the end: last); the rules array grows. -ENOMEM. */
+int fp_fw_rules_insert(struct fp_firewall_config *fw, const struct fp_fw_rule *rule,
+		       size_t at);
+
+/* fp_fw_rules_remove: rule INDEX (1-based) out of FW's list; -ERANGE when
+ * there is no such rule. */
+int fp_fw_rules_remove(struct fp_firewall_config *fw, size_t index);
+
+/* fp_firewall_add, fp_firewall_delete, fp_firewall_flush: DEV's live set
+ * with RULE inserted at AT, without rule INDEX (-ERANGE, *n_rules the
+ * number it has), or with no rules (the policy stays), applied as
+ * fp_firewall_edit does. */
+int fp_firewall_add(const char *dev, const struct fp_fw_rule *rule, size_t at,
+		    struct fp_config_error *err);
+int fp_firewall_delete(const char *dev, size_t index, size_t *n_rules,
+		       struct fp_config_error *err);
+int fp_firewall_flush(const char *dev, struct fp_config_error *err);
+
 #endif

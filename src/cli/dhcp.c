@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <fastpath/config.h>
 #include <fastpath/daemon.h>
@@ -14,7 +15,7 @@
 #include <fastpath/pipeline.h>
 #include "cli.h"
 
-static const char dhcp_usage[] =
+const char dhcp_usage[] =
 	"usage: fastpath dhcp leases [--file PATH] [--all]   the lease database\n"
 	"       fastpath dhcp stats [DEV]                   requests, fast-path hits, misses";
 
@@ -85,43 +86,41 @@ static int by_ip(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static const struct out_col lease_cols[] = {
+	{ "ADDRESS", "ip", OUT_STR, -15 },
+	{ "MAC", "mac", OUT_STR, -17 },
+	{ NULL, "client_id", OUT_STR, 0 },
+	{ NULL, "vlan", OUT_U64, 0 },
+	{ "STATE", "state", OUT_STR, -8 },
+	{ "EXPIRES", NULL, OUT_STR, 9 },
+	{ NULL, "expires", OUT_I64, 0 },
+	{ "HOSTNAME", "hostname", OUT_STR, -20 },
+	{ "CLIENT-ID", NULL, OUT_STR, -1 },
+};
+
 static void print_leases(const struct fp_dhcp_lease_rec *r, size_t n, time_t now)
 {
-	struct json_object *arr = cli.json ? json_object_new_array() : NULL;
-	char ip[INET_ADDRSTRLEN], mac[18], cid[3 * FP_DHCP_ID_MAX + 1];
+	char ip[INET_ADDRSTRLEN], mac[18], cid[3 * FP_DHCP_ID_MAX + 1], left[24];
+	struct out_list l;
 
-	if (!cli.json)
-		printf("%-15s %-17s %-8s %9s  %-20s %s\n", "ADDRESS", "MAC", "STATE",
-		       "EXPIRES", "HOSTNAME", "CLIENT-ID");
+	out_list_begin(&l, OUT_COLS(lease_cols), 0);
 	for (size_t i = 0; i < n; i++) {
+		union out_val v[] = {
+			{ .s = ip }, { .s = mac }, { .s = cid }, { .u = r[i].key.vlan },
+			{ .s = fp_dhcp_state_str(r[i].state) }, { .s = left },
+			{ .i = r[i].expires }, { .s = r[i].hostname }, { .s = cid },
+		};
+
 		inet_ntop(AF_INET, &r[i].ip, ip, sizeof(ip));
 		fp_dhcp_mac_str(r[i].chaddr, mac);
 		client_id_str(&r[i].key, cid, sizeof(cid));
-		if (arr) {
-			struct json_object *o = json_object_new_object();
-
-			json_object_object_add(o, "ip", json_object_new_string(ip));
-			json_object_object_add(o, "mac", json_object_new_string(mac));
-			json_object_object_add(o, "client_id", json_object_new_string(cid));
-			json_object_object_add(o, "vlan", json_object_new_int(r[i].key.vlan));
-			json_object_object_add(o, "state",
-					       json_object_new_string(fp_dhcp_state_str(r[i].state)));
-			json_object_object_add(o, "expires", json_object_new_int64(r[i].expires));
-			json_object_object_add(o, "hostname",
-					       json_object_new_string(r[i].hostname));
-			json_object_array_add(arr, o);
-			continue;
-		}
 		if (r[i].expires > now)
-			printf("%-15s %-17s %-8s %8llds  %-20s %s\n", ip, mac,
-			       fp_dhcp_state_str(r[i].state),
-			       (long long)(r[i].expires - now), r[i].hostname, cid);
+			snprintf(left, sizeof(left), "%llds", (long long)(r[i].expires - now));
 		else
-			printf("%-15s %-17s %-8s %9s  %-20s %s\n", ip, mac,
-			       fp_dhcp_state_str(r[i].state), "-", r[i].hostname, cid);
+			snprintf(left, sizeof(left), "-");
+		out_list_row(&l, v);
 	}
-	if (arr)
-		json_print(arr);
+	out_list_end(&l);
 }
 
 static int dhcp_leases(int argc, char **argv)
@@ -149,6 +148,12 @@ static int dhcp_leases(int argc, char **argv)
 	if (optind < argc)
 		return fail(EXIT_USAGE, "dhcp leases takes no argument '%s'\n%s",
 			    argv[optind], dhcp_usage);
+	/* The library reads an absent file as no leases (a server that has
+	 * not started yet); asked here, it is a wrong path. */
+	if (access(file, F_OK))
+		return fail_errno(-errno, "cannot read the lease database %s (--file "
+				  "PATH names another; fastpathd writes it when its "
+				  "dhcp: section is on)", file);
 	err = fp_dhcp_leases_read(file, &r, &n);
 	if (err)
 		return fail_errno(err, "cannot read the lease database %s (--file PATH "
@@ -158,9 +163,24 @@ static int dhcp_leases(int argc, char **argv)
 		if (all || r[i].state == FP_DHCP_LEASE_BOUND ||
 		    r[i].state == FP_DHCP_LEASE_DECLINED)
 			r[kept++] = r[i];
-	qsort(r, kept, sizeof(*r), by_ip);
+	if (kept) /* qsort's base must not be NULL, even for 0 items */
+		qsort(r, kept, sizeof(*r), by_ip);
 	print_leases(r, kept, time(NULL));
 	free(r);
+	return EXIT_OK;
+}
+
+/* An interface with a DHCP stage: the first one found is kept. */
+static int dhcp_found(const char *dev, bool named, void *ctx)
+{
+	__u64 v[FP_DHCP_COUNTERS];
+	char *keep = ctx;
+
+	(void)named;
+	if (fp_dhcp_stats_read(dev, v))
+		return EACH_SKIP;
+	if (!*keep)
+		snprintf(keep, IF_NAMESIZE, "%s", dev);
 	return EXIT_OK;
 }
 
@@ -168,9 +188,8 @@ static int dhcp_leases(int argc, char **argv)
  * the only pipeline with a DHCP stage. */
 static int stats_dev(const char *arg, char *dev, size_t size)
 {
-	char (*devs)[IF_NAMESIZE] = NULL, file[PATH_MAX];
-	__u64 v[FP_DHCP_COUNTERS];
-	size_t n, found = 0;
+	char file[PATH_MAX];
+	size_t found = 0;
 	int err;
 
 	if (arg) {
@@ -180,15 +199,9 @@ static int stats_dev(const char *arg, char *dev, size_t size)
 	daemon_dhcp(dev, size, file, sizeof(file));
 	if (*dev)
 		return 0;
-	err = fp_pipeline_list(&devs, &n);
-	if (err)
-		return fail_errno(err, "cannot list the pipelines");
-	for (size_t i = 0; i < n; i++)
-		if (!fp_dhcp_stats_read(devs[i], v) && !found++)
-			snprintf(dev, size, "%s", devs[i]);
-	free(devs);
-	if (found == 1)
-		return 0;
+	err = each_pipeline(NULL, dhcp_found, dev, &found, NULL);
+	if (err || found == 1)
+		return err;
 	return fail(EXIT_USAGE, found ? "several interfaces run DHCP; name one: "
 		    "fastpath dhcp stats DEV" : "no interface runs the DHCP stage "
 		    "(see the dhcp: section of the daemon's configuration)");

@@ -12,7 +12,7 @@
 #include <fastpath/pipeline.h>
 #include "cli.h"
 
-static const char fw_usage[] =
+const char firewall_usage[] =
 	"usage: fastpath firewall list [DEV] [-j]\n"
 	"       fastpath firewall check FILE\n"
 	"       fastpath firewall replace FILE [DEV]\n"
@@ -55,39 +55,42 @@ static void ports_str(const struct fp_fw_ports *p, char *buf, size_t size)
 		snprintf(buf, size, "%u-%u", p->lo, p->hi);
 }
 
-static struct json_object *rule_json(const struct fp_fw_rule_stats *r)
-{
-	struct json_object *o = json_object_new_object();
-	char buf[64];
+enum { R_INDEX, R_LINE, R_ACTION, R_SRC, R_DST, R_PROTO, R_SPORT, R_DPORT,
+       R_PACKETS, R_BYTES, R_N };
 
-	json_object_object_add(o, "index", json_object_new_int(r->index));
-	json_object_object_add(o, "line", json_object_new_int(r->rule.line));
-	json_object_object_add(o, "action", json_object_new_string(action_str(r->rule.action)));
-	prefix_str(&r->rule.src, buf, sizeof(buf));
-	json_object_object_add(o, "source", json_object_new_string(buf));
-	prefix_str(&r->rule.dst, buf, sizeof(buf));
-	json_object_object_add(o, "dest", json_object_new_string(buf));
-	json_object_object_add(o, "protocol", json_object_new_string(proto_str(r->rule.proto)));
-	ports_str(&r->rule.sport, buf, sizeof(buf));
-	json_object_object_add(o, "source_port", json_object_new_string(buf));
-	ports_str(&r->rule.dport, buf, sizeof(buf));
-	json_object_object_add(o, "dest_port", json_object_new_string(buf));
-	json_object_object_add(o, "packets", json_object_new_int64(r->packets));
-	json_object_object_add(o, "bytes", json_object_new_int64(r->bytes));
-	return o;
-}
+static const struct out_col rule_cols[R_N] = {
+	[R_INDEX] = { "RULE", "index", OUT_U64, 5 },
+	[R_LINE] = { NULL, "line", OUT_U64, 0 },
+	[R_ACTION] = { "DO", "action", OUT_STR, -5 },
+	[R_SRC] = { "SOURCE", "source", OUT_STR, -22 },
+	[R_DST] = { "DEST", "dest", OUT_STR, -22 },
+	[R_PROTO] = { "PROTO", "protocol", OUT_STR, -6 },
+	[R_SPORT] = { "SPORT", "source_port", OUT_STR, -11 },
+	[R_DPORT] = { "DPORT", "dest_port", OUT_STR, -11 },
+	[R_PACKETS] = { "PACKETS", "packets", OUT_U64, 12 },
+	[R_BYTES] = { "BYTES", "bytes", OUT_U64, 14 },
+};
 
-static void rule_line(const struct fp_fw_rule_stats *r)
+static void rule_row(struct out_list *l, const struct fp_fw_rule_stats *r)
 {
 	char src[64], dst[64], sp[16], dp[16];
+	union out_val v[R_N];
 
 	prefix_str(&r->rule.src, src, sizeof(src));
 	prefix_str(&r->rule.dst, dst, sizeof(dst));
 	ports_str(&r->rule.sport, sp, sizeof(sp));
 	ports_str(&r->rule.dport, dp, sizeof(dp));
-	printf("%5u  %-5s  %-22s %-22s %-6s %-11s %-11s %12llu %14llu\n", r->index,
-	       action_str(r->rule.action), src, dst, proto_str(r->rule.proto), sp, dp,
-	       (unsigned long long)r->packets, (unsigned long long)r->bytes);
+	v[R_INDEX].u = r->index;
+	v[R_LINE].u = r->rule.line;
+	v[R_ACTION].s = action_str(r->rule.action);
+	v[R_SRC].s = src;
+	v[R_DST].s = dst;
+	v[R_PROTO].s = proto_str(r->rule.proto);
+	v[R_SPORT].s = sp;
+	v[R_DPORT].s = dp;
+	v[R_PACKETS].u = r->packets;
+	v[R_BYTES].u = r->bytes;
+	out_list_row(l, v);
 }
 
 static int fw_error(int err, const char *dev, const struct fp_config_error *e)
@@ -100,81 +103,63 @@ static int fw_error(int err, const char *dev, const struct fp_config_error *e)
 	return fail_errno(err, "firewall on %s", dev);
 }
 
-/* The interfaces a command acts on: DEV, or every pipeline. */
-static int target_devs(const char *dev, char (**devs)[IF_NAMESIZE], size_t *n)
-{
-	int err;
+static const struct out_col set_cols[] = {
+	{ NULL, "interface", OUT_STR, 0 },
+	{ NULL, "policy", OUT_STR, 0 },
+	{ NULL, "policy_packets", OUT_U64, 0 },
+	{ NULL, "policy_bytes", OUT_U64, 0 },
+	{ NULL, "rules", OUT_JSON, 0 },
+};
 
-	if (dev) {
-		*devs = calloc(1, sizeof(**devs));
-		if (!*devs)
-			return -ENOMEM;
-		snprintf((*devs)[0], IF_NAMESIZE, "%s", dev);
-		*n = 1;
-		return 0;
+/* One interface's set; one without a firewall is skipped unless named. */
+static int list_one(const char *dev, bool named, void *ctx)
+{
+	struct json_object *arr = ctx;
+	struct fp_fw_listing l;
+	struct out_list rules;
+	int err = fp_firewall_list(dev, &l);
+
+	if (err == -ENOENT && !named)
+		return EACH_SKIP;
+	if (err)
+		return fw_error(err, dev, NULL);
+	if (!arr)
+		printf("%s: policy %s (%llu packets, %llu bytes), %zu rule%s\n", dev,
+		       action_str(l.policy), (unsigned long long)l.policy_packets,
+		       (unsigned long long)l.policy_bytes, l.n, l.n == 1 ? "" : "s");
+	out_list_begin(&rules, OUT_COLS(rule_cols), 0);
+	for (size_t r = 0; r < l.n; r++)
+		rule_row(&rules, &l.rules[r]);
+	if (arr) {
+		union out_val v[] = { { .s = dev }, { .s = action_str(l.policy) },
+				      { .u = l.policy_packets }, { .u = l.policy_bytes },
+				      { .j = out_list_take(&rules) } };
+
+		json_object_array_add(arr, out_object(OUT_COLS(set_cols), v));
 	}
-	err = fp_pipeline_list(devs, n);
-	if (!err && !*n)
-		err = -ENOENT;
-	return err;
+	fp_fw_listing_free(&l);
+	return EXIT_OK;
 }
 
 static int fw_list(int argc, char **argv)
 {
-	char (*devs)[IF_NAMESIZE] = NULL;
-	struct json_object *arr = NULL;
-	size_t n = 0;
+	struct json_object *arr = cli.json ? json_object_new_array() : NULL;
+	size_t shown, found;
 	int err;
 
 	if (argc > 2)
-		return fail(EXIT_USAGE, "%s", fw_usage);
+		return fail(EXIT_USAGE, "%s", firewall_usage);
 	err = require_bpf();
-	if (err)
+	if (!err)
+		err = each_pipeline(argc == 2 ? argv[1] : NULL, list_one, arr, &shown, &found);
+	if (!err && !found)
+		err = fail(EXIT_RUNTIME, "no pipelines; start one with: fastpath up DEV");
+	if (err) {
+		json_object_put(arr);
 		return err;
-	err = target_devs(argc == 2 ? argv[1] : NULL, &devs, &n);
-	if (err == -ENOENT)
-		return fail(EXIT_RUNTIME, "no pipelines; start one with: fastpath up DEV");
-	if (err)
-		return fail_errno(err, "cannot list pipelines");
-	if (cli.json)
-		arr = json_object_new_array();
-	for (size_t i = 0; i < n; i++) {
-		struct fp_fw_listing l;
-		struct json_object *o, *rules;
-
-		err = fp_firewall_list(devs[i], &l);
-		if (err == -ENOENT && argc == 1)
-			continue; /* a pipeline with no firewall */
-		if (err) {
-			json_object_put(arr);
-			free(devs);
-			return fw_error(err, devs[i], NULL);
-		}
-		if (arr) {
-			o = json_object_new_object();
-			rules = json_object_new_array();
-			json_object_object_add(o, "interface", json_object_new_string(devs[i]));
-			json_object_object_add(o, "policy", json_object_new_string(action_str(l.policy)));
-			json_object_object_add(o, "policy_packets", json_object_new_int64(l.policy_packets));
-			json_object_object_add(o, "policy_bytes", json_object_new_int64(l.policy_bytes));
-			for (size_t r = 0; r < l.n; r++)
-				json_object_array_add(rules, rule_json(&l.rules[r]));
-			json_object_object_add(o, "rules", rules);
-			json_object_array_add(arr, o);
-		} else {
-			printf("%s: policy %s (%llu packets, %llu bytes), %zu rule%s\n", devs[i],
-			       action_str(l.policy), (unsigned long long)l.policy_packets,
-			       (unsigned long long)l.policy_bytes, l.n, l.n == 1 ? "" : "s");
-			printf("%5s  %-5s  %-22s %-22s %-6s %-11s %-11s %12s %14s\n", "RULE",
-			       "DO", "SOURCE", "DEST", "PROTO", "SPORT", "DPORT", "PACKETS", "BYTES");
-			for (size_t r = 0; r < l.n; r++)
-				rule_line(&l.rules[r]);
-		}
-		fp_fw_listing_free(&l);
 	}
 	if (arr)
 		json_print(arr);
-	free(devs);
 	return EXIT_OK;
 }
 
@@ -195,28 +180,45 @@ static int load_file(const char *file, struct fp_firewall_config *fw)
 	return 0;
 }
 
+static const struct out_col applied_cols[] = {
+	{ NULL, "interface", OUT_STR, 0 },
+	{ NULL, "file", OUT_STR, 0 },
+	{ NULL, "valid", OUT_BOOL, 0 },
+	{ NULL, "rules", OUT_U64, 0 },
+	{ NULL, "policy", OUT_STR, 0 },
+};
+
 static int fw_check(int argc, char **argv)
 {
 	struct fp_firewall_config fw;
 
 	if (argc != 2)
-		return fail(EXIT_USAGE, "%s", fw_usage);
+		return fail(EXIT_USAGE, "%s", firewall_usage);
 	if (load_file(argv[1], &fw))
 		return EXIT_RUNTIME;
-	if (!cli.json)
-		printf("%s: valid, %zu rule%s, policy %s\n", argv[1], fw.n_rules,
-		       fw.n_rules == 1 ? "" : "s", action_str(fw.policy));
+	{
+		union out_val v[] = { { .s = NULL }, { .s = argv[1] }, { .b = true },
+				      { .u = fw.n_rules }, { .s = action_str(fw.policy) } };
+		struct out_col c[OUT_N(applied_cols)];
+
+		memcpy(c, applied_cols, sizeof(c));
+		c[0].key = NULL;
+		out_result(OUT_COLS(c), v, "%s: valid, %zu rule%s, policy %s\n", argv[1],
+			   fw.n_rules, fw.n_rules == 1 ? "" : "s", action_str(fw.policy));
+	}
 	fp_firewall_config_free(&fw);
 	return EXIT_OK;
 }
 
-/* Apply FW to DEV; the set was compiled by fp_firewall_check first, so
+/* Apply the set to DEV; it was compiled by fp_firewall_check first, so
  * what is left to fail is the kernel. */
-static int apply_one(const struct fp_firewall_config *fw, const char *dev)
+static int apply_one(const char *dev, bool named, void *ctx)
 {
+	const struct fp_firewall_config *fw = ctx;
 	struct fp_config_error e = { 0 };
 	int err = fp_firewall_apply(dev, fw, &e);
 
+	(void)named;
 	if (err)
 		return fw_error(err, dev, &e);
 	if (!cli.json)
@@ -227,33 +229,33 @@ static int apply_one(const struct fp_firewall_config *fw, const char *dev)
 
 static int fw_replace(int argc, char **argv)
 {
-	char (*devs)[IF_NAMESIZE] = NULL;
 	struct fp_firewall_config fw;
-	size_t n = 0;
+	size_t shown = 0, found = 0;
 	int err;
 
 	if (argc < 2 || argc > 3)
-		return fail(EXIT_USAGE, "%s", fw_usage);
+		return fail(EXIT_USAGE, "%s", firewall_usage);
 	if (load_file(argv[1], &fw))
 		return EXIT_RUNTIME;
 	err = require_bpf();
-	if (!err) {
-		err = target_devs(argc == 3 ? argv[2] : NULL, &devs, &n);
-		if (err == -ENOENT)
-			err = fail(EXIT_RUNTIME, "no pipelines; start one with: fastpath up DEV");
-		else if (err)
-			err = fail_errno(err, "cannot list pipelines");
-		for (size_t i = 0; !err && i < n; i++)
-			err = apply_one(&fw, devs[i]);
+	if (!err)
+		err = each_pipeline(argc == 3 ? argv[2] : NULL, apply_one, &fw, &shown, &found);
+	if (!err && !found)
+		err = fail(EXIT_RUNTIME, "no pipelines; start one with: fastpath up DEV");
+	if (!err && cli.json) {
+		union out_val v[] = { { .s = argc == 3 ? argv[2] : NULL }, { .s = argv[1] },
+				      { .b = true }, { .u = fw.n_rules },
+				      { .s = action_str(fw.policy) } };
+
+		json_print(out_object(OUT_COLS(applied_cols), v));
 	}
-	free(devs);
 	fp_firewall_config_free(&fw);
 	return err;
 }
 
 /* One rule from the command line, through the config parser, so the CLI
  * accepts and refuses exactly what a file does. */
-static int parse_rule(int argc, char **argv, struct fp_fw_rule *rule, long *at)
+static int parse_rule(int argc, char **argv, struct fp_fw_rule *rule, size_t *at)
 {
 	static const struct option lo[] = {
 		{ "source", required_argument, NULL, 's' },
@@ -275,7 +277,7 @@ static int parse_rule(int argc, char **argv, struct fp_fw_rule *rule, long *at)
 	int c, err;
 
 	if (argc < 3 || (strcmp(argv[2], "allow") && strcmp(argv[2], "drop")))
-		return fail(EXIT_USAGE, "%s", fw_usage);
+		return fail(EXIT_USAGE, "%s", firewall_usage);
 	off = snprintf(yaml, sizeof(yaml), "rules:\n  - action: %s\n", argv[2]);
 	optind = 3;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -296,7 +298,7 @@ static int parse_rule(int argc, char **argv, struct fp_fw_rule *rule, long *at)
 				keys[c], optarg);
 	}
 	if (optind != argc || off >= sizeof(yaml))
-		return fail(EXIT_USAGE, "%s", fw_usage);
+		return fail(EXIT_USAGE, "%s", firewall_usage);
 	err = fp_firewall_config_parse(yaml, off, "command line", &one, &e);
 	if (err)
 		return fail(EXIT_USAGE, "%s", e.msg);
@@ -305,85 +307,61 @@ static int parse_rule(int argc, char **argv, struct fp_fw_rule *rule, long *at)
 	return 0;
 }
 
-struct edit {
-	const char *verb;
-	struct fp_fw_rule rule;   /* add */
-	long at;                  /* add: 1-based position, 0: at the end */
-	long index;               /* delete: 1-based */
-	size_t n_rules;           /* how many the live set had */
-};
-
-/* Change the live set as the command says; fp_firewall_edit applies it. */
-static int edit_set(struct fp_firewall_config *fw, void *ctx)
-{
-	struct edit *e = ctx;
-	size_t pos;
-
-	e->n_rules = fw->n_rules;
-	if (!strcmp(e->verb, "flush")) {
-		fw->n_rules = 0;
-	} else if (!strcmp(e->verb, "delete")) {
-		if ((size_t)e->index > fw->n_rules)
-			return -ERANGE;
-		memmove(&fw->rules[e->index - 1], &fw->rules[e->index],
-			(fw->n_rules - e->index) * sizeof(*fw->rules));
-		fw->n_rules--;
-	} else {
-		/* An interface with no set yet has no rule array either. */
-		if (!fw->rules && !(fw->rules = calloc(1, sizeof(*fw->rules))))
-			return -ENOMEM;
-		pos = e->at >= 1 && (size_t)e->at <= fw->n_rules ? (size_t)e->at - 1 : fw->n_rules;
-		memmove(&fw->rules[pos + 1], &fw->rules[pos],
-			(fw->n_rules - pos) * sizeof(*fw->rules));
-		fw->rules[pos] = e->rule;
-		fw->n_rules++;
-	}
-	return 0;
-}
-
-/* add, delete and flush edit DEV's live set and put it back whole. */
+/* add, delete and flush edit DEV's live set; the library puts it back
+ * whole. */
 static int fw_edit(int argc, char **argv, const char *verb)
 {
+	static const struct out_col cols[] = {
+		{ NULL, "interface", OUT_STR, 0 },
+		{ NULL, "done", OUT_STR, 0 },
+	};
 	struct fp_config_error ce = { 0 };
-	struct edit e = { .verb = verb };
+	unsigned long long index = 0;
+	struct fp_fw_rule rule;
+	size_t at = 0, n_rules = 0;
 	int err;
 
 	if (argc < 2)
-		return fail(EXIT_USAGE, "%s", fw_usage);
-	if (!strcmp(verb, "add") && parse_rule(argc, argv, &e.rule, &e.at))
+		return fail(EXIT_USAGE, "%s", firewall_usage);
+	if (!strcmp(verb, "add") && parse_rule(argc, argv, &rule, &at))
 		return EXIT_USAGE;
 	if (!strcmp(verb, "delete")) {
-		unsigned long long n;
-
 		if (argc != 3)
 			return fail(EXIT_USAGE, "usage: fastpath firewall delete DEV N "
 				    "(N from firewall list)");
-		if (number_arg("N", argv[2], FP_CONFIG_RULES_MAX, &n))
+		if (number_arg("N", argv[2], FP_CONFIG_RULES_MAX, &index))
 			return EXIT_USAGE;
-		if (n < 1)
+		if (index < 1)
 			return fail(EXIT_USAGE, "N counts from 1, as fastpath firewall list does");
-		e.index = n;
 	}
 	if (!strcmp(verb, "flush") && argc != 2)
 		return fail(EXIT_USAGE, "usage: fastpath firewall flush DEV");
 	err = require_bpf();
 	if (err)
 		return err;
-	err = fp_firewall_edit(argv[1], edit_set, &e, &ce);
+	if (!strcmp(verb, "add"))
+		err = fp_firewall_add(argv[1], &rule, at, &ce);
+	else if (!strcmp(verb, "delete"))
+		err = fp_firewall_delete(argv[1], index, &n_rules, &ce);
+	else
+		err = fp_firewall_flush(argv[1], &ce);
 	if (err == -ERANGE)
-		return fail(EXIT_RUNTIME, "%s has no rule %ld (it has %zu; see fastpath "
-			    "firewall list %s)", argv[1], e.index, e.n_rules, argv[1]);
+		return fail(EXIT_RUNTIME, "%s has no rule %llu (it has %zu; see fastpath "
+			    "firewall list %s)", argv[1], index, n_rules, argv[1]);
 	if (err)
 		return fw_error(err, argv[1], &ce);
-	if (!cli.json)
-		printf("%s: %s done\n", argv[1], verb);
+	{
+		union out_val v[] = { { .s = argv[1] }, { .s = verb } };
+
+		out_result(OUT_COLS(cols), v, "%s: %s done\n", argv[1], verb);
+	}
 	return EXIT_OK;
 }
 
 int cmd_firewall(int argc, char **argv)
 {
 	if (argc < 2)
-		return fail(EXIT_USAGE, "%s", fw_usage);
+		return fail(EXIT_USAGE, "%s", firewall_usage);
 	argc--;
 	argv++;
 	if (!strcmp(argv[0], "list"))
@@ -395,5 +373,5 @@ int cmd_firewall(int argc, char **argv)
 	if (!strcmp(argv[0], "add") || !strcmp(argv[0], "delete") ||
 	    !strcmp(argv[0], "flush"))
 		return fw_edit(argc, argv, argv[0]);
-	return fail(EXIT_USAGE, "unknown firewall command '%s'\n%s", argv[0], fw_usage);
+	return fail(EXIT_USAGE, "unknown firewall command '%s'\n%s", argv[0], firewall_usage);
 }

@@ -14,7 +14,7 @@
 #include <fastpath/pipeline.h>
 #include "cli.h"
 
-static const char flows_usage[] =
+const char flows_usage[] =
 	"usage: fastpath flows [DEV] [--source CIDR] [--dest CIDR] [--protocol P] "
 	"[--port N]\n"
 	"                      [--min-packets N] [--sort packets|bytes|age] [--limit N]\n"
@@ -187,61 +187,76 @@ static bool is_icmp(const struct fp_flow_key *k)
 
 /* ---- output ---------------------------------------------------------- */
 
-static struct json_object *flow_json(const struct fp_flow_info *f, __u64 now)
-{
-	struct json_object *o = json_object_new_object();
-	const struct fp_flow_key *k = &f->key;
-	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], flags[9], proto[8];
+enum { F_DEV, F_DIR_TEXT, F_DIR, F_FAMILY, F_PROTO, F_SRC, F_SPORT, F_DST, F_DPORT,
+       F_PACKETS, F_BYTES, F_AGE_TEXT, F_AGE, F_IDLE_TEXT, F_IDLE, F_FLAGS,
+       F_VERDICT_TEXT, F_VERDICT, F_RULE, F_N };
 
-	addr_str(k, k->saddr, src, sizeof(src));
-	addr_str(k, k->daddr, dst, sizeof(dst));
-	tcp_flags_str(f->flow.tcp_flags, flags);
-	json_object_object_add(o, "interface", json_object_new_string(f->dev));
-	json_object_object_add(o, "direction", json_object_new_string(
-				       k->dir == FP_FLOW_EGRESS ? "egress" : "ingress"));
-	json_object_object_add(o, "family", json_object_new_int(k->family));
-	json_object_object_add(o, "protocol", json_object_new_string(
-				       proto_str(k->proto, proto, sizeof(proto))));
-	json_object_object_add(o, "source", json_object_new_string(src));
-	json_object_object_add(o, "destination", json_object_new_string(dst));
-	json_object_object_add(o, is_icmp(k) ? "icmp_type" : "sport", json_object_new_int(k->sport));
-	json_object_object_add(o, is_icmp(k) ? "icmp_code" : "dport", json_object_new_int(k->dport));
-	json_object_object_add(o, "packets", json_object_new_int64(f->flow.packets));
-	json_object_object_add(o, "bytes", json_object_new_int64(f->flow.bytes));
-	json_object_object_add(o, "age_ms", json_object_new_int64(ago(now, f->flow.first_ns) / 1000000));
-	json_object_object_add(o, "idle_ms", json_object_new_int64(ago(now, f->flow.last_ns) / 1000000));
-	json_object_object_add(o, "tcp_flags", json_object_new_string(flags));
-	json_object_object_add(o, "verdict", json_object_new_string(
-				       f->flow.verdict == XDP_DROP ? "drop" : "pass"));
-	json_object_object_add(o, "rule", json_object_new_int64(f->flow.rule));
-	return o;
-}
+static const struct out_col flow_cols[F_N] = {
+	[F_DEV] = { "IFACE", "interface", OUT_STR, -15 },
+	[F_DIR_TEXT] = { "DIR", NULL, OUT_STR, -3 },
+	[F_DIR] = { NULL, "direction", OUT_STR, 0 },
+	[F_FAMILY] = { NULL, "family", OUT_U64, 0 },
+	[F_PROTO] = { "PROTO", "protocol", OUT_STR, -6 },
+	[F_SRC] = { "SOURCE", "source", OUT_STR, -39 },
+	[F_SPORT] = { "SPORT", "sport", OUT_U64, 5 },
+	[F_DST] = { "DEST", "destination", OUT_STR, -39 },
+	[F_DPORT] = { "DPORT", "dport", OUT_U64, 5 },
+	[F_PACKETS] = { "PACKETS", "packets", OUT_U64, 10 },
+	[F_BYTES] = { "BYTES", "bytes", OUT_U64, 12 },
+	[F_AGE_TEXT] = { "AGE", NULL, OUT_STR, 7 },
+	[F_AGE] = { NULL, "age_ms", OUT_U64, 0 },
+	[F_IDLE_TEXT] = { "IDLE", NULL, OUT_STR, 7 },
+	[F_IDLE] = { NULL, "idle_ms", OUT_U64, 0 },
+	[F_FLAGS] = { "FLAGS", "tcp_flags", OUT_STR, -5 },
+	[F_VERDICT_TEXT] = { "VERDICT", NULL, OUT_STR, -1 },
+	[F_VERDICT] = { NULL, "verdict", OUT_STR, 0 },
+	[F_RULE] = { NULL, "rule", OUT_U64, 0 },
+};
 
-static void flows_header(void)
-{
-	printf("%-15s %-3s %-6s %-39s %5s  %-39s %5s %10s %12s %7s %7s %-5s %s\n",
-	       "IFACE", "DIR", "PROTO", "SOURCE", "SPORT", "DEST", "DPORT", "PACKETS",
-	       "BYTES", "AGE", "IDLE", "FLAGS", "VERDICT");
-}
-
-/* One line; an ICMP flow shows its type and code as SPORT and DPORT. */
-static void flow_line(const struct fp_flow_info *f, __u64 now)
+/* One flow; an ICMP flow's type and code stand in its port columns. */
+static void flow_row(struct out_list *l, const struct out_col *cols,
+		     const struct fp_flow_info *f, __u64 now)
 {
 	const struct fp_flow_key *k = &f->key;
 	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], flags[9], proto[8];
 	char age[16], idle[16], verdict[24];
+	struct out_col c[F_N];
+	union out_val v[F_N];
 
+	memcpy(c, cols, sizeof(c));
+	if (is_icmp(k)) {
+		c[F_SPORT].key = "icmp_type";
+		c[F_DPORT].key = "icmp_code";
+	}
 	addr_str(k, k->saddr, src, sizeof(src));
 	addr_str(k, k->daddr, dst, sizeof(dst));
 	tcp_flags_str(f->flow.tcp_flags, flags);
 	ago_str(ago(now, f->flow.first_ns), age, sizeof(age));
 	ago_str(ago(now, f->flow.last_ns), idle, sizeof(idle));
 	verdict_str(&f->flow, verdict, sizeof(verdict));
-	printf("%-15s %-3s %-6s %-39s %5u  %-39s %5u %10llu %12llu %7s %7s %-5s %s\n",
-	       f->dev, k->dir == FP_FLOW_EGRESS ? "out" : "in",
-	       proto_str(k->proto, proto, sizeof(proto)), src, k->sport, dst, k->dport,
-	       (unsigned long long)f->flow.packets, (unsigned long long)f->flow.bytes,
-	       age, idle, *flags ? flags : "-", verdict);
+	v[F_DEV].s = f->dev;
+	v[F_DIR_TEXT].s = k->dir == FP_FLOW_EGRESS ? "out" : "in";
+	v[F_DIR].s = k->dir == FP_FLOW_EGRESS ? "egress" : "ingress";
+	v[F_FAMILY].u = k->family;
+	v[F_PROTO].s = proto_str(k->proto, proto, sizeof(proto));
+	v[F_SRC].s = src;
+	v[F_SPORT].u = k->sport;
+	v[F_DST].s = dst;
+	v[F_DPORT].u = k->dport;
+	v[F_PACKETS].u = f->flow.packets;
+	v[F_BYTES].u = f->flow.bytes;
+	v[F_AGE_TEXT].s = age;
+	v[F_AGE].u = ago(now, f->flow.first_ns) / 1000000;
+	v[F_IDLE_TEXT].s = idle;
+	v[F_IDLE].u = ago(now, f->flow.last_ns) / 1000000;
+	v[F_FLAGS].s = flags;
+	v[F_VERDICT_TEXT].s = verdict;
+	v[F_VERDICT].s = f->flow.verdict == XDP_DROP ? "drop" : "pass";
+	v[F_RULE].u = f->flow.rule;
+	if (l->arr)
+		json_object_array_add(l->arr, out_object(c, F_N, v));
+	else
+		out_line(c, F_N, v, 0);
 }
 
 static int flows_error(int err, const char *dev)
@@ -278,89 +293,84 @@ static int stage_check(const char *dev)
 static int flows_list(const struct flows_args *a)
 {
 	struct fp_flow_info *flows;
-	struct json_object *arr;
+	struct out_list l;
 	__u64 now = fp_flows_now_ns();
 	size_t n;
 	int err = fp_flows_query(a->dev, &a->q, &flows, &n);
 
 	if (err)
 		return flows_error(err, a->dev);
-	if (cli.json) {
-		arr = json_object_new_array();
-		for (size_t i = 0; i < n; i++)
-			json_object_array_add(arr, flow_json(&flows[i], now));
-		json_print(arr);
-	} else if (!n) {
+	if (!cli.json && !n) {
 		printf("no flows\n");
 	} else {
-		flows_header();
+		out_list_begin(&l, flow_cols, F_N, 0);
 		for (size_t i = 0; i < n; i++)
-			flow_line(&flows[i], now);
+			flow_row(&l, flow_cols, &flows[i], now);
+		out_list_end(&l);
 	}
 	free(flows);
 	return EXIT_OK;
 }
 
-static struct json_object *counters_json(const char *dev, const struct fp_flows_counters *c)
-{
-	struct json_object *o = json_object_new_object();
+enum { C_DEV, C_CREATED, C_EVICTED, C_AGED, C_UNPARSED, C_NOT_IP, C_IN_USE,
+       C_CAPACITY, C_PER_CPU, C_CPUS, C_N };
 
-	json_object_object_add(o, "interface", json_object_new_string(dev));
-	json_object_object_add(o, "created", json_object_new_int64(c->created));
-	json_object_object_add(o, "evicted", json_object_new_int64(c->evicted));
-	json_object_object_add(o, "aged", json_object_new_int64(c->aged));
-	json_object_object_add(o, "unparsed", json_object_new_int64(c->unparsed));
-	json_object_object_add(o, "not_ip", json_object_new_int64(c->not_ip));
-	json_object_object_add(o, "in_use", json_object_new_int64(c->in_use));
-	json_object_object_add(o, "capacity", json_object_new_int64(c->capacity));
-	json_object_object_add(o, "per_cpu", json_object_new_int64(c->per_cpu));
-	json_object_object_add(o, "cpus", json_object_new_int64(c->cpus));
-	return o;
-}
+static const struct out_col counter_cols[C_N] = {
+	[C_DEV] = { NULL, "interface", OUT_STR, 0 },
+	[C_CREATED] = { NULL, "created", OUT_U64, 0 },
+	[C_EVICTED] = { NULL, "evicted", OUT_U64, 0 },
+	[C_AGED] = { NULL, "aged", OUT_U64, 0 },
+	[C_UNPARSED] = { NULL, "unparsed", OUT_U64, 0 },
+	[C_NOT_IP] = { NULL, "not_ip", OUT_U64, 0 },
+	[C_IN_USE] = { NULL, "in_use", OUT_U64, 0 },
+	[C_CAPACITY] = { NULL, "capacity", OUT_U64, 0 },
+	[C_PER_CPU] = { NULL, "per_cpu", OUT_U64, 0 },
+	[C_CPUS] = { NULL, "cpus", OUT_U64, 0 },
+};
 
-static void counters_line(const char *dev, const struct fp_flows_counters *c)
+/* One interface's table counters; one without a table is skipped unless
+ * named. They read as a sentence, not a table row. */
+static int counters_one(const char *dev, bool named, void *ctx)
 {
+	struct json_object *arr = ctx;
+	struct fp_flows_counters c;
+	int err = fp_flows_counters(dev, &c);
+
+	if (err == -ENOENT && !named)
+		return EACH_SKIP;
+	if (err)
+		return flows_error(err, named ? dev : NULL);
+	if (arr) {
+		union out_val v[C_N] = {
+			[C_DEV] = { .s = dev }, [C_CREATED] = { .u = c.created },
+			[C_EVICTED] = { .u = c.evicted }, [C_AGED] = { .u = c.aged },
+			[C_UNPARSED] = { .u = c.unparsed }, [C_NOT_IP] = { .u = c.not_ip },
+			[C_IN_USE] = { .u = c.in_use }, [C_CAPACITY] = { .u = c.capacity },
+			[C_PER_CPU] = { .u = c.per_cpu }, [C_CPUS] = { .u = c.cpus },
+		};
+
+		json_object_array_add(arr, out_object(counter_cols, C_N, v));
+		return EXIT_OK;
+	}
 	printf("%s: %llu entries in use of %llu (%u per CPU x %u CPUs)\n"
 	       "  created %llu, evicted %llu, aged %llu; not recorded: %llu cut short or "
-	       "malformed, %llu not IP\n", dev, (unsigned long long)c->in_use,
-	       (unsigned long long)c->capacity, c->per_cpu, c->cpus,
-	       (unsigned long long)c->created, (unsigned long long)c->evicted,
-	       (unsigned long long)c->aged, (unsigned long long)c->unparsed,
-	       (unsigned long long)c->not_ip);
+	       "malformed, %llu not IP\n", dev, (unsigned long long)c.in_use,
+	       (unsigned long long)c.capacity, c.per_cpu, c.cpus,
+	       (unsigned long long)c.created, (unsigned long long)c.evicted,
+	       (unsigned long long)c.aged, (unsigned long long)c.unparsed,
+	       (unsigned long long)c.not_ip);
+	return EXIT_OK;
 }
 
 static int flows_counters(const struct flows_args *a)
 {
-	char (*devs)[IF_NAMESIZE] = NULL, one[1][IF_NAMESIZE];
 	struct json_object *arr = cli.json ? json_object_new_array() : NULL;
-	size_t n = 1, shown = 0;
-	int err = 0;
+	size_t shown = 0;
+	int err = each_pipeline(a->dev, counters_one, arr, &shown, NULL);
 
-	if (a->dev)
-		snprintf(one[0], sizeof(one[0]), "%s", a->dev);
-	else
-		err = fp_pipeline_list(&devs, &n);
-	for (size_t i = 0; !err && i < n; i++) {
-		const char *dev = devs ? devs[i] : one[0];
-		struct fp_flows_counters c;
-
-		err = fp_flows_counters(dev, &c);
-		if (err == -ENOENT && !a->dev) {
-			err = 0; /* a pipeline without a table: nothing to count */
-			continue;
-		}
-		if (err)
-			break;
-		shown++;
-		if (arr)
-			json_object_array_add(arr, counters_json(dev, &c));
-		else
-			counters_line(dev, &c);
-	}
-	free(devs);
 	if (err) {
 		json_object_put(arr);
-		return flows_error(err, a->dev);
+		return err;
 	}
 	if (arr)
 		json_print(arr);
@@ -376,15 +386,16 @@ static int flows_age(const struct flows_args *a)
 
 	if (err)
 		return flows_error(err, a->dev);
-	if (cli.json) {
-		struct json_object *o = json_object_new_object();
+	{
+		static const struct out_col cols[] = {
+			{ NULL, "interface", OUT_STR, 0 },
+			{ NULL, "aged", OUT_U64, 0 },
+		};
+		union out_val v[] = { { .s = a->dev }, { .u = aged } };
 
-		json_object_object_add(o, "interface", json_object_new_string(a->dev));
-		json_object_object_add(o, "aged", json_object_new_int64(aged));
-		json_print(o);
-	} else {
-		printf("%zu flow%s idle for %llu ms or more removed from %s\n", aged,
-		       aged == 1 ? "" : "s", a->idle_ms, a->dev);
+		out_result(OUT_COLS(cols), v, "%zu flow%s idle for %llu ms or more "
+			   "removed from %s\n", aged, aged == 1 ? "" : "s",
+			   a->idle_ms, a->dev);
 	}
 	return EXIT_OK;
 }

@@ -54,8 +54,9 @@ static int pipeline_error(int err, const char *dev)
 			    "fastpath up %s", dev, dev);
 	case -EBUSY:
 	case -EEXIST:
-		return fail(EXIT_RUNTIME, "%s already has another XDP program; see "
-			    "fastpath status %s, detach it, then run up again", dev, dev);
+		if (if_nametoindex(dev))
+			return xdp_busy(dev, if_nametoindex(dev));
+		break;
 	case -EOPNOTSUPP:
 		return fail(EXIT_RUNTIME, "native XDP is not supported by the driver "
 			    "of %s; use --mode skb, or --mode auto", dev);
@@ -80,6 +81,13 @@ static int max_flows_arg(const char *s, __u32 *n)
 	return 0;
 }
 
+static const struct out_col up_cols[] = {
+	{ NULL, "interface", OUT_STR, 0 },
+	{ NULL, "mode", OUT_STR, 0 },
+	{ NULL, "adopted", OUT_BOOL, 0 },
+	{ NULL, "stages", OUT_JSON, 0 },
+};
+
 int cmd_up(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -97,8 +105,8 @@ int cmd_up(int argc, char **argv)
 	int c, err;
 
 	while ((c = getopt_long(argc, argv, "m:s:c:f:", lo, NULL)) != -1) {
-		if (c == 'm' && fp_mode_parse(optarg, &opts.mode))
-			return fail(EXIT_USAGE, "--mode takes native, skb or auto, not '%s'", optarg);
+		if (c == 'm' && mode_arg(optarg, &opts.mode))
+			return EXIT_USAGE;
 		if (c == 's' && fp_stage_parse(optarg, &opts.stages)) {
 			stages_str(fp_stages_available() & ~FP_STAGE_BIT(FP_STAGE_CHAIN),
 				   stages, sizeof(stages));
@@ -137,22 +145,17 @@ int cmd_up(int argc, char **argv)
 		fp_pipeline_info(dev, &info);
 	}
 	stages_str(info.stages, stages, sizeof(stages));
-	if (cli.json) {
-		struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "interface", json_object_new_string(dev));
-		json_object_object_add(o, "mode", json_object_new_string(info.mode));
-		json_object_object_add(o, "adopted", json_object_new_boolean(info.adopted));
-		json_object_object_add(o, "stages", stages_json(info.stages));
-		json_print(o);
-		return EXIT_OK;
-	}
-	if (info.native_failed)
+	if (info.native_failed && !cli.json)
 		printf("native mode failed on %s (%s); fell back to skb (generic) mode\n",
 		       dev, strerror(-info.native_err));
-	printf("pipeline %s on %s (%s mode, stages: %s%s%s)\n",
-	       info.adopted ? "already up, adopted," : "up", dev, info.mode, stages,
-	       info.chain_prog_id ? ", chained: " : "", info.chain_name);
+	{
+		union out_val v[] = { { .s = dev }, { .s = info.mode }, { .b = info.adopted },
+				      { .j = stages_json(info.stages) } };
+
+		out_result(OUT_COLS(up_cols), v, "pipeline %s on %s (%s mode, stages: %s%s%s)\n",
+			   info.adopted ? "already up, adopted," : "up", dev, info.mode,
+			   stages, info.chain_prog_id ? ", chained: " : "", info.chain_name);
+	}
 	return EXIT_OK;
 }
 
@@ -168,8 +171,15 @@ int cmd_down(int argc, char **argv)
 	err = fp_pipeline_down(argv[1]);
 	if (err)
 		return pipeline_error(err, argv[1]);
-	if (!cli.json)
-		printf("pipeline down on %s\n", argv[1]);
+	{
+		static const struct out_col cols[] = {
+			{ NULL, "interface", OUT_STR, 0 },
+			{ NULL, "down", OUT_BOOL, 0 },
+		};
+		union out_val v[] = { { .s = argv[1] }, { .b = true } };
+
+		out_result(OUT_COLS(cols), v, "pipeline down on %s\n", argv[1]);
+	}
 	return EXIT_OK;
 }
 
@@ -192,74 +202,106 @@ static struct json_object *counters_json(const struct fp_pipeline_stats *st)
 	return o;
 }
 
-static void counters_table(const struct fp_pipeline_info *info,
-			   const struct fp_pipeline_stats *st)
+int each_pipeline(const char *dev, int (*fn)(const char *dev, bool named, void *ctx),
+		  void *ctx, size_t *shown, size_t *found)
 {
-	char stages[128];
+	char (*devs)[IF_NAMESIZE] = NULL;
+	size_t n = 0, dummy;
+	int err, rc = EXIT_OK;
 
-	stages_str(info->stages, stages, sizeof(stages));
-	printf("%s: %s mode, stages: %s%s%s\n", info->dev, *info->mode ? info->mode :
-	       "detached", stages, info->chain_prog_id ? ", chained: " : "",
-	       info->chain_name);
-	printf("  %-10s %-9s %14s %16s\n", "STAGE", "VERDICT", "PACKETS", "BYTES");
+	found = found ? found : &dummy;
+	*shown = *found = 0;
+	if (dev) {
+		*found = 1;
+		rc = fn(dev, true, ctx);
+		*shown = rc == EXIT_OK;
+		return rc == EACH_SKIP ? EXIT_OK : rc;
+	}
+	err = fp_pipeline_list(&devs, &n);
+	if (err)
+		return fail_errno(err, "cannot list the pipelines in %s", FP_PIPELINE_DIR);
+	*found = n;
+	for (size_t i = 0; i < n && rc <= 0; i++) {
+		/* fn prints its own errors while devs[i] is still there. */
+		rc = fn(devs[i], false, ctx);
+		if (rc == EXIT_OK)
+			(*shown)++;
+	}
+	free(devs);
+	return rc == EACH_SKIP ? EXIT_OK : rc;
+}
+
+static const struct out_col counter_cols[] = {
+	{ "STAGE", NULL, OUT_STR, -10 },
+	{ "VERDICT", NULL, OUT_STR, -9 },
+	{ "PACKETS", NULL, OUT_U64, 14 },
+	{ "BYTES", NULL, OUT_U64, 16 },
+};
+
+static const struct out_col stats_cols[] = {
+	{ NULL, "interface", OUT_STR, 0 },
+	{ NULL, "mode", OUT_STR, 0 },
+	{ NULL, "stages", OUT_JSON, 0 },
+	{ NULL, "counters", OUT_JSON, 0 },
+};
+
+static int stats_one(const char *dev, bool named, void *ctx)
+{
+	struct json_object *arr = ctx;
+	struct fp_pipeline_stats st;
+	struct fp_pipeline_info info;
+	char stages[128];
+	int err;
+
+	(void)named;
+	err = fp_pipeline_info(dev, &info);
+	err = err ?: fp_pipeline_stats(dev, &st);
+	if (err)
+		return pipeline_error(err, dev);
+	if (arr) {
+		union out_val v[] = { { .s = dev }, { .s = info.mode },
+				      { .j = stages_json(info.stages) },
+				      { .j = counters_json(&st) } };
+
+		json_object_array_add(arr, out_object(OUT_COLS(stats_cols), v));
+		return EXIT_OK;
+	}
+	stages_str(info.stages, stages, sizeof(stages));
+	printf("%s: %s mode, stages: %s%s%s\n", dev, *info.mode ? info.mode :
+	       "detached", stages, info.chain_prog_id ? ", chained: " : "",
+	       info.chain_name);
+	out_header(OUT_COLS(counter_cols), 2);
 	for (int s = 0; s < FP_STAGE_MAX; s++)
-		for (int v = 0; v < FP_VERDICT_MAX; v++)
-			if (st->c[s][v].packets)
-				printf("  %-10s %-9s %14llu %16llu\n", fp_stage_name(s),
-				       verdict_names[v],
-				       (unsigned long long)st->c[s][v].packets,
-				       (unsigned long long)st->c[s][v].bytes);
+		for (int v = 0; v < FP_VERDICT_MAX; v++) {
+			union out_val row[] = { { .s = fp_stage_name(s) },
+						{ .s = verdict_names[v] },
+						{ .u = st.c[s][v].packets },
+						{ .u = st.c[s][v].bytes } };
+
+			if (st.c[s][v].packets)
+				out_line(OUT_COLS(counter_cols), row, 2);
+		}
+	return EXIT_OK;
 }
 
 int cmd_stats(int argc, char **argv)
 {
-	char (*devs)[IF_NAMESIZE] = NULL, one[1][IF_NAMESIZE];
-	struct json_object *arr = NULL;
-	size_t n = 1;
+	struct json_object *arr = cli.json ? json_object_new_array() : NULL;
+	size_t shown, found;
 	int err;
 
 	if (argc > 2)
 		return fail(EXIT_USAGE, "usage: fastpath stats [DEV] [-j]");
 	err = require_bpf();
-	if (err)
+	if (!err)
+		err = each_pipeline(argc == 2 ? argv[1] : NULL, stats_one, arr, &shown, &found);
+	if (err) {
+		json_object_put(arr);
 		return err;
-	if (argc == 2) {
-		snprintf(one[0], sizeof(one[0]), "%s", argv[1]);
-	} else {
-		err = fp_pipeline_list(&devs, &n);
-		if (err)
-			return fail_errno(err, "cannot list pipelines");
-	}
-	if (cli.json)
-		arr = json_object_new_array();
-	for (size_t i = 0; i < n; i++) {
-		const char *dev = devs ? devs[i] : one[0];
-		struct fp_pipeline_stats st;
-		struct fp_pipeline_info info;
-
-		err = fp_pipeline_info(dev, &info);
-		err = err ?: fp_pipeline_stats(dev, &st);
-		if (err) {
-			free(devs);
-			json_object_put(arr);
-			return pipeline_error(err, dev);
-		}
-		if (arr) {
-			struct json_object *o = json_object_new_object();
-
-			json_object_object_add(o, "interface", json_object_new_string(dev));
-			json_object_object_add(o, "mode", json_object_new_string(info.mode));
-			json_object_object_add(o, "stages", stages_json(info.stages));
-			json_object_object_add(o, "counters", counters_json(&st));
-			json_object_array_add(arr, o);
-		} else {
-			counters_table(&info, &st);
-		}
 	}
 	if (arr)
 		json_print(arr);
-	else if (!n)
+	else if (!found)
 		printf("no pipelines; start one with: fastpath up DEV\n");
-	free(devs);
 	return EXIT_OK;
 }

@@ -10,7 +10,7 @@
 #include <fastpath/port_registry.h>
 #include "cli.h"
 
-static const char ports_usage[] =
+const char ports_usage[] =
 	"usage: fastpath ports register PORT --pid PID [--addr IPV4]\n"
 	"       fastpath ports unregister PORT\n"
 	"       fastpath ports lookup PORT\n"
@@ -31,35 +31,40 @@ static void addr_str(uint32_t addr, char *buf, size_t size)
 		inet_ntop(AF_INET, &addr, buf, size);
 }
 
-static struct json_object *record_json(const struct fp_port_record *r)
+static const struct out_col record_cols[] = {
+	{ "PORT", "port", OUT_U64, 5 },
+	{ "PID", "pid", OUT_U64, 8 },
+	{ "ADDR", "addr", OUT_STR, -15 },
+	{ NULL, "registered_ns", OUT_U64, 0 },
+	{ "PACKETS", "packets", OUT_U64, 12 },
+	{ "BYTES", "bytes", OUT_U64, 14 },
+};
+
+static void record_vals(const struct fp_port_record *r, char *addr, union out_val *v)
 {
-	struct json_object *o = json_object_new_object();
+	addr_str(r->entry.addr, addr, INET_ADDRSTRLEN);
+	v[0].u = r->port;
+	v[1].u = r->entry.pid;
+	v[2].s = addr;
+	v[3].u = r->entry.registered_ns;
+	v[4].u = r->stats.packets;
+	v[5].u = r->stats.bytes;
+}
+
+static void record_row(struct out_list *l, const struct fp_port_record *r)
+{
 	char addr[INET_ADDRSTRLEN];
+	union out_val v[OUT_N(record_cols)];
 
-	addr_str(r->entry.addr, addr, sizeof(addr));
-	json_object_object_add(o, "port", json_object_new_int(r->port));
-	json_object_object_add(o, "pid", json_object_new_int64(r->entry.pid));
-	json_object_object_add(o, "addr", json_object_new_string(addr));
-	json_object_object_add(o, "registered_ns", json_object_new_int64(r->entry.registered_ns));
-	json_object_object_add(o, "packets", json_object_new_int64(r->stats.packets));
-	json_object_object_add(o, "bytes", json_object_new_int64(r->stats.bytes));
-	return o;
+	record_vals(r, addr, v);
+	out_list_row(l, v);
 }
 
-static void record_line(const struct fp_port_record *r)
-{
-	char addr[INET_ADDRSTRLEN];
-
-	addr_str(r->entry.addr, addr, sizeof(addr));
-	printf("%5u  %8u  %-15s %12llu %14llu\n", r->port, r->entry.pid, addr,
-	       (unsigned long long)r->stats.packets,
-	       (unsigned long long)r->stats.bytes);
-}
-
-static void table_header(void)
-{
-	printf("%5s  %8s  %-15s %12s %14s\n", "PORT", "PID", "ADDR", "PACKETS", "BYTES");
-}
+static const struct out_col change_cols[] = {
+	{ NULL, "port", OUT_U64, 0 },
+	{ NULL, "pid", OUT_U64, 0 },
+	{ NULL, "registered", OUT_BOOL, 0 },
+};
 
 /* The pinned maps exist but were made by a fastpath with another layout. */
 static int registry_layout_error(void)
@@ -124,10 +129,13 @@ static int ports_register(int argc, char **argv)
 	err = fp_port_register(&reg, port, pid, addr, &old);
 	fp_port_registry_close(&reg);
 	switch (err) {
-	case 0:
-		if (!cli.json)
-			printf("registered port %u to pid %ld\n", port, pid);
+	case 0: {
+		union out_val v[] = { { .u = port }, { .u = pid }, { .b = true } };
+
+		out_result(OUT_COLS(change_cols), v, "registered port %u to pid %ld\n",
+			   port, pid);
 		return EXIT_OK;
+	}
 	case -ESRCH:
 		return fail(EXIT_RUNTIME, "no process with pid %ld; register the "
 			    "handler's running pid", pid);
@@ -168,13 +176,24 @@ static int ports_one(int argc, char **argv, bool remove)
 		return fail_errno(err, "cannot %s port %u", remove ? "unregister" :
 				  "look up", port);
 	if (remove) {
-		if (!cli.json)
-			printf("unregistered port %u\n", port);
+		struct out_col c[OUT_N(change_cols)];
+		union out_val v[] = { { .u = port }, { .u = 0 }, { .b = false } };
+
+		memcpy(c, change_cols, sizeof(c));
+		c[1].key = NULL;
+		out_result(OUT_COLS(c), v, "unregistered port %u\n", port);
 	} else if (cli.json) {
-		json_print(record_json(&rec));
+		char addr[INET_ADDRSTRLEN];
+		union out_val v[OUT_N(record_cols)];
+
+		record_vals(&rec, addr, v);
+		json_print(out_object(OUT_COLS(record_cols), v));
 	} else {
-		table_header();
-		record_line(&rec);
+		struct out_list l;
+
+		out_list_begin(&l, OUT_COLS(record_cols), 0);
+		record_row(&l, &rec);
+		out_list_end(&l);
 	}
 	return EXIT_OK;
 }
@@ -200,16 +219,13 @@ static int ports_list(int argc)
 		return registry_layout_error();
 	if (err && err != -ENOENT) /* no maps yet: nothing registered */
 		return fail_errno(err, "cannot list the port registry");
-	if (cli.json) {
-		struct json_object *arr = json_object_new_array();
+	{
+		struct out_list l;
 
+		out_list_begin(&l, OUT_COLS(record_cols), 0);
 		for (size_t i = 0; i < n; i++)
-			json_object_array_add(arr, record_json(&recs[i]));
-		json_print(arr);
-	} else {
-		table_header();
-		for (size_t i = 0; i < n; i++)
-			record_line(&recs[i]);
+			record_row(&l, &recs[i]);
+		out_list_end(&l);
 	}
 	free(recs);
 	return EXIT_OK;

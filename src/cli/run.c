@@ -41,6 +41,7 @@ struct run {
 
 struct counters {
 	unsigned long long rx_packets, rx_bytes, prog_packets, prog_bytes;
+	bool counted;           /* prog_packets means something */
 };
 
 static unsigned long long sysfs_counter(const char *dev, const char *name)
@@ -70,19 +71,24 @@ static void read_counters(const struct run *r, struct counters *c)
 	c->rx_packets = sysfs_counter(r->t.name, "rx_packets");
 	c->rx_bytes = sysfs_counter(r->t.name, "rx_bytes");
 	c->prog_packets = c->prog_bytes = 0;
+	c->counted = false;
 	if (*r->reason)
 		return;
 	if (r->totals_fd >= 0 && ncpu > 0) {
 		struct fp_port_stats v[ncpu];
 
 		if (!bpf_map_lookup_elem(r->totals_fd, &zero, v)) {
+			c->counted = true;
 			for (int i = 0; i < ncpu; i++) {
 				c->prog_packets += v[i].packets;
 				c->prog_bytes += v[i].bytes;
 			}
 		}
-	} else if (!fp_prog_info_by_fd(fp_obj_prog_fd(r->obj), &info)) {
+	} else if (fp_bpf_stats_enabled() &&
+		   !fp_prog_info_by_fd(fp_obj_prog_fd(r->obj), &info)) {
+		/* Without kernel.bpf_stats_enabled the run count stays 0. */
 		c->prog_packets = info.run_cnt;
+		c->counted = true;
 	}
 }
 
@@ -91,24 +97,33 @@ static void print_counters(const struct run *r, const struct counters *c,
 {
 	double rate = secs > 0 ? (c->rx_packets - prev->rx_packets) / secs : 0;
 
-	if (cli.json) {
-		struct json_object *o = json_object_new_object();
+	static const struct out_col cols[] = {
+		{ NULL, "rx_packets", OUT_U64, 0 },
+		{ NULL, "rx_bytes", OUT_U64, 0 },
+		{ NULL, "rx_pps", OUT_JSON, 0 },
+		{ NULL, "program_packets", OUT_JSON, 0 },
+	};
+	union out_val v[] = { { .u = c->rx_packets }, { .u = c->rx_bytes },
+			      { .j = json_object_new_double(rate) },
+			      { .j = c->counted ? json_object_new_int64(c->prog_packets) : NULL } };
+	struct out_col col[OUT_N(cols)];
 
-		json_object_object_add(o, "rx_packets", json_object_new_int64(c->rx_packets));
-		json_object_object_add(o, "rx_bytes", json_object_new_int64(c->rx_bytes));
-		json_object_object_add(o, "rx_pps", json_object_new_double(rate));
-		if (!*r->reason)
-			json_object_object_add(o, "program_packets",
-					       json_object_new_int64(c->prog_packets));
-		json_print(o);
-	} else if (*r->reason) {
-		printf("  rx %llu packets (%.0f/s), %llu bytes\n", c->rx_packets,
-		       rate, c->rx_bytes);
-	} else {
-		printf("  rx %llu packets (%.0f/s), %llu bytes; program saw %llu packets%s\n",
-		       c->rx_packets, rate, c->rx_bytes, c->prog_packets,
-		       r->totals_fd >= 0 ? "" : " (run count)");
-	}
+	memcpy(col, cols, sizeof(col));
+	if (*r->reason)
+		col[3].key = NULL;
+	if (*r->reason)
+		out_result(OUT_COLS(col), v, "  rx %llu packets (%.0f/s), %llu bytes\n",
+			   c->rx_packets, rate, c->rx_bytes);
+	else if (!c->counted)
+		out_result(OUT_COLS(col), v, "  rx %llu packets (%.0f/s), %llu bytes; "
+			   "program: run counts are off (sysctl -w "
+			   "kernel.bpf_stats_enabled=1 turns them on)\n",
+			   c->rx_packets, rate, c->rx_bytes);
+	else
+		out_result(OUT_COLS(col), v, "  rx %llu packets (%.0f/s), %llu bytes; "
+			   "program saw %llu packets%s\n", c->rx_packets, rate,
+			   c->rx_bytes, c->prog_packets,
+			   r->totals_fd >= 0 ? "" : " (run count)");
 	fflush(stdout);
 }
 
@@ -190,8 +205,7 @@ static int start_bpf(struct run *r)
 		return fail(EXIT_RUNTIME, "native XDP is not supported by the driver "
 			    "of %s; use --mode skb, or --mode auto", r->t.name);
 	if (err == -EBUSY || err == -EEXIST)
-		return fail(EXIT_RUNTIME, "%s already has an XDP program; detach it "
-			    "first (fastpath status %s shows it)", r->t.name, r->t.name);
+		return xdp_busy(r->t.name, r->t.ifindex);
 	if (err)
 		return fail_errno(err, "cannot attach to %s", r->t.name);
 	if (!r->file)
@@ -250,8 +264,8 @@ static int parse_run(int argc, char **argv, struct run *r)
 	int c;
 
 	while ((c = getopt_long(argc, argv, "m:p:i:d:", lo, NULL)) != -1) {
-		if (c == 'm' && fp_mode_parse(optarg, &r->opts.mode))
-			return fail(EXIT_USAGE, "--mode takes native, skb or auto, not '%s'", optarg);
+		if (c == 'm' && mode_arg(optarg, &r->opts.mode))
+			return EXIT_USAGE;
 		if (c == 'p')
 			r->prog = optarg;
 		if ((c == 'i' && seconds_arg(optarg, &r->interval, "--interval")) ||
@@ -288,8 +302,12 @@ int cmd_run(int argc, char **argv)
 		watch(&r);
 		if (!*r.reason) {
 			fp_attachment_close(&r.a, fp_obj_prog_fd(r.obj), &r.t);
-			if (!cli.json)
-				printf("detached from %s\n", r.t.name);
+			static const struct out_col cols[] = {
+				{ NULL, "detached", OUT_STR, 0 },
+			};
+			union out_val v[] = { { .s = r.t.name } };
+
+			out_result(OUT_COLS(cols), v, "detached from %s\n", r.t.name);
 		}
 	}
 	fp_obj_close(r.obj);

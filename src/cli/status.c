@@ -66,66 +66,56 @@ static const char *xdp_owner(const struct inventory *inv, const char *dev, __u32
 	return prog_name(inv, id);
 }
 
-static struct json_object *dev_json(const struct inventory *inv, int ifindex,
-				    const char *name)
+static const struct out_col dev_cols[] = {
+	{ "INTERFACE", "name", OUT_STR, -16 },
+	{ NULL, "ifindex", OUT_U64, 0 },
+	{ "XDP", NULL, OUT_STR, -36 },
+	{ NULL, "xdp", OUT_JSON, 0 },
+	{ "FASTPATH ATTACHMENTS", NULL, OUT_STR, -1 },
+	{ NULL, "attachments", OUT_JSON, 0 },
+};
+
+/* One interface: its XDP program (whose, in which mode) and what fastpath
+ * attached to it. */
+static void dev_row(struct out_list *l, const struct inventory *inv, int ifindex,
+		    const char *name)
 {
-	struct json_object *o = json_object_new_object(), *att = json_object_new_array();
+	struct json_object *att = json_object_new_array(), *x = NULL;
+	char xdp[96] = "", links[1024] = "";
 	const char *mode, *pname;
-	__u32 id;
-
-	json_object_object_add(o, "name", json_object_new_string(name));
-	json_object_object_add(o, "ifindex", json_object_new_int(ifindex));
-	if (!fp_xdp_query(ifindex, &id, &mode) && id) {
-		struct json_object *x = json_object_new_object();
-
-		pname = xdp_owner(inv, name, id);
-		json_object_object_add(x, "id", json_object_new_int64(id));
-		json_object_object_add(x, "mode", json_object_new_string(mode));
-		json_object_object_add(x, "program", pname ? json_object_new_string(pname) : NULL);
-		json_object_object_add(o, "xdp", x);
-	} else {
-		json_object_object_add(o, "xdp", NULL);
-	}
-	for (size_t i = 0; i < inv->nl; i++) {
-		const struct fp_link_info *l = &inv->links[i];
-		struct json_object *a;
-
-		if (l->ifindex != ifindex)
-			continue;
-		a = json_object_new_object();
-		json_object_object_add(a, "program", json_object_new_string(l->prog));
-		json_object_object_add(a, "hook", json_object_new_string(l->hook));
-		json_object_object_add(a, *l->mode ? "mode" : "direction",
-				       json_object_new_string(*l->mode ? l->mode : fp_dir_str(l->dir)));
-		json_object_array_add(att, a);
-	}
-	json_object_object_add(o, "attachments", att);
-	return o;
-}
-
-static void dev_line(const struct inventory *inv, int ifindex, const char *name)
-{
-	const char *mode, *pname;
-	char xdp[96] = "-";
-	bool any = false;
+	size_t off = 0;
 	__u32 id;
 
 	if (!fp_xdp_query(ifindex, &id, &mode) && id) {
 		pname = xdp_owner(inv, name, id);
 		snprintf(xdp, sizeof(xdp), "id %u %s%s%s%s", id, mode,
 			 pname ? " (" : " (not fastpath's", pname ? pname : "", ")");
+		x = out_object((const struct out_col[]){ { NULL, "id", OUT_U64, 0 },
+							 { NULL, "mode", OUT_STR, 0 },
+							 { NULL, "program", OUT_STR, 0 } }, 3,
+			       (const union out_val[]){ { .u = id }, { .s = mode },
+							{ .s = pname } });
 	}
-	printf("%-16s %-36s", name, xdp);
 	for (size_t i = 0; i < inv->nl; i++) {
-		const struct fp_link_info *l = &inv->links[i];
+		const struct fp_link_info *k = &inv->links[i];
+		const char *how = *k->mode ? k->mode : fp_dir_str(k->dir);
 
-		if (l->ifindex != ifindex)
+		if (k->ifindex != ifindex)
 			continue;
-		printf("%s%s %s %s", any ? ", " : "", l->prog, l->hook,
-		       *l->mode ? l->mode : fp_dir_str(l->dir));
-		any = true;
+		json_object_array_add(att, out_object(
+			(const struct out_col[]){ { NULL, "program", OUT_STR, 0 },
+						  { NULL, "hook", OUT_STR, 0 },
+						  { NULL, *k->mode ? "mode" : "direction",
+						    OUT_STR, 0 } }, 3,
+			(const union out_val[]){ { .s = k->prog }, { .s = k->hook },
+						 { .s = how } }));
+		if (off < sizeof(links))
+			off += snprintf(links + off, sizeof(links) - off, "%s%s %s %s",
+					off ? ", " : "", k->prog, k->hook, how);
 	}
-	printf("%s\n", any ? "" : "-");
+	out_list_row(l, (const union out_val[]){ { .s = name }, { .u = ifindex },
+						 { .s = xdp }, { .j = x }, { .s = links },
+						 { .j = att } });
 }
 
 /* The daemon's line: running or not, and in which mode. */
@@ -187,13 +177,13 @@ static void header(const struct inventory *inv, bool stats, struct json_object *
 	       inv->nm, inv->nm == 1 ? "" : "s", inv->nports, inv->nports == 1 ? "" : "s");
 	printf("  run counts: %s\n\n", stats ? "on" :
 	       "off (sysctl -w kernel.bpf_stats_enabled=1)");
-	printf("%-16s %-36s %s\n", "INTERFACE", "XDP", "FASTPATH ATTACHMENTS");
 }
 
 int cmd_status(int argc, char **argv)
 {
-	struct json_object *o = NULL, *devs = NULL;
 	struct if_nameindex *ifs = NULL, one[2] = { 0 };
+	struct json_object *o = NULL;
+	struct out_list l;
 	struct inventory inv;
 	int err;
 
@@ -218,19 +208,14 @@ int cmd_status(int argc, char **argv)
 		inventory_free(&inv);
 		return fail_errno(-errno, "cannot list interfaces");
 	}
-	if (cli.json) {
+	if (cli.json)
 		o = json_object_new_object();
-		devs = json_object_new_array();
-	}
 	header(&inv, fp_bpf_stats_enabled(), o);
-	for (struct if_nameindex *i = ifs ? ifs : one; i->if_index; i++) {
-		if (devs)
-			json_object_array_add(devs, dev_json(&inv, i->if_index, i->if_name));
-		else
-			dev_line(&inv, i->if_index, i->if_name);
-	}
+	out_list_begin(&l, OUT_COLS(dev_cols), 0);
+	for (struct if_nameindex *i = ifs ? ifs : one; i->if_index; i++)
+		dev_row(&l, &inv, i->if_index, i->if_name);
 	if (o) {
-		json_object_object_add(o, "interfaces", devs);
+		json_object_object_add(o, "interfaces", out_list_take(&l));
 		json_print(o);
 	}
 	if (ifs)

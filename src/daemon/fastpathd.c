@@ -22,8 +22,12 @@
 #include <fastpath/flows.h>
 #include <fastpath/reconcile.h>
 
+#ifndef FP_VERSION
+#define FP_VERSION "unknown"
+#endif
+
 static const char usage[] =
-	"usage: fastpathd [-c FILE] [--check] [--log-level debug|info|warn|error]\n"
+	"usage: fastpathd [-c FILE] [--check] [--log-level debug|info|warn|error] [--version]\n"
 	"  -c, --config FILE   configuration (default " FP_CONFIG_DEFAULT_PATH ")\n"
 	"      --check         validate FILE and exit: 0 valid, 1 not\n"
 	"      --log-level L   the least severe events logged (default info)\n";
@@ -322,6 +326,7 @@ static int parse_args(int argc, char **argv, struct daemon *d, bool *check)
 		{ "check", no_argument, NULL, 'k' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	int c, i;
@@ -346,6 +351,9 @@ static int parse_args(int argc, char **argv, struct daemon *d, bool *check)
 			break;
 		case 'h':
 			fputs(usage, stdout);
+			exit(0);
+		case 'V':
+			printf("fastpathd %s\n", FP_VERSION);
 			exit(0);
 		default:
 			fputs(usage, stderr);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <elf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <fastpath/core.h>
 #include "core/bpffs.h"
@@ -76,6 +77,16 @@ static int select_prog(struct fp_obj *o)
 	return 0;
 }
 
+static bool has_btf(const char *path)
+{
+	struct btf *btf = btf__parse_elf(path, NULL);
+
+	if (!btf)
+		return false;
+	btf__free(btf);
+	return true;
+}
+
 static int obj_open(struct fp_obj *o)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts,
@@ -85,6 +96,8 @@ static int obj_open(struct fp_obj *o)
 
 	o->obj = o->path ? bpf_object__open_file(o->path, &opts)
 			 : bpf_object__open_mem(o->data, o->size, &opts);
+	if (!o->obj && errno == ENOENT && o->path && !has_btf(o->path))
+		return -ENODATA; /* libbpf says ENOENT: the file is there */
 	if (!o->obj)
 		return open_errno(-errno);
 	return select_prog(o);

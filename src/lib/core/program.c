@@ -45,6 +45,25 @@ void fp_file_prog_names(const char *file, char *buf, size_t size)
 	bpf_object__close(obj);
 }
 
+/* file_name: "xdp_fw" from "dir/xdp_fw.bpf.o": the base name without
+ * ".o" and ".bpf", other characters bpffs refuses made '_'. */
+static void file_name(const char *file, char *buf, size_t size)
+{
+	const char *base = strrchr(file, '/');
+	size_t n;
+
+	snprintf(buf, size, "%s", base ? base + 1 : file);
+	n = strlen(buf);
+	if (n > 2 && !strcmp(buf + n - 2, ".o"))
+		buf[n -= 2] = '\0';
+	if (n > 4 && !strcmp(buf + n - 4, ".bpf"))
+		buf[n -= 4] = '\0';
+	for (char *p = buf; *p; p++)
+		if (!(*p == '_' || *p == '-' || (*p >= '0' && *p <= '9') ||
+		      (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+			*p = '_';
+}
+
 int fp_prog_load(const char *file, const char *prog, const char *name,
 		 struct fp_load_result *res)
 {
@@ -58,7 +77,10 @@ int fp_prog_load(const char *file, const char *prog, const char *name,
 		fp_file_prog_names(file, res->progs, sizeof(res->progs));
 	if (err)
 		return err;
-	snprintf(res->name, sizeof(res->name), "%s", name ? name : fp_obj_prog_name(o));
+	if (name)
+		snprintf(res->name, sizeof(res->name), "%s", name);
+	else
+		file_name(file, res->name, sizeof(res->name));
 	res->type = fp_obj_prog_type(o);
 	err = prog_pin_path(path, sizeof(path), res->name);
 	if (!err && !access(path, F_OK))

@@ -38,6 +38,11 @@ int fp_mode_parse(const char *s, enum fp_xdp_mode *mode)
 {
 	int i = word_index(s, mode_words, 3);
 
+	/* bpftool's and ip's words for the same modes. */
+	if (i < 0 && s && !strcmp(s, "drv"))
+		i = FP_XDP_NATIVE;
+	if (i < 0 && s && !strcmp(s, "generic"))
+		i = FP_XDP_SKB;
 	if (i < 0)
 		return i;
 	*mode = i;
@@ -133,8 +138,12 @@ const char *fp_prog_target_hint(enum bpf_prog_type type)
 		       "with setsockopt(SO_ATTACH_BPF)";
 	case BPF_PROG_TYPE_SK_SKB:
 	case BPF_PROG_TYPE_SK_MSG:
-		return "a sockmap or sockhash, with bpftool prog attach "
-		       "(fastpath attaches them through its proxy)";
+		/* fastpath has no proxy yet to attach these itself. */
+		return "a sockmap or sockhash map, not to an interface; fastpath "
+		       "does not attach these yet: attach it with bpftool prog "
+		       "attach pinned " FP_PIN_ROOT "/progs/NAME stream_verdict "
+		       "pinned MAP (msg_verdict for sk_msg), which calls "
+		       "bpf_prog_attach";
 	default:
 		return "no target fastpath manages; use bpftool for this type";
 	}
