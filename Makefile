@@ -53,6 +53,7 @@ DAEMON    := $(BUILD)/fastpathd
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst %.c,$(BUILD)/%,$(UNIT_SRCS))
 BPFT_SRCS := $(wildcard tests/bpf/test_*.c)
+TESTBPF_HDRS := $(wildcard tests/bpf/*.h)
 BPFT_BINS := $(patsubst %.c,$(BUILD)/%,$(BPFT_SRCS))
 BENCH_SRCS:= $(filter-out %.bpf.c,$(wildcard bench/*.c))
 BENCH_BINS:= $(patsubst %.c,$(BUILD)/%,$(BENCH_SRCS))
@@ -93,11 +94,11 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB) $(wildcard include/fastpath/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) -lcmocka -o $@
 
-$(BUILD)/tests/bpf/%: tests/bpf/%.c tests/bpf/bpf_test.h $(LIB) $(SKELS)
+$(BUILD)/tests/bpf/%: tests/bpf/%.c $(TESTBPF_HDRS) $(LIB) $(SKELS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests/bpf $< $(LIB) $(LDLIBS) -lcmocka -o $@
 
-$(BUILD)/bench/%: bench/%.c tests/bpf/bpf_test.h $(LIB) $(SKELS)
+$(BUILD)/bench/%: bench/%.c $(TESTBPF_HDRS) $(LIB) $(SKELS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
