@@ -23,6 +23,7 @@
 struct fp_run {
 	uint32_t retval;
 	uint32_t size_out;
+	uint8_t align[2];          /* out aligned as struct fp_pkt's data */
 	uint8_t out[FP_PKT_MAX];
 };
 

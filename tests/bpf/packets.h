@@ -28,7 +28,11 @@
 #define FP_TEST_DADDR4 htonl(0x0a000002) /* 10.0.0.2 */
 #define FP_TEST_SPORT  40000
 
+/* The frame starts 2 bytes past an 8-byte boundary (the kernel's
+ * NET_IP_ALIGN), so that the IP header after 14 bytes of Ethernet, and
+ * every header after it, is 4-byte aligned as struct iphdr needs. */
 struct fp_pkt {
+	uint8_t align[2];
 	uint8_t data[FP_PKT_MAX];
 	size_t len;
 	size_t type_off;  /* the last type field, filled by the next header */
