@@ -99,7 +99,8 @@ static int walk(const char *dir, bool deep, size_t item_size, pin_fill_fn fill,
 		free(w.items);
 		return err;
 	}
-	qsort(w.items, w.n, item_size, by_name);
+	if (w.n) /* qsort(NULL, 0, ...) is undefined */
+		qsort(w.items, w.n, item_size, by_name);
 	*out = w.items;
 	*n = w.n;
 	return 0;
