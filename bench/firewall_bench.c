@@ -23,9 +23,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <fastpath/firewall.h>
-#include "../tests/bpf/bpf_test.h"
-#include "pipeline_abi.h"
-#include "bpf/pipeline.skel.h"
+#include "../tests/bpf/pipeline_fixture.h"
 #include "tests/progs/xdp_pass.skel.h"
 
 #define GOAL_PEER  1.0  /* 10k rules, over xdp-filter */
@@ -438,17 +436,15 @@ static double ms_since(const struct timespec *a)
 
 static int bench_pipeline_bare(const struct opts *o, struct table *t)
 {
-	struct pipeline *s = pipeline__open();
+	struct pipeline *s = fp_test_pipeline_load(NULL);
 	struct fp_pkt p;
 	unsigned int ns;
 	int err;
 
 	if (!s)
 		return -errno;
-	fp_test_unpin_maps(s->obj);
-	err = pipeline__load(s);
 	frame(&p, F_NONE);
-	err = err ?: measure(bpf_program__fd(s->progs.fp_pipeline), &p, o, XDP_PASS, &ns);
+	err = measure(bpf_program__fd(s->progs.fp_pipeline), &p, o, XDP_PASS, &ns);
 	pipeline__destroy(s);
 	if (!err)
 		row_add(t, "fp_pipeline, no stages", 0, -1, ns);
@@ -459,7 +455,6 @@ static int bench_pipeline_bare(const struct opts *o, struct table *t)
  * frame. */
 static int bench_firewall(const struct opts *o, size_t n, struct table *t)
 {
-	struct fp_pipeline_cfg cfg = { .stages = FP_STAGE_BIT(FP_STAGE_FIREWALL) };
 	struct fp_fw_compile_stats st;
 	struct fp_firewall_config fw;
 	struct fp_config_error cerr;
@@ -468,7 +463,6 @@ static int bench_firewall(const struct opts *o, size_t n, struct table *t)
 	struct fp_fw_maps m;
 	struct timespec t0;
 	double compile_ms, install_ms;
-	uint32_t zero = 0;
 	int err;
 
 	err = make_set(n, &fw);
@@ -479,15 +473,11 @@ static int bench_firewall(const struct opts *o, size_t n, struct table *t)
 		fprintf(stderr, "firewall_bench: %zu rules: %s\n", n, cerr.msg);
 		goto out;
 	}
-	s = pipeline__open();
+	s = fp_test_pipeline_load(NULL);
 	if (!s) {
 		err = -errno;
 		goto out;
 	}
-	fp_test_unpin_maps(s->obj);
-	err = pipeline__load(s);
-	if (err)
-		goto out;
 	m = (struct fp_fw_maps){
 		.gen = bpf_map__fd(s->maps.fp_fw_gen), .meta = bpf_map__fd(s->maps.fp_fw_meta),
 		.nodes = bpf_map__fd(s->maps.fp_fw_nodes),
@@ -499,7 +489,8 @@ static int bench_firewall(const struct opts *o, size_t n, struct table *t)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	err = fp_firewall_install(&m, c);
 	install_ms = ms_since(&t0);
-	err = err ?: bpf_map_update_elem(bpf_map__fd(s->maps.fp_config), &zero, &cfg, BPF_ANY);
+	err = err ?: fp_test_set_stages(bpf_map__fd(s->maps.fp_config),
+					FP_STAGE_BIT(FP_STAGE_FIREWALL));
 	fp_fw_compiled_stats(c, &st);
 	fprintf(stderr, "firewall_bench: %zu rules: %zu shapes, %zu match entries, %zu trie "
 		"elements, compiled in %.0f ms, installed in %.0f ms\n", n, st.slots,

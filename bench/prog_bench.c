@@ -25,9 +25,7 @@
 #include <fastpath/config.h>
 #include <fastpath/firewall.h>
 #include <fastpath/flows.h> /* before bpf_test.h: net/if.h, then linux/if.h */
-#include "../tests/bpf/bpf_test.h"
-#include "pipeline_abi.h"
-#include "bpf/pipeline.skel.h"
+#include "../tests/bpf/pipeline_fixture.h"
 #include "tests/progs/xdp_pass.skel.h"
 #include "tests/progs/xdp_drop_icmp.skel.h"
 #include "examples/xdp_port_count.skel.h"
@@ -156,12 +154,9 @@ static int install_rules(struct bpf_object *obj)
  * set up; with the firewall, fw_rules installed. */
 static int prime_pipeline(const struct bench *b, struct bpf_object *obj)
 {
-	struct fp_pipeline_cfg cfg = { .stages = b->stages };
-	uint32_t zero = 0;
 	int err;
 
-	err = bpf_map_update_elem(bpf_object__find_map_fd_by_name(obj, "fp_config"),
-				  &zero, &cfg, BPF_ANY);
+	err = fp_test_set_stages(bpf_object__find_map_fd_by_name(obj, "fp_config"), b->stages);
 	if (!err && (b->stages & FP_STAGE_BIT(FP_STAGE_PORTS)))
 		err = prime_port_count(b, obj);
 	if (!err && (b->stages & FP_STAGE_BIT(FP_STAGE_CHAIN)))
@@ -191,21 +186,18 @@ static int prime_flows(const struct bench *b, struct bpf_object *obj)
 static int flows_created(struct bpf_object *obj, uint64_t *created)
 {
 	int fd = bpf_object__find_map_fd_by_name(obj, "fp_flow_cpu");
-	int ncpu = libbpf_num_possible_cpus(), i, err;
-	struct fp_flow_cpu *v;
 	uint32_t zero = 0;
+	void *values;
+	int ncpu = fp_test_percpu_lookup(fd, &zero, sizeof(struct fp_flow_cpu), &values);
+	struct fp_flow_cpu *v = values;
 
 	*created = 0;
 	if (ncpu < 0)
 		return ncpu;
-	v = calloc(ncpu, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	err = bpf_map_lookup_elem(fd, &zero, v);
-	for (i = 0; !err && i < ncpu; i++)
+	for (int i = 0; i < ncpu; i++)
 		*created += v[i].created;
 	free(v);
-	return err;
+	return 0;
 }
 
 /* check_same_flow: one flow took every packet: created once on each CPU
@@ -251,30 +243,20 @@ static int check_port(const struct bench *b, struct bpf_object *obj, uint64_t pa
 static int check_pipeline(const struct bench *b, struct bpf_object *obj, uint64_t packets)
 {
 	int fd = bpf_object__find_map_fd_by_name(obj, "fp_stats");
-	int ncpu = libbpf_num_possible_cpus(), i, err;
 	bool chain = b->stages & FP_STAGE_BIT(FP_STAGE_CHAIN);
 	bool ports = b->stages & FP_STAGE_BIT(FP_STAGE_PORTS);
 	bool flows = b->stages & FP_STAGE_BIT(FP_STAGE_FLOWS);
 	bool fw = b->stages & FP_STAGE_BIT(FP_STAGE_FIREWALL);
-	uint64_t pipe = 0, port_row = 0, flow_row = 0, fw_row = 0;
-	struct fp_pipeline_stats *st;
-	uint32_t zero = 0;
+	uint64_t pipe, port_row, flow_row, fw_row;
+	struct fp_pipeline_stats st;
+	int err = fp_test_pipeline_stats(fd, &st);
 
-	if (ncpu < 0)
-		return ncpu;
-	st = calloc(ncpu, sizeof(*st));
-	if (!st)
-		return -ENOMEM;
-	err = bpf_map_lookup_elem(fd, &zero, st);
-	for (i = 0; !err && i < ncpu; i++) {
-		pipe += st[i].c[FP_STAGE_PIPELINE][chain ? FP_VERDICT_CHAINED : XDP_PASS].packets;
-		port_row += st[i].c[FP_STAGE_PORTS][XDP_PASS].packets;
-		flow_row += st[i].c[FP_STAGE_FLOWS][XDP_PASS].packets;
-		fw_row += st[i].c[FP_STAGE_FIREWALL][XDP_PASS].packets;
-	}
-	free(st);
 	if (err)
 		return err;
+	pipe = st.c[FP_STAGE_PIPELINE][chain ? FP_VERDICT_CHAINED : XDP_PASS].packets;
+	port_row = st.c[FP_STAGE_PORTS][XDP_PASS].packets;
+	flow_row = st.c[FP_STAGE_FLOWS][XDP_PASS].packets;
+	fw_row = st.c[FP_STAGE_FIREWALL][XDP_PASS].packets;
 	if (pipe != packets || port_row != (ports ? packets : 0) ||
 	    flow_row != (flows ? packets : 0) || fw_row != (fw ? packets : 0))
 		return -EPROTO;

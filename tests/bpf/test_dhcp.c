@@ -18,11 +18,9 @@
 #include <sys/wait.h>
 #include <cmocka.h>
 #include <fastpath/dhcp.h>  /* the slow path, for the differential test; before
-                             * bpf_test.h: net/if.h must precede linux/if.h */
-#include "bpf_test.h"
-#include "pipeline_abi.h"
+                             * the fixture: net/if.h must precede linux/if.h */
+#include "pipeline_fixture.h"
 #include "dhcp_abi.h"
-#include "bpf/pipeline.skel.h"
 
 #define LEASES    64
 #define POOL      3
@@ -191,9 +189,14 @@ static void put_lease(struct fixture *f, const struct fp_dhcp_key *k, const char
 	assert_int_equal(bpf_map_update_elem(f->leases_fd, k, &l, BPF_ANY), 0);
 }
 
+/* size_leases: a lease cache of LEASES, so a test can fill it. */
+static int size_leases(struct pipeline *skel)
+{
+	return bpf_map__set_max_entries(skel->maps.fp_dhcp_leases, LEASES);
+}
+
 static int setup(void **state)
 {
-	struct fp_pipeline_cfg pc = { .stages = FP_STAGE_BIT(FP_STAGE_DHCP) };
 	struct fp_dhcp_cfg dc = { .enabled = 1, .local_pool = POOL };
 	struct fp_dhcp_pool_map pool = pool_full();
 	struct fp_dhcp_key k = mac_key(client_mac, 0);
@@ -206,12 +209,8 @@ static int setup(void **state)
 	if (err <= 0)
 		return err;
 	f = *state;
-	f->skel = pipeline__open();
+	f->skel = fp_test_pipeline_load(size_leases);
 	if (!f->skel)
-		return -1;
-	fp_test_unpin_maps(f->skel->obj);
-	if (bpf_map__set_max_entries(f->skel->maps.fp_dhcp_leases, LEASES) ||
-	    pipeline__load(f->skel))
 		return -1;
 	f->prog_fd = bpf_program__fd(f->skel->progs.fp_pipeline);
 	f->leases_fd = bpf_map__fd(f->skel->maps.fp_dhcp_leases);
@@ -225,7 +224,8 @@ static int setup(void **state)
 	l.pool = POOL;
 	l.expires_ns = boot_ns() + 600 * 1000000000ull;
 	memcpy(l.chaddr, client_mac, 6);
-	if (bpf_map_update_elem(bpf_map__fd(f->skel->maps.fp_config), &zero, &pc, BPF_ANY) ||
+	if (fp_test_set_stages(bpf_map__fd(f->skel->maps.fp_config),
+			       FP_STAGE_BIT(FP_STAGE_DHCP)) ||
 	    bpf_map_update_elem(f->cfg_fd, &zero, &dc, BPF_ANY) ||
 	    bpf_map_update_elem(f->pools_fd, &idx, &pool, BPF_ANY) ||
 	    bpf_map_update_elem(f->leases_fd, &k, &l, BPF_ANY))
@@ -245,14 +245,9 @@ static int teardown(void **state)
 
 static uint64_t counter(struct fixture *f, uint32_t idx)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t *v = calloc(ncpu, sizeof(*v)), sum = 0;
+	uint64_t sum;
 
-	assert_non_null(v);
-	assert_int_equal(bpf_map_lookup_elem(f->stats_fd, &idx, v), 0);
-	for (int i = 0; i < ncpu; i++)
-		sum += v[i];
-	free(v);
+	assert_int_equal(fp_test_percpu_sum(f->stats_fd, &idx, &sum, sizeof(sum)), 0);
 	return sum;
 }
 
@@ -792,25 +787,16 @@ static void test_dhcp_events_full_leaves_ack_to_server(void **state)
 static void test_dhcp_pipeline_counts_tx(void **state)
 {
 	struct fixture *f = FP_TEST_STATE(state);
-	int ncpu = libbpf_num_possible_cpus();
-	struct fp_pipeline_stats *st = calloc(ncpu, sizeof(*st));
+	struct fp_pipeline_stats st;
 	struct req q = { .type = 1 };
-	uint64_t dhcp = 0, pipe = 0;
-	uint32_t zero = 0;
 	struct fp_pkt p;
 	struct fp_run r;
 
-	assert_non_null(st);
 	build(&p, &q);
 	assert_int_equal(run(f, &p, &r), XDP_TX);
-	assert_int_equal(bpf_map_lookup_elem(f->pstats_fd, &zero, st), 0);
-	for (int i = 0; i < ncpu; i++) {
-		dhcp += st[i].c[FP_STAGE_DHCP][XDP_TX].packets;
-		pipe += st[i].c[FP_STAGE_PIPELINE][XDP_TX].packets;
-	}
-	free(st);
-	assert_int_equal(dhcp, 1);
-	assert_int_equal(pipe, 1);
+	assert_int_equal(fp_test_pipeline_stats(f->pstats_fd, &st), 0);
+	assert_int_equal(st.c[FP_STAGE_DHCP][XDP_TX].packets, 1);
+	assert_int_equal(st.c[FP_STAGE_PIPELINE][XDP_TX].packets, 1);
 }
 
 /* ---- left to the server ------------------------------------------------- */
@@ -838,13 +824,10 @@ static void assert_malformed_passes(struct fixture *f, const struct req *q, int 
 static void test_dhcp_stage_off_passes_without_counting(void **state)
 {
 	struct fixture *f = FP_TEST_STATE(state);
-	struct fp_pipeline_cfg pc = { .stages = 0 };
 	struct req q = { .type = 1 };
-	uint32_t zero = 0;
 	struct fp_pkt p;
 
-	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.fp_config), &zero,
-					     &pc, BPF_ANY), 0);
+	assert_int_equal(fp_test_set_stages(bpf_map__fd(f->skel->maps.fp_config), 0), 0);
 	build(&p, &q);
 	assert_pass_untouched(f, &p);
 	assert_counters(f, -1);

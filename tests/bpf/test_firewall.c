@@ -11,9 +11,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 #include <fastpath/firewall.h>
-#include "bpf_test.h"
-#include "pipeline_abi.h"
-#include "bpf/pipeline.skel.h"
+#include "pipeline_fixture.h"
 
 #define FW      FP_STAGE_BIT(FP_STAGE_FIREWALL)
 #define RULES   64
@@ -36,11 +34,8 @@ static int setup(void **state)
 	if (err <= 0)
 		return err;
 	f = *state;
-	f->skel = pipeline__open();
+	f->skel = fp_test_pipeline_load(NULL);
 	if (!f->skel)
-		return -1;
-	fp_test_unpin_maps(f->skel->obj);
-	if (pipeline__load(f->skel))
 		return -1;
 	f->prog_fd = bpf_program__fd(f->skel->progs.fp_pipeline);
 	f->cfg_fd = bpf_map__fd(f->skel->maps.fp_config);
@@ -72,10 +67,7 @@ static int teardown(void **state)
 
 static void set_stages(struct fixture *f, uint32_t stages)
 {
-	struct fp_pipeline_cfg cfg = { .stages = stages };
-	uint32_t zero = 0;
-
-	assert_int_equal(bpf_map_update_elem(f->cfg_fd, &zero, &cfg, BPF_ANY), 0);
+	assert_int_equal(fp_test_set_stages(f->cfg_fd, stages), 0);
 }
 
 static void parse(const char *yaml, struct fp_firewall_config *fw)
@@ -219,10 +211,9 @@ static void expect_unmatched(struct fixture *f, const struct fp_pkt *p)
  * the expects said. */
 static void check(struct fixture *f)
 {
-	int ncpu = libbpf_num_possible_cpus(), s, v;
-	struct fp_pipeline_stats *percpu, sum = { 0 };
+	struct fp_pipeline_stats sum;
 	struct fp_fw_listing l;
-	uint32_t zero = 0;
+	int s, v;
 
 	assert_int_equal(fp_firewall_list_maps(&f->maps, &l), 0);
 	if (l.policy_packets != f->packets[0] || l.policy_bytes != f->bytes[0])
@@ -241,18 +232,7 @@ static void check(struct fixture *f)
 	}
 	fp_fw_listing_free(&l);
 
-	percpu = calloc(ncpu, sizeof(*percpu));
-	assert_non_null(percpu);
-	assert_int_equal(bpf_map_lookup_elem(f->stats_fd, &zero, percpu), 0);
-	for (int cpu = 0; cpu < ncpu; cpu++) {
-		for (s = 0; s < FP_STAGE_MAX; s++) {
-			for (v = 0; v < FP_VERDICT_MAX; v++) {
-				sum.c[s][v].packets += percpu[cpu].c[s][v].packets;
-				sum.c[s][v].bytes += percpu[cpu].c[s][v].bytes;
-			}
-		}
-	}
-	free(percpu);
+	assert_int_equal(fp_test_pipeline_stats(f->stats_fd, &sum), 0);
 	for (s = 0; s < FP_STAGE_MAX; s++)
 		for (v = 0; v < FP_VERDICT_MAX; v++)
 			if (sum.c[s][v].packets != f->stats.c[s][v].packets ||

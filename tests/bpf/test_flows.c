@@ -18,9 +18,7 @@
 #include <sys/stat.h>
 #include <linux/pkt_cls.h>
 #include <cmocka.h>
-#include "bpf_test.h"
-#include "pipeline_abi.h"
-#include "bpf/pipeline.skel.h"
+#include "pipeline_fixture.h"
 #include "bpf/flows_egress.skel.h"
 #include "tests/progs/flows_fw.skel.h"
 
@@ -78,12 +76,16 @@ static int table_map(struct fixture *f, struct bpf_map *m)
 	return f->table == MAP_FAILED ? -1 : 0;
 }
 
+/* size_flows: a table of MAX_FLOWS per CPU. */
+static int size_flows(struct pipeline *skel)
+{
+	return fp_flows_table_size(skel->obj, MAX_FLOWS);
+}
+
 static int setup(void **state)
 {
-	struct fp_pipeline_cfg cfg = { .stages = FP_STAGE_BIT(FP_STAGE_FLOWS) };
 	struct fixture *f;
 	int err;
-	__u32 zero = 0;
 
 	err = fp_test_fixture(state, sizeof(*f));
 	if (err <= 0)
@@ -91,18 +93,15 @@ static int setup(void **state)
 	f = *state;
 	if (on_cpu(0))
 		return -1;
-	f->skel = pipeline__open();
-	if (!f->skel)
-		return -1;
-	fp_test_unpin_maps(f->skel->obj);
-	if (fp_flows_table_size(f->skel->obj, MAX_FLOWS) || pipeline__load(f->skel) ||
-	    fp_flows_table_init(f->skel->obj) || egress_open(f) ||
+	f->skel = fp_test_pipeline_load(size_flows);
+	if (!f->skel || fp_flows_table_init(f->skel->obj) || egress_open(f) ||
 	    table_map(f, f->skel->maps.fp_flows))
 		return -1;
 	f->xdp_fd = bpf_program__fd(f->skel->progs.fp_pipeline);
 	f->tc_fd = bpf_program__fd(f->egress->progs.fp_flows_egress);
 	f->cpu_fd = bpf_map__fd(f->skel->maps.fp_flow_cpu);
-	return bpf_map_update_elem(bpf_map__fd(f->skel->maps.fp_config), &zero, &cfg, BPF_ANY);
+	return fp_test_set_stages(bpf_map__fd(f->skel->maps.fp_config),
+				  FP_STAGE_BIT(FP_STAGE_FLOWS));
 }
 
 static int teardown(void **state)
@@ -235,12 +234,12 @@ static int entries(struct fixture *f)
 
 static void counters(int cpu_fd, struct fp_flow_cpu *sum)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	struct fp_flow_cpu *v = calloc(ncpu, sizeof(*v));
 	__u32 zero = 0;
+	void *values;
+	int ncpu = fp_test_percpu_lookup(cpu_fd, &zero, sizeof(struct fp_flow_cpu), &values);
+	struct fp_flow_cpu *v = values;
 
-	assert_non_null(v);
-	assert_int_equal(bpf_map_lookup_elem(cpu_fd, &zero, v), 0);
+	assert_true(ncpu > 0);
 	memset(sum, 0, sizeof(*sum));
 	for (int c = 0; c < ncpu; c++) {
 		sum->created += v[c].created;
@@ -454,12 +453,9 @@ static void test_flows_truncated_frames_not_recorded(void **state)
 static void test_flows_stage_off_records_nothing(void **state)
 {
 	struct fixture *f = FP_TEST_STATE(state);
-	struct fp_pipeline_cfg cfg = { .stages = 0 };
 	struct fp_pkt p;
-	__u32 zero = 0;
 
-	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.fp_config), &zero,
-					     &cfg, BPF_ANY), 0);
+	assert_int_equal(fp_test_set_stages(bpf_map__fd(f->skel->maps.fp_config), 0), 0);
 	udp4(&p, FP_TEST_SPORT, PORT, 40);
 	assert_int_equal(run_xdp(f, &p), XDP_PASS);
 	assert_int_equal(entries(f), 0);

@@ -7,9 +7,7 @@
 #include <setjmp.h>
 #include <stdio.h>
 #include <cmocka.h>
-#include "bpf_test.h"
-#include "pipeline_abi.h"
-#include "bpf/pipeline.skel.h"
+#include "pipeline_fixture.h"
 #include "tests/progs/xdp_drop_icmp.skel.h"
 
 #define PORT  5353
@@ -30,13 +28,8 @@ static int setup(void **state)
 	if (err <= 0)
 		return err;
 	f = *state;
-	f->skel = pipeline__open();
+	f->skel = fp_test_pipeline_load(NULL);
 	if (!f->skel)
-		return -1;
-	/* fp_ports and fp_port_stats are LIBBPF_PIN_BY_NAME, the others
-	 * are not pinned at all: none may reach /sys/fs/bpf. */
-	fp_test_unpin_maps(f->skel->obj);
-	if (pipeline__load(f->skel))
 		return -1;
 	f->chained = xdp_drop_icmp__open_and_load();
 	if (!f->chained)
@@ -64,10 +57,7 @@ static int teardown(void **state)
 
 static void set_stages(struct fixture *f, uint32_t stages)
 {
-	struct fp_pipeline_cfg cfg = { .stages = stages };
-	uint32_t zero = 0;
-
-	assert_int_equal(bpf_map_update_elem(f->cfg_fd, &zero, &cfg, BPF_ANY), 0);
+	assert_int_equal(fp_test_set_stages(f->cfg_fd, stages), 0);
 }
 
 /* chain: put xdp_drop_icmp in fp_chain slot 0. */
@@ -97,23 +87,10 @@ static uint32_t run(struct fixture *f, const struct fp_pkt *p)
  * and verdict. */
 static void assert_stats(struct fixture *f, const struct fp_pipeline_stats *want)
 {
-	int ncpu = libbpf_num_possible_cpus(), cpu, s, v;
-	struct fp_pipeline_stats *percpu, sum = { 0 };
-	uint32_t zero = 0;
+	struct fp_pipeline_stats sum;
+	int s, v;
 
-	assert_true(ncpu > 0);
-	percpu = calloc(ncpu, sizeof(*percpu));
-	assert_non_null(percpu);
-	assert_int_equal(bpf_map_lookup_elem(f->stats_fd, &zero, percpu), 0);
-	for (cpu = 0; cpu < ncpu; cpu++) {
-		for (s = 0; s < FP_STAGE_MAX; s++) {
-			for (v = 0; v < FP_VERDICT_MAX; v++) {
-				sum.c[s][v].packets += percpu[cpu].c[s][v].packets;
-				sum.c[s][v].bytes += percpu[cpu].c[s][v].bytes;
-			}
-		}
-	}
-	free(percpu);
+	assert_int_equal(fp_test_pipeline_stats(f->stats_fd, &sum), 0);
 	for (s = 0; s < FP_STAGE_MAX; s++) {
 		for (v = 0; v < FP_VERDICT_MAX; v++) {
 			if (sum.c[s][v].packets == want->c[s][v].packets &&

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* The words and names libfastpath accepts, checked against the contracts in
- * include/fastpath/core.h and include/fastpath/port_registry.h. */
+/* The words and names libfastpath accepts, checked against the contracts
+ * in include/fastpath/core.h and include/fastpath/port_registry.h: XDP
+ * modes, directions, program names, ports, attach targets and link pin
+ * names. The CLI and the config file take them through these parsers. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* pipeline_fixture.h: bpf/pipeline.bpf.c loaded for a test, its maps the
+ * test's own (none pinned), and the stage setup every pipeline test does:
+ * which stages run (fp_config) and what fp_stats counted. Shared by the
+ * BPF tests of the pipeline and its stages; the benchmarks use the same
+ * helpers on a bpf_object. */
+#ifndef FP_TEST_PIPELINE_FIXTURE_H
+#define FP_TEST_PIPELINE_FIXTURE_H
+
+#include "bpf_test.h"
+#include "pipeline_abi.h"
+#include "bpf/pipeline.skel.h"
+
+/* fp_test_pipeline_open: the pipeline skeleton opened, every map kept out
+ * of /sys/fs/bpf (fp_ports and fp_port_stats are LIBBPF_PIN_BY_NAME, the
+ * others are not pinned at all: none may reach bpffs from a test). NULL
+ * when libbpf cannot open it. */
+static inline struct pipeline *fp_test_pipeline_open(void)
+{
+	struct pipeline *skel = pipeline__open();
+
+	if (skel)
+		fp_test_unpin_maps(skel->obj);
+	return skel;
+}
+
+/* fp_test_pipeline_load: fp_test_pipeline_open, then PREPARE (when not
+ * NULL) on the opened skeleton, to size maps before the load, then the
+ * load. NULL on any failure (libbpf has said why), nothing left open. */
+static inline struct pipeline *fp_test_pipeline_load(int (*prepare)(struct pipeline *skel))
+{
+	struct pipeline *skel = fp_test_pipeline_open();
+
+	if (!skel)
+		return NULL;
+	if ((prepare && prepare(skel)) || pipeline__load(skel)) {
+		pipeline__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+/* fp_test_set_stages: the stages the pipeline runs, FP_STAGE_BIT()s in
+ * fp_config (CFG_FD), as `fastpath up` writes them. 0 or -errno. */
+static inline int fp_test_set_stages(int cfg_fd, uint32_t stages)
+{
+	struct fp_pipeline_cfg cfg = { .stages = stages };
+	uint32_t zero = 0;
+
+	return bpf_map_update_elem(cfg_fd, &zero, &cfg, BPF_ANY);
+}
+
+/* fp_test_pipeline_stats: fp_stats (STATS_FD) summed over CPUs, every
+ * stage and verdict. 0 or -errno. */
+static inline int fp_test_pipeline_stats(int stats_fd, struct fp_pipeline_stats *sum)
+{
+	uint32_t zero = 0;
+
+	return fp_test_percpu_sum(stats_fd, &zero, sum, sizeof(*sum));
+}
+
+#endif
