@@ -8,6 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <linux/bpf.h>
+#include <fastpath/config.h>
 #include <fastpath/metrics.h>
 
 static struct fp_metrics_iface iface(const char *dev)
@@ -199,6 +200,27 @@ static void test_health_json(void **state)
 	fp_text_free(&t);
 }
 
+static void test_config_prometheus_address(void **state)
+{
+	static const char good[] = "orchestrator:\n  ebpf: {enabled: false}\n"
+				   "  prometheus_address: \"::1\"\n";
+	static const char dflt[] = "orchestrator:\n  ebpf: {enabled: false}\n";
+	static const char bad[] = "orchestrator:\n  ebpf: {enabled: false}\n"
+				  "  prometheus_address: localhost\n";
+	struct fp_config_error err = { 0 };
+	struct fp_config cfg;
+
+	(void)state;
+	assert_int_equal(fp_config_parse(good, strlen(good), "t.yaml", &cfg, &err), 0);
+	assert_string_equal(cfg.prometheus_address, "::1");
+	fp_config_free(&cfg);
+	assert_int_equal(fp_config_parse(dflt, strlen(dflt), "t.yaml", &cfg, &err), 0);
+	assert_string_equal(cfg.prometheus_address, "127.0.0.1");
+	fp_config_free(&cfg);
+	assert_int_not_equal(fp_config_parse(bad, strlen(bad), "t.yaml", &cfg, &err), 0);
+	assert_non_null(strstr(err.msg, "orchestrator.prometheus_address"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -210,6 +232,7 @@ int main(void)
 		cmocka_unit_test(test_metrics_families_contiguous),
 		cmocka_unit_test(test_metrics_text_grows),
 		cmocka_unit_test(test_health_json),
+		cmocka_unit_test(test_config_prometheus_address),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
