@@ -26,8 +26,8 @@ CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	   -Iinclude -Ibpf -Isrc/lib -I$(BUILD)/skel
 BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -D__TARGET_ARCH_x86 \
 	      -I/usr/include/$(MULTIARCH) -Ibpf
-LDLIBS  := $(shell pkg-config --libs libbpf json-c yaml-0.1 2>/dev/null || \
-	     echo -lbpf -lelf -lz -ljson-c -lyaml)
+LDLIBS  := $(shell pkg-config --libs libbpf json-c yaml-0.1 libmicrohttpd 2>/dev/null || \
+	     echo -lbpf -lelf -lz -ljson-c -lyaml -lmicrohttpd)
 CFLAGS  += $(shell pkg-config --cflags json-c 2>/dev/null)
 # The version both binaries print (--version): git describe where this is
 # a git checkout with tags, else the VERSION file.

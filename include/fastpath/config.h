@@ -34,6 +34,8 @@
 #define FP_CONFIG_DEPTH_MAX      64            /* nested mappings and lists */
 
 #define FP_CONFIG_PROMETHEUS_PORT 9090
+#define FP_CONFIG_PROMETHEUS_ADDRESS "127.0.0.1"
+#define FP_CONFIG_ADDR_MAX        46    /* INET6_ADDRSTRLEN */
 
 /* Settings the file may hold that ask for something this build does not
  * do yet: one line each, "NAME:LINE: warning: KEY is accepted but not
@@ -47,6 +49,7 @@ struct fp_config_warnings {
 struct fp_config {
 	struct fp_ebpf_config ebpf;     /* orchestrator.ebpf */
 	int prometheus_port;            /* orchestrator.prometheus_port; 0: off */
+	char prometheus_address[FP_CONFIG_ADDR_MAX]; /* orchestrator.prometheus_address */
 	struct fp_firewall_config firewall;
 	struct fp_flows_config flows;
 	struct fp_dhcp_config dhcp;

@@ -56,6 +56,8 @@ static const struct command {
 	{ "flows", cmd_flows, flows_usage },
 	{ "firewall", cmd_firewall, firewall_usage },
 	{ "dhcp", cmd_dhcp, dhcp_usage },
+	{ "metrics", cmd_metrics, metrics_usage },
+	{ "health", cmd_health, health_usage },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include <fastpath/daemon.h>
 #include <fastpath/dhcp.h>
 #include <fastpath/flows.h>
+#include <fastpath/metrics.h>
 #include <fastpath/reconcile.h>
 
 #ifndef FP_VERSION
@@ -44,6 +46,9 @@ struct daemon {
 	unsigned long long next_tick_ms; /* CLOCK_MONOTONIC: the next DHCP tick */
 	struct fp_dhcp_server *dhcp;    /* NULL: no DHCP server */
 	struct fp_logger log;           /* log_line, for fp_log() and the library */
+	struct fp_metrics_http *http;   /* /metrics and /health; NULL: off */
+	int http_port;                  /* what http listens on */
+	char http_addr[FP_CONFIG_ADDR_MAX];
 };
 
 static void log_line(void *ctx, enum fp_log_level level, const char *msg)
@@ -191,6 +196,43 @@ static int dhcp_apply(struct daemon *d)
 	return err;
 }
 
+/* Serve /metrics and /health on orchestrator.prometheus_address:port
+ * (port 0: not at all); restarted only when they change. The endpoint
+ * runs on libmicrohttpd's thread, which must not take the signals the
+ * loop reads from its signalfd: it starts with them blocked. A port that
+ * cannot be bound is logged; the data plane does not depend on it. */
+static void metrics_apply(struct daemon *d)
+{
+	const struct fp_config *c = &d->cfg;
+	sigset_t set, old;
+	int err;
+
+	if (d->http && d->http_port == c->prometheus_port &&
+	    !strcmp(d->http_addr, c->prometheus_address))
+		return;
+	fp_metrics_http_stop(d->http);
+	d->http = NULL;
+	d->http_port = 0;
+	if (!c->prometheus_port)
+		return;
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	err = fp_metrics_http_start(c->prometheus_address, c->prometheus_port, &d->http);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		fp_log(&d->log, FP_LOG_ERROR, "metrics: cannot serve on %s port %d: %s",
+		       c->prometheus_address, c->prometheus_port, strerror(-err));
+		return;
+	}
+	d->http_port = c->prometheus_port;
+	snprintf(d->http_addr, sizeof(d->http_addr), "%s", c->prometheus_address);
+	fp_log(&d->log, FP_LOG_INFO, "metrics: serving /metrics and /health on %s port %d",
+	       d->http_addr, d->http_port);
+}
+
 static void reload(struct daemon *d)
 {
 	struct fp_config cfg;
@@ -206,6 +248,7 @@ static void reload(struct daemon *d)
 		return;
 	}
 	dhcp_apply(d);
+	metrics_apply(d);
 	write_state(d);
 	fp_log(&d->log, FP_LOG_INFO, "reloaded %s", d->path);
 }
@@ -404,7 +447,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	write_state(&d);
+	metrics_apply(&d);
 	rc = run(&d);
+	fp_metrics_http_stop(d.http);
 	fp_dhcp_server_close(d.dhcp);
 	fp_daemon_state_remove();
 	fp_config_free(&d.cfg);

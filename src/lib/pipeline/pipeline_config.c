@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* The orchestrator: section of the configuration: the eBPF data plane
  * (orchestrator.ebpf: interfaces, XDP mode, a chained program) and
- * prometheus_port. Its values live at the top of struct fp_config. */
+ * the metrics endpoint (prometheus_port, prometheus_address). Its values
+ * live at the top of struct fp_config. */
 #include <errno.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 #include "config/schema.h"
 
 /* interface and interfaces fill the same list; dst is the ebpf struct. */
@@ -95,13 +98,34 @@ static const struct field ebpf_fields[] = {
 
 static const struct schema ebpf_schema = { ebpf_fields, ARRAY_SIZE(ebpf_fields), ebpf_check };
 
+/* An address to listen on: an IPv4 or IPv6 literal. */
+static int p_listen_addr(struct walk *w, yaml_node_t *n, const char *path,
+			 void *dst, const struct field *f)
+{
+	const char *s = fp_cfg_value_of(w, n, path, "an IPv4 or IPv6 address");
+	struct in6_addr a;
+
+	(void)f;
+	if (!s)
+		return -EINVAL;
+	if (strlen(s) >= FP_CONFIG_ADDR_MAX ||
+	    (inet_pton(AF_INET, s, &a) != 1 && inet_pton(AF_INET6, s, &a) != 1)) {
+		fp_cfg_report(w, n, path, "'" SHOW "' is not an IPv4 or IPv6 address "
+			      "(127.0.0.1, ::1, 0.0.0.0 for every one)", s);
+		return -EINVAL;
+	}
+	strcpy(dst, s);
+	return 0;
+}
+
 static const struct field orchestrator_fields[] = {
 	{ .key = "ebpf", .parse = fp_cfg_map,
 	  .off = offsetof(struct fp_config, ebpf), .sub = &ebpf_schema },
 	{ .key = "prometheus_port", .parse = fp_cfg_int,
 	  .off = offsetof(struct fp_config, prometheus_port),
-	  .min = 0, .max = 65535,
-	  .todo_issue = 13 },   /* the metrics endpoint; remove when it lands */
+	  .min = 0, .max = 65535 },
+	{ .key = "prometheus_address", .parse = p_listen_addr,
+	  .off = offsetof(struct fp_config, prometheus_address) },
 };
 
 static const struct schema orchestrator_schema = {
@@ -116,6 +140,7 @@ static void orchestrator_defaults(void *dst)
 	cfg->ebpf.enabled = true;
 	cfg->ebpf.mode = FP_XDP_AUTO;
 	cfg->prometheus_port = FP_CONFIG_PROMETHEUS_PORT;
+	strcpy(cfg->prometheus_address, FP_CONFIG_PROMETHEUS_ADDRESS);
 }
 
 /* The default is eBPF on: without the section, an interface is missing. */

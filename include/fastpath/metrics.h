@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Metrics and health, read from the pins: what fastpath's pipelines
+ * counted, in the Prometheus text format (version 0.0.4), and whether
+ * what fastpath runs is as it should be. Neither needs the daemon (like
+ * tubular's collector); fastpathd serves both over HTTP (metrics_http.c).
+ * The names and what each counts: docs/metrics.md.
+ *
+ * Labels stay low-cardinality: interface, stage, verdict, rule index and
+ * counter name; never an address, a port or a MAC.
+ *
+ * Collection (fp_metrics_collect) does the I/O; rendering
+ * (fp_metrics_render) is a pure function of the snapshot. */
+#ifndef FASTPATH_METRICS_H
+#define FASTPATH_METRICS_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include <fastpath/pipeline.h>
+#include <fastpath/firewall.h>
+#include <fastpath/flows.h>
+#include <dhcp_abi.h>
+
+/* A text that grows; err is set (-ENOMEM) once an append failed, and
+ * every later append is a no-op. */
+struct fp_text {
+	char *data;             /* NUL-terminated; NULL while empty */
+	size_t len, cap;
+	int err;
+};
+
+void fp_text_printf(struct fp_text *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void fp_text_free(struct fp_text *t);
+
+/* One interface's pipeline, as collected. has_* say what was there. */
+struct fp_metrics_iface {
+	char dev[IF_NAMESIZE];
+	bool attached;          /* link pinned and its program on the interface */
+	__u32 stages;           /* FP_STAGE_BIT()s enabled */
+	bool has_stats;
+	struct fp_pipeline_stats stats;  /* summed over CPUs */
+	bool has_firewall;
+	struct fp_fw_listing fw;
+	bool has_flows;
+	struct fp_flows_counters flows;
+	bool has_flows_active;
+	__u64 flows_active;     /* flows in the table, merged over CPUs */
+	bool has_dhcp;
+	__u64 dhcp[FP_DHCP_COUNTERS];
+};
+
+struct fp_metrics_snapshot {
+	size_t programs;        /* pinned programs + pipeline programs */
+	struct fp_metrics_iface *ifaces;
+	size_t n;
+};
+
+/* fp_metrics_collect: read every pipeline's counters (and the pinned
+ * programs) into *snap; free it with fp_metrics_snapshot_free. What one
+ * pipeline lacks (no firewall set, no DHCP stage) is left out; a pipeline
+ * that vanishes while it is read is skipped. -ENOMEM, or the -errno of
+ * listing the pins. */
+int fp_metrics_collect(struct fp_metrics_snapshot *snap);
+void fp_metrics_snapshot_free(struct fp_metrics_snapshot *snap);
+
+/* fp_metrics_render: SNAP in the Prometheus text format, appended to T. */
+void fp_metrics_render(const struct fp_metrics_snapshot *snap, struct fp_text *t);
+
+/* fp_metrics_text: collect and render, in one call. */
+int fp_metrics_text(struct fp_text *t);
+
+/* fp_metrics_dhcp_counter_name: "rx_discover", "fast_offer"... the name of
+ * a bpf/dhcp_abi.h counter, as the CLI prints it; NULL out of range. */
+const char *fp_metrics_dhcp_counter_name(unsigned int i);
+
+/* ---- health (health.c) ----------------------------------------------- */
+
+#define FP_HEALTH_MAP_FILL_PCT 80  /* a table fuller than this is degraded */
+
+struct fp_health_check {
+	char name[48];          /* "pipeline_attached:eth0", "lease_db" */
+	bool ok;
+	char reason[256];       /* what was found, failing or not */
+};
+
+struct fp_health {
+	bool ok;                /* every check ok */
+	struct fp_health_check *checks;
+	size_t n;
+};
+
+/* fp_health_run: the checks, on every interface with a pipeline and every
+ * interface a running fastpathd manages (its state file): pipeline
+ * attached (link pinned, its program on the interface), interface up,
+ * flows table fill below FP_HEALTH_MAP_FILL_PCT, and, when the daemon
+ * serves DHCP, its lease database writable. Free with fp_health_free.
+ * -ENOMEM only: a failed check is a result, not an error. */
+int fp_health_run(struct fp_health *h);
+void fp_health_free(struct fp_health *h);
+
+/* fp_health_json: H as {"ok":..,"checks":[{"name","ok","reason"}..]}. */
+void fp_health_json(const struct fp_health *h, struct fp_text *t);
+
+/* ---- the HTTP endpoint (metrics_http.c) ------------------------------ */
+
+struct fp_metrics_http;
+
+/* fp_metrics_http_start: serve GET /metrics (fp_metrics_text) and GET
+ * /health (fp_health_json; status 200 when ok, 503 when degraded) on
+ * ADDRESS:PORT (IPv4 or IPv6 literal) from libmicrohttpd's own thread.
+ * -EINVAL: ADDRESS is no address; -EADDRINUSE and friends from bind. */
+int fp_metrics_http_start(const char *address, int port, struct fp_metrics_http **out);
+
+/* fp_metrics_http_stop: stop serving and free; NULL is fine. */
+void fp_metrics_http_stop(struct fp_metrics_http *srv);
+
+#endif

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* fastpath metrics and fastpath health: what fastpathd serves on /metrics
+ * and /health, read from the pins without the daemon. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <fastpath/metrics.h>
+#include "cli.h"
+
+const char metrics_usage[] =
+	"usage: fastpath metrics [--export FILE]\n"
+	"       every pipeline's counters, Prometheus text format (-j: JSON samples)";
+const char health_usage[] =
+	"usage: fastpath health             checks; exit 0 healthy, 1 degraded";
+
+/* One sample line, "name{a=\"x\",b=\"y\"} 12", as a JSON object. Label
+ * values the renderer wrote have \\, \" and \n escaped. */
+static struct json_object *sample_json(char *line)
+{
+	struct json_object *o, *labels;
+	char *value = strrchr(line, ' '), *p;
+
+	if (!value)
+		return NULL;
+	*value++ = '\0';
+	labels = json_object_new_object();
+	p = strchr(line, '{');
+	if (p) {
+		*p++ = '\0';
+		while (*p && *p != '}') {
+			char *key = p, *eq = strchr(p, '='), v[256];
+			size_t n = 0;
+
+			if (!eq || eq[1] != '"')
+				break;
+			*eq = '\0';
+			for (p = eq + 2; *p && *p != '"' && n + 1 < sizeof(v); p++) {
+				if (*p == '\\' && p[1]) {
+					p++;
+					v[n++] = *p == 'n' ? '\n' : *p;
+				} else {
+					v[n++] = *p;
+				}
+			}
+			v[n] = '\0';
+			json_object_object_add(labels, key, json_object_new_string(v));
+			if (*p == '"')
+				p++;
+			if (*p == ',')
+				p++;
+		}
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "name", json_object_new_string(line));
+	json_object_object_add(o, "labels", labels);
+	json_object_object_add(o, "value", json_object_new_uint64(strtoull(value, NULL, 10)));
+	return o;
+}
+
+static int metrics_json(struct fp_text *t)
+{
+	struct json_object *a = json_object_new_array();
+	char *save, *line;
+
+	for (line = strtok_r(t->data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct json_object *s;
+
+		if (line[0] == '#')
+			continue;
+		s = sample_json(line);
+		if (s)
+			json_object_array_add(a, s);
+	}
+	json_print(a);
+	return EXIT_OK;
+}
+
+int cmd_metrics(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "export", required_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *file = NULL;
+	struct fp_text t = { 0 };
+	int c, err;
+
+	while ((c = getopt_long(argc, argv, "+e:h", opts, NULL)) != -1) {
+		if (c == 'e')
+			file = optarg;
+		else if (c == 'h')
+			return puts(metrics_usage), EXIT_OK;
+		else
+			return bad_option(argv);
+	}
+	if (optind != argc)
+		return fail(EXIT_USAGE, "metrics takes no argument '%s'\n%s", argv[optind],
+			    metrics_usage);
+	err = require_bpf();
+	if (err)
+		return err;
+	err = fp_metrics_text(&t);
+	if (err) {
+		fp_text_free(&t);
+		return fail_errno(err, "cannot read the metrics from %s", FP_PIN_ROOT);
+	}
+	if (file) {
+		/* Written whole, then renamed: a textfile collector never
+		 * reads half a file. */
+		char tmp[4096];
+		FILE *f;
+		bool ok;
+
+		snprintf(tmp, sizeof(tmp), "%s.tmp", file);
+		f = fopen(tmp, "w");
+		ok = f && fwrite(t.data, 1, t.len, f) == t.len;
+		if (f && fclose(f))
+			ok = false;
+		if (!ok || rename(tmp, file)) {
+			err = errno ? -errno : -EIO;
+			if (f)
+				unlink(tmp);
+			fp_text_free(&t);
+			return fail_errno(err, "cannot write %s", file);
+		}
+	} else if (cli.json) {
+		metrics_json(&t);
+	} else {
+		fwrite(t.data, 1, t.len, stdout);
+	}
+	fp_text_free(&t);
+	return EXIT_OK;
+}
+
+int cmd_health(int argc, char **argv)
+{
+	struct fp_health h;
+	struct fp_text t = { 0 };
+	int err;
+
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
+		return puts(health_usage), EXIT_OK;
+	if (argc != 1)
+		return fail(EXIT_USAGE, "health takes no argument '%s'\n%s", argv[1], health_usage);
+	err = require_bpf();
+	if (err)
+		return err;
+	err = fp_health_run(&h);
+	if (err)
+		return fail_errno(err, "cannot run the health checks");
+	if (cli.json) {
+		fp_health_json(&h, &t);
+		fputs(t.data ? t.data : "", stdout);
+		fp_text_free(&t);
+	} else {
+		printf("%s\n", h.ok ? "healthy" : "degraded");
+		for (size_t i = 0; i < h.n; i++)
+			printf("  %-4s %-32s %s\n", h.checks[i].ok ? "ok" : "FAIL",
+			       h.checks[i].name, h.checks[i].reason);
+	}
+	err = h.ok ? EXIT_OK : EXIT_RUNTIME;
+	fp_health_free(&h);
+	return err;
+}

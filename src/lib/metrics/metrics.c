@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* Metrics: every pipeline's counters read from the pins with the
+ * library's own readers (fp_pipeline_stats, fp_firewall_list,
+ * fp_flows_counters, fp_dhcp_stats_read), rendered in the Prometheus text
+ * format. Names and meanings: docs/metrics.md. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fastpath/core.h>
+#include <fastpath/dhcp.h>
+#include <fastpath/metrics.h>
+
+void fp_text_printf(struct fp_text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->err)
+		return;
+	for (;;) {
+		size_t room = t->cap - t->len;
+
+		va_start(ap, fmt);
+		n = vsnprintf(t->data ? t->data + t->len : NULL, room, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			t->err = -EINVAL;
+			return;
+		}
+		if ((size_t)n < room) {
+			t->len += n;
+			return;
+		}
+		size_t cap = t->cap ? t->cap * 2 : 4096;
+		while (cap - t->len <= (size_t)n)
+			cap *= 2;
+		char *p = realloc(t->data, cap);
+		if (!p) {
+			t->err = -ENOMEM;
+			return;
+		}
+		t->data = p;
+		t->cap = cap;
+	}
+}
+
+void fp_text_free(struct fp_text *t)
+{
+	free(t->data);
+	memset(t, 0, sizeof(*t));
+}
+
+/* The counters' names, in bpf/dhcp_abi.h's order, as `fastpath dhcp stats`
+ * prints them. */
+static const char *const dhcp_names[FP_DHCP_COUNTERS] = {
+	[FP_DHCP_RX_DISCOVER] = "rx_discover",   [FP_DHCP_RX_REQUEST] = "rx_request",
+	[FP_DHCP_RX_DECLINE] = "rx_decline",     [FP_DHCP_RX_RELEASE] = "rx_release",
+	[FP_DHCP_RX_INFORM] = "rx_inform",       [FP_DHCP_RX_OTHER] = "rx_other",
+	[FP_DHCP_HIT_OFFER] = "fast_offer",      [FP_DHCP_HIT_ACK] = "fast_ack",
+	[FP_DHCP_MISS_MALFORMED] = "miss_malformed",
+	[FP_DHCP_MISS_OVERLOAD] = "miss_overload", [FP_DHCP_MISS_TYPE] = "miss_type",
+	[FP_DHCP_MISS_UNKNOWN] = "miss_unknown", [FP_DHCP_MISS_EXPIRED] = "miss_expired",
+	[FP_DHCP_MISS_ADDRESS] = "miss_address", [FP_DHCP_MISS_SERVER] = "miss_server",
+	[FP_DHCP_MISS_POOL] = "miss_pool",       [FP_DHCP_MISS_EVENTS] = "miss_events",
+	[FP_DHCP_FAST_ERR] = "fast_errors",      [FP_DHCP_SLOW_RX] = "slow_rx",
+	[FP_DHCP_SLOW_OFFER] = "slow_offer",     [FP_DHCP_SLOW_ACK] = "slow_ack",
+	[FP_DHCP_SLOW_NAK] = "slow_nak",         [FP_DHCP_SLOW_RELEASE] = "slow_release",
+	[FP_DHCP_SLOW_DECLINE] = "slow_decline", [FP_DHCP_SLOW_INFORM] = "slow_inform",
+	[FP_DHCP_SLOW_DROPPED] = "slow_dropped", [FP_DHCP_SLOW_ERR] = "slow_errors",
+};
+
+const char *fp_metrics_dhcp_counter_name(unsigned int i)
+{
+	return i < FP_DHCP_COUNTERS ? dhcp_names[i] : NULL;
+}
+
+static const char *const verdict_names[FP_VERDICT_MAX] = {
+	"aborted", "drop", "pass", "tx", "redirect", "chained",
+};
+
+/* ---- collection ------------------------------------------------------- */
+
+static void collect_iface(struct fp_metrics_iface *m)
+{
+	struct fp_pipeline_info info;
+	struct fp_flow_info *flows;
+	size_t n;
+
+	if (!fp_pipeline_info(m->dev, &info)) {
+		m->attached = info.link_id && info.mode[0];
+		m->stages = info.stages;
+	}
+	m->has_stats = !fp_pipeline_stats(m->dev, &m->stats);
+	m->has_firewall = !fp_firewall_list(m->dev, &m->fw);
+	m->has_flows = !fp_flows_counters(m->dev, &m->flows);
+	/* The table's size tells the flows only while the stage is on: it
+	 * is one bucket per CPU otherwise, and nothing counts. */
+	if (m->has_flows && (m->stages & FP_STAGE_BIT(FP_STAGE_FLOWS)) &&
+	    !fp_flows_read(m->dev, &flows, &n)) {
+		m->has_flows_active = true;
+		m->flows_active = n;
+		free(flows);
+	}
+	if (m->stages & FP_STAGE_BIT(FP_STAGE_DHCP))
+		m->has_dhcp = !fp_dhcp_stats_read(m->dev, m->dhcp);
+}
+
+int fp_metrics_collect(struct fp_metrics_snapshot *snap)
+{
+	char (*devs)[IF_NAMESIZE];
+	struct fp_prog_info *progs;
+	size_t n, np;
+	int err;
+
+	memset(snap, 0, sizeof(*snap));
+	if (!fp_list_progs(&progs, &np)) {
+		snap->programs = np;
+		free(progs);
+	}
+	err = fp_pipeline_list(&devs, &n);
+	if (err)
+		return err;
+	snap->ifaces = calloc(n ? n : 1, sizeof(*snap->ifaces));
+	if (!snap->ifaces) {
+		free(devs);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct fp_metrics_iface *m = &snap->ifaces[snap->n];
+
+		snprintf(m->dev, sizeof(m->dev), "%s", devs[i]);
+		collect_iface(m);
+		if (!m->has_stats) {    /* gone while we read it */
+			if (m->has_firewall)
+				fp_fw_listing_free(&m->fw);
+			memset(m, 0, sizeof(*m));
+			continue;
+		}
+		if (m->stages || m->attached)
+			snap->programs++;  /* the pipeline's own program */
+		snap->n++;
+	}
+	free(devs);
+	return 0;
+}
+
+void fp_metrics_snapshot_free(struct fp_metrics_snapshot *snap)
+{
+	for (size_t i = 0; i < snap->n; i++)
+		if (snap->ifaces[i].has_firewall)
+			fp_fw_listing_free(&snap->ifaces[i].fw);
+	free(snap->ifaces);
+	memset(snap, 0, sizeof(*snap));
+}
+
+/* ---- rendering -------------------------------------------------------- */
+
+/* A label value: backslash, double quote and newline escaped. Interface
+ * names are the only values that come from outside. */
+static const char *label(const char *s, char *buf, size_t size)
+{
+	size_t o = 0;
+
+	for (; *s && o + 3 < size; s++) {
+		if (*s == '\\' || *s == '"') {
+			buf[o++] = '\\';
+			buf[o++] = *s;
+		} else if (*s == '\n') {
+			buf[o++] = '\\';
+			buf[o++] = 'n';
+		} else {
+			buf[o++] = *s;
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static void family(struct fp_text *t, const char *name, const char *type, const char *help)
+{
+	fp_text_printf(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static unsigned long long verdicts(const struct fp_metrics_iface *m, int stage, int verdict)
+{
+	return m->stats.c[stage][verdict].packets;
+}
+
+static void render_seed(const struct fp_metrics_snapshot *s, struct fp_text *t)
+{
+	char dev[2 * IF_NAMESIZE + 1];
+
+	family(t, "ebpf_programs_loaded", "gauge",
+	       "BPF programs fastpath holds: pinned with fastpath load, and one pipeline program per interface.");
+	fp_text_printf(t, "ebpf_programs_loaded %zu\n", s->programs);
+
+	family(t, "ebpf_packets_processed_total", "counter",
+	       "Packets the interface's XDP pipeline ran on (every verdict).");
+	for (size_t i = 0; i < s->n; i++) {
+		const struct fp_metrics_iface *m = &s->ifaces[i];
+		unsigned long long sum = 0;
+
+		for (int v = 0; v < FP_VERDICT_MAX; v++)
+			sum += verdicts(m, FP_STAGE_PIPELINE, v);
+		fp_text_printf(t, "ebpf_packets_processed_total{interface=\"%s\"} %llu\n",
+			       label(m->dev, dev, sizeof(dev)), sum);
+	}
+
+	family(t, "ebpf_packets_dropped_total", "counter",
+	       "Packets the interface's XDP pipeline dropped (verdict XDP_DROP, any stage).");
+	for (size_t i = 0; i < s->n; i++)
+		fp_text_printf(t, "ebpf_packets_dropped_total{interface=\"%s\"} %llu\n",
+			       label(s->ifaces[i].dev, dev, sizeof(dev)),
+			       verdicts(&s->ifaces[i], FP_STAGE_PIPELINE, 1 /* XDP_DROP */));
+
+	family(t, "ebpf_flows_active", "gauge",
+	       "Flows in the interface's flows table (merged over CPUs; idle ones until aged out).");
+	for (size_t i = 0; i < s->n; i++)
+		if (s->ifaces[i].has_flows_active)
+			fp_text_printf(t, "ebpf_flows_active{interface=\"%s\"} %llu\n",
+				       label(s->ifaces[i].dev, dev, sizeof(dev)),
+				       (unsigned long long)s->ifaces[i].flows_active);
+
+	family(t, "ebpf_errors_total", "counter",
+	       "Packets the pipeline aborted (XDP_ABORTED) plus DHCP replies the fast path or the server could not write.");
+	for (size_t i = 0; i < s->n; i++) {
+		const struct fp_metrics_iface *m = &s->ifaces[i];
+		unsigned long long e = verdicts(m, FP_STAGE_PIPELINE, 0 /* XDP_ABORTED */);
+
+		if (m->has_dhcp)
+			e += m->dhcp[FP_DHCP_FAST_ERR] + m->dhcp[FP_DHCP_SLOW_ERR];
+		fp_text_printf(t, "ebpf_errors_total{interface=\"%s\"} %llu\n",
+			       label(m->dev, dev, sizeof(dev)), e);
+	}
+}
+
+static void render_pipeline(const struct fp_metrics_snapshot *s, struct fp_text *t)
+{
+	static const char *const what[2] = { "packets", "bytes" };
+	char dev[2 * IF_NAMESIZE + 1];
+
+	family(t, "fastpath_pipeline_up", "gauge",
+	       "1 when the interface's pipeline link is pinned and its program is attached to the interface.");
+	for (size_t i = 0; i < s->n; i++)
+		fp_text_printf(t, "fastpath_pipeline_up{interface=\"%s\"} %d\n",
+			       label(s->ifaces[i].dev, dev, sizeof(dev)), s->ifaces[i].attached);
+
+	family(t, "fastpath_pipeline_stage_enabled", "gauge",
+	       "1 when the stage is enabled on the interface's pipeline.");
+	for (size_t i = 0; i < s->n; i++)
+		for (int st = FP_STAGE_FLOWS; st < FP_STAGE_MAX; st++)
+			fp_text_printf(t, "fastpath_pipeline_stage_enabled{interface=\"%s\",stage=\"%s\"} %d\n",
+				       label(s->ifaces[i].dev, dev, sizeof(dev)), fp_stage_name(st),
+				       !!(s->ifaces[i].stages & FP_STAGE_BIT(st)));
+
+	for (int w = 0; w < 2; w++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "fastpath_pipeline_%s_total", what[w]);
+		fp_text_printf(t, "# HELP %s %s by stage and verdict; stage \"pipeline\" is every "
+			       "packet's final verdict, \"chained\" handed to the user's program.\n"
+			       "# TYPE %s counter\n", name,
+			       w ? "Bytes (frame length)" : "Packets", name);
+		for (size_t i = 0; i < s->n; i++) {
+			const struct fp_metrics_iface *m = &s->ifaces[i];
+
+			label(m->dev, dev, sizeof(dev));
+			for (int st = 0; st < FP_STAGE_MAX; st++)
+				for (int v = 0; v < FP_VERDICT_MAX; v++)
+					fp_text_printf(t, "%s{interface=\"%s\",stage=\"%s\",verdict=\"%s\"} %llu\n",
+						       name, dev, fp_stage_name(st), verdict_names[v],
+						       (unsigned long long)(w ? m->stats.c[st][v].bytes
+									      : m->stats.c[st][v].packets));
+		}
+	}
+}
+
+static void render_firewall(const struct fp_metrics_snapshot *s, struct fp_text *t)
+{
+	static const char *const what[2] = { "packets", "bytes" };
+	char dev[2 * IF_NAMESIZE + 1];
+
+	family(t, "fastpath_firewall_rules", "gauge", "Rules in the interface's active firewall set.");
+	for (size_t i = 0; i < s->n; i++)
+		if (s->ifaces[i].has_firewall)
+			fp_text_printf(t, "fastpath_firewall_rules{interface=\"%s\"} %zu\n",
+				       label(s->ifaces[i].dev, dev, sizeof(dev)), s->ifaces[i].fw.n);
+
+	for (int w = 0; w < 2; w++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "fastpath_firewall_rule_%s_total", what[w]);
+		fp_text_printf(t, "# HELP %s %s matched by each rule, by its 1-based index in the "
+			       "config file; rule \"0\" is the policy.\n# TYPE %s counter\n",
+			       name, w ? "Bytes" : "Packets", name);
+		for (size_t i = 0; i < s->n; i++) {
+			const struct fp_fw_listing *fw = &s->ifaces[i].fw;
+
+			if (!s->ifaces[i].has_firewall)
+				continue;
+			label(s->ifaces[i].dev, dev, sizeof(dev));
+			fp_text_printf(t, "%s{interface=\"%s\",rule=\"0\"} %llu\n", name, dev,
+				       (unsigned long long)(w ? fw->policy_bytes : fw->policy_packets));
+			for (size_t r = 0; r < fw->n; r++)
+				fp_text_printf(t, "%s{interface=\"%s\",rule=\"%u\"} %llu\n", name, dev,
+					       fw->rules[r].index,
+					       (unsigned long long)(w ? fw->rules[r].bytes
+								      : fw->rules[r].packets));
+		}
+	}
+}
+
+static void render_flows(const struct fp_metrics_snapshot *s, struct fp_text *t)
+{
+	static const struct {
+		const char *name, *type, *help;
+		size_t off;
+	} rows[] = {
+		{ "fastpath_flows_table_entries", "gauge",
+		  "Entries in use in the flows table (a flow seen on two CPUs has two).",
+		  offsetof(struct fp_flows_counters, in_use) },
+		{ "fastpath_flows_table_capacity", "gauge",
+		  "Entries the flows table holds, all CPUs.",
+		  offsetof(struct fp_flows_counters, capacity) },
+		{ "fastpath_flows_created_total", "counter",
+		  "Table entries written for a new flow.",
+		  offsetof(struct fp_flows_counters, created) },
+		{ "fastpath_flows_evicted_total", "counter",
+		  "Flows replaced by a new one because their bucket was full (their counts are lost).",
+		  offsetof(struct fp_flows_counters, evicted) },
+		{ "fastpath_flows_aged_total", "counter",
+		  "Idle flows removed by aging.",
+		  offsetof(struct fp_flows_counters, aged) },
+	};
+	char dev[2 * IF_NAMESIZE + 1];
+
+	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		family(t, rows[r].name, rows[r].type, rows[r].help);
+		for (size_t i = 0; i < s->n; i++) {
+			const struct fp_metrics_iface *m = &s->ifaces[i];
+
+			if (!m->has_flows || !(m->stages & FP_STAGE_BIT(FP_STAGE_FLOWS)))
+				continue;
+			fp_text_printf(t, "%s{interface=\"%s\"} %llu\n", rows[r].name,
+				       label(m->dev, dev, sizeof(dev)),
+				       *(const unsigned long long *)((const char *)&m->flows + rows[r].off));
+		}
+	}
+}
+
+static void render_dhcp(const struct fp_metrics_snapshot *s, struct fp_text *t)
+{
+	char dev[2 * IF_NAMESIZE + 1];
+
+	family(t, "fastpath_dhcp_total", "counter",
+	       "The DHCP stage's and server's counters by name (rx_*: requests by type, "
+	       "fast_*: answered in the kernel, miss_*: passed to the server by reason, slow_*: the server's).");
+	for (size_t i = 0; i < s->n; i++) {
+		const struct fp_metrics_iface *m = &s->ifaces[i];
+
+		if (!m->has_dhcp)
+			continue;
+		label(m->dev, dev, sizeof(dev));
+		for (int c = 0; c < FP_DHCP_COUNTERS; c++)
+			fp_text_printf(t, "fastpath_dhcp_total{interface=\"%s\",counter=\"%s\"} %llu\n",
+				       dev, dhcp_names[c], (unsigned long long)m->dhcp[c]);
+	}
+}
+
+void fp_metrics_render(const struct fp_metrics_snapshot *snap, struct fp_text *t)
+{
+	render_seed(snap, t);
+	render_pipeline(snap, t);
+	render_firewall(snap, t);
+	render_flows(snap, t);
+	render_dhcp(snap, t);
+}
+
+int fp_metrics_text(struct fp_text *t)
+{
+	struct fp_metrics_snapshot snap;
+	int err = fp_metrics_collect(&snap);
+
+	if (err)
+		return err;
+	fp_metrics_render(&snap, t);
+	fp_metrics_snapshot_free(&snap);
+	return t->err;
+}

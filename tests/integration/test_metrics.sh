@@ -1,0 +1,171 @@
+#!/bin/sh
+# Metrics and health on a veth lab: `fastpath metrics` and fastpathd's
+# /metrics pass `promtool check metrics` and count exactly the datagrams
+# the test sent; /health says ok, and after `fastpath down DEV` behind the
+# daemon's back `fastpath health` exits 1 naming the interface; a real
+# Prometheus server scrapes fastpathd and returns the same count.
+. "$(dirname "$0")/lib.sh"
+t_require
+FPD=$T_BUILD/fastpathd
+[ -x "$FPD" ] || { echo "not ok - $T_SCRIPT: $FPD not built"; exit 1; }
+command -v promtool >/dev/null || t_skip_all "no promtool (Debian package prometheus)"
+command -v curl >/dev/null || t_skip_all "no curl"
+if "$FP" -j status 2>/dev/null | grep -q '"running":true'; then
+	t_skip_all "a fastpathd is already running on this machine"
+fi
+N=37
+
+# free_port: a TCP port nothing listens on in the root namespace.
+free_port() {
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		p=$((30000 + $(t_rand 20000)))
+		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+# send_udp PORT COUNT: COUNT datagrams from the namespace to T_ADDR:PORT.
+send_udp() {
+	ip netns exec "$T_NS" sh -c "for i in \$(seq $2); do
+		printf x | socat -u -t 0 - UDP4-SENDTO:$T_ADDR:$1; done"
+}
+
+# sample FILE NAME LABELS: the value of NAME{LABELS} in a text exposition.
+sample() {
+	awk -v want="$2{$3}" '$1 == want { print $2; found = 1 } END { if (!found) print "none" }' "$1"
+}
+
+# promtool_clean FILE: promtool finds nothing to say about FILE.
+promtool_clean() {
+	promtool check metrics <"$1" >"$T_TMP/lint" 2>&1 ||
+		t_fail "promtool check metrics failed: $(head -5 "$T_TMP/lint")"
+	[ ! -s "$T_TMP/lint" ] || t_fail "promtool findings: $(head -5 "$T_TMP/lint")"
+}
+
+case_cli_metrics_count_what_was_sent() {
+	t_topo
+	t_res pipeline "$T_DEV"
+	t_fp 0 up "$T_DEV" --stages flows,firewall
+	port=$((20000 + $(t_rand 10000)))
+	t_fp 0 firewall add "$T_DEV" drop --protocol udp --port "$port"
+	t_fp 0 metrics
+	cp "$T_TMP/out" "$T_TMP/before"
+	promtool_clean "$T_TMP/before"
+	send_udp "$port" $N
+	t_fp 0 metrics --export "$T_TMP/after"
+	promtool_clean "$T_TMP/after"
+	b=$(sample "$T_TMP/before" ebpf_packets_dropped_total "interface=\"$T_DEV\"")
+	a=$(sample "$T_TMP/after" ebpf_packets_dropped_total "interface=\"$T_DEV\"")
+	[ $((a - b)) -eq $N ] || t_fail "dropped went $b -> $a, want +$N"
+	l="interface=\"$T_DEV\",stage=\"firewall\",verdict=\"drop\""
+	a=$(sample "$T_TMP/after" fastpath_pipeline_packets_total "$l")
+	[ "$a" = $N ] || t_fail "firewall stage dropped $a, want $N"
+	a=$(sample "$T_TMP/after" fastpath_firewall_rule_packets_total "interface=\"$T_DEV\",rule=\"1\"")
+	[ "$a" = $N ] || t_fail "rule 1 counted $a, want $N"
+	a=$(sample "$T_TMP/after" fastpath_flows_table_capacity "interface=\"$T_DEV\"")
+	[ "$a" != none ] && [ "$a" -gt 0 ] || t_fail "no flows table capacity ($a)"
+	# No label is an address: the lab's addresses appear nowhere.
+	grep -qF "$T_PEER_ADDR" "$T_TMP/after" && t_fail "an address leaked into a label"
+	t_fp 0 -j metrics
+	v=$(t_json "$T_TMP/out" '[s["value"] for s in d if s["name"] == "fastpath_firewall_rule_packets_total" and s["labels"] == {"interface": a[0], "rule": "1"}]' "$T_DEV")
+	[ "$v" = "[$N]" ] || t_fail "JSON sample of rule 1: $v"
+	t_fp 2 metrics extra
+}
+
+# The daemon's config: DEV, a drop rule for PORT, the endpoint on
+# 127.0.0.1:HTTP.
+daemon_config() {
+	cat >"$1" <<EOF
+orchestrator:
+  ebpf:
+    enabled: true
+    interface: $2
+    mode: auto
+  prometheus_port: $4
+  prometheus_address: 127.0.0.1
+firewall:
+  policy: allow
+  rules:
+    - {action: drop, protocol: udp, port: $3}
+EOF
+}
+
+daemon_start() {
+	"$FPD" -c "$1" 2>>"$T_TMP/fastpathd.log" &
+	DPID=$!
+	t_res pid "$DPID"
+	t_wait 50 curl -fsS -o /dev/null "http://127.0.0.1:$2/metrics" ||
+		t_fail "fastpathd does not serve /metrics: $(cat "$T_TMP/fastpathd.log")"
+}
+
+case_daemon_serves_metrics_and_health() {
+	t_topo
+	t_res pipeline "$T_DEV"
+	port=$((20000 + $(t_rand 10000)))
+	http=$(free_port) || t_fail "no free port"
+	daemon_config "$T_TMP/c.yaml" "$T_DEV" "$port" "$http"
+	daemon_start "$T_TMP/c.yaml" "$http"
+	send_udp "$port" $N
+	t_run curl -fsS "http://127.0.0.1:$http/metrics"
+	cp "$T_TMP/out" "$T_TMP/m"
+	promtool_clean "$T_TMP/m"
+	grep -q "^# TYPE ebpf_packets_dropped_total counter" "$T_TMP/m" || t_fail "no seed metric"
+	a=$(sample "$T_TMP/m" ebpf_packets_dropped_total "interface=\"$T_DEV\"")
+	[ "$a" = $N ] || t_fail "/metrics: dropped $a, want $N"
+	t_run curl -sS -D "$T_TMP/hdr" "http://127.0.0.1:$http/health"
+	grep -q "^HTTP/1.1 200" "$T_TMP/hdr" || t_fail "/health status: $(head -1 "$T_TMP/hdr")"
+	[ "$(t_json "$T_TMP/out" 'd["ok"]')" = True ] || t_fail "/health not ok: $(cat "$T_TMP/out")"
+	t_fp 0 health
+	# Behind the daemon's back: the pipeline goes; health says so.
+	t_fp 0 down "$T_DEV"
+	t_fp 1 health
+	t_stdout_has "pipeline_attached:$T_DEV"
+	t_stdout_has "degraded"
+	t_fp 1 -j health
+	[ "$(t_json "$T_TMP/out" 'find("name", "pipeline_attached:" + a[0])["ok"]' "$T_DEV")" = False ] ||
+		t_fail "health -j: $(cat "$T_TMP/out")"
+	t_run curl -sS -D "$T_TMP/hdr" "http://127.0.0.1:$http/health"
+	grep -q "^HTTP/1.1 503" "$T_TMP/hdr" || t_fail "/health after down: $(head -1 "$T_TMP/hdr")"
+	t_run curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$http/nothing"
+	[ "$(cat "$T_TMP/out")" = 404 ] || t_fail "/nothing answered $(cat "$T_TMP/out")"
+}
+
+# A real Prometheus scrapes fastpathd every second; its query API returns
+# the count sent.
+case_prometheus_scrapes_fastpathd() {
+	command -v prometheus >/dev/null || t_skip "no prometheus server"
+	t_topo
+	t_res pipeline "$T_DEV"
+	port=$((20000 + $(t_rand 10000)))
+	http=$(free_port) || t_fail "no free port"
+	daemon_config "$T_TMP/c.yaml" "$T_DEV" "$port" "$http"
+	daemon_start "$T_TMP/c.yaml" "$http"
+	send_udp "$port" $N
+	prom=$(free_port) || t_fail "no free port"
+	mkdir -p "$T_TMP/prom"
+	cat >"$T_TMP/prom.yml" <<EOF
+global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: fastpathd
+    static_configs:
+      - targets: ['127.0.0.1:$http']
+EOF
+	prometheus --config.file="$T_TMP/prom.yml" --storage.tsdb.path="$T_TMP/prom" \
+		--web.listen-address="127.0.0.1:$prom" >"$T_TMP/prom.log" 2>&1 &
+	t_res pid $!
+	q="http://127.0.0.1:$prom/api/v1/query?query=ebpf_packets_dropped_total%7Binterface%3D%22$T_DEV%22%7D"
+	got=
+	for i in $(seq 60); do
+		curl -fsS "$q" >"$T_TMP/q.json" 2>/dev/null &&
+		got=$(t_json "$T_TMP/q.json" 'd["data"]["result"][0]["value"][1] if d["data"]["result"] else ""')
+		[ -n "$got" ] && [ "${got#ERROR}" = "$got" ] && break
+		sleep 0.5
+	done
+	[ "$got" = $N ] || t_fail "prometheus returned '$got', want $N: $(tail -3 "$T_TMP/prom.log")"
+}
+
+t_ok metrics_cli_counts_what_was_sent_and_passes_promtool case_cli_metrics_count_what_was_sent
+t_ok metrics_fastpathd_serves_metrics_and_health case_daemon_serves_metrics_and_health
+t_ok metrics_prometheus_scrapes_fastpathd case_prometheus_scrapes_fastpathd
+t_done
