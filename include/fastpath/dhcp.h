@@ -413,6 +413,11 @@ void fp_dhcp_server_close(struct fp_dhcp_server *srv);
 /* fp_dhcp_mac_str: M as "02:00:00:00:00:01" in BUF, which it returns. */
 const char *fp_dhcp_mac_str(const uint8_t m[6], char buf[18]);
 
+/* fp_dhcp_counter_name: "rx_discover", "fast_offer"... the name of a
+ * bpf/dhcp_abi.h counter, for `fastpath dhcp stats` and the metrics; NULL
+ * out of range. */
+const char *fp_dhcp_counter_name(unsigned int i);
+
 /* fp_dhcp_stats_read: the counters of DEV's pinned dhcp_stats, summed
  * over CPUs, into OUT. -ENOENT when the pipeline has no DHCP stage. */
 int fp_dhcp_stats_read(const char *dev, __u64 out[FP_DHCP_COUNTERS]);

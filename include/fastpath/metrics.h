@@ -71,10 +71,6 @@ void fp_metrics_render(const struct fp_metrics_snapshot *snap, struct fp_text *t
 /* fp_metrics_text: collect and render, in one call. */
 int fp_metrics_text(struct fp_text *t);
 
-/* fp_metrics_dhcp_counter_name: "rx_discover", "fast_offer"... the name of
- * a bpf/dhcp_abi.h counter, as the CLI prints it; NULL out of range. */
-const char *fp_metrics_dhcp_counter_name(unsigned int i);
-
 /* ---- health (health.c) ----------------------------------------------- */
 
 #define FP_HEALTH_MAP_FILL_PCT 80  /* a table fuller than this is degraded */

@@ -19,25 +19,6 @@ const char dhcp_usage[] =
 	"usage: fastpath dhcp leases [--file PATH] [--all]   the lease database\n"
 	"       fastpath dhcp stats [DEV]                   requests, fast-path hits, misses";
 
-/* The counters' names, in bpf/dhcp_abi.h's order: JSON keys and table cells. */
-static const char *const counter_names[FP_DHCP_COUNTERS] = {
-	[FP_DHCP_RX_DISCOVER] = "rx_discover",   [FP_DHCP_RX_REQUEST] = "rx_request",
-	[FP_DHCP_RX_DECLINE] = "rx_decline",     [FP_DHCP_RX_RELEASE] = "rx_release",
-	[FP_DHCP_RX_INFORM] = "rx_inform",       [FP_DHCP_RX_OTHER] = "rx_other",
-	[FP_DHCP_HIT_OFFER] = "fast_offer",      [FP_DHCP_HIT_ACK] = "fast_ack",
-	[FP_DHCP_MISS_MALFORMED] = "miss_malformed",
-	[FP_DHCP_MISS_OVERLOAD] = "miss_overload", [FP_DHCP_MISS_TYPE] = "miss_type",
-	[FP_DHCP_MISS_UNKNOWN] = "miss_unknown", [FP_DHCP_MISS_EXPIRED] = "miss_expired",
-	[FP_DHCP_MISS_ADDRESS] = "miss_address", [FP_DHCP_MISS_SERVER] = "miss_server",
-	[FP_DHCP_MISS_POOL] = "miss_pool",       [FP_DHCP_MISS_NETWORK] = "miss_network",
-	[FP_DHCP_MISS_NOSTORE] = "miss_nostore", [FP_DHCP_MISS_EVENTS] = "miss_events",
-	[FP_DHCP_FAST_ERR] = "fast_errors",      [FP_DHCP_SLOW_RX] = "slow_rx",
-	[FP_DHCP_SLOW_OFFER] = "slow_offer",     [FP_DHCP_SLOW_ACK] = "slow_ack",
-	[FP_DHCP_SLOW_NAK] = "slow_nak",         [FP_DHCP_SLOW_RELEASE] = "slow_release",
-	[FP_DHCP_SLOW_DECLINE] = "slow_decline", [FP_DHCP_SLOW_INFORM] = "slow_inform",
-	[FP_DHCP_SLOW_DROPPED] = "slow_dropped", [FP_DHCP_SLOW_NOSTORE] = "slow_nostore",
-	[FP_DHCP_SLOW_LIMITED] = "slow_limited", [FP_DHCP_SLOW_ERR] = "slow_errors",
-};
 
 /* The table's rows: a title and the counters it shows, by their name
  * after the prefix. */
@@ -228,7 +209,7 @@ static int dhcp_stats(int argc, char **argv)
 		struct json_object *o = json_object_new_object(), *c = json_object_new_object();
 
 		for (int i = 0; i < FP_DHCP_COUNTERS; i++)
-			json_object_object_add(c, counter_names[i], json_object_new_uint64(v[i]));
+			json_object_object_add(c, fp_dhcp_counter_name(i), json_object_new_uint64(v[i]));
 		json_object_object_add(o, "interface", json_object_new_string(dev));
 		json_object_object_add(o, "counters", c);
 		json_print(o);
@@ -238,7 +219,7 @@ static int dhcp_stats(int argc, char **argv)
 	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
 		printf("  %-13s", rows[r].title);
 		for (int i = rows[r].first; i <= rows[r].last; i++)
-			printf(" %s %llu", counter_names[i] + rows[r].skip,
+			printf(" %s %llu", fp_dhcp_counter_name(i) + rows[r].skip,
 			       (unsigned long long)v[i]);
 		putchar('\n');
 	}

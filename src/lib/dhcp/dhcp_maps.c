@@ -272,6 +272,31 @@ void fp_dhcp_maps_open(struct fp_dhcp_server *s)
 }
 
 /* IPv4 UDP to port 67, untagged or with one 802.1Q tag in the frame. */
+/* The counters' names, in bpf/dhcp_abi.h's order. */
+static const char *const counter_names[FP_DHCP_COUNTERS] = {
+	[FP_DHCP_RX_DISCOVER] = "rx_discover",   [FP_DHCP_RX_REQUEST] = "rx_request",
+	[FP_DHCP_RX_DECLINE] = "rx_decline",     [FP_DHCP_RX_RELEASE] = "rx_release",
+	[FP_DHCP_RX_INFORM] = "rx_inform",       [FP_DHCP_RX_OTHER] = "rx_other",
+	[FP_DHCP_HIT_OFFER] = "fast_offer",      [FP_DHCP_HIT_ACK] = "fast_ack",
+	[FP_DHCP_MISS_MALFORMED] = "miss_malformed",
+	[FP_DHCP_MISS_OVERLOAD] = "miss_overload", [FP_DHCP_MISS_TYPE] = "miss_type",
+	[FP_DHCP_MISS_UNKNOWN] = "miss_unknown", [FP_DHCP_MISS_EXPIRED] = "miss_expired",
+	[FP_DHCP_MISS_ADDRESS] = "miss_address", [FP_DHCP_MISS_SERVER] = "miss_server",
+	[FP_DHCP_MISS_POOL] = "miss_pool",       [FP_DHCP_MISS_NETWORK] = "miss_network",
+	[FP_DHCP_MISS_NOSTORE] = "miss_nostore", [FP_DHCP_MISS_EVENTS] = "miss_events",
+	[FP_DHCP_FAST_ERR] = "fast_errors",      [FP_DHCP_SLOW_RX] = "slow_rx",
+	[FP_DHCP_SLOW_OFFER] = "slow_offer",     [FP_DHCP_SLOW_ACK] = "slow_ack",
+	[FP_DHCP_SLOW_NAK] = "slow_nak",         [FP_DHCP_SLOW_RELEASE] = "slow_release",
+	[FP_DHCP_SLOW_DECLINE] = "slow_decline", [FP_DHCP_SLOW_INFORM] = "slow_inform",
+	[FP_DHCP_SLOW_DROPPED] = "slow_dropped", [FP_DHCP_SLOW_NOSTORE] = "slow_nostore",
+	[FP_DHCP_SLOW_LIMITED] = "slow_limited", [FP_DHCP_SLOW_ERR] = "slow_errors",
+};
+
+const char *fp_dhcp_counter_name(unsigned int i)
+{
+	return i < FP_DHCP_COUNTERS ? counter_names[i] : NULL;
+}
+
 int fp_dhcp_stats_read(const char *dev, __u64 out[FP_DHCP_COUNTERS])
 {
 	int fd, ncpus = libbpf_num_possible_cpus(), err = 0;

@@ -52,30 +52,6 @@ void fp_text_free(struct fp_text *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* The counters' names, in bpf/dhcp_abi.h's order, as `fastpath dhcp stats`
- * prints them. */
-static const char *const dhcp_names[FP_DHCP_COUNTERS] = {
-	[FP_DHCP_RX_DISCOVER] = "rx_discover",   [FP_DHCP_RX_REQUEST] = "rx_request",
-	[FP_DHCP_RX_DECLINE] = "rx_decline",     [FP_DHCP_RX_RELEASE] = "rx_release",
-	[FP_DHCP_RX_INFORM] = "rx_inform",       [FP_DHCP_RX_OTHER] = "rx_other",
-	[FP_DHCP_HIT_OFFER] = "fast_offer",      [FP_DHCP_HIT_ACK] = "fast_ack",
-	[FP_DHCP_MISS_MALFORMED] = "miss_malformed",
-	[FP_DHCP_MISS_OVERLOAD] = "miss_overload", [FP_DHCP_MISS_TYPE] = "miss_type",
-	[FP_DHCP_MISS_UNKNOWN] = "miss_unknown", [FP_DHCP_MISS_EXPIRED] = "miss_expired",
-	[FP_DHCP_MISS_ADDRESS] = "miss_address", [FP_DHCP_MISS_SERVER] = "miss_server",
-	[FP_DHCP_MISS_POOL] = "miss_pool",       [FP_DHCP_MISS_EVENTS] = "miss_events",
-	[FP_DHCP_FAST_ERR] = "fast_errors",      [FP_DHCP_SLOW_RX] = "slow_rx",
-	[FP_DHCP_SLOW_OFFER] = "slow_offer",     [FP_DHCP_SLOW_ACK] = "slow_ack",
-	[FP_DHCP_SLOW_NAK] = "slow_nak",         [FP_DHCP_SLOW_RELEASE] = "slow_release",
-	[FP_DHCP_SLOW_DECLINE] = "slow_decline", [FP_DHCP_SLOW_INFORM] = "slow_inform",
-	[FP_DHCP_SLOW_DROPPED] = "slow_dropped", [FP_DHCP_SLOW_ERR] = "slow_errors",
-};
-
-const char *fp_metrics_dhcp_counter_name(unsigned int i)
-{
-	return i < FP_DHCP_COUNTERS ? dhcp_names[i] : NULL;
-}
-
 static const char *const verdict_names[FP_VERDICT_MAX] = {
 	"aborted", "drop", "pass", "tx", "redirect", "chained",
 };
@@ -365,7 +341,7 @@ static void render_dhcp(const struct fp_metrics_snapshot *s, struct fp_text *t)
 		label(m->dev, dev, sizeof(dev));
 		for (int c = 0; c < FP_DHCP_COUNTERS; c++)
 			fp_text_printf(t, "fastpath_dhcp_total{interface=\"%s\",counter=\"%s\"} %llu\n",
-				       dev, dhcp_names[c], (unsigned long long)m->dhcp[c]);
+				       dev, fp_dhcp_counter_name(c), (unsigned long long)m->dhcp[c]);
 	}
 }
 
