@@ -27,7 +27,7 @@ CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -D__TARGET_ARCH_x86 \
 	      -I/usr/include/$(MULTIARCH) -Ibpf
 LDLIBS  := $(shell pkg-config --libs libbpf json-c yaml-0.1 libmicrohttpd 2>/dev/null || \
-	     echo -lbpf -lelf -lz -ljson-c -lyaml -lmicrohttpd)
+	     echo -lbpf -lelf -lz -ljson-c -lyaml -lmicrohttpd) -lxdp
 CFLAGS  += $(shell pkg-config --cflags json-c 2>/dev/null)
 # The version both binaries print (--version): git describe where this is
 # a git checkout with tags, else the VERSION file.

@@ -35,7 +35,8 @@ const char *fp_stage_name(enum fp_stage stage)
 __u32 fp_stages_available(void)
 {
 	return FP_STAGE_BIT(FP_STAGE_FLOWS) | FP_STAGE_BIT(FP_STAGE_FIREWALL) |
-	       FP_STAGE_BIT(FP_STAGE_DHCP) | FP_STAGE_BIT(FP_STAGE_PORTS) |
+	       FP_STAGE_BIT(FP_STAGE_DHCP) | FP_STAGE_BIT(FP_STAGE_XSK) |
+	       FP_STAGE_BIT(FP_STAGE_PORTS) |
 	       FP_STAGE_BIT(FP_STAGE_CHAIN);
 }
 
