@@ -74,12 +74,14 @@ TESTBPF_HDRS := $(wildcard tests/bpf/*.h)
 BPFT_BINS := $(patsubst %.c,$(BUILD)/%,$(BPFT_SRCS))
 BENCH_SRCS:= $(filter-out %.bpf.c,$(wildcard bench/*.c))
 BENCH_BINS:= $(patsubst %.c,$(BUILD)/%,$(BENCH_SRCS))
+EXAMPLE_C := $(filter-out %.bpf.c,$(wildcard examples/*.c))
+EXAMPLE_BINS := $(patsubst %.c,$(BUILD)/%,$(EXAMPLE_C))
 
 .PHONY: all deps test demo bench install uninstall clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(CLI) $(DAEMON) $(BPF_OBJS) $(UNIT_BINS) $(BPFT_BINS) $(BENCH_BINS)
+all: $(CLI) $(DAEMON) $(BPF_OBJS) $(UNIT_BINS) $(BPFT_BINS) $(BENCH_BINS) $(EXAMPLE_BINS)
 
 deps:
 	sh scripts/deps.sh
@@ -137,6 +139,11 @@ TEST_ENV := FP_SANITIZER_REPORTS=$(SAN_LOGS) \
 	    ASAN_OPTIONS=log_path=$(SAN_LOGS)/asan:detect_leaks=1 \
 	    UBSAN_OPTIONS=log_path=$(SAN_LOGS)/ubsan:print_stacktrace=1
 endif
+
+# Example applications on the library (examples/xsk_echo.c).
+$(BUILD)/examples/%: examples/%.c $(LIB) $(wildcard include/fastpath/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
 test: all
 	@rm -rf $(SAN_LOGS)
