@@ -42,6 +42,24 @@
 #define FP_XSK_FRAME_DEFAULT   2048     /* bytes per umem frame */
 #define FP_XSK_BATCH_MAX       256      /* messages one fp_xsk_recv returns */
 
+/* ---- configuration ----------------------------------------------------- */
+
+/* xsk: one entry per interface (docs/config.md): the ports fastpathd keeps
+ * steered there, the XSK stage on. */
+#define FP_CONFIG_XSK_MAX        16
+#define FP_CONFIG_XSK_PORTS_MAX  1024
+struct fp_xsk_config {
+	char interface[IF_NAMESIZE];
+	uint16_t *ports;        /* steered, UDP */
+	size_t n_ports;
+	uint32_t queue_mask;    /* bit per rx queue its sockets serve; 0: all */
+	unsigned int line;
+};
+
+/* The xsk: section of the configuration (src/lib/config/schema.h). */
+struct fp_cfg_section;
+extern const struct fp_cfg_section fp_xsk_section;
+
 /* ---- the port set ------------------------------------------------------ */
 
 struct fp_xsk_port_record {
