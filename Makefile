@@ -27,7 +27,7 @@ CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -D__TARGET_ARCH_x86 \
 	      -I/usr/include/$(MULTIARCH) -Ibpf
 LDLIBS  := $(shell pkg-config --libs libbpf json-c yaml-0.1 libmicrohttpd 2>/dev/null || \
-	     echo -lbpf -lelf -lz -ljson-c -lyaml -lmicrohttpd)
+	     echo -lbpf -lelf -lz -ljson-c -lyaml -lmicrohttpd) -lxdp
 CFLAGS  += $(shell pkg-config --cflags json-c 2>/dev/null)
 # The version both binaries print (--version): git describe where this is
 # a git checkout with tags, else the VERSION file.
@@ -74,12 +74,14 @@ TESTBPF_HDRS := $(wildcard tests/bpf/*.h)
 BPFT_BINS := $(patsubst %.c,$(BUILD)/%,$(BPFT_SRCS))
 BENCH_SRCS:= $(filter-out %.bpf.c,$(wildcard bench/*.c))
 BENCH_BINS:= $(patsubst %.c,$(BUILD)/%,$(BENCH_SRCS))
+EXAMPLE_C := $(filter-out %.bpf.c,$(wildcard examples/*.c))
+EXAMPLE_BINS := $(patsubst %.c,$(BUILD)/%,$(EXAMPLE_C))
 
 .PHONY: all deps test demo bench install uninstall clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(CLI) $(DAEMON) $(BPF_OBJS) $(UNIT_BINS) $(BPFT_BINS) $(BENCH_BINS)
+all: $(CLI) $(DAEMON) $(BPF_OBJS) $(UNIT_BINS) $(BPFT_BINS) $(BENCH_BINS) $(EXAMPLE_BINS)
 
 deps:
 	sh scripts/deps.sh
@@ -137,6 +139,11 @@ TEST_ENV := FP_SANITIZER_REPORTS=$(SAN_LOGS) \
 	    ASAN_OPTIONS=log_path=$(SAN_LOGS)/asan:detect_leaks=1 \
 	    UBSAN_OPTIONS=log_path=$(SAN_LOGS)/ubsan:print_stacktrace=1
 endif
+
+# Example applications on the library (examples/xsk_echo.c).
+$(BUILD)/examples/%: examples/%.c $(LIB) $(wildcard include/fastpath/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
 test: all
 	@rm -rf $(SAN_LOGS)

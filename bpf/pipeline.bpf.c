@@ -10,6 +10,7 @@
 #include "firewall_stage.h"
 #include "flows_stage.h"
 #include "dhcp_stage.h"
+#include "xsk_stage.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -90,6 +91,12 @@ static __always_inline int run_stages(struct xdp_md *ctx, struct fp_pipeline_sta
 	if (stages & FP_STAGE_BIT(FP_STAGE_DHCP)) {
 		v = fp_stage_dhcp(ctx, &p);
 		count(st, FP_STAGE_DHCP, v, len);
+		if (v != XDP_PASS)
+			return v;
+	}
+	if (stages & FP_STAGE_BIT(FP_STAGE_XSK)) {
+		v = fp_stage_xsk(ctx, &p);
+		count(st, FP_STAGE_XSK, v, len);
 		if (v != XDP_PASS)
 			return v;
 	}

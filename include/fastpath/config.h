@@ -28,6 +28,7 @@
 #include <fastpath/flows.h>      /* struct fp_flows_config */
 #include <fastpath/dhcp.h>       /* struct fp_dhcp_config */
 #include <fastpath/functions.h>  /* struct fp_function_config */
+#include <fastpath/xsk.h>        /* struct fp_xsk_config */
 
 #define FP_CONFIG_DEFAULT_PATH   "/etc/fastpath/fastpath.yaml"
 #define FP_CONFIG_FILE_MAX       (64u << 20)   /* bytes fp_*_load reads */
@@ -55,6 +56,8 @@ struct fp_config {
 	struct fp_dhcp_config dhcp;
 	struct fp_function_config *functions;
 	size_t n_functions;
+	struct fp_xsk_config *xsk;
+	size_t n_xsk;
 	struct fp_config_warnings warnings; /* of the file it was parsed from */
 };
 

@@ -12,6 +12,8 @@
  *   egress_link  the flows stage's tcx egress program, while flows is on
  *   dhcp_leases, dhcp_pools, dhcp_cfg, dhcp_events, dhcp_stats
  *                the DHCP stage's (bpf/dhcp_abi.h)
+ *   xsks, xsk_ports, xsk_stats, xsk_sockets
+ *                the XSK stage's (bpf/xsk_abi.h, include/fastpath/xsk.h)
  *
  * The flows table is sized when the program loads (opts.max_flows per
  * CPU while the flows stage is on, one bucket per CPU while it is off).

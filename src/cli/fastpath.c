@@ -58,6 +58,7 @@ static const struct command {
 	{ "dhcp", cmd_dhcp, dhcp_usage },
 	{ "metrics", cmd_metrics, metrics_usage },
 	{ "health", cmd_health, health_usage },
+	{ "xsk", cmd_xsk, xsk_usage },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

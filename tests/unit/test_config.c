@@ -319,6 +319,42 @@ static void test_userspace_only_needs_no_interface(void **state)
 	fp_config_free(&cfg);
 }
 
+static void test_xsk_section_parses(void **state)
+{
+	struct fp_config_error err;
+	struct fp_config cfg;
+
+	(void)state;
+	assert_int_equal(parse("orchestrator: {ebpf: {interface: eth0}}\n"
+			       "xsk:\n"
+			       "  - {interface: eth0, ports: [7000, 7001], queues: [0, 3]}\n"
+			       "  - {interface: eth1, ports: [9]}\n", &cfg, &err), 0);
+	assert_int_equal(cfg.n_xsk, 2);
+	assert_string_equal(cfg.xsk[0].interface, "eth0");
+	assert_int_equal(cfg.xsk[0].n_ports, 2);
+	assert_int_equal(cfg.xsk[0].ports[1], 7001);
+	assert_int_equal(cfg.xsk[0].queue_mask, 1u << 0 | 1u << 3);
+	assert_int_equal(cfg.xsk[1].queue_mask, 0);
+	fp_config_free(&cfg);
+}
+
+static void test_xsk_section_rejects_bad_entries(void **state)
+{
+	(void)state;
+	expect_rejected("orchestrator: {ebpf: {interface: eth0}}\n"
+			"xsk: [{interface: eth0, ports: [0]}]\n", "xsk[0].ports[0]", NULL);
+	expect_rejected("orchestrator: {ebpf: {interface: eth0}}\n"
+			"xsk: [{interface: eth0, ports: []}]\n", "xsk[0].ports", NULL);
+	expect_rejected("orchestrator: {ebpf: {interface: eth0}}\n"
+			"xsk: [{interface: eth0, ports: [1], queues: [32]}]\n",
+			"xsk[0].queues[0]", NULL);
+	expect_rejected("orchestrator: {ebpf: {interface: eth0}}\n"
+			"xsk: [{ports: [1]}]\n", "interface", NULL);
+	expect_rejected("orchestrator: {ebpf: {interface: eth0}}\n"
+			"xsk: [{interface: eth0, ports: [1]}, {interface: eth0, ports: [2]}]\n",
+			"already has an entry", NULL);
+}
+
 static void test_durations_accept_every_unit(void **state)
 {
 	static const struct {
@@ -1287,6 +1323,8 @@ int main(void)
 		cmocka_unit_test(test_defaults_when_sections_absent),
 		cmocka_unit_test(test_dhcp_pool_defaults),
 		cmocka_unit_test(test_userspace_only_needs_no_interface),
+		cmocka_unit_test(test_xsk_section_parses),
+		cmocka_unit_test(test_xsk_section_rejects_bad_entries),
 		cmocka_unit_test(test_durations_accept_every_unit),
 		cmocka_unit_test(test_null_sections_mean_empty),
 		cmocka_unit_test(test_reservation_mac_forms),

@@ -18,6 +18,7 @@ static const struct {
 	{ &fp_flows_section, offsetof(struct fp_config, flows) },
 	{ &fp_dhcp_section, offsetof(struct fp_config, dhcp) },
 	{ &fp_functions_section, 0 },      /* functions, n_functions */
+	{ &fp_xsk_section, 0 },            /* xsk, n_xsk */
 };
 
 #define N_SECTIONS ARRAY_SIZE(sections)

@@ -8,6 +8,7 @@
 #include <fastpath/firewall.h>
 #include <fastpath/pipeline.h>
 #include <fastpath/reconcile.h>
+#include <fastpath/xsk.h>
 
 int fp_config_preflight(const struct fp_config *cfg, struct fp_config_error *err)
 {
@@ -100,6 +101,14 @@ static int firewall_one(const struct fp_config *cfg, const char *dev,
 	return err;
 }
 
+static const struct fp_xsk_config *xsk_entry(const struct fp_config *cfg, const char *dev)
+{
+	for (size_t i = 0; i < cfg->n_xsk; i++)
+		if (!strcmp(cfg->xsk[i].interface, dev))
+			return &cfg->xsk[i];
+	return NULL;
+}
+
 /* The stages of DEV's pipeline: the configuration's, and DHCP on the
  * interface the dhcp: section serves. */
 static __u32 dev_stages(const struct fp_config *cfg, const char *dev)
@@ -108,7 +117,32 @@ static __u32 dev_stages(const struct fp_config *cfg, const char *dev)
 
 	if (cfg->dhcp.present && !strcmp(cfg->dhcp.interface, dev))
 		stages |= FP_STAGE_BIT(FP_STAGE_DHCP);
+	if (xsk_entry(cfg, dev))
+		stages |= FP_STAGE_BIT(FP_STAGE_XSK);
 	return stages;
+}
+
+/* xsk_one: DEV's steered ports are exactly its xsk: entry's (the
+ * applications own their sockets; a port without one passes). */
+static int xsk_one(const struct fp_config *cfg, const char *dev,
+		   const struct fp_logger *log)
+{
+	const struct fp_xsk_config *x = xsk_entry(cfg, dev);
+	int queues, err;
+
+	if (!x)
+		return 0;
+	queues = fp_xsk_rx_queues(dev);
+	if (queues > 0 && queues < 32 && (x->queue_mask >> queues))
+		fp_log(log, FP_LOG_WARN, "xsk on %s: the interface has %d rx queues; "
+		       "queues from %d on get no traffic", dev, queues, queues);
+	err = fp_xsk_port_set(dev, x->ports, x->n_ports, FP_XSK_UDP);
+	if (err)
+		fp_log(log, FP_LOG_ERROR, "xsk on %s: %s", dev, strerror(-err));
+	else
+		fp_log(log, FP_LOG_INFO, "xsk on %s: %zu ports steered to AF_XDP sockets",
+		       dev, x->n_ports);
+	return err;
 }
 
 static int up_one(const struct fp_config *cfg, const char *dev,
@@ -135,6 +169,7 @@ static int up_one(const struct fp_config *cfg, const char *dev,
 	       info.adopted ? "adopted, already running" : "attached", info.mode,
 	       info.prog_id);
 	err = firewall_one(cfg, dev, log);
+	err = err ?: xsk_one(cfg, dev, log);
 	if (err)
 		return err;
 	if (!chain && !info.chain_prog_id)

@@ -35,7 +35,8 @@ const char *fp_stage_name(enum fp_stage stage)
 __u32 fp_stages_available(void)
 {
 	return FP_STAGE_BIT(FP_STAGE_FLOWS) | FP_STAGE_BIT(FP_STAGE_FIREWALL) |
-	       FP_STAGE_BIT(FP_STAGE_DHCP) | FP_STAGE_BIT(FP_STAGE_PORTS) |
+	       FP_STAGE_BIT(FP_STAGE_DHCP) | FP_STAGE_BIT(FP_STAGE_XSK) |
+	       FP_STAGE_BIT(FP_STAGE_PORTS) |
 	       FP_STAGE_BIT(FP_STAGE_CHAIN);
 }
 
@@ -224,10 +225,23 @@ static int leases_stale(const char *dev, const struct fp_pipeline_opts *opts)
 	return max != lease_cache(opts);
 }
 
+/* 1 when the XSK stage is asked for and DEV's program predates it (its
+ * maps are not pinned): a reload brings them. */
+static int xsk_stale(const char *dev, const struct fp_pipeline_opts *opts)
+{
+	char path[PATH_MAX];
+
+	if (!(opts->stages & FP_STAGE_BIT(FP_STAGE_XSK)) ||
+	    pipe_path(path, sizeof(path), dev, "xsks"))
+		return 0;
+	return access(path, F_OK) != 0;
+}
+
 /* Whether DEV's pipeline must load afresh for opts' table sizes. */
 static bool tables_stale(const char *dev, const struct fp_pipeline_opts *opts)
 {
-	return fp_flow_table_stale(dev, table_flows(opts)) > 0 || leases_stale(dev, opts) > 0;
+	return fp_flow_table_stale(dev, table_flows(opts)) > 0 || leases_stale(dev, opts) > 0 ||
+	       xsk_stale(dev, opts) > 0;
 }
 
 /* Load a fresh pipeline program on DEV's maps (reused when pinned, so
