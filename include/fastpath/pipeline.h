@@ -13,14 +13,15 @@
  *   dhcp_leases, dhcp_pools, dhcp_cfg, dhcp_events, dhcp_stats
  *                the DHCP stage's (bpf/dhcp_abi.h)
  *
- * The flows table is sized when the program loads (opts.max_flows per
- * CPU while the flows stage is on, one bucket per CPU while it is off).
- * When up finds it sized otherwise, it loads a fresh program on a fresh
- * table and swaps it into the running link (bpf_link_update: no packet
- * goes unfiltered); flows and their counters start over, every other map
- * is kept. The DHCP stage's lease cache likewise: opts.lease_cache
- * leases while the stage is on, one while it is off; a cache of another
- * size is replaced by an empty one, which the DHCP server fills again. */
+ * Each stage sizes its maps when the program loads (src/lib/pipeline/
+ * stage.h): the flows table for opts.max_flows per CPU and the DHCP lease
+ * cache for opts.lease_cache while their stage is on, the least while it
+ * is off. When up finds a pinned map that the program cannot reuse (sized
+ * otherwise, or of another layout), it loads a fresh program on a fresh
+ * map (with the pins its stage says go with it: the flows table's three)
+ * and swaps it into the running link (bpf_link_update: no packet goes
+ * unfiltered); every other map is kept. Flows and their counters start
+ * over; the DHCP server fills its cache again. */
 #ifndef FASTPATH_PIPELINE_H
 #define FASTPATH_PIPELINE_H
 
