@@ -65,6 +65,7 @@ struct fp_pipeline_info {
 	__u32 chain_prog_id;    /* 0: nothing chained */
 	char chain_name[BPF_OBJ_NAME_LEN];
 	bool adopted;           /* up found it running and kept it */
+	bool created;           /* up made DEV's pipeline (it had no pins) */
 	bool native_failed;     /* auto fell back to skb */
 	int native_err;
 };
@@ -93,7 +94,8 @@ __u32 fp_stages_available(void);
 /* fp_pipeline_up: attach the pipeline to DEV, or adopt the one attached
  * there already (no reattach, counters kept), then set the stages. A mode
  * other than AUTO that differs from the running one reattaches. -ENODEV:
- * no such interface; -EBUSY: DEV has another XDP program. */
+ * no such interface; -EBUSY: DEV has another XDP program. A failed up
+ * leaves nothing it created: a pipeline it made is taken down again. */
 int fp_pipeline_up(const char *dev, const struct fp_pipeline_opts *opts,
 		   struct fp_pipeline_info *info);
 

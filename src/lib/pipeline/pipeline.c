@@ -440,6 +440,7 @@ int fp_pipeline_up(const char *dev, const struct fp_pipeline_opts *opts,
 	}
 	err = err ?: stages_attach(dev, t.ifindex, opts->stages);
 	err = err ?: pipe_read_info(dev, info);
+	info->created = created;
 	/* A failed up leaves nothing it created: no pins, no half pipeline
 	 * that `stats` would show detached. */
 	if (err && created)
