@@ -5,7 +5,7 @@
  * pipeline recreates it empty and the DHCP server fills it again. */
 #include <errno.h>
 #include <bpf/libbpf.h>
-#include <fastpath/config.h>
+#include <fastpath/dhcp.h>
 #include "pipeline/stage.h"
 
 static int dhcp_size(struct bpf_object *obj, const struct fp_pipeline_opts *opts)
