@@ -15,14 +15,15 @@
  *   xsks, xsk_ports, xsk_stats, xsk_sockets
  *                the XSK stage's (bpf/xsk_abi.h, include/fastpath/xsk.h)
  *
- * The flows table is sized when the program loads (opts.max_flows per
- * CPU while the flows stage is on, one bucket per CPU while it is off).
- * When up finds it sized otherwise, it loads a fresh program on a fresh
- * table and swaps it into the running link (bpf_link_update: no packet
- * goes unfiltered); flows and their counters start over, every other map
- * is kept. The DHCP stage's lease cache likewise: opts.lease_cache
- * leases while the stage is on, one while it is off; a cache of another
- * size is replaced by an empty one, which the DHCP server fills again. */
+ * Each stage sizes its maps when the program loads (src/lib/pipeline/
+ * stage.h): the flows table for opts.max_flows per CPU and the DHCP lease
+ * cache for opts.lease_cache while their stage is on, the least while it
+ * is off. When up finds a pinned map that the program cannot reuse (sized
+ * otherwise, or of another layout), it loads a fresh program on a fresh
+ * map (with the pins its stage says go with it: the flows table's three)
+ * and swaps it into the running link (bpf_link_update: no packet goes
+ * unfiltered); every other map is kept. Flows and their counters start
+ * over; the DHCP server fills its cache again. */
 #ifndef FASTPATH_PIPELINE_H
 #define FASTPATH_PIPELINE_H
 
@@ -66,6 +67,7 @@ struct fp_pipeline_info {
 	__u32 chain_prog_id;    /* 0: nothing chained */
 	char chain_name[BPF_OBJ_NAME_LEN];
 	bool adopted;           /* up found it running and kept it */
+	bool created;           /* up made DEV's pipeline (it had no pins) */
 	bool native_failed;     /* auto fell back to skb */
 	int native_err;
 };
@@ -94,7 +96,8 @@ __u32 fp_stages_available(void);
 /* fp_pipeline_up: attach the pipeline to DEV, or adopt the one attached
  * there already (no reattach, counters kept), then set the stages. A mode
  * other than AUTO that differs from the running one reattaches. -ENODEV:
- * no such interface; -EBUSY: DEV has another XDP program. */
+ * no such interface; -EBUSY: DEV has another XDP program. A failed up
+ * leaves nothing it created: a pipeline it made is taken down again. */
 int fp_pipeline_up(const char *dev, const struct fp_pipeline_opts *opts,
 		   struct fp_pipeline_info *info);
 

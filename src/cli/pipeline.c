@@ -140,6 +140,8 @@ int cmd_up(int argc, char **argv)
 		else if (err)
 			err = report_load_error(err, chain, NULL, res.name, res.progs, res.log);
 		fp_load_result_free(&res);
+		if (err && info.created)
+			fp_pipeline_down(dev); /* a failed up leaves nothing it made */
 		if (err)
 			return err;
 		fp_pipeline_info(dev, &info);

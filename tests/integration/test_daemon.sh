@@ -233,6 +233,36 @@ case_second_daemon_refused() {
 	t_stderr_has "another fastpathd is running (pid $DPID)"
 }
 
+# xdp_program naming a missing file: --check and a real start both refuse
+# it, naming the file, and attach nothing (they crashed, rc 139).
+case_missing_xdp_program_refused() {
+	t_dummy
+	with_pipeline "$T_DEV"
+	missing=$T_TMP/missing.bpf.o
+	config "$T_TMP/c.yaml" "$T_DEV"
+	sed -i "s|^    mode: auto\$|&\n    xdp_program: $missing|" "$T_TMP/c.yaml"
+	t_expect 1 "$FPD" --check -c "$T_TMP/c.yaml"
+	grep -qF "$missing: no such file" "$T_TMP/err" || t_fail "--check does not name $missing"
+	t_expect 1 "$FPD" -c "$T_TMP/c.yaml"
+	grep -qF "$missing: no such file" "$T_TMP/err" || t_fail "the start does not name $missing"
+	t_no_xdp "$T_DEV"
+	[ ! -e "$T_PIN/pipeline/$T_DEV" ] || t_fail "the refused start left pins"
+}
+
+# Without root or capabilities, fastpathd says why it cannot run.
+case_unprivileged_says_why() {
+	command -v setpriv >/dev/null 2>&1 || t_skip "setpriv not installed"
+	dir=$(mktemp -d "/tmp/$T_CASE.XXXXXX") || t_fail "mktemp failed"
+	t_res dir "$dir"
+	cp "$FPD" "$dir/" && chmod 755 "$dir" "$dir/fastpathd" || t_fail "copy to $dir failed"
+	config "$dir/c.yaml" lo && chmod 644 "$dir/c.yaml"
+	t_expect 1 setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps=-all --bounding-set=-all "$dir/fastpathd" -c "$dir/c.yaml"
+	[ -s "$T_TMP/err" ] || t_fail "fastpathd exited 1 and said nothing"
+	t_stderr_has "needs root"
+	t_stderr_has "CAP_BPF"
+}
+
 t_ok fastpathd_counts_traffic_on_its_interface case_counts_traffic
 t_ok fastpathd_kill9_and_restart_lose_no_packet case_kill9_loses_nothing
 t_ok fastpathd_sigterm_leaves_pipeline_and_restart_adopts case_term_keeps_data_plane
@@ -244,4 +274,6 @@ t_ok fastpathd_check_rejects_bad_file_and_attaches_nothing case_check_rejects_ba
 t_ok fastpathd_check_rejects_missing_interface case_check_rejects_missing_interface
 t_ok fastpathd_check_warns_of_unimplemented_settings case_check_warns_of_unimplemented_settings
 t_ok fastpathd_refuses_a_second_instance case_second_daemon_refused
+t_ok fastpathd_refuses_a_missing_xdp_program_by_name case_missing_xdp_program_refused
+t_ok fastpathd_unprivileged_says_why case_unprivileged_says_why
 t_done

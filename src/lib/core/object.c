@@ -144,8 +144,10 @@ static int obj_finish_open(struct fp_obj *o, struct fp_obj **out, int err)
 
 int fp_obj_open_file(const char *path, const char *prog, struct fp_obj **out)
 {
-	int err = check_elf(path);
+	int err;
 
+	*out = NULL; /* so that a caller may close it whatever happened */
+	err = check_elf(path);
 	if (err)
 		return err;
 	err = obj_new(out, prog);

@@ -13,7 +13,7 @@
 int fp_config_preflight(const struct fp_config *cfg, struct fp_config_error *err)
 {
 	const struct fp_ebpf_config *e = &cfg->ebpf;
-	struct fp_obj *o;
+	struct fp_obj *o = NULL;
 	int rc;
 
 	if (!e->enabled)

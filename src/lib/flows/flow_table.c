@@ -24,21 +24,13 @@
 _Static_assert(FP_CONFIG_MAX_FLOWS == FP_FLOWS_DEFAULT,
 	       "the config's default max_flows is the table's");
 
-/* The maps of bpf/flows_stage.h, by the names the pipeline pins them under. */
-static const char *const table_pins[] = { "flows", "flow_cpu", "flow_meta" };
+const char *const fp_flow_table_pins[] = { "flows", "flow_cpu", "flow_meta", NULL };
 
 static __u32 buckets_for(__u32 max_flows)
 {
 	if (!max_flows)
 		max_flows = FP_FLOWS_DEFAULT;
 	return max_flows / FP_FLOW_WAYS + !!(max_flows % FP_FLOW_WAYS);
-}
-
-__u32 fp_flow_table_flows(bool enabled, __u32 max_flows)
-{
-	if (!enabled)
-		return 1;
-	return max_flows ? max_flows : FP_FLOWS_DEFAULT;
 }
 
 int fp_flows_table_size(struct bpf_object *obj, __u32 max_flows)
@@ -112,26 +104,6 @@ static int map_info(int fd, struct bpf_map_info *info)
 
 	memset(info, 0, sizeof(*info));
 	return bpf_obj_get_info_by_fd(fd, info, &len) ? -errno : 0;
-}
-
-int fp_flow_table_stale(const char *dev, __u32 max_flows)
-{
-	int cpus = libbpf_num_possible_cpus(), err;
-	__u32 max;
-
-	err = fp_pipeline_map_max(dev, "flows", &max);
-	if (err)
-		return err == -ENOENT ? 0 : err;
-	return max != (__u64)buckets_for(max_flows) * cpus;
-}
-
-void fp_flow_table_unpin(const char *dev)
-{
-	char path[PATH_MAX];
-
-	for (size_t i = 0; i < sizeof(table_pins) / sizeof(table_pins[0]); i++)
-		if (!fp_pipeline_path(path, sizeof(path), dev, table_pins[i]))
-			unlink(path);
 }
 
 /* The geometry is the data path's own: CPU 0's region size and seed. */
@@ -254,7 +226,7 @@ static int reuse_table(struct flows_egress *skel, const char *dev)
 	int err = 0;
 
 	for (size_t i = 0; !err && i < sizeof(maps) / sizeof(maps[0]); i++) {
-		int fd = fp_pipeline_obj_get(dev, table_pins[i]);
+		int fd = fp_pipeline_obj_get(dev, fp_flow_table_pins[i]);
 
 		if (fd < 0)
 			return fd;

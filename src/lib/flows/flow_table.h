@@ -23,19 +23,9 @@ struct fp_flow_table {
 	__u64 seed;
 };
 
-/* fp_flow_table_flows: the flows per CPU to size DEV's table for: the
- * configured number while the flows stage is on, else the least (one
- * bucket), as the maps are part of the pipeline program either way. */
-__u32 fp_flow_table_flows(bool enabled, __u32 max_flows);
-
-/* fp_flow_table_stale: 1 when DEV has a pinned table sized for another
- * number of flows than max_flows (it cannot be reused: the pipeline must
- * load on a fresh one), 0 when it fits or there is none. */
-int fp_flow_table_stale(const char *dev, __u32 max_flows);
-
-/* fp_flow_table_unpin: remove DEV's table pins, so that the next load
- * creates the table afresh. */
-void fp_flow_table_unpin(const char *dev);
+/* fp_flow_table_pins: the table's maps, by the names the pipeline pins
+ * them under (pipeline/DEV/NAME); NULL-ended. */
+extern const char *const fp_flow_table_pins[];
 
 /* fp_flow_table_open: map DEV's pinned table. -ENOENT if it has none,
  * -EPROTO if it is not set up (or not by this build). */

@@ -15,29 +15,21 @@
 #include <fastpath/pipeline.h>
 #include "bpf/pipeline.skel.h"
 #include "core/bpffs.h"
-#include "flows/flow_table.h"
-
-static const char *const stage_names[FP_STAGE_MAX] = {
-	[FP_STAGE_PIPELINE] = "pipeline",
-	[FP_STAGE_FLOWS] = "flows",
-	[FP_STAGE_FIREWALL] = "firewall",
-	[FP_STAGE_DHCP] = "dhcp",
-	[FP_STAGE_XSK] = "xsk",
-	[FP_STAGE_PORTS] = "ports",
-	[FP_STAGE_CHAIN] = "chain",
-};
+#include "pipeline/stage.h"
 
 const char *fp_stage_name(enum fp_stage stage)
 {
-	return stage < FP_STAGE_MAX ? stage_names[stage] : "?";
+	return stage < FP_STAGE_MAX && fp_stage_rows[stage] ? fp_stage_rows[stage]->name : "?";
 }
 
 __u32 fp_stages_available(void)
 {
-	return FP_STAGE_BIT(FP_STAGE_FLOWS) | FP_STAGE_BIT(FP_STAGE_FIREWALL) |
-	       FP_STAGE_BIT(FP_STAGE_DHCP) | FP_STAGE_BIT(FP_STAGE_XSK) |
-	       FP_STAGE_BIT(FP_STAGE_PORTS) |
-	       FP_STAGE_BIT(FP_STAGE_CHAIN);
+	__u32 stages = 0;
+
+	for (int s = 0; s < FP_STAGE_MAX; s++)
+		if (fp_stage_rows[s] && fp_stage_rows[s]->selectable)
+			stages |= FP_STAGE_BIT(s);
+	return stages;
 }
 
 int fp_stage_parse(const char *list, __u32 *stages)
@@ -53,8 +45,8 @@ int fp_stage_parse(const char *list, __u32 *stages)
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		int s;
 
-		for (s = FP_STAGE_FLOWS; s < FP_STAGE_MAX; s++)
-			if (!strcmp(tok, stage_names[s]))
+		for (s = 0; s < FP_STAGE_MAX; s++)
+			if (fp_stage_rows[s] && !strcmp(tok, fp_stage_rows[s]->name))
 				break;
 		if (s == FP_STAGE_MAX || !(fp_stages_available() & FP_STAGE_BIT(s)))
 			return -EINVAL;
@@ -196,77 +188,103 @@ static int pin_dev_maps(struct bpf_object *obj, const char *dev)
 	return 0;
 }
 
-/* The flows per CPU DEV's table is to be sized for (flow_table.h). */
-static __u32 table_flows(const struct fp_pipeline_opts *opts)
-{
-	return fp_flow_table_flows(opts->stages & FP_STAGE_BIT(FP_STAGE_FLOWS),
-				   opts->max_flows);
-}
+#define PIN_ABSENT 2
 
-/* The leases DEV's fp_dhcp_leases is to hold: the cache while the DHCP
- * stage is on, else one (the map is part of the program either way). */
-static __u32 lease_cache(const struct fp_pipeline_opts *opts)
+/* 1 when the map pinned at M's pin path cannot be reused for M as
+ * declared and sized (libbpf's own test: type, key and value size,
+ * max_entries, flags), so the load would fail on it; 0 when it fits;
+ * PIN_ABSENT when nothing is pinned there. A hash map cannot be resized,
+ * so a table of another size is recreated rather than reused. */
+static int pin_stale(const struct bpf_map *m)
 {
-	if (!(opts->stages & FP_STAGE_BIT(FP_STAGE_DHCP)))
-		return 1;
-	return opts->lease_cache ? opts->lease_cache : FP_CONFIG_LEASE_CACHE;
-}
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(bpf_map__pin_path(m)), err;
 
-/* 1 when DEV has a pinned lease cache of another size than the opts ask
- * for: a hash map cannot be resized, so the pipeline loads on a fresh
- * one, as with the flows table (the server fills it again). */
-static int leases_stale(const char *dev, const struct fp_pipeline_opts *opts)
-{
-	__u32 max;
-	int err = fp_pipeline_map_max(dev, "dhcp_leases", &max);
-
+	if (fd < 0)
+		return errno == ENOENT ? PIN_ABSENT : -errno;
+	err = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0;
+	close(fd);
 	if (err)
-		return err == -ENOENT ? 0 : err;
-	return max != lease_cache(opts);
+		return err;
+	return info.type != bpf_map__type(m) || info.key_size != bpf_map__key_size(m) ||
+	       info.value_size != bpf_map__value_size(m) ||
+	       info.max_entries != bpf_map__max_entries(m) ||
+	       info.map_flags != bpf_map__map_flags(m);
 }
 
-/* 1 when the XSK stage is asked for and DEV's program predates it (its
- * maps are not pinned): a reload brings them. */
-static int xsk_stale(const char *dev, const struct fp_pipeline_opts *opts)
+/* The pin name of M (DEV's own map): its name without "fp_". */
+static const char *pin_name(const struct bpf_map *m)
 {
-	char path[PATH_MAX];
+	const char *name = bpf_map__name(m);
 
-	if (!(opts->stages & FP_STAGE_BIT(FP_STAGE_XSK)) ||
-	    pipe_path(path, sizeof(path), dev, "xsks"))
-		return 0;
-	return access(path, F_OK) != 0;
+	return strncmp(name, "fp_", 3) ? name : name + 3;
 }
 
-/* Whether DEV's pipeline must load afresh for opts' table sizes. */
-static bool tables_stale(const char *dev, const struct fp_pipeline_opts *opts)
+/* DEV's pins that cannot be reused for OBJ; with unpin, remove them, and
+ * with each the pins a stage says go with it. Returns how many were stale
+ * (without unpin, absent ones too), or -errno. */
+static int pins_stale(struct bpf_object *obj, const char *dev, bool unpin)
 {
-	return fp_flow_table_stale(dev, table_flows(opts)) > 0 || leases_stale(dev, opts) > 0 ||
-	       xsk_stale(dev, opts) > 0;
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct bpf_map *m;
+	int n = 0, stale;
+
+	if (pipe_path(dir, sizeof(dir), dev, NULL))
+		return -ENODEV;
+	bpf_object__for_each_map(m, obj) {
+		const char *pin = bpf_map__pin_path(m);
+
+		if (!pin || strncmp(pin, dir, strlen(dir)) || pin[strlen(dir)] != '/')
+			continue; /* shared by name, or .rodata: not DEV's */
+		stale = pin_stale(m);
+		if (stale < 0)
+			return stale;
+		/* A running pipeline pins every map it has: one this build
+		 * declares and DEV lacks means the program predates a stage
+		 * (the XSK stage's maps, say), so it is reloaded. */
+		if (stale == PIN_ABSENT && !unpin)
+			n++;
+		if (stale != 1)
+			continue;
+		n++;
+		if (!unpin)
+			continue;
+		unlink(pin);
+		for (int s = 0; s < FP_STAGE_MAX; s++) {
+			const struct fp_stage_row *r = fp_stage_rows[s];
+			bool member = false;
+
+			for (size_t i = 0; r && r->together && r->together[i]; i++)
+				member |= !strcmp(r->together[i], pin_name(m));
+			for (size_t i = 0; member && r->together[i]; i++)
+				if (!pipe_path(path, sizeof(path), dev, r->together[i]))
+					unlink(path);
+		}
+	}
+	return n;
 }
 
-/* Load a fresh pipeline program on DEV's maps (reused when pinned, so
- * counters and config survive a reattach; a flows table or a lease cache
- * of another size is not reusable and is made afresh). */
-static int load_new(const char *dev, const struct fp_pipeline_opts *opts,
-		    struct pipeline **out)
+/* Open a pipeline object for DEV: its own maps pinned to DEV's pins (kept
+ * when they fit, so counters and config survive), every stage's maps
+ * sized for opts. *stale: how many of DEV's pins do not fit it. */
+static int open_new(const char *dev, const struct fp_pipeline_opts *opts,
+		    struct pipeline **out, int *stale)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = FP_PIN_ROOT "/maps");
-	char path[PATH_MAX];
-	struct pipeline *skel;
+	struct pipeline *skel = pipeline__open_opts(&oo);
 	int err;
 
-	if (fp_flow_table_stale(dev, table_flows(opts)) > 0)
-		fp_flow_table_unpin(dev);
-	if (leases_stale(dev, opts) > 0 && !pipe_path(path, sizeof(path), dev, "dhcp_leases"))
-		unlink(path);
-	skel = pipeline__open_opts(&oo);
 	if (!skel)
 		return -errno;
 	err = pin_dev_maps(skel->obj, dev);
-	err = err ?: fp_flows_table_size(skel->obj, table_flows(opts));
-	err = err ?: bpf_map__set_max_entries(skel->maps.fp_dhcp_leases, lease_cache(opts));
-	err = err ?: pipeline__load(skel);
-	err = err ?: fp_flows_table_init(skel->obj);
+	for (int s = 0; !err && s < FP_STAGE_MAX; s++)
+		if (fp_stage_rows[s] && fp_stage_rows[s]->size)
+			err = fp_stage_rows[s]->size(skel->obj, opts);
+	if (!err) {
+		*stale = pins_stale(skel->obj, dev, false);
+		err = *stale < 0 ? *stale : 0;
+	}
 	if (err) {
 		pipeline__destroy(skel);
 		return err;
@@ -275,16 +293,40 @@ static int load_new(const char *dev, const struct fp_pipeline_opts *opts,
 	return 0;
 }
 
-/* Swap a freshly loaded program into DEV's running link: the link stays,
- * so no packet goes by without a pipeline. */
-static int reload(const char *dev, const struct fp_pipeline_opts *opts)
+/* Load what open_new opened, on fresh maps where DEV's pins do not fit,
+ * then let each stage seed its maps. Destroys skel on failure. */
+static int load_opened(const char *dev, struct pipeline *skel)
 {
-	struct pipeline *skel;
+	int err = pins_stale(skel->obj, dev, true);
+
+	err = err < 0 ? err : pipeline__load(skel);
+	for (int s = 0; !err && s < FP_STAGE_MAX; s++)
+		if (fp_stage_rows[s] && fp_stage_rows[s]->init)
+			err = fp_stage_rows[s]->init(skel->obj);
+	if (err)
+		pipeline__destroy(skel);
+	return err;
+}
+
+static int load_new(const char *dev, const struct fp_pipeline_opts *opts,
+		    struct pipeline **out)
+{
+	int stale, err = open_new(dev, opts, out, &stale);
+
+	return err ?: load_opened(dev, *out);
+}
+
+/* Load SKEL (open_new's) and swap it into DEV's running link: the link
+ * stays, so no packet goes by without a pipeline. Destroys skel. */
+static int reload(const char *dev, struct pipeline *skel)
+{
 	int fd = fp_pipeline_obj_get(dev, "link"), err;
 
-	if (fd < 0)
+	if (fd < 0) {
+		pipeline__destroy(skel);
 		return fd;
-	err = load_new(dev, opts, &skel);
+	}
+	err = load_opened(dev, skel);
 	if (!err) {
 		err = bpf_link_update(fd, bpf_program__fd(skel->progs.fp_pipeline), NULL);
 		err = err ?: pipe_pin(bpf_program__fd(skel->progs.fp_pipeline), dev, "prog");
@@ -325,29 +367,20 @@ out:
 	return err;
 }
 
-int fp_pipeline_up(const char *dev, const struct fp_pipeline_opts *opts,
-		   struct fp_pipeline_info *info)
+/* Attach a pipeline to DEV, or adopt the one there (reloaded in place
+ * when its pins no longer fit opts); the stages are left alone. */
+static int up_link(const char *dev, const struct fp_target *t,
+		   const struct fp_pipeline_opts *opts, struct fp_pipeline_info *info)
 {
-	struct fp_pipeline_cfg cfg = { 0 };
 	char path[PATH_MAX];
-	struct fp_target t;
+	struct pipeline *skel;
 	const char *mode;
 	__u32 prog_id;
-	int fd, err;
+	int fd, stale, err;
 
-	memset(info, 0, sizeof(*info));
-	if (fp_target_parse(dev, &t) || t.kind != FP_TARGET_DEV)
-		return -ENODEV;
-	err = pipe_path(path, sizeof(path), dev, NULL);
-	if (err)
-		return err;
-	if ((mkdir(FP_PIPELINE_DIR, 0700) && errno != EEXIST) ||
-	    (mkdir(path, 0700) && errno != EEXIST))
-		return -errno;
-
-	fd = link_live(dev, t.ifindex);
+	fd = link_live(dev, t->ifindex);
 	if (fd >= 0) {
-		fp_xdp_query(t.ifindex, &prog_id, &mode);
+		fp_xdp_query(t->ifindex, &prog_id, &mode);
 		info->adopted = mode_matches(opts->mode, mode);
 		close(fd);
 	}
@@ -355,25 +388,71 @@ int fp_pipeline_up(const char *dev, const struct fp_pipeline_opts *opts,
 		/* Stale, absent, or in the wrong mode: attach afresh. */
 		pipe_path(path, sizeof(path), dev, "link");
 		unlink(path);
-		err = attach_new(dev, &t, opts, info);
-		if (err)
-			return err;
-	} else if (tables_stale(dev, opts)) {
-		err = reload(dev, opts);
-		if (err)
-			return err;
+		return attach_new(dev, t, opts, info);
 	}
-	cfg_read(dev, &cfg);
-	cfg.stages = (opts->stages & ~FP_STAGE_BIT(FP_STAGE_CHAIN)) |
-		     (cfg.stages & FP_STAGE_BIT(FP_STAGE_CHAIN));
-	err = cfg_write(dev, &cfg);
+	err = open_new(dev, opts, &skel, &stale);
 	if (err)
 		return err;
-	err = opts->stages & FP_STAGE_BIT(FP_STAGE_FLOWS) ?
-	      fp_flows_egress_attach(dev, t.ifindex) : fp_flows_egress_detach(dev);
+	if (stale)
+		return reload(dev, skel);
+	pipeline__destroy(skel);
+	return 0;
+}
+
+/* Each stage's programs beside the pipeline: on with its bit, off without. */
+static int stages_attach(const char *dev, int ifindex, __u32 stages)
+{
+	int err = 0;
+
+	for (int s = 0; !err && s < FP_STAGE_MAX; s++) {
+		const struct fp_stage_row *r = fp_stage_rows[s];
+
+		if (!r)
+			continue;
+		if (stages & FP_STAGE_BIT(s))
+			err = r->enable ? r->enable(dev, ifindex) : 0;
+		else
+			err = r->disable ? r->disable(dev) : 0;
+	}
+	return err;
+}
+
+int fp_pipeline_up(const char *dev, const struct fp_pipeline_opts *opts,
+		   struct fp_pipeline_info *info)
+{
+	struct fp_pipeline_cfg cfg = { 0 };
+	char path[PATH_MAX];
+	struct fp_target t;
+	bool created;
+	int err;
+
+	memset(info, 0, sizeof(*info));
+	if (fp_target_parse(dev, &t) || t.kind != FP_TARGET_DEV)
+		return -ENODEV;
+	err = pipe_path(path, sizeof(path), dev, NULL);
 	if (err)
 		return err;
-	return pipe_read_info(dev, info);
+	if (mkdir(FP_PIPELINE_DIR, 0700) && errno != EEXIST)
+		return -errno;
+	created = !mkdir(path, 0700);
+	if (!created && errno != EEXIST)
+		return -errno;
+
+	err = up_link(dev, &t, opts, info);
+	if (!err) {
+		cfg_read(dev, &cfg);
+		cfg.stages = (opts->stages & ~FP_STAGE_BIT(FP_STAGE_CHAIN)) |
+			     (cfg.stages & FP_STAGE_BIT(FP_STAGE_CHAIN));
+		err = cfg_write(dev, &cfg);
+	}
+	err = err ?: stages_attach(dev, t.ifindex, opts->stages);
+	err = err ?: pipe_read_info(dev, info);
+	info->created = created;
+	/* A failed up leaves nothing it created: no pins, no half pipeline
+	 * that `stats` would show detached. */
+	if (err && created)
+		fp_pipeline_down(dev);
+	return err;
 }
 
 int fp_pipeline_down(const char *dev)

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* fastpathd's metrics service: /metrics and /health served on
+ * orchestrator.prometheus_address:port (port 0: not at all), restarted
+ * only when they change. The endpoint runs on libmicrohttpd's thread,
+ * which must not take the signals fastpathd's loop reads from its
+ * signalfd: it starts with them blocked. A port that cannot be bound is
+ * logged; the data plane does not depend on it, so apply never fails. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <fastpath/config.h>
+#include <fastpath/daemon.h>
+#include <fastpath/metrics.h>
+#include <fastpath/reconcile.h>
+
+struct metrics_service {
+	struct fp_metrics_http *http;   /* NULL: off */
+	int port;                       /* what http listens on */
+	char addr[FP_CONFIG_ADDR_MAX];
+};
+
+static int metrics_apply(void *ctx, const struct fp_config *cfg,
+			 const struct fp_config *prev, const struct fp_service_env *env)
+{
+	struct metrics_service *m = ctx;
+	sigset_t set, old;
+	int err;
+
+	(void)prev;
+	if (m->http && m->port == cfg->prometheus_port &&
+	    !strcmp(m->addr, cfg->prometheus_address))
+		return 0;
+	fp_metrics_http_stop(m->http);
+	m->http = NULL;
+	m->port = 0;
+	if (!cfg->prometheus_port)
+		return 0;
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	err = fp_metrics_http_start(cfg->prometheus_address, cfg->prometheus_port, &m->http);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		fp_log(env->log, FP_LOG_ERROR, "metrics: cannot serve on %s port %d: %s",
+		       cfg->prometheus_address, cfg->prometheus_port, strerror(-err));
+		return 0;
+	}
+	m->port = cfg->prometheus_port;
+	snprintf(m->addr, sizeof(m->addr), "%s", cfg->prometheus_address);
+	fp_log(env->log, FP_LOG_INFO, "metrics: serving /metrics and /health on %s port %d",
+	       m->addr, m->port);
+	return 0;
+}
+
+static void metrics_stop(void *ctx)
+{
+	struct metrics_service *m = ctx;
+
+	fp_metrics_http_stop(m->http);
+	m->http = NULL;
+}
+
+const struct fp_service fp_metrics_service = {
+	.name = "metrics",
+	.ctx_size = sizeof(struct metrics_service),
+	.apply = metrics_apply,
+	.stop = metrics_stop,
+};

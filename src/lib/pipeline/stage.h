@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Internal to libfastpath: the pipeline's stage table. pipeline.c runs
+ * every stage through its row and knows none by name; a stage with maps
+ * to size, state to seed or a program of its own beside the XDP one
+ * (flows' tcx egress) fills the hooks it needs in a file of its own
+ * function's folder (src/lib/flows/flows_stage.c), and stages.c lists it. */
+#ifndef FP_LIB_PIPELINE_STAGE_H
+#define FP_LIB_PIPELINE_STAGE_H
+
+#include <stdbool.h>
+#include <fastpath/pipeline.h>
+
+struct bpf_object;
+
+struct fp_stage_row {
+	const char *name;       /* as fp_stage_parse takes it */
+	bool selectable;        /* built, and `up --stages` may name it */
+	/* size: before the pipeline object loads, set the max_entries of the
+	 * stage's maps in OBJ for OPTS (whether or not the stage is on: its
+	 * maps are part of the program either way). A pinned map that no
+	 * longer fits is recreated (pipeline.c: pins_stale). */
+	int (*size)(struct bpf_object *obj, const struct fp_pipeline_opts *opts);
+	/* init: after load, on fresh or reused maps: seed what they need. */
+	int (*init)(struct bpf_object *obj);
+	/* enable: on every up with the stage on, after its bit is set:
+	 * attach what runs beside the pipeline; idempotent. disable: on every
+	 * up with the stage off; nothing to remove is not an error. */
+	int (*enable)(const char *dev, int ifindex);
+	int (*disable)(const char *dev);
+	/* together: the stage's pins (names under pipeline/DEV/) that only
+	 * make sense together: when one is recreated, all are. NULL-ended. */
+	const char *const *together;
+};
+
+/* fp_stage_rows: one row per enum fp_stage, in the order they run. */
+extern const struct fp_stage_row *const fp_stage_rows[FP_STAGE_MAX];
+
+/* The rows defined in their function's folder. */
+extern const struct fp_stage_row fp_stage_flows_row;
+extern const struct fp_stage_row fp_stage_dhcp_row;
+
+#endif
