@@ -73,7 +73,8 @@ t_fastpath() {
 # t_res KIND ARG: record something to remove when the case (or the run)
 # ends. KIND is one of: prog NAME, port PORT, pid PID, ns NAME, link DEV,
 # cgroup DIR, dir DIR, pipeline DEV (`fastpath down DEV`), dhcpcd DEV
-# (the state dhcpcd keeps for DEV).
+# (the state dhcpcd keeps for DEV), mount DIR (a filesystem the case
+# mounted on DIR, under T_TMP).
 t_res() {
 	echo "$*" >>"$T_RES"
 }
@@ -129,6 +130,10 @@ t_undo() {
 		case $1 in *"$T_ID"*) rm -f /var/lib/dhcpcd/"$1"* /run/dhcpcd/"$1"* ;; esac ;;
 	dir)
 		case $1 in /tmp/*"$T_ID"*|"$T_TMP"/*) rm -rf "$1" ;; esac ;;
+	mount)
+		case $1 in "$T_TMP"/*) ;; *) return 0 ;; esac
+		mountpoint -q "$1" || return 0
+		umount "$1" 2>/dev/null || umount -l "$1" ;;
 	esac
 	return 0
 }

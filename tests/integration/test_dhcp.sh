@@ -4,7 +4,10 @@
 # path, renew it through the XDP fast path (the stage's ACK counter moves,
 # the client sees the ACK) and release it; kill -9 of the daemon between
 # lease and renewal loses no lease, and a lease the kernel extended
-# survives a kill -9 too.
+# survives a kill -9 too. The lease file's disk fills: no ACK leaves either
+# path until it is freed, service resumes by itself, and after a kill -9
+# every lease a client holds is in the database, none twice; a lease_file
+# that is not a lease journal stops the daemon and is left as it was.
 . "$(dirname "$0")/lib.sh"
 t_require
 FPD=$T_BUILD/fastpathd
@@ -15,14 +18,15 @@ fi
 
 # lab: the namespace lab with the peer's address removed (the clients get
 # theirs by DHCP), XDP on the peer (XDP_TX on a native veth needs it), and
-# fastpathd serving T_DEV with pool .100-.199 and 1-minute leases.
+# fastpathd serving T_DEV with pool .100-.199 and 1-minute leases (LEASE_TIME),
+# the lease file in T_TMP (LEASE_DIR).
 lab() {
 	t_topo
 	ip -n "$T_NS" addr flush dev "$T_PEER"
 	ip -n "$T_NS" link set dev "$T_PEER" xdp obj "$T_PROGS/xdp_pass.bpf.o" sec xdp ||
 		t_fail "cannot attach XDP to $T_PEER"
 	NET=${T_ADDR%.1}
-	LEASES=$T_TMP/$T_CASE.leases
+	LEASES=${LEASE_DIR:-$T_TMP}/$T_CASE.leases
 	cat >"$T_TMP/fastpath.yaml" <<EOF
 orchestrator: {ebpf: {interfaces: [$T_DEV], mode: auto}, prometheus_port: 0}
 flows: {enabled: false}
@@ -31,7 +35,7 @@ dhcp:
   server_id: $T_ADDR
   lease_file: $LEASES
   pools:
-    - {subnet: $NET.0/24, range: $NET.100-$NET.199, router: $T_ADDR, dns: [$T_ADDR], domain: lab.test, lease_time: 1m}
+    - {subnet: $NET.0/24, range: $NET.100-$NET.199, router: $T_ADDR, dns: [$T_ADDR], domain: lab.test, lease_time: ${LEASE_TIME:-1m}}
 EOF
 	t_res pipeline "$T_DEV"
 	daemon_start
@@ -246,9 +250,194 @@ case_kill9_keeps_leases() {
 	true
 }
 
+# ---- the lease file's disk fills ----------------------------------------------
+
+# oneshot N: new client N (client identifier key_of N, on the peer) asks for
+# a lease and quits; prints the address it was ACKed, or nothing.
+oneshot() {
+	ip netns exec "$T_NS" timeout -k 2 15 udhcpc -q -n -i "$T_PEER" -s /bin/true \
+		-t 2 -T 1 -A 1 -C -x "0x3d:$(key_of "$1" | tr -d :)" 2>&1 |
+		sed -n 's/.*lease of \([0-9.]*\) obtained.*/\1/p'
+}
+
+key_of() {
+	printf '01:02:00:00:c0:%02x:%02x\n' $(($1 / 256)) $(($1 % 256))
+}
+
+# held IP KEY: a client holds IP (KEY: its MAC or client identifier).
+held() {
+	echo "$1 $2" >>"$T_TMP/held"
+}
+
+# mv_client I: a long-lived udhcpc on its own macvlan clI over the peer;
+# its pid in UPID<I>, its events in $T_TMP/events.clI. Twenty rebinding
+# tries a second apart: it keeps its address through a short outage.
+mv_client() {
+	ip -n "$T_NS" link add "cl$1" link "$T_PEER" type macvlan mode bridge &&
+	ip -n "$T_NS" link set "cl$1" up || t_fail "cannot add macvlan cl$1 over $T_PEER"
+	ip netns exec "$T_NS" udhcpc -f -i "cl$1" -s "$T_TMP/mv.sh" -t 20 -T 1 -A 1 \
+		>"$T_TMP/cl$1.log" 2>&1 &
+	eval "UPID$1=\$!"
+	t_res pid $!
+}
+
+mv_ip() {
+	ip -n "$T_NS" -4 -o addr show dev "cl$1" | awk '{ sub("/.*", "", $4); print $4; exit }'
+}
+
+mv_has_ip() {
+	[ -n "$(mv_ip "$1")" ]
+}
+
+mv_mac() {
+	ip -n "$T_NS" -o link show dev "cl$1" | sed -n 's/.*link\/ether \([0-9a-f:]*\) .*/\1/p'
+}
+
+# events I WHAT: how many WHAT events client clI has logged.
+events() {
+	grep -c "^$2 " "$T_TMP/events.cl$1" 2>/dev/null || true
+}
+
+events_above() {
+	[ "$(events "$1" "$2")" -gt "$3" ]
+}
+
+case_disk_full() {
+	command -v udhcpc >/dev/null || t_skip "udhcpc not installed"
+	FS=$T_TMP/${T_CASE}fs
+	mkdir "$FS" || t_fail "mkdir $FS failed"
+	t_res mount "$FS"
+	mount -t tmpfs -o size=256k,mode=0700 "$T_CASE" "$FS" || t_skip "cannot mount a tmpfs"
+	LEASE_DIR=$FS LEASE_TIME=10m lab
+	cat >"$T_TMP/mv.sh" <<EOF
+#!/bin/sh
+case \$1 in
+bound|renew) ip addr replace "\$ip/\$mask" dev "\$interface" ;;
+deconfig) ip addr flush dev "\$interface" ;;
+esac
+echo "\$1 \${ip:-}" >>"$T_TMP/events.\$interface"
+EOF
+	chmod +x "$T_TMP/mv.sh"
+	: >"$T_TMP/held"
+	for i in 1 2 3; do
+		mv_client $i
+	done
+	for i in 1 2 3; do
+		t_wait 100 mv_has_ip $i || t_fail "client cl$i got no lease: $(cat "$T_TMP/cl$i.log")"
+	done
+	for n in 1 2; do
+		ip=$(oneshot $n)
+		[ -n "$ip" ] || t_fail "new client $n got no lease before the disk filled"
+		held "$ip" "$(key_of $n)"
+	done
+	# The disk fills. The journal's last page still takes a few records,
+	# so new clients are served, each lease durable, until a write fails.
+	dd if=/dev/zero of="$FS/fill" bs=64k >/dev/null 2>&1
+	[ "$(df -P "$FS" | awk 'NR == 2 { print $4 }')" -eq 0 ] || t_fail "the tmpfs is not full"
+	while [ "$(counter slow_nostore)" -eq 0 ]; do
+		n=$((n + 1))
+		[ $n -le 60 ] || t_fail "60 new clients and no write failed on the full disk"
+		ip=$(oneshot $n)
+		[ -z "$ip" ] || held "$ip" "$(key_of $n)"
+	done
+	echo "the journal failed at new client $n"
+	# Now no new client gets an ACK, and the withheld ACK is counted ...
+	nostore=$(counter slow_nostore)
+	ip=$(oneshot 1000)
+	[ -z "$ip" ] || t_fail "a new client was ACKed $ip while the lease file's disk was full"
+	[ "$(counter slow_nostore)" -gt "$nostore" ] || t_fail "the withheld ACK was not counted"
+	# ... and a renewal is left by the fast path to the server, which
+	# withholds its ACK too.
+	fast=$(counter fast_ack)
+	miss=$(counter miss_nostore)
+	nostore=$(counter slow_nostore)
+	renews=$(events 1 renew)
+	ip1=$(mv_ip 1)
+	kill -USR1 "$UPID1"
+	t_wait 50 counter_above miss_nostore "$miss" ||
+		t_fail "the fast path did not leave the renewal to the server: $(cat "$T_TMP/dstats.json")"
+	t_wait 50 counter_above slow_nostore "$nostore" || t_fail "the server did not withhold the renewal's ACK"
+	sleep 1
+	[ "$(counter fast_ack)" = "$fast" ] || t_fail "the fast path ACKed a renewal that could not be stored"
+	[ "$(events 1 renew)" = "$renews" ] || t_fail "cl1 was ACKed a renewal that could not be stored"
+	grep -q "cannot be written" "$T_TMP/fastpathd.log" || t_fail "the daemon did not log the failure"
+	# The disk is freed: service resumes by itself. cl1, still rebinding,
+	# is ACKed; so is a new client.
+	rm -f "$FS/fill"
+	t0=$(date +%s%N)
+	t_wait 100 events_above 1 renew "$renews" ||
+		t_fail "cl1's rebinding was not ACKed after the disk was freed: $(cat "$T_TMP/events.cl1")"
+	echo "cl1 ACKed $((($(date +%s%N) - t0) / 1000000)) ms after the disk was freed"
+	[ "$(mv_ip 1)" = "$ip1" ] || t_fail "cl1 holds $(mv_ip 1), not its address $ip1"
+	ip=$(oneshot 1001)
+	[ -n "$ip" ] || t_fail "a new client got no lease after the disk was freed"
+	held "$ip" "$(key_of 1001)"
+	grep -q "written again" "$T_TMP/fastpathd.log" || t_fail "the daemon did not log the recovery"
+	renewed_on_fast_path kill -USR1 "$UPID2"
+	# kill -9, restart: every lease a client holds is in the database, and
+	# no address is held twice.
+	kill -KILL "$DPID"
+	wait "$DPID" 2>/dev/null
+	daemon_start
+	for i in 1 2 3; do
+		ip=$(mv_ip $i)
+		[ -n "$ip" ] || t_fail "cl$i lost its address: $(cat "$T_TMP/events.cl$i")"
+		held "$ip" "$(mv_mac $i)"
+	done
+	"$FP" -j dhcp leases --file "$LEASES" >"$T_TMP/leases.json" || t_fail "dhcp leases --file failed"
+	sed 's/^/held: /' "$T_TMP/held"
+	"$T_PY" - "$T_TMP/leases.json" "$T_TMP/held" <<'EOF' || t_fail "the database does not hold what the clients hold"
+import json, sys
+leases = [l for l in json.load(open(sys.argv[1])) if l["state"] == "bound"]
+held = [l.split() for l in open(sys.argv[2]) if l.strip()]
+bad = []
+for what, ips in (("clients", [h[0] for h in held]), ("the database", [l["ip"] for l in leases])):
+    bad += ["%s: %s is held %d times" % (what, ip, ips.count(ip)) for ip in set(ips) if ips.count(ip) > 1]
+for ip, key in held:
+    l = [x for x in leases if x["ip"] == ip]
+    if not l:
+        bad.append("%s, held by %s, is not in the database" % (ip, key))
+    elif key not in (l[0]["mac"], l[0]["client_id"], l[0]["client_id"][3:]):
+        bad.append("%s is held by %s but bound to %s %s" % (ip, key, l[0]["mac"], l[0]["client_id"]))
+print("\n".join(bad) or "%d leases held, all in the database" % len(held))
+sys.exit(1 if bad else 0)
+EOF
+	[ "$(wc -l <"$T_TMP/held")" -ge 7 ] || t_fail "fewer clients than expected hold a lease"
+	ls "$FS" | grep -q '\.bad-' && t_fail "a torn record was left in the journal: $(ls "$FS")"
+	true
+}
+
+# A lease_file that is not a lease journal: the daemon refuses to start,
+# says why, and leaves the file as it was.
+case_foreign_lease_file() {
+	t_dummy
+	LEASES=$T_TMP/dhcpd.conf
+	printf 'subnet 10.0.0.0 netmask 255.255.255.0 {\n  range 10.0.0.10 10.0.0.20;\n}\n' >"$LEASES"
+	cp "$LEASES" "$T_TMP/orig"
+	cat >"$T_TMP/fastpath.yaml" <<EOF
+orchestrator: {ebpf: {interfaces: [$T_DEV], mode: auto}, prometheus_port: 0}
+flows: {enabled: false}
+dhcp:
+  interface: $T_DEV
+  server_id: 10.0.0.1
+  lease_file: $LEASES
+  pools:
+    - {subnet: 10.0.0.0/24, range: 10.0.0.100-10.0.0.199, router: 10.0.0.1, lease_time: 1m}
+EOF
+	t_res pipeline "$T_DEV"
+	t_run "$FPD" -c "$T_TMP/fastpath.yaml"
+	[ "$T_RC" -ne 0 ] && [ "$T_RC" -ne 124 ] || t_fail "fastpathd did not refuse the foreign lease_file"
+	t_stderr_has "refusing to use $LEASES"
+	t_stderr_has "not a fastpath lease journal"
+	cmp -s "$LEASES" "$T_TMP/orig" || t_fail "the foreign file was changed"
+	[ "$(ls "$T_TMP" | grep -c dhcpd.conf)" -eq 1 ] || t_fail "files were created beside it: $(ls "$T_TMP")"
+}
+
 t_ok dhclient_leases_renews_on_fast_path_releases case_dhclient
 t_ok udhcpc_leases_renews_on_fast_path_releases case_udhcpc
 t_ok dhcpcd_leases_renews_on_fast_path_releases case_dhcpcd
 t_ok relayed_requests_answered_on_fast_path_to_the_relay case_relayed
 t_ok kill9_between_lease_and_renewal_loses_no_lease case_kill9_keeps_leases
+t_ok disk_full_withholds_acks_resumes_and_kill9_keeps_every_lease case_disk_full
+t_ok foreign_lease_file_refused_and_left_unchanged case_foreign_lease_file
 t_done
