@@ -91,7 +91,6 @@ struct fp_dhcp_scratch {
 	__u8 out[FP_DHCP_OUT_MAX + 2 * FP_DHCP_SLACK];
 	struct fp_dhcp_key key;  /* here, not on the stack: the pipeline's */
 	__u8 eth_src[6];         /* stack and this stage's share 512 bytes */
-	__u8 macs[12];
 	__u8 l2[64];             /* Ethernet and VLAN headers, when moved */
 	/* the reply's facts, for fp_dhcp_build() */
 	__u32 yiaddr;
@@ -99,11 +98,6 @@ struct fp_dhcp_scratch {
 	__u16 dport;
 	__u8 type;
 	__u8 pad;
-	struct {                 /* the UDP pseudo-header */
-		__u32 saddr, daddr;
-		__u8 zero, proto;
-		__u16 len;
-	} ph;
 };
 
 struct {
@@ -167,6 +161,42 @@ static __always_inline __u32 fp_dhcp_get32(const __u8 *b)
 static __always_inline void fp_dhcp_put32(__u8 *b, __u32 v)
 {
 	__builtin_memcpy(b, &v, 4);
+}
+
+/* 8-byte words at any address: one load or store each where clang would
+ * otherwise copy byte by byte (x86 and arm64 do unaligned words well and
+ * the verifier allows them there; parse.h reads addresses the same way). */
+typedef __u64 __attribute__((__may_alias__)) fp_dhcp_w64_t;
+
+/* fp_dhcp_copy_words: the N bytes at SRC to DST in 8-byte words, for N
+ * up to WORDS * 8; up to 7 bytes past DST + N get what follows SRC. */
+#define FP_DHCP_W(i)								\
+	do {									\
+		if ((i) >= words || (i) >= w)					\
+			return;							\
+		((fp_dhcp_w64_t *)dst)[i] = ((const fp_dhcp_w64_t *)src)[i];	\
+	} while (0)
+#define FP_DHCP_W4(i) FP_DHCP_W(i); FP_DHCP_W(i + 1); FP_DHCP_W(i + 2); FP_DHCP_W(i + 3)
+
+static __always_inline void fp_dhcp_copy_words(__u8 *dst, const __u8 *src, __u32 n,
+					       const int words)
+{
+	/* The words to copy, in a register of its own: the verifier learns
+	 * its bounds at each exit below, not N's, so the paths after the copy
+	 * are one again. */
+	__u32 w = (n + 7) / 8;
+
+	asm volatile("" : "+r"(w));
+	/* Spelt out: clang 14 will not unroll a loop that can exit early. */
+	FP_DHCP_W4(0);
+	FP_DHCP_W4(4);
+	FP_DHCP_W4(8);
+	FP_DHCP_W4(12);
+	FP_DHCP_W4(16);
+	FP_DHCP_W4(20);
+	FP_DHCP_W4(24);
+	FP_DHCP_W4(28);
+	FP_DHCP_W(32);
 }
 
 /* The walk's state, for bpf_loop(): the options are walked one a call,
@@ -307,6 +337,7 @@ static __noinline __u32 fp_dhcp_build(struct fp_dhcp_scratch *s, const struct fp
 	__u32 off, n, len, c1, c2, daddr = s->daddr;
 	__u16 dport = s->dport;
 	__s64 sum;
+	int i;
 
 	__builtin_memset(out, 0, FP_DHCP_REPLY_MIN);
 	b[0] = 2; /* BOOTREPLY */
@@ -353,7 +384,11 @@ static __noinline __u32 fp_dhcp_build(struct fp_dhcp_scratch *s, const struct fp
 		off = fp_dhcp_idx(off); /* at most 307 here */
 		out[off] = 6;
 		out[off + 1] = n * 4;
-		__builtin_memcpy(&out[off + 2], pool->dns, sizeof(pool->dns));
+		for (i = 0; i < FP_DHCP_DNS_MAX; i++) {
+			if (i >= n)
+				break;
+			fp_dhcp_put32(&out[off + 2 + i * 4], pool->dns[i]);
+		}
 		off += 2 + n * 4;
 	}
 	n = pool->domain_len;
@@ -361,8 +396,8 @@ static __noinline __u32 fp_dhcp_build(struct fp_dhcp_scratch *s, const struct fp
 		off = fp_dhcp_idx(off); /* at most 325 */
 		out[off] = 15;
 		out[off + 1] = n;
-		/* All of it: a copy of constant size, then only n counted. */
-		__builtin_memcpy(&out[off + 2], pool->domain, FP_DHCP_DOMAIN_MAX - 2);
+		fp_dhcp_copy_words(&out[off + 2], (const __u8 *)pool->domain, n,
+				   FP_DHCP_DOMAIN_MAX / 8);
 		off += 2 + n;
 	}
 	/* Option 61 as the client sent it (RFC 6842 §3): code, length and
@@ -375,7 +410,7 @@ static __noinline __u32 fp_dhcp_build(struct fp_dhcp_scratch *s, const struct fp
 			return 0;
 		off = fp_dhcp_idx(off); /* at most 580 */
 		io = fp_dhcp_idx(io - 2);
-		__builtin_memcpy(&out[off], &in[io], 2 + FP_DHCP_ID_MAX);
+		fp_dhcp_copy_words(&out[off], &in[io], 2 + n, (2 + FP_DHCP_ID_MAX + 7) / 8);
 		off += 2 + n;
 	}
 	n = r->relay_len;
@@ -387,16 +422,17 @@ static __noinline __u32 fp_dhcp_build(struct fp_dhcp_scratch *s, const struct fp
 		/* 82 and its length byte, then the value (up to 255), verbatim. */
 		off = fp_dhcp_idx(off); /* at most 614 */
 		ro = fp_dhcp_idx(ro);
-		__builtin_memcpy(&out[off], &in[ro], 2 + 255);
+		fp_dhcp_copy_words(&out[off], &in[ro], 2 + n, (2 + 255 + 7) / 8);
 		off += 2 + n;
 	}
 	if (off > FP_DHCP_OUT_MAX - 8)
 		return 0;
 	off = fp_dhcp_idx(off);
 	out[off++] = 255;
-	/* PAD to the 300-byte BOOTP minimum and to a multiple of 4, which
-	 * bpf_csum_diff() wants; what the copies above left past END goes. */
-	__builtin_memset(&out[off], 0, FP_DHCP_SLACK);
+	/* PAD to the 300-byte BOOTP minimum (zeroed above) and to a multiple
+	 * of 4, which bpf_csum_diff() wants; the copies above left at most 7
+	 * bytes of their sources past END, which go. */
+	*(fp_dhcp_w64_t *)&out[off] = 0;
 	len = off < FP_DHCP_REPLY_MIN ? FP_DHCP_REPLY_MIN : (off + 3) & ~3u;
 	if (len > FP_DHCP_OUT_MAX)
 		return 0;
@@ -408,16 +444,18 @@ static __noinline __u32 fp_dhcp_build(struct fp_dhcp_scratch *s, const struct fp
 	ip->protocol = IPPROTO_UDP;
 	ip->saddr = cfg->server_id;
 	ip->daddr = daddr;
-	ip->check = fp_dhcp_fold(bpf_csum_diff(NULL, 0, (__be32 *)ip, 20, 0));
 	uh->source = bpf_htons(FP_DHCP_SERVER_PORT);
 	uh->dest = bpf_htons(dport);
 	uh->len = bpf_htons(len - 20);
-	s->ph.saddr = ip->saddr;
-	s->ph.daddr = daddr;
-	s->ph.zero = 0;
-	s->ph.proto = IPPROTO_UDP;
-	s->ph.len = uh->len;
-	sum = bpf_csum_diff(NULL, 0, (__be32 *)&s->ph, sizeof(s->ph), 0);
+	/* The IPv4 header's and the UDP pseudo-header's sums from the values
+	 * just written, as 32-bit words in memory order like bpf_csum_diff()'s:
+	 * the header is 45 00 LEN | 0 | 40 11 00 00 | saddr | daddr, the
+	 * pseudo-header saddr | daddr | 00 11 ULEN. */
+	sum = (__u64)fp_dhcp_get32(out) + fp_dhcp_get32(out + 8) + ip->saddr + daddr;
+	ip->check = fp_dhcp_fold(sum);
+	sum = (__u64)ip->saddr + daddr + ((__u32)IPPROTO_UDP << 8 | (__u32)uh->len << 16);
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffffffff) + (sum >> 32);
 	/* bpf_csum_diff() takes at most 512 bytes a call. */
 	n = len - 20;
 	if (n < FP_DHCP_FIXED || n > FP_DHCP_OUT_MAX - 20)
@@ -507,8 +545,8 @@ static __always_inline int fp_dhcp_send(struct xdp_md *ctx, const struct fp_pars
 					struct fp_dhcp_scratch *s, __u32 len,
 					const __u8 *dst, const struct fp_dhcp_cfg *cfg)
 {
-	__u8 *macs = s->macs;
 	__u32 l3 = p->l3_off;
+	__u8 *eth;
 	int delta = (int)(l3 + len) - (int)(ctx->data_end - ctx->data);
 	int moved = 0;
 
@@ -523,12 +561,15 @@ static __always_inline int fp_dhcp_send(struct xdp_md *ctx, const struct fp_pars
 		moved = 1;
 	}
 	len = fp_dhcp_len(len);
-	__builtin_memcpy(macs, dst, 6);
-	__builtin_memcpy(macs + 6, cfg->server_mac, 6);
 	if ((moved && bpf_xdp_store_bytes(ctx, 0, s->l2, l3)) ||
-	    bpf_xdp_store_bytes(ctx, 0, macs, sizeof(s->macs)) ||
 	    bpf_xdp_store_bytes(ctx, l3, s->out, len))
 		return -2;
+	/* The Ethernet addresses in place: the frame is at least l3 + len. */
+	eth = (void *)(long)ctx->data;
+	if ((void *)(eth + 12) > (void *)(long)ctx->data_end)
+		return -2;
+	__builtin_memcpy(eth, dst, 6);
+	__builtin_memcpy(eth + 6, cfg->server_mac, 6);
 	return 0;
 }
 
