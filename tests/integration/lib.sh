@@ -72,9 +72,9 @@ t_fastpath() {
 
 # t_res KIND ARG: record something to remove when the case (or the run)
 # ends. KIND is one of: prog NAME, port PORT, pid PID, ns NAME, link DEV,
-# cgroup DIR, dir DIR, pipeline DEV (`fastpath down DEV`), dhcpcd DEV
-# (the state dhcpcd keeps for DEV), mount DIR (a filesystem the case
-# mounted on DIR, under T_TMP).
+# cgroup DIR, dir DIR, pipeline DEV (`fastpath down DEV`), shaper DEV
+# (`fastpath shaper remove DEV`), dhcpcd DEV (the state dhcpcd keeps for
+# DEV), mount DIR (a filesystem the case mounted on DIR, under T_TMP).
 t_res() {
 	echo "$*" >>"$T_RES"
 }
@@ -125,6 +125,10 @@ t_undo() {
 		ip netns del "$1" 2>/dev/null ;;
 	link)
 		ip link del "$1" 2>/dev/null ;;
+	shaper)
+		case $1 in *"$T_ID"*) ;; *) return 0 ;; esac
+		t_fastpath shaper remove "$1" >/dev/null 2>&1
+		rm -rf "$T_PIN/shaper/$1" ;;
 	dhcpcd)
 		# dhcpcd keeps a lease file per interface outside the lab.
 		case $1 in *"$T_ID"*) rm -f /var/lib/dhcpcd/"$1"* /run/dhcpcd/"$1"* ;; esac ;;

@@ -11,7 +11,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netlink/netlink.h>
-#include "shaper/shaper_qdisc.h"
+#include "shaper/shaper_internal.h"
 
 #define FRAME_BITS (1514u * 8)
 

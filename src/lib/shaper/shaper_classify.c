@@ -14,7 +14,7 @@
 #include <fastpath/core.h>
 #include "bpf/shaper_tc.skel.h"
 #include "core/bpffs.h"
-#include "shaper/shaper_qdisc.h"
+#include "shaper/shaper_internal.h"
 
 /* Debian 12's UAPI headers predate tcx (kernel 6.6); these are ABI. */
 #define FP_BPF_TCX_EGRESS    47
@@ -107,15 +107,22 @@ bool fp_shaper_classify_live(const char *dev, int ifindex)
 	return true;
 }
 
+void fp_shaper_cfg_build(const struct fp_shaper_iface *s, struct fp_shaper_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->n = (__u32)s->n_classes;
+	cfg->default_classid = fp_shaper_classid(FP_SHAPER_DEFAULT);
+	for (size_t i = 0; i < s->n_classes; i++)
+		match_of(&s->classes[i], fp_shaper_classid(fp_shaper_class_minor(i)), &cfg->m[i]);
+}
+
 int fp_shaper_classify_set(const char *dev, int ifindex, const struct fp_shaper_iface *s)
 {
-	struct fp_shaper_cfg cfg = { .n = (__u32)s->n_classes };
+	struct fp_shaper_cfg cfg;
 	struct shaper_tc *skel;
 	int link_fd, prog_fd, err, zero = 0;
 
-	cfg.default_classid = fp_shaper_classid(FP_SHAPER_DEFAULT);
-	for (size_t i = 0; i < s->n_classes; i++)
-		match_of(&s->classes[i], fp_shaper_classid(fp_shaper_class_minor(i)), &cfg.m[i]);
+	fp_shaper_cfg_build(s, &cfg);
 	err = shaper_dir(dev);
 	if (err)
 		return err;

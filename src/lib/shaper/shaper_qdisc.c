@@ -16,7 +16,7 @@
 #include <netlink/route/qdisc/htb.h>
 #include <netlink/route/qdisc/tbf.h>
 #include <netlink/route/tc.h>
-#include "shaper/shaper_qdisc.h"
+#include "shaper/shaper_internal.h"
 
 #define MTU_FRAME  1514u
 #define TOP_MINOR  0x1000u   /* the class every other class borrows from */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Internal to libfastpath: the shaper's rtnetlink half (shaper_qdisc.c).
+/* Internal to libfastpath: the shaper's qdiscs (shaper_qdisc.c) and its
+ * classifier (shaper_classify.c).
  * Every function returns 0 or -errno. */
-#ifndef FP_LIB_SHAPER_QDISC_H
-#define FP_LIB_SHAPER_QDISC_H
+#ifndef FP_LIB_SHAPER_INTERNAL_H
+#define FP_LIB_SHAPER_INTERNAL_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -30,7 +31,9 @@ int fp_shaper_htb_prune(struct nl_sock *sk, int ifindex, size_t n_classes);
 int fp_shaper_qdisc_read(struct nl_sock *sk, int ifindex, struct fp_shaper_state *st);
 int fp_shaper_qdisc_list(struct nl_sock *sk, char (*devs)[IF_NAMESIZE], int max);
 
-/* The classifier (shaper_classify.c). */
+/* The classifier (shaper_classify.c). fp_shaper_cfg_build: S's classes
+ * as the classifier's map entry, in order, class i at minor 0x10 + i. */
+void fp_shaper_cfg_build(const struct fp_shaper_iface *s, struct fp_shaper_cfg *cfg);
 int fp_shaper_classify_set(const char *dev, int ifindex, const struct fp_shaper_iface *s);
 int fp_shaper_classify_remove(const char *dev);
 bool fp_shaper_classify_live(const char *dev, int ifindex);
