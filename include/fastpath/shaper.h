@@ -13,24 +13,25 @@
  * EDT (a BPF program setting skb->tstamp, enforced by fq) would need the
  * fq qdisc; fp_shaper_apply probes it and says when it is missing.
  *
- * Rates are bits per second, durations microseconds. */
+ * Rates are bits per second. */
 #ifndef FASTPATH_SHAPER_H
 #define FASTPATH_SHAPER_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <net/if.h>
+#include <fastpath/core.h>
 #include "shaper_abi.h"
 
-#define FP_SHAPER_MAX 16 /* interfaces in the shaper section */
+struct fp_cfg_section;
+
+#define FP_SHAPER_MAX 64 /* interfaces in the shaper section */
 
 struct fp_shaper_class {
-	/* match; family 0 = any address */
-	int family;             /* 0, AF_INET or AF_INET6 */
-	uint8_t dst[16];        /* network order */
-	uint8_t dst_len;
-	uint8_t proto;          /* 0: any */
-	uint16_t port_lo, port_hi; /* 0-0: any */
+	/* match: a zero field matches anything */
+	struct fp_cidr dest;    /* family 0: any address */
+	int proto;              /* IPPROTO_*, 0: any */
+	uint16_t port[2];       /* destination port lo, hi; 0-0: any */
 	uint64_t rate;          /* guaranteed, bit/s */
 	uint64_t ceil;          /* may borrow up to, bit/s; 0: bandwidth_limit */
 	uint32_t priority;      /* 0 (first served) .. 7 */
@@ -40,16 +41,19 @@ struct fp_shaper_class {
 struct fp_shaper_iface {
 	char interface[IF_NAMESIZE];
 	uint64_t bandwidth_limit; /* bit/s */
-	uint32_t latency_us;      /* latency_target */
+	uint32_t latency_ms;      /* latency_target */
 	struct fp_shaper_class classes[FP_SHAPER_CLASSES_MAX];
 	size_t n_classes;
 	unsigned int line;
 };
 
+/* The config's shaper: section, a list of interfaces. */
 struct fp_shaper_config {
-	struct fp_shaper_iface ifaces[FP_SHAPER_MAX];
+	struct fp_shaper_iface *ifaces;
 	size_t n;
 };
+
+extern const struct fp_cfg_section fp_shaper_section;
 
 enum fp_shaper_mech { FP_SHAPER_NONE = 0, FP_SHAPER_TBF, FP_SHAPER_HTB };
 
@@ -97,7 +101,6 @@ struct fp_shaper_state {
 	char dev[IF_NAMESIZE];
 	enum fp_shaper_mech mech;
 	uint64_t limit;         /* bit/s */
-	uint32_t latency_us;
 	struct fp_shaper_stats root;
 	struct fp_shaper_stats classes[FP_SHAPER_CLASSES_MAX + 1]; /* + default */
 	size_t n_classes;

@@ -20,7 +20,7 @@ const char shaper_usage[] =
 	"RATE as tc writes it: 100mbit, 1gbit, 500kbit, 10mbps (bytes); a class SPEC is\n"
 	"dest=CIDR,protocol=tcp|udp|icmp,port=N[-M],rate=RATE,ceil=RATE,priority=0-7";
 
-#define DEFAULT_LATENCY_US 50000
+#define DEFAULT_LATENCY_MS 50
 
 static int shaper_set(int argc, char **argv)
 {
@@ -30,7 +30,7 @@ static int shaper_set(int argc, char **argv)
 		{ "class", required_argument, NULL, 'c' },
 		{ 0 },
 	};
-	struct fp_shaper_iface s = { .latency_us = DEFAULT_LATENCY_US };
+	struct fp_shaper_iface s = { .latency_ms = DEFAULT_LATENCY_MS };
 	enum fp_shaper_mech mech;
 	unsigned long long ms;
 	char note[512] = "", why[256];
@@ -47,7 +47,7 @@ static int shaper_set(int argc, char **argv)
 			if (fp_duration_parse(optarg, &ms) || !ms || ms > 10000)
 				return fail(EXIT_USAGE, "--latency: '%s' is not a duration from "
 					    "1ms to 10s (e.g. 50ms)", optarg);
-			s.latency_us = (uint32_t)(ms * 1000);
+			s.latency_ms = (uint32_t)ms;
 			break;
 		case 'c':
 			if (s.n_classes == FP_SHAPER_CLASSES_MAX)

@@ -34,7 +34,7 @@ static int setup(void **state)
 		return -1;
 	}
 	f->s.bandwidth_limit = 100000000;
-	f->s.latency_us = 50000;
+	f->s.latency_ms = 50;
 	*state = f;
 	return 0;
 }
@@ -238,9 +238,6 @@ static void test_shaper_class_words_refused(void **state)
 	char why[256];
 
 	(void)state;
-	assert_int_equal(fp_shaper_class_parse("port=80,rate=1mbit", &c, why, sizeof(why)),
-			 -EINVAL);
-	assert_non_null(strstr(why, "protocol"));
 	assert_int_equal(fp_shaper_class_parse("protocol=tcp", &c, why, sizeof(why)), -EINVAL);
 	assert_non_null(strstr(why, "rate"));
 	assert_int_equal(fp_shaper_class_parse("dest=10.0.0.0/33,rate=1mbit", &c, why,
@@ -267,7 +264,7 @@ static void test_shaper_check_refuses_oversubscription(void **state)
 	f->s.classes[1].ceil = 20000000; /* below its rate */
 	assert_int_equal(fp_shaper_check(&f->s, why, sizeof(why)), -EINVAL);
 	f->s.n_classes = 0;
-	f->s.latency_us = 100; /* 100 us at 100 Mbit: under two frames */
+	f->s.latency_ms = 0; /* nothing queued: under two frames */
 	assert_int_equal(fp_shaper_check(&f->s, why, sizeof(why)), -EINVAL);
 	assert_non_null(strstr(why, "latency_target"));
 }

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netlink/netlink.h>
 #include "shaper/shaper_internal.h"
@@ -75,7 +74,7 @@ int fp_shaper_check(const struct fp_shaper_iface *s, char *why, size_t size)
 		return -EINVAL;
 	}
 	/* The queue must hold a few frames at the limit, or TBF refuses. */
-	if ((uint64_t)s->latency_us * s->bandwidth_limit / 1000000 < 2 * FRAME_BITS) {
+	if ((uint64_t)s->latency_ms * s->bandwidth_limit / 1000 < 2 * FRAME_BITS) {
 		snprintf(why, size, "latency_target is shorter than two full frames at "
 			 "bandwidth_limit: raise one of them");
 		return -EINVAL;
@@ -95,6 +94,10 @@ int fp_shaper_check(const struct fp_shaper_iface *s, char *why, size_t size)
 		if (c->ceil && (c->ceil < c->rate || c->ceil > s->bandwidth_limit)) {
 			snprintf(why, size, "classes[%zu].ceil must be between its rate and "
 				 "bandwidth_limit", i);
+			return -EINVAL;
+		}
+		if (c->port[0] && c->proto != IPPROTO_TCP && c->proto != IPPROTO_UDP) {
+			snprintf(why, size, "classes[%zu]: a port needs protocol tcp or udp", i);
 			return -EINVAL;
 		}
 		if (c->priority > 7) {
@@ -129,7 +132,7 @@ static int apply_on(struct nl_sock *sk, int ifindex, const struct fp_shaper_ifac
 	}
 	if (!s->n_classes) {
 		err = fp_shaper_classify_remove(s->interface);
-		return err ?: fp_shaper_tbf_set(sk, ifindex, s->bandwidth_limit, s->latency_us);
+		return err ?: fp_shaper_tbf_set(sk, ifindex, s->bandwidth_limit, s->latency_ms);
 	}
 	err = fp_shaper_htb_set(sk, ifindex, s, ours);
 	err = err ?: fp_shaper_htb_prune(sk, ifindex, s->n_classes);
@@ -235,38 +238,7 @@ int fp_shaper_list(char (*devs)[IF_NAMESIZE], int max)
 	return n;
 }
 
-static int cidr_parse(const char *s, struct fp_shaper_class *c)
-{
-	char addr[INET6_ADDRSTRLEN + 4];
-	const char *slash = strchr(s, '/');
-	size_t n = slash ? (size_t)(slash - s) : strlen(s);
-	unsigned long len;
-	char *end;
-
-	if (n >= sizeof(addr))
-		return -EINVAL;
-	memcpy(addr, s, n);
-	addr[n] = '\0';
-	memset(c->dst, 0, sizeof(c->dst));
-	if (inet_pton(AF_INET, addr, c->dst) == 1)
-		c->family = AF_INET;
-	else if (inet_pton(AF_INET6, addr, c->dst) == 1)
-		c->family = AF_INET6;
-	else
-		return -EINVAL;
-	len = c->family == AF_INET ? 32 : 128;
-	if (slash) {
-		unsigned long max = len;
-
-		len = strtoul(slash + 1, &end, 10);
-		if (!slash[1] || *end || len > max)
-			return -EINVAL;
-	}
-	c->dst_len = (uint8_t)len;
-	return 0;
-}
-
-static int port_range_parse(const char *s, uint16_t *lo, uint16_t *hi)
+static int port_range_parse(const char *s, uint16_t port[2])
 {
 	unsigned long a, b;
 	char *end;
@@ -277,8 +249,8 @@ static int port_range_parse(const char *s, uint16_t *lo, uint16_t *hi)
 		b = strtoul(end + 1, &end, 10);
 	if (*end || !a || a > 65535 || b < a || b > 65535)
 		return -EINVAL;
-	*lo = (uint16_t)a;
-	*hi = (uint16_t)b;
+	port[0] = (uint16_t)a;
+	port[1] = (uint16_t)b;
 	return 0;
 }
 
@@ -301,13 +273,11 @@ int fp_shaper_class_parse(const char *spec, struct fp_shaper_class *c, char *why
 		}
 		*v++ = '\0';
 		if (!strcmp(kv, "dest"))
-			err = cidr_parse(v, c);
+			err = fp_cidr_parse(v, &c->dest);
 		else if (!strcmp(kv, "protocol"))
-			err = !strcmp(v, "tcp") ? (c->proto = IPPROTO_TCP, 0) :
-			      !strcmp(v, "udp") ? (c->proto = IPPROTO_UDP, 0) :
-			      !strcmp(v, "icmp") ? (c->proto = IPPROTO_ICMP, 0) : -EINVAL;
+			err = fp_proto_parse(v, &c->proto);
 		else if (!strcmp(kv, "port"))
-			err = port_range_parse(v, &c->port_lo, &c->port_hi);
+			err = port_range_parse(v, c->port);
 		else if (!strcmp(kv, "rate"))
 			err = fp_shaper_rate_parse(v, &c->rate);
 		else if (!strcmp(kv, "ceil"))
@@ -327,10 +297,6 @@ int fp_shaper_class_parse(const char *spec, struct fp_shaper_class *c, char *why
 	}
 	if (!c->rate) {
 		snprintf(why, size, "rate is required");
-		return -EINVAL;
-	}
-	if (c->port_lo && c->proto != IPPROTO_TCP && c->proto != IPPROTO_UDP) {
-		snprintf(why, size, "port needs protocol tcp or udp");
 		return -EINVAL;
 	}
 	return 0;

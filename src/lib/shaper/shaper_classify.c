@@ -47,16 +47,16 @@ static void match_of(const struct fp_shaper_class *c, uint32_t classid, struct f
 {
 	memset(m, 0, sizeof(*m));
 	m->classid = classid;
-	m->proto = c->proto;
-	m->port_lo = c->port_lo;
-	m->port_hi = c->port_hi;
-	if (!c->family)
+	m->proto = (__u8)c->proto;
+	m->port_lo = c->port[0];
+	m->port_hi = c->port[1];
+	if (!c->dest.family)
 		return;
-	m->family = c->family == AF_INET ? 4 : 6;
-	for (unsigned int w = 0, left = c->dst_len; w < (c->family == AF_INET ? 1u : 4u); w++) {
+	m->family = c->dest.family == AF_INET ? 4 : 6;
+	for (unsigned int w = 0, left = c->dest.len; w < (c->dest.family == AF_INET ? 1u : 4u); w++) {
 		uint32_t bits = left >= 32 ? 32 : left, mask = bits ? htonl(~0u << (32 - bits)) : 0;
 
-		memcpy(&m->dst[w], c->dst + 4 * w, 4);
+		memcpy(&m->dst[w], c->dest.addr + 4 * w, 4);
 		m->mask[w] = mask;
 		m->dst[w] &= mask;
 		left -= bits;

@@ -21,7 +21,7 @@ uint32_t fp_shaper_class_minor(size_t i);
 int fp_shaper_root_kind(struct nl_sock *sk, int ifindex, char *kind, size_t size);
 int fp_shaper_root_delete(struct nl_sock *sk, int ifindex);
 
-int fp_shaper_tbf_set(struct nl_sock *sk, int ifindex, uint64_t rate, uint32_t latency_us);
+int fp_shaper_tbf_set(struct nl_sock *sk, int ifindex, uint64_t rate, uint32_t latency_ms);
 /* fp_shaper_htb_set: root (unless KEEP_ROOT: ours is HTB already, change
  * its classes in place), top class, default class, S's classes, leaves. */
 int fp_shaper_htb_set(struct nl_sock *sk, int ifindex, const struct fp_shaper_iface *s,

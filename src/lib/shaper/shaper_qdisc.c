@@ -68,9 +68,9 @@ uint32_t fp_shaper_class_minor(size_t i)
  * than three full frames. Counting bytes, not packets, is what holds the
  * target: GRO and TSO make skbs of up to 64 KB, so a queue of N packets
  * can hold 40 times the delay of N frames. */
-static uint32_t queue_bytes(uint64_t rate, uint32_t latency_us)
+static uint32_t queue_bytes(uint64_t rate, uint32_t latency_ms)
 {
-	uint64_t b = rate / 8 * latency_us / 1000000;
+	uint64_t b = rate / 8 * latency_ms / 1000;
 
 	return b < 3 * MTU_FRAME ? 3 * MTU_FRAME : b > INT32_MAX ? INT32_MAX : (uint32_t)b;
 }
@@ -102,7 +102,7 @@ static struct rtnl_qdisc *qdisc_new(int ifindex, uint32_t parent, uint32_t handl
 	return q;
 }
 
-int fp_shaper_tbf_set(struct nl_sock *sk, int ifindex, uint64_t rate, uint32_t latency_us)
+int fp_shaper_tbf_set(struct nl_sock *sk, int ifindex, uint64_t rate, uint32_t latency_ms)
 {
 	struct rtnl_qdisc *q = qdisc_new(ifindex, TC_H_ROOT, FP_SHAPER_HANDLE, "tbf");
 	int err;
@@ -116,7 +116,7 @@ int fp_shaper_tbf_set(struct nl_sock *sk, int ifindex, uint64_t rate, uint32_t l
 	rtnl_qdisc_tbf_set_rate(q, (int)(rate / 8), (int)burst_bytes(rate), 0);
 	/* tc's "latency" adds the burst to the queue; the target is the
 	 * queue alone. */
-	rtnl_qdisc_tbf_set_limit(q, (int)queue_bytes(rate, latency_us));
+	rtnl_qdisc_tbf_set_limit(q, (int)queue_bytes(rate, latency_ms));
 	err = rtnl_qdisc_add(sk, q, NLM_F_CREATE | NLM_F_REPLACE);
 	rtnl_qdisc_put(q);
 	return fp_shaper_nl_err(err);
@@ -197,14 +197,14 @@ int fp_shaper_htb_set(struct nl_sock *sk, int ifindex, const struct fp_shaper_if
 	err = err ?: htb_class_set(sk, ifindex, top, FP_SHAPER_DEFAULT, default_rate(s),
 				   s->bandwidth_limit, 7);
 	err = err ?: leaf_set(sk, ifindex, FP_SHAPER_DEFAULT,
-			      queue_bytes(default_rate(s), s->latency_us));
+			      queue_bytes(default_rate(s), s->latency_ms));
 	for (size_t i = 0; !err && i < s->n_classes; i++) {
 		const struct fp_shaper_class *c = &s->classes[i];
 		uint32_t minor = fp_shaper_class_minor(i);
 
 		err = htb_class_set(sk, ifindex, top, minor, c->rate,
 				    c->ceil ? c->ceil : s->bandwidth_limit, c->priority);
-		err = err ?: leaf_set(sk, ifindex, minor, queue_bytes(c->rate, s->latency_us));
+		err = err ?: leaf_set(sk, ifindex, minor, queue_bytes(c->rate, s->latency_ms));
 	}
 	return err;
 }
