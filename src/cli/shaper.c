@@ -10,6 +10,7 @@
 #include <fastpath/config.h>
 #include <fastpath/shaper.h>
 #include "cli.h"
+#include "output.h"
 
 const char shaper_usage[] =
 	"usage: fastpath shaper set DEV --rate RATE [--latency DURATION] [--class SPEC]...\n"
@@ -29,6 +30,11 @@ static int shaper_set(int argc, char **argv)
 		{ "latency", required_argument, NULL, 'l' },
 		{ "class", required_argument, NULL, 'c' },
 		{ 0 },
+	};
+	static const struct out_col cols[] = {
+		{ NULL, "interface", OUT_STR, 0 },
+		{ NULL, "mechanism", OUT_STR, 0 },
+		{ NULL, "note", OUT_STR, 0 },
 	};
 	struct fp_shaper_iface s = { .latency_ms = DEFAULT_LATENCY_MS };
 	enum fp_shaper_mech mech;
@@ -72,21 +78,18 @@ static int shaper_set(int argc, char **argv)
 		return fail(EXIT_USAGE, "%s: %s", s.interface, note);
 	if (err)
 		return fail_errno(err, "cannot shape %s", s.interface);
-	if (cli.json) {
-		struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "interface", json_object_new_string(s.interface));
-		json_object_object_add(o, "mechanism", json_object_new_string(fp_shaper_mech_str(mech)));
-		json_object_object_add(o, "note", json_object_new_string(note));
-		json_print(o);
-	} else {
-		printf("%s: shaped, %s\n", s.interface, note);
-	}
+	out_result(cols, OUT_N(cols), (union out_val[]){ { .s = s.interface },
+		   { .s = fp_shaper_mech_str(mech) }, { .s = note } },
+		   "%s: shaped, %s\n", s.interface, note);
 	return EXIT_OK;
 }
 
 static int shaper_remove(int argc, char **argv)
 {
+	static const struct out_col cols[] = {
+		{ NULL, "interface", OUT_STR, 0 },
+		{ NULL, "removed", OUT_BOOL, 0 },
+	};
 	int err;
 
 	if (argc != 2)
@@ -97,59 +100,65 @@ static int shaper_remove(int argc, char **argv)
 	err = fp_shaper_remove(argv[1]);
 	if (err)
 		return fail_errno(err, "cannot remove the shaper of %s", argv[1]);
-	if (cli.json) {
-		struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "interface", json_object_new_string(argv[1]));
-		json_object_object_add(o, "removed", json_object_new_boolean(1));
-		json_print(o);
-	} else {
-		printf("%s: shaper removed\n", argv[1]);
-	}
+	out_result(cols, OUT_N(cols), (union out_val[]){ { .s = argv[1] }, { .b = true } },
+		   "%s: shaper removed\n", argv[1]);
 	return EXIT_OK;
 }
 
-static struct json_object *stats_json(const struct fp_shaper_stats *s, double rate_bps)
-{
-	struct json_object *o = json_object_new_object();
+/* A class (or the root) as a row; measured_bps is JSON null and "-" in the
+ * table when no interval was given. */
+static const struct out_col class_cols[] = {
+	{ "CLASS", "class", OUT_STR, -8 },
+	{ NULL, "classid", OUT_U64, 0 },
+	{ NULL, "rate_bps", OUT_U64, 0 },
+	{ "RATE", NULL, OUT_STR, -9 },
+	{ NULL, "ceil_bps", OUT_U64, 0 },
+	{ "CEIL", NULL, OUT_STR, -9 },
+	{ "PRIO", "priority", OUT_U64, 4 },
+	{ NULL, "measured_bps", OUT_JSON, 0 },
+	{ "MEASURED", NULL, OUT_STR, -9 },
+	{ "BYTES", "bytes", OUT_U64, 12 },
+	{ "PACKETS", "packets", OUT_U64, 10 },
+	{ "DROPS", "drops", OUT_U64, 8 },
+	{ "OVERLIMITS", "overlimits", OUT_U64, 10 },
+	{ "BACKLOG", "backlog_bytes", OUT_U64, 8 },
+};
 
-	json_object_object_add(o, "classid", json_object_new_int64(s->classid));
-	json_object_object_add(o, "rate_bps", json_object_new_int64((int64_t)s->rate));
-	json_object_object_add(o, "ceil_bps", json_object_new_int64((int64_t)s->ceil));
-	json_object_object_add(o, "priority", json_object_new_int64(s->priority));
-	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)s->bytes));
-	json_object_object_add(o, "packets", json_object_new_int64((int64_t)s->packets));
-	json_object_object_add(o, "drops", json_object_new_int64((int64_t)s->drops));
-	json_object_object_add(o, "overlimits", json_object_new_int64((int64_t)s->overlimits));
-	json_object_object_add(o, "backlog_bytes", json_object_new_int64(s->backlog_bytes));
-	if (rate_bps >= 0)
-		json_object_object_add(o, "measured_bps", json_object_new_int64((int64_t)rate_bps));
-	return o;
-}
-
-static void stats_line(const char *name, const struct fp_shaper_stats *s, double rate_bps)
+static void class_row(struct out_list *l, const char *name, const struct fp_shaper_stats *st,
+		      double measured)
 {
 	char r[32], c[32], m[32] = "-";
 
-	if (rate_bps >= 0)
-		fp_shaper_rate_str((uint64_t)rate_bps / 1000 * 1000, m, sizeof(m));
-	printf("  %-8s rate %-9s ceil %-9s prio %u  measured %-9s bytes %llu packets %llu "
-	       "drops %llu overlimits %llu backlog %uB\n", name,
-	       fp_shaper_rate_str(s->rate, r, sizeof(r)), fp_shaper_rate_str(s->ceil, c, sizeof(c)),
-	       s->priority, m, (unsigned long long)s->bytes, (unsigned long long)s->packets,
-	       (unsigned long long)s->drops, (unsigned long long)s->overlimits, s->backlog_bytes);
+	if (measured >= 0)
+		fp_shaper_rate_str((uint64_t)measured / 1000 * 1000, m, sizeof(m));
+	out_list_row(l, (union out_val[]){
+		{ .s = name }, { .u = st->classid },
+		{ .u = st->rate }, { .s = fp_shaper_rate_str(st->rate, r, sizeof(r)) },
+		{ .u = st->ceil }, { .s = fp_shaper_rate_str(st->ceil, c, sizeof(c)) },
+		{ .u = st->priority },
+		{ .j = measured >= 0 ? json_object_new_int64((int64_t)measured) : NULL },
+		{ .s = m }, { .u = st->bytes }, { .u = st->packets }, { .u = st->drops },
+		{ .u = st->overlimits }, { .u = st->backlog_bytes },
+	});
 }
 
 static double rate_of(uint64_t before, uint64_t after, double seconds)
 {
-	return seconds > 0 ? (double)(after - before) * 8 / seconds : -1;
+	return seconds > 0 && after >= before ? (double)(after - before) * 8 / seconds : -1;
 }
 
 /* One interface: the state, and with INTERVAL > 0 the rate measured over
- * it from the byte counters. */
+ * it from the kernel's byte counters (headers included). */
 static int show(const char *dev, double interval, struct json_object *arr)
 {
+	static const struct out_col head[] = {
+		{ NULL, "interface", OUT_STR, 0 },
+		{ NULL, "mechanism", OUT_STR, 0 },
+		{ NULL, "bandwidth_limit_bps", OUT_U64, 0 },
+		{ NULL, "classes", OUT_JSON, 0 },
+	};
 	struct fp_shaper_state a, b, *st = &a;
+	struct out_list l;
 	char lim[32], name[16];
 	int err = fp_shaper_read(dev, &a);
 
@@ -162,33 +171,27 @@ static int show(const char *dev, double interval, struct json_object *arr)
 			return err;
 		st = &b;
 	}
-#define RATE(f) (interval > 0 ? rate_of(a.f.bytes, b.f.bytes, interval) : -1)
-	if (arr) {
-		struct json_object *o = json_object_new_object(), *cl = json_object_new_array();
+	if (!arr)
+		printf("%s: %s, limit %s\n", dev, fp_shaper_mech_str(st->mech),
+		       fp_shaper_rate_str(st->limit, lim, sizeof(lim)));
+	out_list_begin(&l, class_cols, OUT_N(class_cols), 2);
+	class_row(&l, "root", &st->root,
+		  interval > 0 ? rate_of(a.root.bytes, b.root.bytes, interval) : -1);
+	for (size_t i = 0; i < st->n_classes; i++) {
+		const struct fp_shaper_stats *c = &st->classes[i];
 
-		json_object_object_add(o, "interface", json_object_new_string(dev));
-		json_object_object_add(o, "mechanism",
-				       json_object_new_string(fp_shaper_mech_str(st->mech)));
-		json_object_object_add(o, "bandwidth_limit_bps", json_object_new_int64((int64_t)st->limit));
-		json_object_object_add(o, "root", stats_json(&st->root, RATE(root)));
-		for (size_t i = 0; i < st->n_classes; i++)
-			json_object_array_add(cl, stats_json(&st->classes[i],
-				interval > 0 && i < a.n_classes ?
-				rate_of(a.classes[i].bytes, b.classes[i].bytes, interval) : -1));
-		json_object_object_add(o, "classes", cl);
-		json_object_array_add(arr, o);
+		snprintf(name, sizeof(name), "%x:%x", c->classid >> 16, c->classid & 0xffff);
+		class_row(&l, name, c, interval > 0 && i < a.n_classes &&
+			  a.classes[i].classid == c->classid ?
+			  rate_of(a.classes[i].bytes, c->bytes, interval) : -1);
+	}
+	if (!arr) {
+		out_list_end(&l);
 		return 0;
 	}
-	printf("%s: %s, limit %s\n", dev, fp_shaper_mech_str(st->mech),
-	       fp_shaper_rate_str(st->limit, lim, sizeof(lim)));
-	stats_line("root", &st->root, RATE(root));
-	for (size_t i = 0; i < st->n_classes; i++) {
-		snprintf(name, sizeof(name), "%x:%x", st->classes[i].classid >> 16,
-			 st->classes[i].classid & 0xffff);
-		stats_line(name, &st->classes[i], interval > 0 && i < a.n_classes ?
-			   rate_of(a.classes[i].bytes, b.classes[i].bytes, interval) : -1);
-	}
-#undef RATE
+	json_object_array_add(arr, out_object(head, OUT_N(head), (union out_val[]){
+		{ .s = dev }, { .s = fp_shaper_mech_str(st->mech) }, { .u = st->limit },
+		{ .j = out_list_take(&l) } }));
 	return 0;
 }
 
@@ -198,51 +201,43 @@ static int shaper_show(int argc, char **argv, double interval)
 		{ "interval", required_argument, NULL, 'i' },
 		{ 0 },
 	};
-	char devs[64][IF_NAMESIZE];
-	struct json_object *arr = cli.json ? json_object_new_array() : NULL;
+	char devs[FP_SHAPER_MAX][IF_NAMESIZE];
+	struct json_object *arr;
 	int c, n, err = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		char *end;
 
-		if (c != 'i') {
-			json_object_put(arr);
+		if (c != 'i')
 			return bad_option(argv);
-		}
 		interval = strtod(optarg, &end);
-		if (*end || interval < 0 || interval > 60) {
-			json_object_put(arr);
+		if (*end || interval < 0 || interval > 60)
 			return fail(EXIT_USAGE, "--interval: '%s' is not 0 to 60 seconds", optarg);
-		}
 	}
-	if (optind + 1 < argc) {
-		json_object_put(arr);
+	if (optind + 1 < argc)
 		return fail(EXIT_USAGE, "%s", shaper_usage);
-	}
 	if (optind < argc) {
 		snprintf(devs[0], sizeof(devs[0]), "%s", argv[optind]);
 		n = 1;
 	} else {
-		n = fp_shaper_list(devs, 64);
+		n = fp_shaper_list(devs, FP_SHAPER_MAX);
+		if (n < 0)
+			return fail_errno(n, "cannot list qdiscs");
 	}
-	for (int i = 0; n > 0 && i < n && !err; i++) {
+	arr = cli.json ? json_object_new_array() : NULL;
+	for (int i = 0; i < n && !err; i++) {
 		err = show(devs[i], interval, arr);
+		if (!err)
+			continue;
+		json_object_put(arr);
 		if (err == -ENOENT)
-			fail(EXIT_RUNTIME, "%s: no fastpath shaper (fastpath shaper set %s "
-			     "--rate RATE, or a shaper: section in fastpathd's config)",
-			     devs[i], devs[i]);
-		else if (err == -ENODEV)
-			fail(EXIT_RUNTIME, "no interface '%s' (ip link show lists them)", devs[i]);
-		else if (err)
-			fail_errno(err, "cannot read the shaper of %s", devs[i]);
-	}
-	if (n < 0) {
-		json_object_put(arr);
-		return fail_errno(n, "cannot list qdiscs");
-	}
-	if (err) {
-		json_object_put(arr);
-		return EXIT_RUNTIME;
+			return fail(EXIT_RUNTIME, "%s: no fastpath shaper (fastpath shaper set %s "
+				    "--rate RATE, or a shaper: section in fastpathd's config)",
+				    devs[i], devs[i]);
+		if (err == -ENODEV)
+			return fail(EXIT_RUNTIME, "no interface '%s' (ip link show lists them)",
+				    devs[i]);
+		return fail_errno(err, "cannot read the shaper of %s", devs[i]);
 	}
 	if (arr)
 		json_print(arr);
