@@ -318,6 +318,21 @@ t_wait() {
 	"$@"
 }
 
+# t_daemon CONFIG: fastpathd on CONFIG in the background, its log in
+# $T_TMP/fastpathd.log, its pid in DPID (stopped when the case ends);
+# returns once it has applied CONFIG (its state file names its pid).
+t_daemon() {
+	"$T_BUILD/fastpathd" -c "$1" 2>>"$T_TMP/fastpathd.log" &
+	DPID=$!
+	t_res pid "$DPID"
+	t_wait 50 t_daemon_ready || t_fail "fastpathd did not start: $(cat "$T_TMP/fastpathd.log")"
+}
+
+t_daemon_ready() {
+	"$FP" -j status >"$T_TMP/st.json" 2>/dev/null &&
+	[ "$(t_json "$T_TMP/st.json" 'get("pid")')" = "$DPID" ]
+}
+
 # ---- topology -------------------------------------------------------------
 
 # t_topo: a namespace T_NS and a veth pair, T_DEV (root namespace, address

@@ -154,6 +154,73 @@ case_json_list() {
 		t_fail "list -j does not show htb with the class and the default"
 }
 
+# shaper_config FILE [CLASSES]: fastpathd on T_DEV (skb mode, no flows),
+# shaping it at LIMIT_MBIT (with a class when CLASSES is given).
+shaper_config() {
+	cat >"$1" <<EOF
+orchestrator:
+  ebpf: {interface: $T_DEV, mode: skb}
+  prometheus_port: 0
+flows: {enabled: false}
+shaper:
+  - interface: $T_DEV
+    bandwidth_limit: ${LIMIT_MBIT}mbit
+    latency_target: 50ms
+EOF
+	[ -z "${2:-}" ] || cat >>"$1" <<EOF
+    classes:
+      - {match: {protocol: tcp, port: 5201}, rate: 20mbit, priority: 1}
+EOF
+}
+
+root_is() {
+	tc qdisc show dev "$T_DEV" root | grep -q "^qdisc $1 fa57: "
+}
+
+# daemon_alone: the daemon cases need the machine's one fastpathd.
+daemon_alone() {
+	if "$FP" -j status 2>/dev/null | grep -q '"running":true'; then
+		t_skip "a fastpathd is already running on this machine"
+	fi
+}
+
+case_daemon_applies_and_restores() {
+	daemon_alone
+	t_dummy
+	t_res pipeline "$T_DEV"
+	t_res shaper "$T_DEV"
+	shaper_config "$T_TMP/c.yaml" classes
+	t_daemon "$T_TMP/c.yaml"
+	t_wait 30 root_is htb || t_fail "no htb root: $(tc qdisc show dev "$T_DEV")"
+	grep -q "shaper on $T_DEV: applied, htb" "$T_TMP/fastpathd.log" ||
+		t_fail "not logged: $(cat "$T_TMP/fastpathd.log")"
+	[ -e "$T_PIN/shaper/$T_DEV/link" ] || t_fail "the classifier is not attached"
+	# Replaced behind fastpathd's back: put back within its check interval.
+	tc qdisc replace dev "$T_DEV" root pfifo || t_fail "tc could not replace the root"
+	t_wait 60 root_is htb || t_fail "not put back: $(tc qdisc show dev "$T_DEV")"
+	grep -q "put back" "$T_TMP/fastpathd.log" || t_fail "the repair is not logged"
+	# A reload without classes: TBF; without the section: the default back.
+	shaper_config "$T_TMP/c.yaml"
+	kill -HUP "$DPID"
+	t_wait 30 root_is tbf || t_fail "reload did not switch to tbf"
+	[ -e "$T_PIN/shaper/$T_DEV" ] && t_fail "the classifier's pins outlived its classes"
+	sed -i '/^shaper:/,$d' "$T_TMP/c.yaml"
+	kill -HUP "$DPID"
+	t_wait 30 sh -c "! tc qdisc show dev $T_DEV root | grep -q fa57:" ||
+		t_fail "the shaper outlived its section"
+}
+
+case_check_refuses_bad_shaper() {
+	t_dummy
+	shaper_config "$T_TMP/c.yaml"
+	sed -i "s/bandwidth_limit: ${LIMIT_MBIT}mbit/bandwidth_limit: 5mbit/" "$T_TMP/c.yaml"
+	echo "    classes: [{rate: 10mbit}]" >>"$T_TMP/c.yaml"
+	before=$(tc qdisc show dev "$T_DEV" root)
+	t_expect 1 "$T_BUILD/fastpathd" --check -c "$T_TMP/c.yaml"
+	t_stderr_has "c.yaml:6: shaper[0]: classes[0].rate must be above 0 and at most bandwidth_limit"
+	[ "$(tc qdisc show dev "$T_DEV" root)" = "$before" ] || t_fail "--check touched the qdisc"
+}
+
 t_ok shaper_tbf_holds_bandwidth_limit case_limit_held
 t_ok shaper_ping_under_load_within_latency_target case_ping_under_load
 t_ok shaper_two_classes_share_by_their_rates case_classes_share
@@ -162,4 +229,6 @@ t_ok shaper_bad_input_changes_nothing case_bad_input_changes_nothing
 t_ok shaper_root_replaced_behind_our_back_is_reported case_replaced_behind_our_back
 t_ok shaper_missing_device_named case_missing_device
 t_ok shaper_list_json_shows_mechanism_and_classes case_json_list
+t_ok shaper_fastpathd_applies_restores_and_removes case_daemon_applies_and_restores
+t_ok shaper_check_refuses_a_bad_section_by_line case_check_refuses_bad_shaper
 t_done
