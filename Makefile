@@ -26,9 +26,10 @@ CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	   -Iinclude -Ibpf -Isrc/lib -I$(BUILD)/skel
 BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -D__TARGET_ARCH_x86 \
 	      -I/usr/include/$(MULTIARCH) -Ibpf
-LDLIBS  := $(shell pkg-config --libs libbpf json-c yaml-0.1 libmicrohttpd 2>/dev/null || \
-	     echo -lbpf -lelf -lz -ljson-c -lyaml -lmicrohttpd) -lxdp
-CFLAGS  += $(shell pkg-config --cflags json-c 2>/dev/null)
+LDLIBS  := $(shell pkg-config --libs libbpf json-c yaml-0.1 libmicrohttpd libnl-route-3.0 2>/dev/null || \
+	     echo -lbpf -lelf -lz -ljson-c -lyaml -lmicrohttpd -lnl-route-3 -lnl-3) -lxdp
+CFLAGS  += $(shell pkg-config --cflags json-c libnl-route-3.0 2>/dev/null || \
+	     echo -I/usr/include/libnl3)
 # The version both binaries print (--version): git describe where this is
 # a git checkout with tags, else the VERSION file.
 FP_VERSION ?= $(shell git describe --tags --dirty 2>/dev/null || cat VERSION 2>/dev/null || echo unknown)

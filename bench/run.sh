@@ -34,6 +34,11 @@ if [ -x "$BUILD/bench/udp_flood" ] && command -v nft >/dev/null; then
 	echo
 	sh "$(dirname "$0")/fw_flood.sh" "$BUILD" 10000 3
 fi
+# Egress shaping on a forwarding hop against plain tc (docs/shaper.md).
+if command -v iperf3 >/dev/null; then
+	echo
+	sh "$(dirname "$0")/shaper_bench.sh" "$BUILD" 100 8
+fi
 # DHCP exchanges per second against kea-dhcp4 and dnsmasq with perfdhcp,
 # and the fast path under a flood of renewals (docs/dhcp.md).
 if command -v perfdhcp >/dev/null && command -v kea-dhcp4 >/dev/null &&

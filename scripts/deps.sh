@@ -6,7 +6,7 @@ set -eu
 PACKAGES="
 make gcc clang llvm pkg-config
 libbpf-dev bpftool libelf-dev zlib1g-dev libxdp-dev xdp-tools
-libjson-c-dev libyaml-dev libcmocka-dev libmicrohttpd-dev prometheus
+libjson-c-dev libyaml-dev libcmocka-dev libmicrohttpd-dev prometheus libnl-route-3-dev
 iproute2 iputils-ping netcat-openbsd socat iperf3 python3-scapy nftables
 util-linux libcap2-bin procps
 isc-dhcp-client udhcpc dhcpcd-base dnsmasq-base kea-dhcp4-server kea-admin

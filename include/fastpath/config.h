@@ -29,6 +29,7 @@
 #include <fastpath/dhcp.h>       /* struct fp_dhcp_config */
 #include <fastpath/functions.h>  /* struct fp_function_config */
 #include <fastpath/xsk.h>        /* struct fp_xsk_config */
+#include <fastpath/shaper.h>     /* struct fp_shaper_config */
 
 #define FP_CONFIG_DEFAULT_PATH   "/etc/fastpath/fastpath.yaml"
 #define FP_CONFIG_FILE_MAX       (64u << 20)   /* bytes fp_*_load reads */
@@ -58,6 +59,7 @@ struct fp_config {
 	size_t n_functions;
 	struct fp_xsk_config *xsk;
 	size_t n_xsk;
+	struct fp_shaper_config shaper;
 	struct fp_config_warnings warnings; /* of the file it was parsed from */
 };
 

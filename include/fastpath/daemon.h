@@ -80,6 +80,7 @@ extern const struct fp_service *const fp_service_table[];
 extern const struct fp_service fp_pipeline_service; /* config to kernel */
 extern const struct fp_service fp_flows_service;    /* flow aging */
 extern const struct fp_service fp_dhcp_service;     /* DHCP server */
+extern const struct fp_service fp_shaper_service;   /* egress shaping */
 extern const struct fp_service fp_metrics_service;  /* /metrics and /health */
 
 /* A running set of services. */

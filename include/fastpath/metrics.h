@@ -21,6 +21,7 @@
 #include <fastpath/firewall.h>
 #include <fastpath/flows.h>
 #include <dhcp_abi.h>
+#include <fastpath/shaper.h>
 
 /* A text that grows; err is set (-ENOMEM) once an append failed, and
  * every later append is a no-op. */
@@ -55,6 +56,8 @@ struct fp_metrics_snapshot {
 	size_t programs;        /* pinned programs + pipeline programs */
 	struct fp_metrics_iface *ifaces;
 	size_t n;
+	struct fp_shaper_state *shapers; /* interfaces fastpath's shaper holds */
+	size_t n_shapers;
 };
 
 /* fp_metrics_collect: read every pipeline's counters (and the pinned

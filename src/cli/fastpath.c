@@ -59,6 +59,7 @@ static const struct command {
 	{ "metrics", cmd_metrics, metrics_usage },
 	{ "health", cmd_health, health_usage },
 	{ "xsk", cmd_xsk, xsk_usage },
+	{ "shaper", cmd_shaper, shaper_usage },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

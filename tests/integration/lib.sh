@@ -72,9 +72,9 @@ t_fastpath() {
 
 # t_res KIND ARG: record something to remove when the case (or the run)
 # ends. KIND is one of: prog NAME, port PORT, pid PID, ns NAME, link DEV,
-# cgroup DIR, dir DIR, pipeline DEV (`fastpath down DEV`), dhcpcd DEV
-# (the state dhcpcd keeps for DEV), mount DIR (a filesystem the case
-# mounted on DIR, under T_TMP).
+# cgroup DIR, dir DIR, pipeline DEV (`fastpath down DEV`), shaper DEV
+# (`fastpath shaper remove DEV`), dhcpcd DEV (the state dhcpcd keeps for
+# DEV), mount DIR (a filesystem the case mounted on DIR, under T_TMP).
 t_res() {
 	echo "$*" >>"$T_RES"
 }
@@ -125,6 +125,10 @@ t_undo() {
 		ip netns del "$1" 2>/dev/null ;;
 	link)
 		ip link del "$1" 2>/dev/null ;;
+	shaper)
+		case $1 in *"$T_ID"*) ;; *) return 0 ;; esac
+		t_fastpath shaper remove "$1" >/dev/null 2>&1
+		rm -rf "$T_PIN/shaper/$1" ;;
 	dhcpcd)
 		# dhcpcd keeps a lease file per interface outside the lab.
 		case $1 in *"$T_ID"*) rm -f /var/lib/dhcpcd/"$1"* /run/dhcpcd/"$1"* ;; esac ;;
@@ -312,6 +316,21 @@ t_wait() {
 		t_left=$((t_left - 1))
 	done
 	"$@"
+}
+
+# t_daemon CONFIG: fastpathd on CONFIG in the background, its log in
+# $T_TMP/fastpathd.log, its pid in DPID (stopped when the case ends);
+# returns once it has applied CONFIG (its state file names its pid).
+t_daemon() {
+	"$T_BUILD/fastpathd" -c "$1" 2>>"$T_TMP/fastpathd.log" &
+	DPID=$!
+	t_res pid "$DPID"
+	t_wait 50 t_daemon_ready || t_fail "fastpathd did not start: $(cat "$T_TMP/fastpathd.log")"
+}
+
+t_daemon_ready() {
+	"$FP" -j status >"$T_TMP/st.json" 2>/dev/null &&
+	[ "$(t_json "$T_TMP/st.json" 'get("pid")')" = "$DPID" ]
 }
 
 # ---- topology -------------------------------------------------------------

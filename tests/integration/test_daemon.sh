@@ -23,20 +23,6 @@ orchestrator:
 EOF
 }
 
-# daemon_start CONFIG: fastpathd in the background, its log in
-# $T_TMP/fastpathd.log, its pid in DPID; returns once it has applied
-# CONFIG (the state file names it).
-daemon_start() {
-	"$FPD" -c "$1" 2>>"$T_TMP/fastpathd.log" &
-	DPID=$!
-	t_res pid "$DPID"
-	t_wait 50 daemon_ready || t_fail "fastpathd did not start: $(cat "$T_TMP/fastpathd.log")"
-}
-
-daemon_ready() {
-	"$FP" -j status >"$T_TMP/st.json" 2>/dev/null &&
-	[ "$(t_json "$T_TMP/st.json" 'get("pid")')" = "$DPID" ]
-}
 
 # pipeline_prog DEV: the id of the XDP program on DEV (0: none).
 pipeline_prog() {
@@ -69,7 +55,7 @@ case_counts_traffic() {
 	t_topo
 	with_pipeline "$T_DEV"
 	config "$T_TMP/c.yaml" "$T_DEV"
-	daemon_start "$T_TMP/c.yaml"
+	t_daemon "$T_TMP/c.yaml"
 	is_native "$T_DEV" || t_fail "no native XDP on $T_DEV"
 	port=$((20000 + $(t_rand 20000)))
 	t_res port "$port"
@@ -90,7 +76,7 @@ case_kill9_loses_nothing() {
 	t_topo
 	with_pipeline "$T_DEV"
 	config "$T_TMP/c.yaml" "$T_DEV"
-	daemon_start "$T_TMP/c.yaml"
+	t_daemon "$T_TMP/c.yaml"
 	id=$(pipeline_prog "$T_DEV")
 	port=$((20000 + $(t_rand 20000)))
 	t_res port "$port"
@@ -105,7 +91,7 @@ case_kill9_loses_nothing() {
 	wait "$DPID" 2>/dev/null
 	"$FP" status >"$T_TMP/st.txt" 2>&1
 	grep -q "daemon: not running" "$T_TMP/st.txt" || t_fail "status does not see the daemon gone"
-	daemon_start "$T_TMP/c.yaml"
+	t_daemon "$T_TMP/c.yaml"
 	wait "$sender"
 	t_wait 20 lines_at_least "$T_TMP/rx" 200
 	got=$(sort -un "$T_TMP/rx" | wc -l)
@@ -121,14 +107,14 @@ case_term_keeps_data_plane() {
 	t_topo
 	with_pipeline "$T_DEV"
 	config "$T_TMP/c.yaml" "$T_DEV"
-	daemon_start "$T_TMP/c.yaml"
+	t_daemon "$T_TMP/c.yaml"
 	id=$(pipeline_prog "$T_DEV")
 	kill -TERM "$DPID"
 	wait "$DPID"
 	rc=$?
 	[ $rc -eq 0 ] || t_fail "fastpathd exited $rc on SIGTERM"
 	[ "$(pipeline_prog "$T_DEV")" = "$id" ] || t_fail "SIGTERM took the pipeline down"
-	daemon_start "$T_TMP/c.yaml"
+	t_daemon "$T_TMP/c.yaml"
 	[ "$(pipeline_prog "$T_DEV")" = "$id" ] || t_fail "a second start replaced program $id"
 }
 
@@ -136,7 +122,7 @@ case_sighup_broken_file_keeps_state() {
 	t_topo
 	with_pipeline "$T_DEV"
 	config "$T_TMP/c.yaml" "$T_DEV"
-	daemon_start "$T_TMP/c.yaml"
+	t_daemon "$T_TMP/c.yaml"
 	id=$(pipeline_prog "$T_DEV")
 	sed -i 's/mode: auto/mdoe: auto/' "$T_TMP/c.yaml"
 	kill -HUP "$DPID"
@@ -154,7 +140,7 @@ case_sighup_applies_new_file() {
 	t_topo
 	with_pipeline "$T_DEV"
 	config "$T_TMP/c.yaml" "$T_DEV"
-	daemon_start "$T_TMP/c.yaml"
+	t_daemon "$T_TMP/c.yaml"
 	config "$T_TMP/c.yaml" "$T_DEV" false
 	kill -HUP "$DPID"
 	t_wait 30 grep -q "userspace-only" "$T_TMP/fastpathd.log" || t_fail "reload not applied"
@@ -167,7 +153,7 @@ case_sighup_applies_new_file() {
 case_userspace_only_mode() {
 	t_topo
 	config "$T_TMP/c.yaml" "$T_DEV" false
-	daemon_start "$T_TMP/c.yaml"
+	t_daemon "$T_TMP/c.yaml"
 	grep -q "userspace-only mode: orchestrator.ebpf.enabled is false" "$T_TMP/fastpathd.log" ||
 		t_fail "the log does not say userspace-only"
 	t_fp 0 status
@@ -182,7 +168,7 @@ case_firewall_from_config() {
 	config "$T_TMP/c.yaml" "$T_DEV"
 	cp "$T_TMP/c.yaml" "$T_TMP/plain.yaml"
 	printf 'firewall:\n  policy: allow\n  rules:\n    - {action: drop, protocol: icmp}\n' >>"$T_TMP/c.yaml"
-	daemon_start "$T_TMP/c.yaml"
+	t_daemon "$T_TMP/c.yaml"
 	t_ping_blocked "with the configured rule"
 	cp "$T_TMP/plain.yaml" "$T_TMP/c.yaml"
 	kill -HUP "$DPID"
@@ -228,7 +214,7 @@ case_second_daemon_refused() {
 	t_topo
 	with_pipeline "$T_DEV"
 	config "$T_TMP/c.yaml" "$T_DEV"
-	daemon_start "$T_TMP/c.yaml"
+	t_daemon "$T_TMP/c.yaml"
 	t_expect 1 "$FPD" -c "$T_TMP/c.yaml"
 	t_stderr_has "another fastpathd is running (pid $DPID)"
 }

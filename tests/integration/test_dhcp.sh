@@ -43,16 +43,8 @@ EOF
 
 # daemon_start: fastpathd on the lab's config; returns once it serves.
 daemon_start() {
-	"$FPD" -c "$T_TMP/fastpath.yaml" 2>>"$T_TMP/fastpathd.log" &
-	DPID=$!
-	t_res pid "$DPID"
-	t_wait 50 daemon_ready || t_fail "fastpathd did not start: $(cat "$T_TMP/fastpathd.log")"
+	t_daemon "$T_TMP/fastpath.yaml"
 	t_wait 50 fast_path_ready || t_fail "no DHCP stage on $T_DEV: $(cat "$T_TMP/fastpathd.log")"
-}
-
-daemon_ready() {
-	"$FP" -j status >"$T_TMP/st.json" 2>/dev/null &&
-	[ "$(t_json "$T_TMP/st.json" 'get("pid")')" = "$DPID" ]
 }
 
 fast_path_ready() {

@@ -91,9 +91,7 @@ EOF
 }
 
 daemon_start() {
-	"$FPD" -c "$1" 2>>"$T_TMP/fastpathd.log" &
-	DPID=$!
-	t_res pid "$DPID"
+	t_daemon "$1"
 	t_wait 50 curl -fsS -o /dev/null "http://127.0.0.1:$2/metrics" ||
 		t_fail "fastpathd does not serve /metrics: $(cat "$T_TMP/fastpathd.log")"
 }

@@ -128,6 +128,24 @@ static void test_metrics_flows_and_dhcp_only_when_enabled(void **state)
 	free(t);
 }
 
+static void test_metrics_shaper_classes(void **state)
+{
+	struct fp_shaper_state sh = { .dev = "eth0", .mech = FP_SHAPER_HTB, .n_classes = 1 };
+	struct fp_metrics_snapshot s = { .shapers = &sh, .n_shapers = 1 };
+	struct fp_text t = { 0 };
+
+	(void)state;
+	sh.root.rate = 100000000;
+	sh.classes[0] = (struct fp_shaper_stats){ .classid = 0xfa570010, .rate = 20000000,
+						  .bytes = 1500, .drops = 2 };
+	fp_metrics_render(&s, &t);
+	assert_line(t.data, "fastpath_shaper_rate_bps{interface=\"eth0\",class=\"root\"} 100000000");
+	assert_line(t.data, "fastpath_shaper_rate_bps{interface=\"eth0\",class=\"fa57:10\"} 20000000");
+	assert_line(t.data, "fastpath_shaper_bytes_total{interface=\"eth0\",class=\"fa57:10\"} 1500");
+	assert_line(t.data, "fastpath_shaper_drops_total{interface=\"eth0\",class=\"fa57:10\"} 2");
+	free(t.data);
+}
+
 static void test_metrics_label_values_escaped(void **state)
 {
 	struct fp_metrics_iface m = iface("a\"b\\c");
@@ -228,6 +246,7 @@ int main(void)
 		cmocka_unit_test(test_metrics_stage_verdict_labels),
 		cmocka_unit_test(test_metrics_firewall_rule_index_label),
 		cmocka_unit_test(test_metrics_flows_and_dhcp_only_when_enabled),
+		cmocka_unit_test(test_metrics_shaper_classes),
 		cmocka_unit_test(test_metrics_label_values_escaped),
 		cmocka_unit_test(test_metrics_families_contiguous),
 		cmocka_unit_test(test_metrics_text_grows),

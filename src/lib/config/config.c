@@ -19,6 +19,7 @@ static const struct {
 	{ &fp_dhcp_section, offsetof(struct fp_config, dhcp) },
 	{ &fp_functions_section, 0 },      /* functions, n_functions */
 	{ &fp_xsk_section, 0 },            /* xsk, n_xsk */
+	{ &fp_shaper_section, offsetof(struct fp_config, shaper) },
 };
 
 #define N_SECTIONS ARRAY_SIZE(sections)

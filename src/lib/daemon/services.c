@@ -8,6 +8,7 @@ const struct fp_service *const fp_service_table[] = {
 	&fp_pipeline_service,   /* first: the others use its maps */
 	&fp_flows_service,
 	&fp_dhcp_service,
+	&fp_shaper_service,
 	&fp_metrics_service,    /* last: it reports on what the others set up */
 	NULL,
 };

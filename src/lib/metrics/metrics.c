@@ -83,6 +83,23 @@ static void collect_iface(struct fp_metrics_iface *m)
 		m->has_dhcp = !fp_dhcp_stats_read(m->dev, m->dhcp);
 }
 
+/* The shaped interfaces: their classes' rates and counters. */
+static int collect_shapers(struct fp_metrics_snapshot *snap)
+{
+	char devs[FP_SHAPER_MAX][IF_NAMESIZE];
+	int n = fp_shaper_list(devs, FP_SHAPER_MAX);
+
+	if (n <= 0)
+		return 0; /* no shaper, or no rtnetlink: nothing to say */
+	snap->shapers = calloc((size_t)n, sizeof(*snap->shapers));
+	if (!snap->shapers)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++)
+		if (!fp_shaper_read(devs[i], &snap->shapers[snap->n_shapers]))
+			snap->n_shapers++;
+	return 0;
+}
+
 int fp_metrics_collect(struct fp_metrics_snapshot *snap)
 {
 	char (*devs)[IF_NAMESIZE];
@@ -119,11 +136,12 @@ int fp_metrics_collect(struct fp_metrics_snapshot *snap)
 		snap->n++;
 	}
 	free(devs);
-	return 0;
+	return collect_shapers(snap);
 }
 
 void fp_metrics_snapshot_free(struct fp_metrics_snapshot *snap)
 {
+	free(snap->shapers);
 	for (size_t i = 0; i < snap->n; i++)
 		if (snap->ifaces[i].has_firewall)
 			fp_fw_listing_free(&snap->ifaces[i].fw);
@@ -345,6 +363,49 @@ static void render_dhcp(const struct fp_metrics_snapshot *s, struct fp_text *t)
 	}
 }
 
+static void shaper_rows(struct fp_text *t, const struct fp_metrics_snapshot *s,
+			const char *name, int field)
+{
+	char dev[2 * IF_NAMESIZE + 1], cls[16];
+
+	for (size_t i = 0; i < s->n_shapers; i++) {
+		const struct fp_shaper_state *st = &s->shapers[i];
+
+		label(st->dev, dev, sizeof(dev));
+		for (size_t c = 0; c <= st->n_classes; c++) {
+			const struct fp_shaper_stats *x = c ? &st->classes[c - 1] : &st->root;
+			const unsigned long long v[] = { x->rate, x->bytes, x->packets, x->drops,
+							 x->overlimits, x->backlog_bytes };
+
+			if (c)
+				snprintf(cls, sizeof(cls), "%x:%x", x->classid >> 16, x->classid & 0xffff);
+			fp_text_printf(t, "%s{interface=\"%s\",class=\"%s\"} %llu\n", name, dev,
+				       c ? cls : "root", v[field]);
+		}
+	}
+}
+
+static void render_shaper(const struct fp_metrics_snapshot *s, struct fp_text *t)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} fams[] = {
+		{ "fastpath_shaper_rate_bps", "gauge", "Configured rate of a shaper class (root: bandwidth_limit), bit/s." },
+		{ "fastpath_shaper_bytes_total", "counter", "Bytes a shaper class sent, headers included." },
+		{ "fastpath_shaper_packets_total", "counter", "Packets a shaper class sent." },
+		{ "fastpath_shaper_drops_total", "counter", "Packets a shaper class dropped (its queue was full)." },
+		{ "fastpath_shaper_overlimits_total", "counter", "Times a shaper class was over its rate." },
+		{ "fastpath_shaper_backlog_bytes", "gauge", "Bytes queued in a shaper class now." },
+	};
+
+	if (!s->n_shapers)
+		return;
+	for (int f = 0; f < (int)(sizeof(fams) / sizeof(fams[0])); f++) {
+		family(t, fams[f].name, fams[f].type, fams[f].help);
+		shaper_rows(t, s, fams[f].name, f);
+	}
+}
+
 void fp_metrics_render(const struct fp_metrics_snapshot *snap, struct fp_text *t)
 {
 	render_seed(snap, t);
@@ -352,6 +413,7 @@ void fp_metrics_render(const struct fp_metrics_snapshot *snap, struct fp_text *t
 	render_firewall(snap, t);
 	render_flows(snap, t);
 	render_dhcp(snap, t);
+	render_shaper(snap, t);
 }
 
 int fp_metrics_text(struct fp_text *t)
