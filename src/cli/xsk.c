@@ -10,6 +10,7 @@
 #include <fastpath/port_registry.h>
 #include <fastpath/xsk.h>
 #include "cli.h"
+#include "output.h"
 
 const char xsk_usage[] =
 	"usage: fastpath xsk ports add DEV PORT... [--proto udp|tcp|udp,tcp]\n"
@@ -108,22 +109,27 @@ static int ports_edit(int argc, char **argv, bool add)
 	return err;
 }
 
-static struct json_object *port_json(const struct fp_xsk_port_record *r)
-{
-	struct json_object *o = json_object_new_object();
+static const struct out_col port_cols[] = {
+	{ "PORT", "port", OUT_U64, 5 },
+	{ "PROTO", "proto", OUT_STR, -7 },
+	{ "REDIRECTED", "redirected", OUT_U64, 12 },
+	{ "BYTES", "bytes", OUT_U64, 14 },
+	{ "NO_SOCKET", "no_socket", OUT_U64, 12 },
+};
 
-	json_object_object_add(o, "port", json_object_new_int(r->port));
-	json_object_object_add(o, "proto", json_object_new_string(proto_str(r->proto)));
-	json_object_object_add(o, "redirected", json_object_new_int64(r->stats.redirected));
-	json_object_object_add(o, "bytes", json_object_new_int64(r->stats.bytes));
-	json_object_object_add(o, "no_socket", json_object_new_int64(r->stats.no_socket));
-	return o;
+static void port_vals(const struct fp_xsk_port_record *r, union out_val *v)
+{
+	v[0].u = r->port;
+	v[1].s = proto_str(r->proto);
+	v[2].u = r->stats.redirected;
+	v[3].u = r->stats.bytes;
+	v[4].u = r->stats.no_socket;
 }
 
 static int ports_list(int argc, char **argv)
 {
 	struct fp_xsk_port_record *recs;
-	struct json_object *arr;
+	struct out_list l;
 	size_t n;
 	int err;
 
@@ -135,21 +141,14 @@ static int ports_list(int argc, char **argv)
 	err = fp_xsk_port_list(argv[1], &recs, &n);
 	if (err)
 		return xsk_error(err, argv[1], "list ports");
-	if (cli.json) {
-		arr = json_object_new_array();
-		for (size_t i = 0; i < n; i++)
-			json_object_array_add(arr, port_json(&recs[i]));
-		json_print(arr);
-	} else {
-		printf("%5s  %-7s %12s %14s %12s\n", "PORT", "PROTO", "REDIRECTED",
-		       "BYTES", "NO_SOCKET");
-		for (size_t i = 0; i < n; i++)
-			printf("%5u  %-7s %12llu %14llu %12llu\n", recs[i].port,
-			       proto_str(recs[i].proto),
-			       (unsigned long long)recs[i].stats.redirected,
-			       (unsigned long long)recs[i].stats.bytes,
-			       (unsigned long long)recs[i].stats.no_socket);
+	out_list_begin(&l, OUT_COLS(port_cols), 0);
+	for (size_t i = 0; i < n; i++) {
+		union out_val v[OUT_N(port_cols)];
+
+		port_vals(&recs[i], v);
+		out_list_row(&l, v);
 	}
+	out_list_end(&l);
 	free(recs);
 	return EXIT_OK;
 }
@@ -169,24 +168,46 @@ static int cmd_xsk_ports(int argc, char **argv)
 
 /* ---- stats ------------------------------------------------------------- */
 
-#define SOCK_FIELDS(X)                                             \
-	X(rx_packets) X(rx_bytes) X(tx_packets) X(rx_dropped)      \
-	X(rx_invalid_descs) X(tx_invalid_descs) X(rx_ring_full)    \
-	X(rx_fill_ring_empty_descs) X(tx_ring_empty_descs)
+/* The table shows the sum of the invalid descriptors and, last, whether
+ * the socket's process is alive. */
+static const struct out_col sock_cols[] = {
+	{ "QUEUE", "queue", OUT_U64, 5 },
+	{ "PID", "pid", OUT_U64, 8 },
+	{ "MODE", "mode", OUT_STR, -9 },
+	{ NULL, "updated_ns", OUT_U64, 0 },
+	{ "RX", "rx_packets", OUT_U64, 12 },
+	{ NULL, "rx_bytes", OUT_U64, 0 },
+	{ "TX", "tx_packets", OUT_U64, 12 },
+	{ "RING_FULL", "rx_ring_full", OUT_U64, 10 },
+	{ "FILL_EMPTY", "rx_fill_ring_empty_descs", OUT_U64, 10 },
+	{ "DROPPED", "rx_dropped", OUT_U64, 10 },
+	{ "INVALID", NULL, OUT_U64, 10 },
+	{ NULL, "rx_invalid_descs", OUT_U64, 0 },
+	{ NULL, "tx_invalid_descs", OUT_U64, 0 },
+	{ NULL, "tx_ring_empty_descs", OUT_U64, 0 },
+	{ "ALIVE", "alive", OUT_BOOL, -5 },
+};
 
-static struct json_object *socket_json(const struct fp_xsk_socket_record *r)
+static void sock_vals(const struct fp_xsk_socket_record *r, union out_val *v)
 {
-	struct json_object *o = json_object_new_object();
+	const struct fp_xsk_socket *s = &r->s;
+	int i = 0;
 
-	json_object_object_add(o, "queue", json_object_new_int(r->queue));
-	json_object_object_add(o, "pid", json_object_new_int64(r->s.pid));
-	json_object_object_add(o, "alive", json_object_new_boolean(r->alive));
-	json_object_object_add(o, "mode", json_object_new_string(fp_xsk_mode_str(r->s.mode)));
-	json_object_object_add(o, "updated_ns", json_object_new_int64(r->s.updated_ns));
-#define X(f) json_object_object_add(o, #f, json_object_new_int64(r->s.f));
-	SOCK_FIELDS(X)
-#undef X
-	return o;
+	v[i++].u = r->queue;
+	v[i++].u = s->pid;
+	v[i++].s = fp_xsk_mode_str(s->mode);
+	v[i++].u = s->updated_ns;
+	v[i++].u = s->rx_packets;
+	v[i++].u = s->rx_bytes;
+	v[i++].u = s->tx_packets;
+	v[i++].u = s->rx_ring_full;
+	v[i++].u = s->rx_fill_ring_empty_descs;
+	v[i++].u = s->rx_dropped;
+	v[i++].u = s->rx_invalid_descs + s->tx_invalid_descs;
+	v[i++].u = s->rx_invalid_descs;
+	v[i++].u = s->tx_invalid_descs;
+	v[i++].u = s->tx_ring_empty_descs;
+	v[i++].b = r->alive;
 }
 
 /* One interface's sockets and ports; into ARR with -j, else printed. */
@@ -194,6 +215,8 @@ static int stats_dev(const char *dev, struct json_object *arr)
 {
 	struct fp_xsk_socket_record *socks;
 	struct fp_xsk_port_record *ports;
+	struct json_object *o = NULL;
+	struct out_list l;
 	size_t ns, np;
 	int err;
 
@@ -206,39 +229,34 @@ static int stats_dev(const char *dev, struct json_object *arr)
 		return err;
 	}
 	if (arr) {
-		struct json_object *o = json_object_new_object(), *sa, *pa;
+		struct json_object *pa = json_object_new_array();
 
-		sa = json_object_new_array();
-		pa = json_object_new_array();
-		for (size_t i = 0; i < ns; i++)
-			if (socks[i].s.pid)
-				json_object_array_add(sa, socket_json(&socks[i]));
-		for (size_t i = 0; i < np; i++)
-			json_object_array_add(pa, port_json(&ports[i]));
+		o = json_object_new_object();
+		for (size_t i = 0; i < np; i++) {
+			union out_val v[OUT_N(port_cols)];
+
+			port_vals(&ports[i], v);
+			json_object_array_add(pa, out_object(OUT_COLS(port_cols), v));
+		}
 		json_object_object_add(o, "interface", json_object_new_string(dev));
-		json_object_object_add(o, "sockets", sa);
+		json_object_object_add(o, "sockets", NULL); /* filled below */
 		json_object_object_add(o, "ports", pa);
 		json_object_array_add(arr, o);
 	} else {
 		printf("%s: %zu steered port%s\n", dev, np, np == 1 ? "" : "s");
-		printf("  %5s %8s %-9s %12s %12s %10s %10s %10s %10s\n", "QUEUE", "PID",
-		       "MODE", "RX", "TX", "RING_FULL", "FILL_EMPTY", "DROPPED", "INVALID");
-		for (size_t i = 0; i < ns; i++) {
-			const struct fp_xsk_socket *s = &socks[i].s;
-
-			if (!s->pid)
-				continue;
-			printf("  %5u %8u %-9s %12llu %12llu %10llu %10llu %10llu %10llu%s\n",
-			       socks[i].queue, s->pid, fp_xsk_mode_str(s->mode),
-			       (unsigned long long)s->rx_packets,
-			       (unsigned long long)s->tx_packets,
-			       (unsigned long long)s->rx_ring_full,
-			       (unsigned long long)s->rx_fill_ring_empty_descs,
-			       (unsigned long long)s->rx_dropped,
-			       (unsigned long long)(s->rx_invalid_descs + s->tx_invalid_descs),
-			       socks[i].alive ? "" : "  (process gone)");
-		}
 	}
+	/* The sockets: into o's "sockets" with -j, else a table under DEV. */
+	out_list_begin(&l, OUT_COLS(sock_cols), 2);
+	for (size_t i = 0; i < ns; i++) {
+		union out_val v[OUT_N(sock_cols)];
+
+		if (!socks[i].s.pid)
+			continue;
+		sock_vals(&socks[i], v);
+		out_list_row(&l, v);
+	}
+	if (o)
+		json_object_object_add(o, "sockets", out_list_take(&l));
 	free(socks);
 	free(ports);
 	return 0;

@@ -10,7 +10,10 @@
  * expanded into the match table, one entry per tuple of key classes it
  * covers (an address's key class is the longest prefix of such a rule
  * that holds it), so the stage finds the first rule of each shape with
- * one lookup in its own hash table. */
+ * one lookup in its own hash table.
+ *
+ * The match table is built in firewall_table.c; what the stage decides
+ * for a packet, computed in userspace, is firewall_eval.c. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,55 +23,12 @@
 #include <sys/socket.h>
 #include <linux/bpf.h>
 #include "firewall/firewall_compiled.h"
+#include "firewall/firewall_compiler.h"
 
 _Static_assert(FP_FW_RULES_MAX == FP_CONFIG_RULES_MAX, "one rule limit");
 
-enum field { F_S, F_D, F_P, F_SP, F_DP, F_MAX };
-
-static const __u8 field_bits[F_MAX] = {
-	FP_FW_S, FP_FW_D, FP_FW_P, FP_FW_SPORT, FP_FW_DPORT,
-};
-
-struct crule {
-	const struct fp_fw_rule *r;
-	__u32 index;            /* 1-based in the file */
-	__u8 shape;
-	__u8 n_protos;
-	__u8 protos[2];         /* with ports: TCP, UDP; with P: the protocol */
-	__u32 cls[2];           /* source, destination: fp_fw_values index */
-};
-
-struct prefix {
-	__u8 root;              /* enum fp_fw_root */
-	__u8 len;
-	__u8 addr[16];
-	__u32 rule;
-};
-
-/* A distinct rule prefix; its class is FP_FW_V_ADDR + its index. */
-struct pclass {
-	__u32 parent;           /* class of the longest shorter prefix holding it */
-	__u32 child, sibling;   /* pclass index + 1, 0: none */
-	__u32 keys;             /* key classes in its subtree, itself included */
-	bool key;               /* a rule on two fields or more has it */
-};
-
-struct compiler {
-	struct fp_fw_compiled *c;
-	struct crule *rules;
-	__u32 m;
-	int slot_of[128];
-	__u32 nomask[F_MAX];    /* slots whose shape leaves the field free */
-	struct pclass *pc;
-	__u32 n_pc;
-	struct fp_fw_match_entry *ment; /* the match table's entries, rule order */
-	__u32 n_ment, ment_cap;
-	__u32 *keyset;          /* open addressing over ment: index + 1 */
-	__u32 keyset_cap;
-	struct fp_config_error *err;
-};
-
-static int nfields(__u8 shape)
+/* fp_fw_nfields: how many fields SHAPE constrains. */
+int fp_fw_nfields(__u8 shape)
 {
 	int n = 0;
 
@@ -77,7 +37,8 @@ static int nfields(__u8 shape)
 	return n;
 }
 
-static int refuse(struct compiler *cc, const struct crule *cr, const char *fmt, ...)
+/* fp_fw_refuse: -E2BIG, why CR does not fit the maps in cc->err. */
+int fp_fw_refuse(struct compiler *cc, const struct crule *cr, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -161,7 +122,7 @@ static void assign_slots(struct compiler *cc)
 	for (__u32 i = 0; i < cc->m; i++) {
 		__u8 s = cc->rules[i].shape;
 
-		if (nfields(s) >= 2 && first[s] == FP_FW_NONE) {
+		if (fp_fw_nfields(s) >= 2 && first[s] == FP_FW_NONE) {
 			first[s] = i + 1;
 			order[n++] = s;  /* rules run in order: firsts ascend */
 		}
@@ -223,14 +184,14 @@ static int classify_prefixes(struct compiler *cc)
 
 		if (i && !prefix_cmp(&pfx[i - 1], &pfx[i])) {
 			cr->cls[pfx[i].root & 1] = FP_FW_V_ADDR + k - 1;
-			cc->pc[k - 1].key |= nfields(cr->shape) >= 2;
+			cc->pc[k - 1].key |= fp_fw_nfields(cr->shape) >= 2;
 			continue;
 		}
-		cc->pc[k].key = nfields(cr->shape) >= 2;
+		cc->pc[k].key = fp_fw_nfields(cr->shape) >= 2;
 		cc->pc[k].parent = fp_fw_trie_lookup(cc->c, pfx[i].root, pfx[i].addr);
 		err = fp_fw_trie_insert(cc->c, pfx[i].root, pfx[i].addr, pfx[i].len, FP_FW_V_ADDR + k);
 		if (err == -E2BIG)
-			err = refuse(cc, cr, "(its %s address needs more than %u trie nodes)",
+			err = fp_fw_refuse(cc, cr, "(its %s address needs more than %u trie nodes)",
 				     pfx[i].root & 1 ? "destination" : "source",
 				     FP_FW_NODES_MAX);
 		cr->cls[pfx[i].root & 1] = FP_FW_V_ADDR + k;
@@ -286,7 +247,7 @@ static void values_init(struct compiler *cc)
  * field, or one more admitted slot. */
 static void fold(struct compiler *cc, struct fp_fw_class *v, const struct crule *cr, __u32 pos)
 {
-	if (nfields(cr->shape) == 1)
+	if (fp_fw_nfields(cr->shape) == 1)
 		v->min = umin(v->min, pos);
 	else
 		v->shapes |= 1u << cc->slot_of[cr->shape];
@@ -362,7 +323,7 @@ static int values_ports(struct compiler *cc, int dim, int half)
 	for (__u32 i = 0; !err && i < cc->m; i++) {
 		const struct crule *cr = &cc->rules[i];
 
-		if ((cr->shape & rng) && nfields(cr->shape) >= 2 && has_proto(cr, proto)) {
+		if ((cr->shape & rng) && fp_fw_nfields(cr->shape) >= 2 && has_proto(cr, proto)) {
 			bnd[rule_ports(cr, dim)->lo] = 1;
 			bnd[rule_ports(cr, dim)->hi + 1] = 1;
 		}
@@ -380,7 +341,7 @@ static int values_ports(struct compiler *cc, int dim, int half)
 
 		if (!(cr->shape & (x | rng)) || !has_proto(cr, proto))
 			continue;
-		if (nfields(cr->shape) == 1) {
+		if (fp_fw_nfields(cr->shape) == 1) {
 			/* Rules come in order: the first to paint a port wins. */
 			for (__u32 p = paint_find(next, pr->lo); p <= pr->hi;
 			     p = paint_find(next, p + 1)) {
@@ -401,253 +362,6 @@ static int values_ports(struct compiler *cc, int dim, int half)
 	free(iv);
 	free(bnd);
 	return err;
-}
-
-/* ---- the match table ------------------------------------------------------------ */
-
-static __u32 entry_hash(const struct fp_fw_match_entry *e)
-{
-	__u64 h = e->k0 * 0x9e3779b97f4a7c15ull ^ e->k1 * 0xc2b2ae3d27d4eb4full ^
-		  ((__u64)e->sport_lo << 48 | (__u64)e->sport_hi << 32 |
-		   (__u64)e->dport_lo << 16 | e->dport_hi) * 0x165667b19e3779f9ull;
-
-	h ^= h >> 31;
-	h *= 0xbf58476d1ce4e5b9ull;
-	return (__u32)(h ^ h >> 29);
-}
-
-static bool entry_same(const struct fp_fw_match_entry *a, const struct fp_fw_match_entry *b)
-{
-	return a->k0 == b->k0 && a->k1 == b->k1 && a->sport_lo == b->sport_lo &&
-	       a->sport_hi == b->sport_hi && a->dport_lo == b->dport_lo &&
-	       a->dport_hi == b->dport_hi;
-}
-
-static int keyset_grow(struct compiler *cc)
-{
-	__u32 cap = cc->keyset_cap ? cc->keyset_cap * 2 : 1024, *t = calloc(cap, sizeof(*t));
-
-	if (!t)
-		return -ENOMEM;
-	for (__u32 i = 0; i < cc->n_ment; i++) {
-		__u32 h = entry_hash(&cc->ment[i]) & (cap - 1);
-
-		while (t[h])
-			h = (h + 1) & (cap - 1);
-		t[h] = i + 1;
-	}
-	free(cc->keyset);
-	cc->keyset = t;
-	cc->keyset_cap = cap;
-	return 0;
-}
-
-/* add_entry: E unless an earlier rule has the same key and ranges. */
-static int add_entry(struct compiler *cc, const struct fp_fw_match_entry *e)
-{
-	__u32 h;
-	int err;
-
-	if (2 * (cc->n_ment + 1) > cc->keyset_cap && (err = keyset_grow(cc)))
-		return err;
-	for (h = entry_hash(e) & (cc->keyset_cap - 1); cc->keyset[h];
-	     h = (h + 1) & (cc->keyset_cap - 1))
-		if (entry_same(&cc->ment[cc->keyset[h] - 1], e))
-			return 0;
-	if (cc->n_ment == cc->ment_cap) {
-		__u32 cap = cc->ment_cap ? cc->ment_cap * 2 : 1024;
-		void *p = realloc(cc->ment, cap * sizeof(*cc->ment));
-
-		if (!p)
-			return -ENOMEM;
-		cc->ment = p;
-		cc->ment_cap = cap;
-	}
-	cc->ment[cc->n_ment] = *e;
-	cc->keyset[h] = ++cc->n_ment;
-	return 0;
-}
-
-/* key_classes: the key classes below CLS, itself included, into out. */
-static __u32 key_classes(const struct compiler *cc, __u32 cls, __u32 *out, __u32 *stack)
-{
-	__u32 n = 0, top = 0;
-
-	stack[top++] = cls - FP_FW_V_ADDR;
-	while (top) {
-		__u32 k = stack[--top];
-
-		if (cc->pc[k].key)
-			out[n++] = FP_FW_V_ADDR + k;
-		for (__u32 ch = cc->pc[k].child; ch; ch = cc->pc[ch - 1].sibling)
-			if (cc->pc[ch - 1].keys)
-				stack[top++] = ch - 1;
-	}
-	return n;
-}
-
-static __u64 rule_entries(const struct compiler *cc, const struct crule *cr)
-{
-	__u64 n = 1;
-
-	if (cr->shape & FP_FW_S)
-		n *= cc->pc[cr->cls[0] - FP_FW_V_ADDR].keys;
-	if (cr->shape & FP_FW_D)
-		n *= cc->pc[cr->cls[1] - FP_FW_V_ADDR].keys;
-	return cr->shape & (FP_FW_P | FP_FW_PORTS) ? n * cr->n_protos : n;
-}
-
-/* expand_proto: the entries of CR for one protocol (0 for a shape with
- * none), every pair of the source and destination key classes given. */
-static int expand_proto(struct compiler *cc, const struct crule *cr, __u32 pos, __u8 proto,
-		  const __u32 *src, __u32 ns, const __u32 *dst, __u32 nd)
-{
-	const struct fp_fw_ports *sp = &cr->r->sport, *dp = &cr->r->dport;
-	struct fp_fw_match_entry e = {
-		.pos = pos,
-		.sport_lo = cr->shape & FP_FW_SPR ? sp->lo : 0,
-		.sport_hi = cr->shape & FP_FW_SPR ? sp->hi : 65535,
-		.dport_lo = cr->shape & FP_FW_DPR ? dp->lo : 0,
-		.dport_hi = cr->shape & FP_FW_DPR ? dp->hi : 65535,
-	};
-	int err = 0;
-
-	e.k1 = fp_fw_k1(cr->shape & FP_FW_SPX ? sp->lo : 0, cr->shape & FP_FW_DPX ? dp->lo : 0,
-			proto, cr->shape);
-	for (__u32 a = 0; !err && a < ns; a++) {
-		for (__u32 b = 0; !err && b < nd; b++) {
-			e.k0 = fp_fw_k0(src[a], dst[b]);
-			err = add_entry(cc, &e);
-		}
-	}
-	return err;
-}
-
-static int expand_rules(struct compiler *cc)
-{
-	size_t n = (size_t)cc->n_pc + 1;
-	__u32 *src = malloc(n * sizeof(*src)), *dst = malloc(n * sizeof(*dst));
-	__u32 *stack = malloc(n * sizeof(*stack));
-	int err = src && dst && stack ? 0 : -ENOMEM;
-
-	for (__u32 i = 0; !err && i < cc->m; i++) {
-		const struct crule *cr = &cc->rules[i];
-		__u32 ns = 1, nd = 1;
-		__u64 need;
-
-		if (nfields(cr->shape) < 2)
-			continue;
-		need = rule_entries(cc, cr);
-		if (cc->n_ment + need > FP_FW_MATCH_MAX) {
-			err = refuse(cc, cr, "expands to %llu entries (limit %u, %u taken by "
-				     "the rules before it)", (unsigned long long)need,
-				     FP_FW_MATCH_MAX, cc->n_ment);
-			break;
-		}
-		src[0] = dst[0] = 0;
-		if (cr->shape & FP_FW_S)
-			ns = key_classes(cc, cr->cls[0], src, stack);
-		if (cr->shape & FP_FW_D)
-			nd = key_classes(cc, cr->cls[1], dst, stack);
-		if (!(cr->shape & (FP_FW_P | FP_FW_PORTS)))
-			err = expand_proto(cc, cr, i + 1, 0, src, ns, dst, nd);
-		for (int p = 0; !err && p < cr->n_protos; p++)
-			err = expand_proto(cc, cr, i + 1, cr->protos[p], src, ns, dst, nd);
-	}
-	free(src);
-	free(dst);
-	free(stack);
-	return err;
-}
-
-#define KICKS_MAX 2000
-
-/* room: the first empty entry of bucket B, or -1. */
-static int room(const struct fp_fw_bucket *b)
-{
-	for (int k = 0; k < FP_FW_BUCKET_ENTRIES; k++)
-		if (!b->e[k].pos)
-			return k;
-	return -1;
-}
-
-/* place_one: E into one of its two buckets, moving others to their other
- * bucket as needed (a random walk, as cuckoo hashing does); false with
- * the entry left out in *e when the walk gives up. An entry goes to its
- * second bucket only when its first is full, and a full bucket stays
- * full: the stage relies on it to skip the second. */
-static bool place_one(struct fp_fw_compiled *c, struct fp_fw_match_entry *e, __u32 *seed)
-{
-	__u32 mask = c->meta.match_mask, from = FP_FW_NONE;
-
-	for (int kick = 0; kick < KICKS_MAX; kick++) {
-		__u32 b1, b2, b;
-		struct fp_fw_match_entry out;
-		int k;
-
-		fp_fw_buckets(e->k0, e->k1, mask, &b1, &b2);
-		b = (k = room(&c->buckets[b1])) >= 0 ? b1 : (k = room(&c->buckets[b2])) >= 0 ? b2 : ~0u;
-		if (b != ~0u) {
-			c->buckets[b].e[k] = *e;
-			return true;
-		}
-		/* Full: evict from the bucket it did not just come from. */
-		b = b1 == from ? b2 : b2 == from ? b1 : (*seed & 1 ? b1 : b2);
-		*seed = *seed * 1103515245 + 12345;
-		k = (*seed >> 16) % FP_FW_BUCKET_ENTRIES;
-		out = c->buckets[b].e[k];
-		c->buckets[b].e[k] = *e;
-		*e = out;
-		from = b;
-	}
-	return false;
-}
-
-/* place: every entry in one of its buckets; false with the rule of the
- * entry that found no room in *failed. */
-static bool place(struct fp_fw_compiled *c, const struct fp_fw_match_entry *ment, __u32 n,
-		  __u32 *failed)
-{
-	__u32 seed = 1;
-
-	memset(c->buckets, 0, ((size_t)c->meta.match_mask + 1) * sizeof(*c->buckets));
-	for (__u32 i = 0; i < n; i++) {
-		struct fp_fw_match_entry e = ment[i];
-
-		if (!place_one(c, &e, &seed)) {
-			*failed = e.pos;
-			return false;
-		}
-	}
-	return true;
-}
-
-/* build_table: buckets for at most half-full, more when the entries do
- * not fit (many rules of one shape that differ only in port ranges share
- * a key, hence two buckets: 8 entries). */
-static int build_table(struct compiler *cc)
-{
-	struct fp_fw_compiled *c = cc->c;
-	__u32 nb = 1, failed = 0;
-
-	while ((__u64)nb * FP_FW_BUCKET_ENTRIES < 2ull * cc->n_ment && nb < FP_FW_BUCKETS_MAX)
-		nb *= 2;
-	c->buckets = malloc((size_t)FP_FW_BUCKETS_MAX * sizeof(*c->buckets));
-	if (!c->buckets)
-		return -ENOMEM;
-	for (;; nb *= 2) {
-		c->meta.match_mask = nb - 1;
-		c->n_buckets = nb;
-		if (place(c, cc->ment, cc->n_ment, &failed))
-			break;
-		if (nb == FP_FW_BUCKETS_MAX)
-			return refuse(cc, &cc->rules[failed - 1], "finds no room in the match table "
-				      "(%u entries in %u buckets of %u; rules of one shape that "
-				      "differ only in port ranges share 2 buckets)", cc->n_ment,
-				      FP_FW_BUCKETS_MAX, FP_FW_BUCKET_ENTRIES);
-	}
-	c->n_match = cc->n_ment;
-	return 0;
 }
 
 /* ---- verdicts and the listing --------------------------------------------------- */
@@ -749,8 +463,8 @@ int fp_firewall_compile(const struct fp_firewall_config *fw, const char *dev,
 			for (int h = 0; !ret && h < 2; h++)
 				ret = values_ports(&cc, d, h);
 	}
-	ret = ret ?: expand_rules(&cc);
-	ret = ret ?: build_table(&cc);
+	ret = ret ?: fp_fw_expand_rules(&cc);
+	ret = ret ?: fp_fw_build_table(&cc);
 	ret = ret ?: fill_rules(&cc, fw->policy);
 	compiler_free(&cc);
 	if (ret) {
@@ -768,122 +482,4 @@ void fp_fw_compiled_stats(const struct fp_fw_compiled *c, struct fp_fw_compile_s
 	st->match_entries = c->n_match;
 	st->nodes = c->n_nodes;
 	st->addr_classes = c->addr_classes;
-}
-
-/* ---- the stage's decision, in userspace ------------------------------------------- */
-
-static const struct fp_fw_class *admit(const struct fp_fw_compiled *c, __u32 idx,
-				       __u32 *best, __u32 *cand)
-{
-	const struct fp_fw_class *v = &c->values[idx];
-
-	*best = umin(*best, v->min);
-	*cand &= v->shapes;
-	return v;
-}
-
-static bool bucket_full(const struct fp_fw_bucket *b)
-{
-	return b->e[FP_FW_BUCKET_ENTRIES - 1].pos != 0;
-}
-
-static __u32 bucket_best(const struct fp_fw_bucket *b, __u64 k0, __u64 k1,
-			 const struct fp_fw_packet *pkt, __u32 best)
-{
-	for (int i = 0; i < FP_FW_BUCKET_ENTRIES && b->e[i].pos; i++) {
-		const struct fp_fw_match_entry *e = &b->e[i];
-
-		if (e->pos < best && e->k0 == k0 && e->k1 == k1 &&
-		    pkt->sport >= e->sport_lo && pkt->sport <= e->sport_hi &&
-		    pkt->dport >= e->dport_lo && pkt->dport <= e->dport_hi)
-			best = e->pos;
-	}
-	return best;
-}
-
-/* probe: as the stage's fp_fw_probe, for slot I. */
-static __u32 probe(const struct fp_fw_compiled *c, int i, __u32 src, __u32 dst,
-		   const struct fp_fw_packet *pkt, __u32 best)
-{
-	__u64 k0 = fp_fw_k0(src, dst) & c->meta.slot_mask0[i];
-	__u64 k1 = (fp_fw_k1(pkt->sport, pkt->dport, pkt->proto, 0) & c->meta.slot_mask1[i]) |
-		   c->meta.slot_k1[i];
-	__u32 b1, b2;
-
-	fp_fw_buckets(k0, k1, c->meta.match_mask, &b1, &b2);
-	best = bucket_best(&c->buckets[b1], k0, k1, pkt, best);
-	if (!bucket_full(&c->buckets[b1]))
-		return best;
-	return bucket_best(&c->buckets[b2], k0, k1, pkt, best);
-}
-
-static __u32 first_match(const struct fp_fw_compiled *c, const struct fp_fw_packet *pkt)
-{
-	__u32 best = c->meta.catch_all, cand = ~0u, src, dst, pr, sp, dp, skey, dkey;
-	bool v6 = pkt->family == AF_INET6;
-
-	if (pkt->family) {
-		src = fp_fw_trie_lookup(c, v6 ? FP_FW_ROOT_SRC6 : FP_FW_ROOT_SRC4, pkt->src);
-		dst = fp_fw_trie_lookup(c, v6 ? FP_FW_ROOT_DST6 : FP_FW_ROOT_DST4, pkt->dst);
-		pr = FP_FW_V_PROTO + pkt->proto;
-	} else {
-		src = FP_FW_V_NOSRC;
-		dst = FP_FW_V_NODST;
-		pr = FP_FW_V_NOPROTO;
-	}
-	if (pkt->family && pkt->ports &&
-	    (pkt->proto == IPPROTO_TCP || pkt->proto == IPPROTO_UDP)) {
-		__u32 half = pkt->proto == IPPROTO_UDP ? 65536 : 0;
-
-		sp = FP_FW_V_SPORT + half + pkt->sport;
-		dp = FP_FW_V_DPORT + half + pkt->dport;
-	} else {
-		sp = FP_FW_V_NOSPORT;
-		dp = FP_FW_V_NODPORT;
-	}
-	skey = admit(c, src, &best, &cand)->cls;
-	dkey = admit(c, dst, &best, &cand)->cls;
-	admit(c, pr, &best, &cand);
-	admit(c, sp, &best, &cand);
-	admit(c, dp, &best, &cand);
-	for (__u32 i = 0; i < FP_FW_SLOTS && cand; i++) {
-		if (!(cand & (1u << i)))
-			continue;
-		cand &= ~(1u << i);
-		if (c->meta.slot_min[i] >= best)
-			break;
-		best = probe(c, i, skey, dkey, pkt, best);
-	}
-	return best;
-}
-
-void fp_fw_compiled_match(const struct fp_fw_compiled *c, const struct fp_fw_packet *pkt,
-			  unsigned int *rule, enum fp_fw_action *action)
-{
-	__u32 pos = first_match(c, pkt);
-
-	if (pos == FP_FW_NONE)
-		pos = 0;
-	*rule = c->entries[pos].rule;
-	*action = c->entries[pos].action;
-}
-
-int fp_firewall_check(const struct fp_firewall_config *fw, struct fp_config_error *err)
-{
-	struct fp_fw_compiled *c;
-	int ret = fp_firewall_compile(fw, NULL, &c, err);
-
-	fp_fw_compiled_free(c);
-	for (size_t i = 0; !ret && i < fw->n_rules; i++) {
-		const char *dev = fw->rules[i].ifname;
-		bool seen = !*dev;
-
-		for (size_t j = 0; !seen && j < i; j++)
-			seen = !strcmp(fw->rules[j].ifname, dev);
-		if (seen)
-			continue;
-		ret = fp_firewall_compile(fw, dev, &c, err);
-		fp_fw_compiled_free(c);
-	}
-	return ret;
 }

@@ -7,7 +7,10 @@
  * go to the fill ring and the rest wait on a free stack; a received frame
  * goes back to the fill ring when released, or to the TX ring when
  * replied to and from the completion ring to the free stack, which the
- * fill ring is topped up from on every receive. */
+ * fill ring is topped up from on every receive.
+ *
+ * Here: the socket open (the AF_XDP ladder, the socket mode) and close;
+ * xsk_io.c: receive, release, reply; xsk_stats.c: the published record. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -29,136 +32,24 @@
 #include <xdp/xsk.h>
 #include <fastpath/pipeline.h>
 #include <fastpath/xsk.h>
-
-#define SOCK_BUF       2048     /* bytes per datagram in socket mode */
-#define PUBLISH_NS     200000000ull /* XDP_STATISTICS read at most this often */
-#define TX_KICKS_MAX   64
-
-struct fp_xsk {
-	char dev[IF_NAMESIZE];
-	uint32_t queue;
-	enum fp_xsk_mode mode;
-	char why[256];
-	/* AF_XDP */
-	struct xsk_umem *umem;
-	struct xsk_socket *xsk;
-	struct xsk_ring_prod fq, tx;
-	struct xsk_ring_cons cq, rx;
-	uint8_t *area;
-	size_t area_size;
-	uint32_t frame_size, frames, outstanding_tx;
-	uint64_t *free_frames;
-	uint32_t n_free;
-	int xsks_fd;
-	/* socket mode */
-	int *socks;
-	uint16_t *sock_ports;
-	size_t n_socks, next_sock;
-	uint8_t *bufs;          /* FP_XSK_BATCH_MAX * SOCK_BUF */
-	/* what is published in DEV's xsk_sockets (or kept here) */
-	struct fp_xsk_socket local, *pub;
-	void *pub_map;
-	size_t pub_len;
-	uint64_t next_publish_ns;
-};
-
-static uint64_t now_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
+#include "xsk/xsk_internal.h"
 
 static bool pow2(uint32_t v)
 {
 	return v && !(v & (v - 1));
 }
 
-/* ---- published record -------------------------------------------------- */
-
-static bool pid_alive(uint32_t pid)
-{
-	return pid && (!kill(pid, 0) || errno == EPERM);
-}
-
-/* publish_open: point x->pub at the queue's record in DEV's mmapable
- * xsk_sockets, or at x->local when there is none. -EBUSY when a live
- * other process holds the record. */
-static int publish_open(struct fp_xsk *x)
-{
-	int fd = fp_pipeline_obj_get(x->dev, "xsk_sockets"), page = getpagesize();
-	struct fp_xsk_socket *rec;
-	size_t len;
-	void *m;
-
-	x->pub = &x->local;
-	if (fd < 0)
-		return 0;
-	len = (sizeof(struct fp_xsk_socket) * FP_XSK_QUEUES_MAX + page - 1) / page * page;
-	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (m == MAP_FAILED)
-		return 0;
-	rec = (struct fp_xsk_socket *)m + x->queue;
-	if (rec->pid && rec->pid != (uint32_t)getpid() && pid_alive(rec->pid)) {
-		munmap(m, len);
-		return -EBUSY;
-	}
-	x->pub_map = m;
-	x->pub_len = len;
-	x->pub = rec;
-	return 0;
-}
-
-static void publish_start(struct fp_xsk *x)
-{
-	struct fp_xsk_socket s = { 0 };
-
-	s.pid = getpid();
-	s.mode = x->mode;
-	s.opened_ns = s.updated_ns = now_ns(CLOCK_REALTIME);
-	*x->pub = s;
-}
-
-/* publish: XDP_STATISTICS into the record, when it is time (or FORCE). */
-static void publish(struct fp_xsk *x, bool force)
-{
-	struct xdp_statistics st;
-	socklen_t len = sizeof(st);
-	uint64_t now = now_ns(CLOCK_MONOTONIC_COARSE);
-
-	if (!force && now < x->next_publish_ns)
-		return;
-	x->next_publish_ns = now + PUBLISH_NS;
-	if (x->xsk && !getsockopt(xsk_socket__fd(x->xsk), SOL_XDP, XDP_STATISTICS, &st, &len)) {
-		x->pub->rx_dropped = st.rx_dropped;
-		x->pub->rx_invalid_descs = st.rx_invalid_descs;
-		x->pub->tx_invalid_descs = st.tx_invalid_descs;
-		x->pub->rx_ring_full = st.rx_ring_full;
-		x->pub->rx_fill_ring_empty_descs = st.rx_fill_ring_empty_descs;
-		x->pub->tx_ring_empty_descs = st.tx_ring_empty_descs;
-	}
-	x->pub->updated_ns = now_ns(CLOCK_REALTIME);
-}
-
-int fp_xsk_stats(struct fp_xsk *x, struct fp_xsk_socket *out)
-{
-	publish(x, true);
-	*out = *x->pub;
-	return 0;
-}
-
 /* ---- AF_XDP ------------------------------------------------------------ */
 
-static void free_push(struct fp_xsk *x, uint64_t addr)
+/* fp_xsk_free_push: ADDR onto the free stack. */
+void fp_xsk_free_push(struct fp_xsk *x, uint64_t addr)
 {
 	if (x->n_free < x->frames)
 		x->free_frames[x->n_free++] = addr;
 }
 
-/* refill: as many free frames as fit into the fill ring. */
-static void refill(struct fp_xsk *x)
+/* fp_xsk_refill: as many free frames as fit into the fill ring. */
+void fp_xsk_refill(struct fp_xsk *x)
 {
 	uint32_t n = xsk_prod_nb_free(&x->fq, x->n_free), idx;
 
@@ -171,8 +62,8 @@ static void refill(struct fp_xsk *x)
 	xsk_ring_prod__submit(&x->fq, n);
 }
 
-/* reap: frames the kernel has sent, back to the free stack. */
-static void reap(struct fp_xsk *x)
+/* fp_xsk_reap: frames the kernel has sent, back to the free stack. */
+void fp_xsk_reap(struct fp_xsk *x)
 {
 	uint32_t idx, n;
 
@@ -180,7 +71,7 @@ static void reap(struct fp_xsk *x)
 		return;
 	n = xsk_ring_cons__peek(&x->cq, x->outstanding_tx, &idx);
 	for (uint32_t i = 0; i < n; i++)
-		free_push(x, *xsk_ring_cons__comp_addr(&x->cq, idx + i));
+		fp_xsk_free_push(x, *xsk_ring_cons__comp_addr(&x->cq, idx + i));
 	if (n) {
 		xsk_ring_cons__release(&x->cq, n);
 		x->outstanding_tx -= n;
@@ -298,7 +189,7 @@ static int xsk_open(struct fp_xsk *x, const struct fp_xsk_opts *o)
 	}
 	for (uint32_t i = 0; i < x->frames; i++)
 		x->free_frames[x->n_free++] = (uint64_t)(x->frames - 1 - i) * x->frame_size;
-	refill(x);
+	fp_xsk_refill(x);
 	return 0;
 }
 
@@ -386,7 +277,7 @@ int fp_xsk_open(const char *dev, uint32_t queue, const uint16_t *ports, size_t n
 	x->xsks_fd = -1;
 	x->frames = o.frames;
 	x->frame_size = o.frame_size;
-	err = publish_open(x);
+	err = fp_xsk_publish_open(x);
 	if (err)
 		goto fail;
 	err = -EOPNOTSUPP;
@@ -405,8 +296,8 @@ int fp_xsk_open(const char *dev, uint32_t queue, const uint16_t *ports, size_t n
 		err = sock_open(x, ports, n);
 	if (err)
 		goto fail;
-	publish_start(x);
-	publish(x, true);
+	fp_xsk_publish_start(x);
+	fp_xsk_publish(x, true);
 	*out = x;
 	return 0;
 fail:
@@ -445,350 +336,4 @@ int fp_xsk_fd(const struct fp_xsk *x)
 	if (x->xsk)
 		return xsk_socket__fd(x->xsk);
 	return x->n_socks ? x->socks[0] : -1;
-}
-
-/* ---- frames ------------------------------------------------------------ */
-
-/* parse_frame: M's addresses and payload from its Ethernet frame (up to
- * two VLAN tags, IPv4 or IPv6 without extension headers, UDP). */
-static void parse_frame(struct fp_xsk_msg *m)
-{
-	uint8_t *p = m->frame, *end = m->frame + m->frame_len;
-	uint16_t proto;
-	struct udphdr *uh;
-	uint8_t l4;
-
-	m->payload = NULL;
-	m->payload_len = 0;
-	memset(&m->src, 0, sizeof(m->src));
-	memset(&m->dst, 0, sizeof(m->dst));
-	m->src.sin6_family = m->dst.sin6_family = AF_INET6;
-	if (p + ETH_HLEN > end)
-		return;
-	memcpy(&proto, p + 12, 2);
-	p += ETH_HLEN;
-	for (int i = 0; i < 2 && (proto == htons(ETH_P_8021Q) || proto == htons(ETH_P_8021AD)); i++) {
-		if (p + 4 > end)
-			return;
-		memcpy(&proto, p + 2, 2);
-		p += 4;
-	}
-	if (proto == htons(ETH_P_IP)) {
-		struct iphdr *ip = (void *)p;
-
-		if (p + sizeof(*ip) > end || ip->ihl < 5 || p + ip->ihl * 4 > end ||
-		    (ip->frag_off & htons(0x3fff)))
-			return;
-		m->src.sin6_addr.s6_addr[10] = m->src.sin6_addr.s6_addr[11] = 0xff;
-		m->dst.sin6_addr.s6_addr[10] = m->dst.sin6_addr.s6_addr[11] = 0xff;
-		memcpy(&m->src.sin6_addr.s6_addr[12], &ip->saddr, 4);
-		memcpy(&m->dst.sin6_addr.s6_addr[12], &ip->daddr, 4);
-		l4 = ip->protocol;
-		p += ip->ihl * 4;
-	} else if (proto == htons(ETH_P_IPV6)) {
-		struct ipv6hdr *ip6 = (void *)p;
-
-		if (p + sizeof(*ip6) > end)
-			return;
-		m->src.sin6_addr = ip6->saddr;
-		m->dst.sin6_addr = ip6->daddr;
-		l4 = ip6->nexthdr;
-		p += sizeof(*ip6);
-	} else {
-		return;
-	}
-	if (l4 != IPPROTO_UDP || p + sizeof(*uh) > end)
-		return;
-	uh = (void *)p;
-	m->src.sin6_port = uh->source;
-	m->dst.sin6_port = uh->dest;
-	m->payload = p + sizeof(*uh);
-	m->payload_len = end - m->payload;
-	if (ntohs(uh->len) >= sizeof(*uh) && ntohs(uh->len) - sizeof(*uh) < m->payload_len)
-		m->payload_len = ntohs(uh->len) - sizeof(*uh);
-}
-
-static uint32_t csum_add(uint32_t sum, const void *buf, size_t len)
-{
-	const uint8_t *b = buf;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)b[i] << 8 | b[i + 1];
-	if (len & 1)
-		sum += (uint32_t)b[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons((uint16_t)~sum);
-}
-
-/* turn_around: M's frame into the reply carrying its payload_len bytes:
- * MACs, addresses and ports swapped, lengths and checksums redone.
- * Returns the reply's frame length, 0 when M is not a UDP datagram. */
-static uint32_t turn_around(struct fp_xsk_msg *m, uint32_t room)
-{
-	uint8_t mac[ETH_ALEN], *l3 = NULL, *p = m->frame;
-	struct udphdr *uh;
-	uint32_t udp_len, tmp4, sum;
-	uint16_t proto;
-
-	if (!m->payload || m->payload < m->frame + ETH_HLEN + sizeof(*uh) ||
-	    (m->payload - m->frame) + m->payload_len > room)
-		return 0;
-	memcpy(mac, p, ETH_ALEN);
-	memcpy(p, p + ETH_ALEN, ETH_ALEN);
-	memcpy(p + ETH_ALEN, mac, ETH_ALEN);
-	uh = (struct udphdr *)(m->payload - sizeof(*uh));
-	tmp4 = uh->source;
-	uh->source = uh->dest;
-	uh->dest = tmp4;
-	udp_len = sizeof(*uh) + m->payload_len;
-	uh->len = htons(udp_len);
-	uh->check = 0;
-	/* The IP header sits where parse_frame found it: walk again. */
-	memcpy(&proto, p + 12, 2);
-	l3 = p + ETH_HLEN;
-	while (proto == htons(ETH_P_8021Q) || proto == htons(ETH_P_8021AD)) {
-		memcpy(&proto, l3 + 2, 2);
-		l3 += 4;
-	}
-	if (proto == htons(ETH_P_IP)) {
-		struct iphdr *ip = (void *)l3;
-
-		tmp4 = ip->saddr;
-		ip->saddr = ip->daddr;
-		ip->daddr = tmp4;
-		ip->tot_len = htons(ip->ihl * 4 + udp_len);
-		ip->ttl = 64;
-		ip->check = 0;
-		ip->check = csum_fold(csum_add(0, ip, ip->ihl * 4));
-		sum = csum_add(IPPROTO_UDP + udp_len, &ip->saddr, 8);
-	} else {
-		struct ipv6hdr *ip6 = (void *)l3;
-		struct in6_addr a = ip6->saddr;
-
-		ip6->saddr = ip6->daddr;
-		ip6->daddr = a;
-		ip6->payload_len = htons(udp_len);
-		ip6->hop_limit = 64;
-		sum = csum_add(IPPROTO_UDP + udp_len, &ip6->saddr, 32);
-	}
-	uh->check = csum_fold(csum_add(sum, uh, udp_len));
-	if (!uh->check)
-		uh->check = 0xffff;
-	return (uint32_t)(m->payload - m->frame) + m->payload_len;
-}
-
-/* ---- receive, release, reply -------------------------------------------- */
-
-static int wait_input(struct fp_xsk *x, int timeout_ms)
-{
-	struct pollfd pfd[FP_XSK_SLOTS];
-	nfds_t n = 0;
-
-	if (x->xsk) {
-		pfd[n++] = (struct pollfd){ .fd = xsk_socket__fd(x->xsk), .events = POLLIN };
-	} else {
-		for (size_t i = 0; i < x->n_socks; i++)
-			pfd[n++] = (struct pollfd){ .fd = x->socks[i], .events = POLLIN };
-	}
-	if (poll(pfd, n, timeout_ms) < 0)
-		return -errno;
-	return 0;
-}
-
-static int xsk_recv(struct fp_xsk *x, struct fp_xsk_msg *msgs, unsigned int max)
-{
-	uint32_t idx, n;
-
-	reap(x);
-	refill(x);
-	/* Zero-copy drivers ask to be woken up to take new fill entries;
-	 * copy mode on veth never does. */
-	if (xsk_ring_prod__needs_wakeup(&x->fq))
-		recvfrom(xsk_socket__fd(x->xsk), NULL, 0, MSG_DONTWAIT, NULL, NULL);
-	n = xsk_ring_cons__peek(&x->rx, max, &idx);
-	for (uint32_t i = 0; i < n; i++) {
-		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&x->rx, idx + i);
-		struct fp_xsk_msg *m = &msgs[i];
-
-		m->handle = d->addr;
-		m->frame = xsk_umem__get_data(x->area, d->addr);
-		m->frame_len = d->len;
-		parse_frame(m);
-		x->pub->rx_bytes += d->len;
-	}
-	if (n)
-		xsk_ring_cons__release(&x->rx, n);
-	x->pub->rx_packets += n;
-	return n;
-}
-
-static int sock_recv(struct fp_xsk *x, struct fp_xsk_msg *msgs, unsigned int max)
-{
-	struct mmsghdr mh[FP_XSK_BATCH_MAX];
-	struct iovec iov[FP_XSK_BATCH_MAX];
-	unsigned int got = 0;
-
-	for (size_t k = 0; k < x->n_socks && got < max; k++) {
-		size_t s = (x->next_sock + k) % x->n_socks;
-		unsigned int want = max - got;
-		int n;
-
-		for (unsigned int i = 0; i < want; i++) {
-			struct fp_xsk_msg *m = &msgs[got + i];
-
-			memset(m, 0, sizeof(*m));
-			iov[i] = (struct iovec){ x->bufs + (size_t)(got + i) * SOCK_BUF, SOCK_BUF };
-			mh[i] = (struct mmsghdr){ .msg_hdr = {
-				.msg_name = &m->src, .msg_namelen = sizeof(m->src),
-				.msg_iov = &iov[i], .msg_iovlen = 1,
-			} };
-		}
-		n = recvmmsg(x->socks[s], mh, want, MSG_DONTWAIT, NULL);
-		for (int i = 0; i < n; i++) {
-			struct fp_xsk_msg *m = &msgs[got + i];
-
-			m->payload = iov[i].iov_base;
-			m->payload_len = mh[i].msg_len;
-			m->handle = s;
-			m->dst.sin6_family = AF_INET6;
-			m->dst.sin6_port = htons(x->sock_ports[s]);
-			x->pub->rx_bytes += mh[i].msg_len;
-		}
-		if (n > 0)
-			got += n;
-	}
-	x->next_sock = x->n_socks ? (x->next_sock + 1) % x->n_socks : 0;
-	x->pub->rx_packets += got;
-	return got;
-}
-
-int fp_xsk_recv(struct fp_xsk *x, struct fp_xsk_msg *msgs, unsigned int max, int timeout_ms)
-{
-	int n, err;
-
-	if (max > FP_XSK_BATCH_MAX)
-		max = FP_XSK_BATCH_MAX;
-	publish(x, false);
-	n = x->xsk ? xsk_recv(x, msgs, max) : sock_recv(x, msgs, max);
-	if (n || !timeout_ms)
-		return n;
-	err = wait_input(x, timeout_ms);
-	if (err)
-		return err;
-	return x->xsk ? xsk_recv(x, msgs, max) : sock_recv(x, msgs, max);
-}
-
-void fp_xsk_release(struct fp_xsk *x, const struct fp_xsk_msg *msgs, unsigned int n)
-{
-	uint32_t idx;
-
-	if (!x->xsk || !n)
-		return;
-	if (xsk_ring_prod__reserve(&x->fq, n, &idx) == n) {
-		for (uint32_t i = 0; i < n; i++)
-			*xsk_ring_prod__fill_addr(&x->fq, idx + i) =
-				msgs[i].handle - msgs[i].handle % x->frame_size;
-		xsk_ring_prod__submit(&x->fq, n);
-		return;
-	}
-	for (uint32_t i = 0; i < n; i++)
-		free_push(x, msgs[i].handle - msgs[i].handle % x->frame_size);
-}
-
-/* kick: copy mode sends only from sendto, up to a batch a call; a
- * zero-copy driver wants it when it set need_wakeup. */
-static void kick(struct fp_xsk *x)
-{
-	int fd = xsk_socket__fd(x->xsk);
-
-	for (int i = 0; i < TX_KICKS_MAX; i++) {
-		if (x->mode == FP_XSK_ZEROCOPY && !xsk_ring_prod__needs_wakeup(&x->tx))
-			return;
-		if (sendto(fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 &&
-		    errno != EAGAIN && errno != EBUSY && errno != ENOBUFS)
-			return;
-		if (*x->tx.consumer == *x->tx.producer)
-			return;
-	}
-}
-
-static int xsk_reply(struct fp_xsk *x, struct fp_xsk_msg *msgs, unsigned int n)
-{
-	uint32_t lens[FP_XSK_BATCH_MAX], idx;
-	unsigned int sent = 0, k = 0;
-
-	reap(x);
-	for (unsigned int i = 0; i < n; i++) {
-		uint64_t base = msgs[i].handle - msgs[i].handle % x->frame_size;
-
-		lens[i] = turn_around(&msgs[i], x->frame_size - (msgs[i].handle - base));
-		sent += lens[i] != 0;
-	}
-	if (!sent || xsk_ring_prod__reserve(&x->tx, sent, &idx) != sent) {
-		fp_xsk_release(x, msgs, n);
-		return 0;
-	}
-	/* What is not a UDP datagram has no reply: its frame goes back. */
-	for (unsigned int i = 0; i < n; i++) {
-		struct xdp_desc *d;
-
-		if (!lens[i]) {
-			fp_xsk_release(x, &msgs[i], 1);
-			continue;
-		}
-		d = xsk_ring_prod__tx_desc(&x->tx, idx + k++);
-		d->addr = msgs[i].handle;
-		d->len = lens[i];
-	}
-	xsk_ring_prod__submit(&x->tx, sent);
-	x->outstanding_tx += sent;
-	x->pub->tx_packets += sent;
-	kick(x);
-	reap(x);
-	return sent;
-}
-
-static int sock_reply(struct fp_xsk *x, struct fp_xsk_msg *msgs, unsigned int n)
-{
-	struct mmsghdr mh[FP_XSK_BATCH_MAX];
-	struct iovec iov[FP_XSK_BATCH_MAX];
-	unsigned int i = 0, sent = 0;
-
-	while (i < n) {
-		size_t s = msgs[i].handle;
-		unsigned int run = 0;
-		int r;
-
-		while (i + run < n && msgs[i + run].handle == s) {
-			struct fp_xsk_msg *m = &msgs[i + run];
-
-			iov[run] = (struct iovec){ m->payload, m->payload_len };
-			mh[run] = (struct mmsghdr){ .msg_hdr = {
-				.msg_name = &m->src, .msg_namelen = sizeof(m->src),
-				.msg_iov = &iov[run], .msg_iovlen = 1,
-			} };
-			run++;
-		}
-		r = s < x->n_socks ? sendmmsg(x->socks[s], mh, run, MSG_DONTWAIT) : -1;
-		if (r > 0)
-			sent += r;
-		i += run;
-	}
-	x->pub->tx_packets += sent;
-	return sent;
-}
-
-int fp_xsk_reply(struct fp_xsk *x, struct fp_xsk_msg *msgs, unsigned int n)
-{
-	if (n > FP_XSK_BATCH_MAX)
-		n = FP_XSK_BATCH_MAX;
-	if (!n)
-		return 0;
-	return x->xsk ? xsk_reply(x, msgs, n) : sock_reply(x, msgs, n);
 }

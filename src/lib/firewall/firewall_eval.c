@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* What the firewall stage decides for a packet, computed in userspace on a
+ * compiled rule set (as bpf/firewall_stage.h walks the maps), and
+ * fp_firewall_check: a rule set compiled for every device it names. */
+#include <stdbool.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include "firewall/firewall_compiled.h"
+
+static __u32 umin(__u32 a, __u32 b)
+{
+	return a < b ? a : b;
+}
+
+static const struct fp_fw_class *admit(const struct fp_fw_compiled *c, __u32 idx,
+				       __u32 *best, __u32 *cand)
+{
+	const struct fp_fw_class *v = &c->values[idx];
+
+	*best = umin(*best, v->min);
+	*cand &= v->shapes;
+	return v;
+}
+
+static bool bucket_full(const struct fp_fw_bucket *b)
+{
+	return b->e[FP_FW_BUCKET_ENTRIES - 1].pos != 0;
+}
+
+static __u32 bucket_best(const struct fp_fw_bucket *b, __u64 k0, __u64 k1,
+			 const struct fp_fw_packet *pkt, __u32 best)
+{
+	for (int i = 0; i < FP_FW_BUCKET_ENTRIES && b->e[i].pos; i++) {
+		const struct fp_fw_match_entry *e = &b->e[i];
+
+		if (e->pos < best && e->k0 == k0 && e->k1 == k1 &&
+		    pkt->sport >= e->sport_lo && pkt->sport <= e->sport_hi &&
+		    pkt->dport >= e->dport_lo && pkt->dport <= e->dport_hi)
+			best = e->pos;
+	}
+	return best;
+}
+
+/* probe: as the stage's fp_fw_probe, for slot I. */
+static __u32 probe(const struct fp_fw_compiled *c, int i, __u32 src, __u32 dst,
+		   const struct fp_fw_packet *pkt, __u32 best)
+{
+	__u64 k0 = fp_fw_k0(src, dst) & c->meta.slot_mask0[i];
+	__u64 k1 = (fp_fw_k1(pkt->sport, pkt->dport, pkt->proto, 0) & c->meta.slot_mask1[i]) |
+		   c->meta.slot_k1[i];
+	__u32 b1, b2;
+
+	fp_fw_buckets(k0, k1, c->meta.match_mask, &b1, &b2);
+	best = bucket_best(&c->buckets[b1], k0, k1, pkt, best);
+	if (!bucket_full(&c->buckets[b1]))
+		return best;
+	return bucket_best(&c->buckets[b2], k0, k1, pkt, best);
+}
+
+static __u32 first_match(const struct fp_fw_compiled *c, const struct fp_fw_packet *pkt)
+{
+	__u32 best = c->meta.catch_all, cand = ~0u, src, dst, pr, sp, dp, skey, dkey;
+	bool v6 = pkt->family == AF_INET6;
+
+	if (pkt->family) {
+		src = fp_fw_trie_lookup(c, v6 ? FP_FW_ROOT_SRC6 : FP_FW_ROOT_SRC4, pkt->src);
+		dst = fp_fw_trie_lookup(c, v6 ? FP_FW_ROOT_DST6 : FP_FW_ROOT_DST4, pkt->dst);
+		pr = FP_FW_V_PROTO + pkt->proto;
+	} else {
+		src = FP_FW_V_NOSRC;
+		dst = FP_FW_V_NODST;
+		pr = FP_FW_V_NOPROTO;
+	}
+	if (pkt->family && pkt->ports &&
+	    (pkt->proto == IPPROTO_TCP || pkt->proto == IPPROTO_UDP)) {
+		__u32 half = pkt->proto == IPPROTO_UDP ? 65536 : 0;
+
+		sp = FP_FW_V_SPORT + half + pkt->sport;
+		dp = FP_FW_V_DPORT + half + pkt->dport;
+	} else {
+		sp = FP_FW_V_NOSPORT;
+		dp = FP_FW_V_NODPORT;
+	}
+	skey = admit(c, src, &best, &cand)->cls;
+	dkey = admit(c, dst, &best, &cand)->cls;
+	admit(c, pr, &best, &cand);
+	admit(c, sp, &best, &cand);
+	admit(c, dp, &best, &cand);
+	for (__u32 i = 0; i < FP_FW_SLOTS && cand; i++) {
+		if (!(cand & (1u << i)))
+			continue;
+		cand &= ~(1u << i);
+		if (c->meta.slot_min[i] >= best)
+			break;
+		best = probe(c, i, skey, dkey, pkt, best);
+	}
+	return best;
+}
+
+void fp_fw_compiled_match(const struct fp_fw_compiled *c, const struct fp_fw_packet *pkt,
+			  unsigned int *rule, enum fp_fw_action *action)
+{
+	__u32 pos = first_match(c, pkt);
+
+	if (pos == FP_FW_NONE)
+		pos = 0;
+	*rule = c->entries[pos].rule;
+	*action = c->entries[pos].action;
+}
+
+int fp_firewall_check(const struct fp_firewall_config *fw, struct fp_config_error *err)
+{
+	struct fp_fw_compiled *c;
+	int ret = fp_firewall_compile(fw, NULL, &c, err);
+
+	fp_fw_compiled_free(c);
+	for (size_t i = 0; !ret && i < fw->n_rules; i++) {
+		const char *dev = fw->rules[i].ifname;
+		bool seen = !*dev;
+
+		for (size_t j = 0; !seen && j < i; j++)
+			seen = !strcmp(fw->rules[j].ifname, dev);
+		if (seen)
+			continue;
+		ret = fp_firewall_compile(fw, dev, &c, err);
+		fp_fw_compiled_free(c);
+	}
+	return ret;
+}
