@@ -150,8 +150,10 @@ case_json_list() {
 	t_dummy
 	shaped --rate ${LIMIT_MBIT}mbit --class "protocol=udp,port=53,rate=1mbit"
 	t_fp 0 -j shaper list "$T_DEV"
-	[ "$(t_json "$T_TMP/out" "d[0]['mechanism'] + ' ' + str(len(d[0]['classes']))")" = "htb 2" ] ||
-		t_fail "list -j does not show htb with the class and the default"
+	# The root, the default class fa57:1 and the configured class fa57:10.
+	[ "$(t_json "$T_TMP/out" "d[0]['mechanism'] + ' ' + ' '.join(c['class'] for c in d[0]['classes'])")" = \
+	  "htb root fa57:1 fa57:10" ] ||
+		t_fail "list -j does not show htb with the root, the default and the class"
 }
 
 # shaper_config FILE [CLASSES]: fastpathd on T_DEV (skb mode, no flows),
