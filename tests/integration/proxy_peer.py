@@ -69,7 +69,8 @@ def peer(sock, a):
             if a.read_delay:
                 time.sleep(a.read_delay)
     except OSError as e:
-        res["error"] = res["error"] or "recv:" + e.__class__.__name__
+        # What the receiving side saw says most: it wins over a send error.
+        res["error"] = "recv:" + e.__class__.__name__
     eof.set()
     t.join()
     if dump:

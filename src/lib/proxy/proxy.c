@@ -46,11 +46,26 @@ static int ep_add(struct fp_proxy_engine *e, int fd, uint32_t events, struct tag
 	return epoll_ctl(e->ep, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
 }
 
-static void nodelay(int fd)
+/* prepare: every socket of a connection is closed with an RST unless the
+ * proxy closes it gracefully (abortive(fd, false) first). If fastpathd
+ * dies, the kernel closes its sockets: with SO_LINGER 0 both peers get an
+ * RST at once. Without it a peer could hang: bytes the verdict left in
+ * a socket's sockmap queue are not "unread" to tcp_close, which then
+ * ends with a FIN, or with nothing in FIN-WAIT-2, while the peer waits
+ * on a zero window. */
+static void abortive(int fd, bool on)
+{
+	struct linger lg = { .l_onoff = on, .l_linger = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+}
+
+static void prepare(int fd)
 {
 	int one = 1;
 
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	abortive(fd, true);
 }
 
 /* ---- connections ------------------------------------------------------- */
@@ -103,8 +118,6 @@ static void moved(struct conn *c, int side, uint64_t n)
  * RESET, and free the connection once the current batch is done. */
 void proxy_conn_kill(struct fp_proxy_engine *e, struct conn *c, bool reset)
 {
-	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
-
 	if (c->state == C_DEAD)
 		return;
 	if (c->state == C_OPEN && c->carrier == FP_PROXY_SOCKMAP)
@@ -114,8 +127,7 @@ void proxy_conn_kill(struct fp_proxy_engine *e, struct conn *c, bool reset)
 	for (int s = 0; s < 2; s++) {
 		if (c->fd[s] < 0)
 			continue;
-		if (reset)
-			setsockopt(c->fd[s], SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		abortive(c->fd[s], reset);
 		close(c->fd[s]);
 		c->fd[s] = -1;
 		dir_free(&c->d[s]);
@@ -221,7 +233,7 @@ static bool dial(struct fp_proxy_engine *e, struct conn *c)
 			       strerror(errno));
 			return false;
 		}
-		nodelay(fd);
+		prepare(fd);
 		if (c->carrier == FP_PROXY_SOCKMAP &&
 		    proxy_sockmap_expect(e, fd, &c->cookie[1]))
 			c->carrier = FP_PROXY_SPLICE;
@@ -335,7 +347,7 @@ static void accept_one(struct fp_proxy_engine *e, struct proxy *px, int fd,
 	c->started_ms = fp_proxy_now_ms();
 	c->carrier = carrier_for(e, px);
 	c->tag[0] = (struct tag){ TAG_CONN, 0, c };
-	nodelay(fd);
+	prepare(fd);
 	if (c->carrier == FP_PROXY_SOCKMAP && proxy_sockmap_claim(e, fd, &c->cookie[0]))
 		c->carrier = FP_PROXY_SPLICE;
 	px->conns_now++;

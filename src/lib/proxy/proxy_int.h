@@ -137,6 +137,8 @@ uint64_t proxy_sockmap_redirected(struct fp_proxy_engine *e, struct conn *c, int
 /* every byte the kernel sent on from fd[side] is in fd[!side]'s send queue */
 bool proxy_sockmap_flushed(struct fp_proxy_engine *e, struct conn *c, int side);
 uint64_t proxy_sent_into(int fd);
+/* bytes sent on from fd[side] that fd[!side]'s peer has not acknowledged */
+uint64_t proxy_sockmap_unacked(struct fp_proxy_engine *e, struct conn *c, int side);
 
 /* proxy_service.c */
 void proxy_state_write(struct fp_proxy_engine *e);

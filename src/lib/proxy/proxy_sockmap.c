@@ -318,3 +318,12 @@ void proxy_sockmap_arm(struct fp_proxy_engine *e, struct conn *c, int side)
 	d->limit = ctl.limit;
 	d->armed_ms = now;
 }
+
+uint64_t proxy_sockmap_unacked(struct fp_proxy_engine *e, struct conn *c, int side)
+{
+	struct fp_proxy_cnt cnt;
+
+	if (counts(e, c, side, &cnt) || c->fd[!side] < 0)
+		return 0;
+	return c->d[side].user + cnt.redirected - (acked(c->fd[!side]) - c->base[!side]);
+}
