@@ -10,9 +10,9 @@
 #include "cli.h"
 
 const char proxy_usage[] =
-	"usage: fastpath [-j] proxy list          proxies, connections, backends up\n"
-	"       fastpath [-j] proxy stats [NAME]  bytes each way, per backend, and\n"
-	"                                         each connection with its carrier";
+	"usage: fastpath proxy list              proxies, connections, backends up\n"
+	"       fastpath proxy stats [NAME]      bytes each way, per backend, and\n"
+	"                                        each connection with its carrier";
 
 static struct json_object *get(struct json_object *o, const char *k)
 {
