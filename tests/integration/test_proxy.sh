@@ -208,27 +208,33 @@ case_many_concurrent() {
 	done
 }
 
-# A backend that reads slowly: the bytes the kernel has redirected but the
-# backend has not acknowledged stay within max_inflight_bytes (1 MiB) plus
-# one segment's worth, and fastpathd's memory stays small.
+# A backend that reads slowly: the bytes sent on (by the kernel or by the
+# proxy copying) that the backend has not acknowledged, and the bytes the
+# kernel holds in the sockmap backlog (no socket buffer bounds those),
+# stay within max_inflight_bytes (1 MiB) plus a segment's worth, and
+# fastpathd's memory stays small.
 case_slow_reader_bounded() {
 	setup 1048576
 	server --send 0 --read-delay 0.02
 	client $((BASE + 1)) --send $((32 << 20)) --timeout 60 &
 	CPID=$!
 	max=0
+	maxb=0
 	for i in $(seq 40); do
 		sleep 0.25
 		cat /run/fastpath/proxy.json >"$T_TMP/st.json" 2>/dev/null || continue
 		u=$(t_json "$T_TMP/st.json" "max([c['to_backend'].get('unacked', 0) for c in find('name', 'sm')['conns']] or [0])")
-		case $u in *[!0-9]*) continue ;; esac
+		b=$(t_json "$T_TMP/st.json" "max([c['to_backend'].get('backlog', 0) for c in find('name', 'sm')['conns']] or [0])")
+		case $u$b in *[!0-9]*) continue ;; esac
 		[ "$u" -gt "$max" ] && max=$u
+		[ "$b" -gt "$maxb" ] && maxb=$b
 	done
 	rss=$(awk '/VmRSS/ {print $2}' /proc/$DPID/status)
 	kill "$CPID" 2>/dev/null; wait "$CPID" 2>/dev/null
-	echo "max unacked $max bytes, fastpathd RSS $rss kB"
+	echo "max unacked $max bytes, max backlog $maxb, fastpathd RSS $rss kB"
 	[ "$max" -gt 0 ] || t_fail "never saw bytes in flight"
 	[ "$max" -le $((1048576 + 262144)) ] || t_fail "$max bytes in flight, bound 1 MiB"
+	[ "$maxb" -le $((1048576 + 262144)) ] || t_fail "$maxb bytes in the kernel's backlog, bound 1 MiB"
 	[ "$rss" -lt 65536 ] || t_fail "fastpathd RSS $rss kB"
 }
 

@@ -411,6 +411,11 @@ static long copy_dir(struct fp_proxy_engine *e, struct conn *c, int side, size_t
 			else
 				d->waiting = true;
 		}
+		if (d->tail > d->head && !d->unflushed && c->carrier == FP_PROXY_SOCKMAP &&
+		    proxy_sockmap_unacked(e, c, side) >= c->px->cfg.max_inflight_bytes) {
+			d->waiting = true;      /* the peer is not draining */
+			break;
+		}
 		if (d->tail > d->head && !d->unflushed) {
 			n = send(dst, d->buf + d->head, d->tail - d->head, MSG_NOSIGNAL);
 			if (n > 0) {
@@ -549,6 +554,22 @@ static void run_again(struct fp_proxy_engine *e)
 	}
 }
 
+/* sock_failed: the socket on SIDE has an error (an RST). The pump may
+ * not notice by itself: with sockmap the kernel redirects into a socket
+ * the peer reset ("successfully"), and a direction already shut reads
+ * nothing more from it. */
+static bool sock_failed(struct fp_proxy_engine *e, struct conn *c, int side)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(c->fd[side], SOL_SOCKET, SO_ERROR, &err, &len) || !err)
+		return false;
+	fp_log(e->log, FP_LOG_DEBUG, "proxy %s: %s: %s; both reset", c->px->cfg.name,
+	       side ? "backend" : "client", strerror(err));
+	return true;
+}
+
 void fp_proxy_engine_process(struct fp_proxy_engine *e)
 {
 	struct epoll_event ev[256];
@@ -565,6 +586,8 @@ void fp_proxy_engine_process(struct fp_proxy_engine *e)
 		c = t->owner;
 		if (c->state == C_CONNECTING && t->side == 1)
 			connect_done(e, c);
+		else if (c->state == C_OPEN && (ev[i].events & EPOLLERR) && sock_failed(e, c, t->side))
+			proxy_conn_kill(e, c, true);
 		else if (c->state == C_OPEN)
 			proxy_pump(e, c);
 	}

@@ -139,6 +139,9 @@ bool proxy_sockmap_flushed(struct fp_proxy_engine *e, struct conn *c, int side);
 uint64_t proxy_sent_into(int fd);
 /* bytes sent on from fd[side] that fd[!side]'s peer has not acknowledged */
 uint64_t proxy_sockmap_unacked(struct fp_proxy_engine *e, struct conn *c, int side);
+/* bytes redirected from fd[side] not yet in fd[!side]'s send queue: the
+ * psock's backlog, memory no socket buffer bounds */
+uint64_t proxy_sockmap_backlog(struct fp_proxy_engine *e, struct conn *c, int side);
 
 /* proxy_service.c */
 void proxy_state_write(struct fp_proxy_engine *e);

@@ -101,6 +101,8 @@ static struct json_object *proxy_json(const struct fp_proxy_engine *e, const str
 			json_object_object_add(dd, "eof", json_object_new_boolean(c->d[k].eof));
 			if (c->carrier == FP_PROXY_SOCKMAP && c->state == C_OPEN)
 				add_u64(dd, "unacked", proxy_sockmap_unacked((struct fp_proxy_engine *)e, (struct conn *)c, k));
+			if (c->carrier == FP_PROXY_SOCKMAP && c->state == C_OPEN)
+				add_u64(dd, "backlog", proxy_sockmap_backlog((struct fp_proxy_engine *)e, (struct conn *)c, k));
 			json_object_object_add(co, k ? "to_client" : "to_backend", dd);
 		}
 		json_object_array_add(cs, co);

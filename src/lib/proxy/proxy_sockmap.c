@@ -327,3 +327,14 @@ uint64_t proxy_sockmap_unacked(struct fp_proxy_engine *e, struct conn *c, int si
 		return 0;
 	return c->d[side].user + cnt.redirected - (acked(c->fd[!side]) - c->base[!side]);
 }
+
+uint64_t proxy_sockmap_backlog(struct fp_proxy_engine *e, struct conn *c, int side)
+{
+	struct fp_proxy_cnt cnt;
+	uint64_t in;
+
+	if (counts(e, c, side, &cnt) || c->fd[!side] < 0)
+		return 0;
+	in = proxy_sent_into(c->fd[!side]) - c->base[!side];
+	return c->d[side].user + cnt.redirected > in ? c->d[side].user + cnt.redirected - in : 0;
+}
