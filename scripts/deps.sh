@@ -8,6 +8,7 @@ make gcc clang llvm pkg-config
 libbpf-dev bpftool libelf-dev zlib1g-dev libxdp-dev xdp-tools
 libjson-c-dev libyaml-dev libcmocka-dev libmicrohttpd-dev prometheus libnl-route-3-dev
 iproute2 iputils-ping netcat-openbsd socat iperf3 python3-scapy nftables
+haproxy wrk
 util-linux libcap2-bin procps
 isc-dhcp-client udhcpc dhcpcd-base dnsmasq-base kea-dhcp4-server kea-admin
 mandoc man-db debhelper dpkg-dev yamllint python3-jsonschema python3-yaml systemd
@@ -37,4 +38,6 @@ fi
 # started it, stop it, so that it holds no DHCP port the tests need.
 if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
 	systemctl disable --now kea-dhcp4-server kea-ctrl-agent >/dev/null 2>&1 || true
+	# haproxy too: bench/proxy_bench.sh runs its own instance on loopback.
+	systemctl disable --now haproxy >/dev/null 2>&1 || true
 fi

@@ -30,6 +30,7 @@
 #include <fastpath/functions.h>  /* struct fp_function_config */
 #include <fastpath/xsk.h>        /* struct fp_xsk_config */
 #include <fastpath/shaper.h>     /* struct fp_shaper_config */
+#include <fastpath/proxy.h>      /* struct fp_proxy_config */
 
 #define FP_CONFIG_DEFAULT_PATH   "/etc/fastpath/fastpath.yaml"
 #define FP_CONFIG_FILE_MAX       (64u << 20)   /* bytes fp_*_load reads */
@@ -60,6 +61,8 @@ struct fp_config {
 	struct fp_xsk_config *xsk;
 	size_t n_xsk;
 	struct fp_shaper_config shaper;
+	struct fp_proxy_config *proxies; /* proxy: */
+	size_t n_proxies;
 	struct fp_config_warnings warnings; /* of the file it was parsed from */
 };
 

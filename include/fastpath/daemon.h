@@ -82,6 +82,7 @@ extern const struct fp_service fp_flows_service;    /* flow aging */
 extern const struct fp_service fp_dhcp_service;     /* DHCP server */
 extern const struct fp_service fp_shaper_service;   /* egress shaping */
 extern const struct fp_service fp_metrics_service;  /* /metrics and /health */
+extern const struct fp_service fp_proxy_service;    /* TCP proxies */
 
 /* A running set of services. */
 struct fp_services;

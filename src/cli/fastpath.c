@@ -56,6 +56,7 @@ static const struct command {
 	{ "flows", cmd_flows, flows_usage },
 	{ "firewall", cmd_firewall, firewall_usage },
 	{ "dhcp", cmd_dhcp, dhcp_usage },
+	{ "proxy", cmd_proxy, proxy_usage },
 	{ "metrics", cmd_metrics, metrics_usage },
 	{ "health", cmd_health, health_usage },
 	{ "xsk", cmd_xsk, xsk_usage },

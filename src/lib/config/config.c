@@ -20,6 +20,7 @@ static const struct {
 	{ &fp_functions_section, 0 },      /* functions, n_functions */
 	{ &fp_xsk_section, 0 },            /* xsk, n_xsk */
 	{ &fp_shaper_section, offsetof(struct fp_config, shaper) },
+	{ &fp_proxy_section, 0 },          /* proxies, n_proxies */
 };
 
 #define N_SECTIONS ARRAY_SIZE(sections)

@@ -9,6 +9,7 @@ const struct fp_service *const fp_service_table[] = {
 	&fp_flows_service,
 	&fp_dhcp_service,
 	&fp_shaper_service,
+	&fp_proxy_service,
 	&fp_metrics_service,    /* last: it reports on what the others set up */
 	NULL,
 };

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The TCP proxy's kernel half (proxy_abi.h says how the maps fit).
+ *
+ * fp_proxy_sockops puts a connection's sockets into proxy_socks the moment
+ * they are established, before any byte can be queued on them: bytes
+ * queued before a socket joins the map stay in its receive queue where
+ * the verdict never sees them, and the proxy could not tell them from
+ * bytes the verdict let through. Accepted sockets join when their
+ * listener is in proxy_listen; the proxy's own connecting sockets when
+ * the proxy made a proxy_ctl entry for their cookie before connect().
+ *
+ * fp_proxy_verdict redirects to the peer's egress (flags 0: BPF_F_INGRESS
+ * would put the bytes back in the proxy's own socket) or passes to the
+ * proxy, counting bytes either way. A zero-length skb is passed. */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "proxy_abi.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SOCKHASH);
+	__uint(max_entries, FP_PROXY_SOCKS_MAX);
+	__type(key, __u64);
+	__type(value, __u64);
+} proxy_socks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FP_PROXY_SOCKS_MAX);
+	__type(key, __u64);
+	__type(value, struct fp_proxy_ctl);
+} proxy_ctl SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FP_PROXY_SOCKS_MAX);
+	__type(key, __u64);
+	__type(value, struct fp_proxy_cnt);
+} proxy_cnt SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, struct fp_proxy_listen_key);
+	__type(value, __u32);
+} proxy_listen SEC(".maps");
+
+SEC("sk_skb/stream_verdict")
+int fp_proxy_verdict(struct __sk_buff *skb)
+{
+	__u64 cookie = bpf_get_socket_cookie(skb);
+	struct fp_proxy_ctl *ctl = bpf_map_lookup_elem(&proxy_ctl, &cookie);
+	struct fp_proxy_cnt *cnt = bpf_map_lookup_elem(&proxy_cnt, &cookie);
+	__u32 len = skb->len;
+	__u64 peer;
+
+	if (!ctl || !cnt || !len)
+		return SK_PASS;
+	peer = ctl->peer;
+	if (ctl->armed && peer && cnt->passed == ctl->arm_at &&
+	    cnt->redirected + len <= ctl->limit &&
+	    bpf_sk_redirect_hash(skb, &proxy_socks, &peer, 0) == SK_PASS) {
+		__sync_fetch_and_add(&cnt->redirected, len);
+		return SK_PASS;
+	}
+	__sync_fetch_and_add(&cnt->passed, len);
+	return SK_PASS;
+}
+
+SEC("sockops")
+int fp_proxy_sockops(struct bpf_sock_ops *skops)
+{
+	struct fp_proxy_listen_key lk;
+	struct fp_proxy_ctl ctl = { 0 };
+	struct fp_proxy_cnt cnt = { 0 };
+	__u64 cookie;
+
+	switch (skops->op) {
+	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
+		lk.addr = skops->local_ip4;
+		lk.port = skops->local_port;
+		if (skops->family != 2 /* AF_INET */ ||
+		    !bpf_map_lookup_elem(&proxy_listen, &lk))
+			return 1;
+		cookie = bpf_get_socket_cookie(skops);
+		/* Counting starts before the socket can see a byte. */
+		if (bpf_map_update_elem(&proxy_cnt, &cookie, &cnt, BPF_NOEXIST) ||
+		    bpf_map_update_elem(&proxy_ctl, &cookie, &ctl, BPF_NOEXIST))
+			return 1;
+		break;
+	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
+		cookie = bpf_get_socket_cookie(skops);
+		if (!bpf_map_lookup_elem(&proxy_ctl, &cookie))
+			return 1;
+		break;
+	default:
+		return 1;
+	}
+	bpf_sock_hash_update(skops, &proxy_socks, &cookie, BPF_NOEXIST);
+	return 1;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,889 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* The TCP proxy's event loop: listeners, dialing with backend health,
+ * and the copy carrier; splice and sockmap directions are pumped from
+ * here too. Every descriptor is edge-triggered on one epoll: a
+ * connection is pumped (both directions until they block) on any event
+ * of either of its sockets. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <signal.h>
+#include "proxy/proxy_int.h"
+
+#define BACKOFF_MIN_MS 500
+#define BACKOFF_MAX_MS 30000
+#define ACCEPT_BATCH   64
+
+unsigned long long fp_proxy_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
+
+static void sockaddr_of(const struct fp_proxy_addr *a, struct sockaddr_in *sin)
+{
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_addr = a->addr;
+	sin->sin_port = htons(a->port);
+}
+
+static int ep_add(struct fp_proxy_engine *e, int fd, uint32_t events, struct tag *t)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = t };
+
+	return epoll_ctl(e->ep, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+/* prepare: every socket of a connection is closed with an RST unless the
+ * proxy closes it gracefully (abortive(fd, false) first). If fastpathd
+ * dies, the kernel closes its sockets: with SO_LINGER 0 both peers get an
+ * RST at once. Without it a peer could hang: bytes the verdict left in
+ * a socket's sockmap queue are not "unread" to tcp_close, which then
+ * ends with a FIN, or with nothing in FIN-WAIT-2, while the peer waits
+ * on a zero window. */
+static void abortive(int fd, bool on)
+{
+	struct linger lg = { .l_onoff = on, .l_linger = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+}
+
+static void prepare(int fd)
+{
+	int one = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	abortive(fd, true);
+}
+
+/* ---- connections ------------------------------------------------------- */
+
+static void dir_free(struct dir *d)
+{
+	free(d->buf);
+	d->buf = NULL;
+	d->head = d->tail = 0;
+	proxy_splice_free(d);
+}
+
+static void account(struct fp_proxy_engine *e, struct conn *c)
+{
+	for (int s = 0; s < 2; s++) {
+		struct dir *d = &c->d[s];
+		uint64_t r = c->carrier == FP_PROXY_SOCKMAP ?
+			     proxy_sockmap_redirected(e, c, s) : d->redirected;
+		uint64_t delta = r - d->redirected;
+
+		d->redirected = r;
+		if (!delta)
+			continue;
+		c->active_ms = fp_proxy_now_ms();
+		if (s == 0) {
+			c->px->bytes_out += delta;
+			if (c->be)
+				c->be->bytes_out += delta;
+		} else {
+			c->px->bytes_in += delta;
+			if (c->be)
+				c->be->bytes_in += delta;
+		}
+	}
+}
+
+static void moved(struct conn *c, int side, uint64_t n)
+{
+	c->d[side].user += n;
+	if (side == 0) {
+		c->px->bytes_out += n;
+		c->be->bytes_out += n;
+	} else {
+		c->px->bytes_in += n;
+		c->be->bytes_in += n;
+	}
+}
+
+/* proxy_conn_kill: close both sockets, with an RST (SO_LINGER 0) when
+ * RESET, and free the connection once the current batch is done. */
+void proxy_conn_kill(struct fp_proxy_engine *e, struct conn *c, bool reset)
+{
+	if (c->state == C_DEAD)
+		return;
+	if (c->state == C_OPEN && c->carrier == FP_PROXY_SOCKMAP)
+		account(e, c);
+	if (c->carrier == FP_PROXY_SOCKMAP)
+		proxy_sockmap_forget(e, c);
+	for (int s = 0; s < 2; s++) {
+		if (c->fd[s] < 0)
+			continue;
+		abortive(c->fd[s], reset);
+		close(c->fd[s]);
+		c->fd[s] = -1;
+		dir_free(&c->d[s]);
+	}
+	if (c->be && c->state == C_OPEN)
+		c->be->conns_now--;
+	c->px->conns_now--;
+	c->state = C_DEAD;
+	if (c->waiting_counted) {
+		e->n_waiting--;
+		c->waiting_counted = false;
+	}
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		e->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	e->n_conns--;
+	c->next = e->dead;
+	e->dead = c;
+}
+
+static void reap(struct fp_proxy_engine *e)
+{
+	while (e->dead) {
+		struct conn *c = e->dead;
+
+		e->dead = c->next;
+		free(c);
+	}
+}
+
+/* ---- backends ---------------------------------------------------------- */
+
+static void backend_failed(struct fp_proxy_engine *e, struct proxy *px, struct backend *b,
+			   int err)
+{
+	char a[32];
+
+	b->fails++;
+	b->backoff_ms = b->backoff_ms ? b->backoff_ms * 2 : BACKOFF_MIN_MS;
+	if (b->backoff_ms > BACKOFF_MAX_MS)
+		b->backoff_ms = BACKOFF_MAX_MS;
+	b->retry_ms = fp_proxy_now_ms() + b->backoff_ms;
+	if (!b->down)
+		fp_log(e->log, FP_LOG_WARN, "proxy %s: backend %s down (%s); retrying in %u ms",
+		       px->cfg.name, fp_proxy_addr_str(&b->addr, a, sizeof(a)), strerror(err),
+		       b->backoff_ms);
+	b->down = true;
+}
+
+static void backend_up(struct fp_proxy_engine *e, struct proxy *px, struct backend *b)
+{
+	char a[32];
+
+	if (b->down)
+		fp_log(e->log, FP_LOG_INFO, "proxy %s: backend %s up", px->cfg.name,
+		       fp_proxy_addr_str(&b->addr, a, sizeof(a)));
+	b->down = false;
+	b->backoff_ms = 0;
+}
+
+/* pick: the next backend to dial: one that is up (or whose retry is
+ * due), by round robin or fewest connections; NULL when none is. */
+static struct backend *pick(struct proxy *px, unsigned long long now)
+{
+	struct backend *best = NULL;
+	size_t n = px->cfg.n_backends;
+
+	for (size_t k = 0; k < n; k++) {
+		size_t i = (px->rr + k) % n;
+		struct backend *b = &px->be[i];
+
+		if (b->down && b->retry_ms > now)
+			continue;
+		if (px->cfg.balance == FP_PROXY_ROUND_ROBIN) {
+			px->rr = (unsigned)(i + 1);
+			return b;
+		}
+		if (!best || b->conns_now < best->conns_now)
+			best = b;
+	}
+	if (best)
+		px->rr = (unsigned)((best - px->be) + 1);
+	return best;
+}
+
+/* dial: connect to a backend without blocking; false when none is left
+ * (the caller closes the client). */
+static bool dial(struct fp_proxy_engine *e, struct conn *c)
+{
+	unsigned long long now = fp_proxy_now_ms();
+	struct sockaddr_in sin;
+	struct backend *b;
+	int fd, err;
+
+	while (c->tries < c->px->cfg.n_backends && (b = pick(c->px, now))) {
+		c->tries++;
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			fp_log(e->log, FP_LOG_WARN, "proxy %s: socket: %s", c->px->cfg.name,
+			       strerror(errno));
+			return false;
+		}
+		prepare(fd);
+		if (c->carrier == FP_PROXY_SOCKMAP &&
+		    proxy_sockmap_expect(e, fd, &c->cookie[1]))
+			c->carrier = FP_PROXY_SPLICE;
+		sockaddr_of(&b->addr, &sin);
+		err = connect(fd, (struct sockaddr *)&sin, sizeof(sin)) ? errno : 0;
+		if (err && err != EINPROGRESS) {
+			if (c->carrier == FP_PROXY_SOCKMAP)
+				proxy_sockmap_forget_cookie(e, c->cookie[1]);
+			close(fd);
+			backend_failed(e, c->px, b, err);
+			continue;
+		}
+		c->fd[1] = fd;
+		c->be = b;
+		c->tag[1] = (struct tag){ TAG_CONN, 1, c };
+		if (ep_add(e, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->tag[1])) {
+			close(fd);
+			c->fd[1] = -1;
+			return false;
+		}
+		c->state = C_CONNECTING;
+		c->deadline_ms = now + c->px->cfg.connect_timeout_ms;
+		return true;
+	}
+	return false;
+}
+
+static void no_backend(struct fp_proxy_engine *e, struct conn *c)
+{
+	c->px->no_backend++;
+	fp_log(e->log, FP_LOG_DEBUG, "proxy %s: no backend for a client; closed",
+	       c->px->cfg.name);
+	proxy_conn_kill(e, c, false);
+}
+
+/* connect_failed: the dial failed with ERR; try the next backend. */
+static void connect_failed(struct fp_proxy_engine *e, struct conn *c, int err)
+{
+	if (c->carrier == FP_PROXY_SOCKMAP)
+		proxy_sockmap_forget_cookie(e, c->cookie[1]);
+	epoll_ctl(e->ep, EPOLL_CTL_DEL, c->fd[1], NULL);
+	close(c->fd[1]);
+	c->fd[1] = -1;
+	backend_failed(e, c->px, c->be, err);
+	c->be = NULL;
+	if (!dial(e, c))
+		no_backend(e, c);
+}
+
+static void connect_done(struct fp_proxy_engine *e, struct conn *c)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(c->fd[1], SOL_SOCKET, SO_ERROR, &err, &len))
+		err = errno;
+	if (err == EINPROGRESS || err == EALREADY)
+		return;
+	if (err) {
+		connect_failed(e, c, err);
+		return;
+	}
+	backend_up(e, c->px, c->be);
+	c->be->conns_now++;
+	c->be->conns_total++;
+	c->state = C_OPEN;
+	c->active_ms = fp_proxy_now_ms();
+	c->base[0] = proxy_sent_into(c->fd[0]);
+	c->base[1] = proxy_sent_into(c->fd[1]);
+	if (c->carrier == FP_PROXY_SOCKMAP && proxy_sockmap_pair(e, c)) {
+		proxy_sockmap_forget(e, c);
+		c->carrier = FP_PROXY_SPLICE;
+	}
+	proxy_pump(e, c);
+}
+
+/* ---- accepting --------------------------------------------------------- */
+
+static enum fp_proxy_carrier carrier_for(struct fp_proxy_engine *e, const struct proxy *px)
+{
+	switch (px->cfg.accelerate) {
+	case FP_PROXY_COPY:
+		return FP_PROXY_COPY;
+	case FP_PROXY_SPLICE:
+		return FP_PROXY_SPLICE;
+	default:
+		return e->sm && px->sockmap ? FP_PROXY_SOCKMAP : FP_PROXY_SPLICE;
+	}
+}
+
+static void accept_one(struct fp_proxy_engine *e, struct proxy *px, int fd,
+		       const struct sockaddr_in *peer)
+{
+	struct conn *c;
+
+	if (px->conns_now >= px->cfg.max_connections || !(c = calloc(1, sizeof(*c)))) {
+		uint64_t cookie;
+
+		px->refused++;
+		if (px->sockmap && !proxy_sockmap_claim(e, fd, &cookie))
+			proxy_sockmap_forget_cookie(e, cookie);
+		close(fd);
+		return;
+	}
+	c->px = px;
+	c->fd[0] = fd;
+	c->fd[1] = -1;
+	c->d[0].pipe[0] = c->d[0].pipe[1] = c->d[1].pipe[0] = c->d[1].pipe[1] = -1;
+	c->client.addr = peer->sin_addr;
+	c->client.port = ntohs(peer->sin_port);
+	c->started_ms = fp_proxy_now_ms();
+	c->carrier = carrier_for(e, px);
+	c->tag[0] = (struct tag){ TAG_CONN, 0, c };
+	prepare(fd);
+	if (c->carrier == FP_PROXY_SOCKMAP && proxy_sockmap_claim(e, fd, &c->cookie[0]))
+		c->carrier = FP_PROXY_SPLICE;
+	px->conns_now++;
+	px->conns_total++;
+	c->next = e->conns;
+	if (e->conns)
+		e->conns->prev = c;
+	e->conns = c;
+	e->n_conns++;
+	c->state = C_CONNECTING;
+	if (ep_add(e, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->tag[0])) {
+		proxy_conn_kill(e, c, false);
+		return;
+	}
+	if (!dial(e, c))
+		no_backend(e, c);
+}
+
+static void accept_ready(struct fp_proxy_engine *e, struct proxy *px)
+{
+	for (int i = 0; i < ACCEPT_BATCH && px->lfd >= 0; i++) {
+		struct sockaddr_in peer;
+		socklen_t len = sizeof(peer);
+		int fd = accept4(px->lfd, (struct sockaddr *)&peer, &len,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE)
+				fp_log(e->log, FP_LOG_WARN, "proxy %s: accept: %s",
+				       px->cfg.name, strerror(errno));
+			return;
+		}
+		accept_one(e, px, fd, &peer);
+	}
+}
+
+/* ---- pumping ----------------------------------------------------------- */
+
+static bool would_block(int err)
+{
+	return err == EAGAIN || err == EWOULDBLOCK;
+}
+
+/* copy_dir: the copy carrier, and a sockmap direction's bytes the kernel
+ * left to the proxy. Moves at most MAX bytes; how many, or -errno. */
+static long copy_dir(struct fp_proxy_engine *e, struct conn *c, int side, size_t max)
+{
+	struct dir *d = &c->d[side];
+	int src = c->fd[side], dst = c->fd[!side];
+	size_t total = 0;
+
+	while (total < max) {
+		bool progress = false;
+		ssize_t n;
+
+		/* Bytes the kernel redirected before it passed these must all
+		 * be in the destination's send queue first. */
+		if (d->tail > d->head && d->unflushed) {
+			if (proxy_sockmap_flushed(e, c, side))
+				d->unflushed = false;
+			else
+				d->waiting = true;
+		}
+		if (d->tail > d->head && !d->unflushed && c->carrier == FP_PROXY_SOCKMAP &&
+		    proxy_sockmap_unacked(e, c, side) >= c->px->cfg.max_inflight_bytes) {
+			d->waiting = true;      /* the peer is not draining */
+			break;
+		}
+		if (d->tail > d->head && !d->unflushed) {
+			n = send(dst, d->buf + d->head, d->tail - d->head, MSG_NOSIGNAL);
+			if (n > 0) {
+				d->head += n;
+				total += n;
+				moved(c, side, n);
+				progress = true;
+				if (d->head == d->tail)
+					d->head = d->tail = 0;
+			} else if (n < 0 && !would_block(errno)) {
+				return -errno;
+			}
+		}
+		if (!d->eof && d->tail < PROXY_BUF) {
+			if (!d->buf && !(d->buf = malloc(PROXY_BUF)))
+				return -ENOMEM;
+			n = recv(src, d->buf + d->tail, PROXY_BUF - d->tail, MSG_DONTWAIT);
+			if (n > 0) {
+				d->tail += n;
+				d->read += n;
+				progress = true;
+				d->unflushed = d->ever_armed;
+			} else if (n == 0) {
+				d->eof = true;
+			} else if (!would_block(errno)) {
+				return -errno;
+			}
+		}
+		if (!progress)
+			break;
+	}
+	if (d->buf && d->head == d->tail) {
+		free(d->buf);
+		d->buf = NULL;
+		d->head = d->tail = 0;
+	}
+	return (long)total;
+}
+
+/* finish_dir: the source said FIN and every byte of it is forwarded:
+ * pass the FIN on. For sockmap that means every byte the kernel
+ * redirected is in the destination's send queue, or it would be cut. */
+static int finish_dir(struct fp_proxy_engine *e, struct conn *c, int side)
+{
+	struct dir *d = &c->d[side];
+
+	if (!d->eof || d->shut || d->tail > d->head || d->in_pipe)
+		return 0;
+	if (c->carrier == FP_PROXY_SOCKMAP && d->ever_armed &&
+	    !proxy_sockmap_flushed(e, c, side)) {
+		d->waiting = true;
+		return 0;
+	}
+	if (shutdown(c->fd[!side], SHUT_WR) && errno != ENOTCONN)
+		return -errno;
+	d->shut = true;
+	dir_free(d);
+	return 0;
+}
+
+static void set_waiting(struct fp_proxy_engine *e, struct conn *c)
+{
+	bool w = c->d[0].waiting || c->d[1].waiting;
+
+	if (w && !e->wait_ms)
+		e->wait_ms = fp_proxy_now_ms() + 2;
+	if (w && !c->waiting_counted)
+		e->n_waiting++;
+	else if (!w && c->waiting_counted)
+		e->n_waiting--;
+	c->waiting_counted = w;
+}
+
+void proxy_pump(struct fp_proxy_engine *e, struct conn *c)
+{
+	bool more = false;
+
+	if (c->state != C_OPEN)
+		return;
+	for (int side = 0; side < 2; side++) {
+		struct dir *d = &c->d[side];
+		long n;
+
+		if (d->shut)
+			continue;
+		if (c->carrier == FP_PROXY_SPLICE)
+			n = proxy_splice_dir(c, side, PROXY_PUMP_MAX);
+		else
+			n = copy_dir(e, c, side, PROXY_PUMP_MAX);
+		if (n < 0) {
+			/* One side failed or was reset: the other gets an RST too,
+			 * since what it sent may not have arrived. */
+			fp_log(e->log, FP_LOG_DEBUG, "proxy %s: %s to %s: %s; both reset",
+			       c->px->cfg.name, side ? "backend" : "client",
+			       side ? "client" : "backend", strerror((int)-n));
+			proxy_conn_kill(e, c, true);
+			return;
+		}
+		if (n > 0) {
+			c->active_ms = fp_proxy_now_ms();
+			if (c->carrier == FP_PROXY_SPLICE)
+				moved(c, side, (uint64_t)n);
+		}
+		more |= n >= (long)PROXY_PUMP_MAX;
+		if (c->carrier == FP_PROXY_SOCKMAP && !d->eof && d->head == d->tail &&
+		    !d->waiting)
+			proxy_sockmap_arm(e, c, side);
+		if (finish_dir(e, c, side)) {
+			proxy_conn_kill(e, c, true);
+			return;
+		}
+	}
+	set_waiting(e, c);
+	if (c->d[0].shut && c->d[1].shut) {
+		proxy_conn_kill(e, c, false);
+		return;
+	}
+	if (more && !c->queued) {
+		c->queued = true;
+		c->again_next = e->again;
+		e->again = c;
+	}
+}
+
+static void run_again(struct fp_proxy_engine *e)
+{
+	struct conn *list = e->again;
+
+	e->again = NULL;
+	while (list) {
+		struct conn *c = list;
+
+		list = c->again_next;
+		c->queued = false;
+		proxy_pump(e, c);
+	}
+}
+
+/* sock_failed: the socket on SIDE has an error (an RST). The pump may
+ * not notice by itself: with sockmap the kernel redirects into a socket
+ * the peer reset ("successfully"), and a direction already shut reads
+ * nothing more from it. */
+static bool sock_failed(struct fp_proxy_engine *e, struct conn *c, int side)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(c->fd[side], SOL_SOCKET, SO_ERROR, &err, &len) || !err)
+		return false;
+	fp_log(e->log, FP_LOG_DEBUG, "proxy %s: %s: %s; both reset", c->px->cfg.name,
+	       side ? "backend" : "client", strerror(err));
+	return true;
+}
+
+void fp_proxy_engine_process(struct fp_proxy_engine *e)
+{
+	struct epoll_event ev[256];
+	int n = epoll_wait(e->ep, ev, 256, 0);
+
+	for (int i = 0; i < n; i++) {
+		struct tag *t = ev[i].data.ptr;
+		struct conn *c;
+
+		if (t->kind == TAG_LISTEN) {
+			accept_ready(e, t->owner);
+			continue;
+		}
+		c = t->owner;
+		if (c->state == C_CONNECTING && t->side == 1)
+			connect_done(e, c);
+		else if (c->state == C_OPEN && (ev[i].events & EPOLLERR) && sock_failed(e, c, t->side))
+			proxy_conn_kill(e, c, true);
+		else if (c->state == C_OPEN)
+			proxy_pump(e, c);
+	}
+	run_again(e);
+	reap(e);
+}
+
+/* ---- timers ------------------------------------------------------------ */
+
+long long fp_proxy_engine_deadline(const struct fp_proxy_engine *e)
+{
+	if (e->again)
+		return 0;
+	if (e->n_waiting && e->wait_ms && e->wait_ms < e->next_tick_ms)
+		return (long long)e->wait_ms;
+	return (long long)e->next_tick_ms;
+}
+
+void fp_proxy_engine_tick(struct fp_proxy_engine *e, unsigned long long now)
+{
+	bool full = now >= e->next_tick_ms;
+
+	e->wait_ms = 0;
+	run_again(e);
+	for (struct conn *c = e->conns, *next; c; c = next) {
+		next = c->next;
+		if (c->state == C_CONNECTING && c->fd[1] >= 0 && now >= c->deadline_ms) {
+			connect_failed(e, c, ETIMEDOUT);
+			continue;
+		}
+		if (c->state != C_OPEN)
+			continue;
+		if (c->d[0].waiting || c->d[1].waiting) {
+			c->d[0].waiting = c->d[1].waiting = false;
+			proxy_pump(e, c);
+			continue;
+		}
+		if (!full)
+			continue;
+		if (c->carrier == FP_PROXY_SOCKMAP) {
+			account(e, c);
+			for (int s = 0; s < 2; s++)
+				if (c->d[s].armed)
+					proxy_sockmap_arm(e, c, s);
+		}
+		if (c->px->cfg.idle_timeout_ms && now - c->active_ms >= c->px->cfg.idle_timeout_ms) {
+			fp_log(e->log, FP_LOG_DEBUG, "proxy %s: a connection idle for %u ms closed",
+			       c->px->cfg.name, c->px->cfg.idle_timeout_ms);
+			proxy_conn_kill(e, c, false);
+		}
+	}
+	reap(e);
+	if (!full)
+		return;
+	e->next_tick_ms = now + 1000;
+	/* Retired proxies whose connections have ended go. */
+	for (struct proxy **pp = &e->proxies; *pp;) {
+		struct proxy *p = *pp;
+
+		if (p->lfd < 0 && !p->conns_now) {
+			*pp = p->next;
+			free(p);
+		} else {
+			pp = &p->next;
+		}
+	}
+	proxy_state_write(e);
+}
+
+/* ---- configuration ----------------------------------------------------- */
+
+static int listen_on(const struct fp_proxy_addr *a)
+{
+	struct sockaddr_in sin;
+	int one = 1, fd, err;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	sockaddr_of(a, &sin);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin))) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static struct proxy *find(struct fp_proxy_engine *e, const char *name)
+{
+	for (struct proxy *p = e->proxies; p; p = p->next)
+		if (p->lfd >= 0 && !strcmp(p->cfg.name, name))
+			return p;
+	return NULL;
+}
+
+static void take_config(struct proxy *px, const struct fp_proxy_config *cfg)
+{
+	struct backend old[FP_PROXY_BACKENDS_MAX];
+	size_t n_old = px->cfg.n_backends;
+
+	memcpy(old, px->be, sizeof(old));
+	px->cfg = *cfg;
+	memset(px->be, 0, sizeof(px->be));
+	for (size_t i = 0; i < cfg->n_backends; i++) {
+		px->be[i].addr = cfg->backends[i];
+		for (size_t k = 0; k < n_old; k++)
+			if (old[k].addr.port == cfg->backends[i].port &&
+			    old[k].addr.addr.s_addr == cfg->backends[i].addr.s_addr)
+				px->be[i] = old[k];
+	}
+	/* Connections keep pointing at their backend's slot: a slot that
+	 * now holds another backend only skews that one's counters. */
+}
+
+static bool wants_sockmap(const struct fp_proxy_config *c)
+{
+	return c->accelerate == FP_PROXY_AUTO || c->accelerate == FP_PROXY_SOCKMAP;
+}
+
+static void retire(struct fp_proxy_engine *e, struct proxy *px)
+{
+	if (px->sockmap)
+		proxy_sockmap_listen(e, &px->cfg.listen, false);
+	px->sockmap = false;
+	close(px->lfd);
+	px->lfd = -1;
+}
+
+int fp_proxy_engine_apply(struct fp_proxy_engine *e, const struct fp_proxy_config *cfgs,
+			  size_t n)
+{
+	struct proxy *fresh[FP_PROXY_MAX] = { 0 };
+	char a[32];
+	int err = 0;
+
+	if (!e->sm_tried) {
+		for (size_t i = 0; i < n && !e->sm_tried; i++) {
+			if (!wants_sockmap(&cfgs[i]))
+				continue;
+			e->sm_tried = true;
+			err = proxy_sockmap_open(e);
+			if (err)
+				fp_log(e->log, cfgs[i].accelerate == FP_PROXY_SOCKMAP ?
+				       FP_LOG_WARN : FP_LOG_INFO, "proxy: sockmap unavailable "
+				       "(%s); connections are spliced", e->sm_why);
+		}
+	}
+	/* Open what is new first: a failure changes nothing. */
+	for (size_t i = 0; i < n; i++) {
+		struct proxy *old = find(e, cfgs[i].name), *px;
+
+		if (old && old->cfg.listen.port == cfgs[i].listen.port &&
+		    old->cfg.listen.addr.s_addr == cfgs[i].listen.addr.s_addr)
+			continue;
+		px = calloc(1, sizeof(*px));
+		if (!px) {
+			err = -ENOMEM;
+			goto undo;
+		}
+		fresh[i] = px;
+		take_config(px, &cfgs[i]);
+		px->lfd = -1;
+		/* Addresses another proxy of ours holds now are freed below. */
+		for (struct proxy *p = e->proxies; p; p = p->next) {
+			if (p->lfd >= 0 && p->cfg.listen.port == cfgs[i].listen.port &&
+			    p->cfg.listen.addr.s_addr == cfgs[i].listen.addr.s_addr) {
+				fp_log(e->log, FP_LOG_ERROR, "proxy %s: %s is in use by proxy %s; "
+				       "rename it in two steps", cfgs[i].name,
+				       fp_proxy_addr_str(&cfgs[i].listen, a, sizeof(a)), p->cfg.name);
+				err = -EADDRINUSE;
+				goto undo;
+			}
+		}
+		px->lfd = listen_on(&cfgs[i].listen);
+		if (px->lfd < 0) {
+			err = px->lfd;
+			fp_log(e->log, FP_LOG_ERROR, "proxy %s: cannot listen on %s: %s",
+			       cfgs[i].name, fp_proxy_addr_str(&cfgs[i].listen, a, sizeof(a)),
+			       strerror(-err));
+			goto undo;
+		}
+		if (e->sm && wants_sockmap(&cfgs[i]) &&
+		    !proxy_sockmap_listen(e, &cfgs[i].listen, true))
+			px->sockmap = true;
+		if (listen(px->lfd, 4096)) {
+			err = -errno;
+			goto undo;
+		}
+		px->ltag = (struct tag){ TAG_LISTEN, 0, px };
+		err = ep_add(e, px->lfd, EPOLLIN, &px->ltag);
+		if (err)
+			goto undo;
+	}
+	/* Commit: retire what is gone or moved, update what stays. */
+	for (struct proxy *p = e->proxies; p; p = p->next) {
+		size_t i;
+
+		if (p->lfd < 0)
+			continue;
+		for (i = 0; i < n && strcmp(cfgs[i].name, p->cfg.name); i++)
+			;
+		if (i == n || fresh[i]) {
+			retire(e, p);
+			continue;
+		}
+		take_config(p, &cfgs[i]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!fresh[i])
+			continue;
+		fresh[i]->next = e->proxies;
+		e->proxies = fresh[i];
+		fp_log(e->log, FP_LOG_INFO, "proxy %s: listening on %s, %zu backend%s, %s",
+		       cfgs[i].name, fp_proxy_addr_str(&cfgs[i].listen, a, sizeof(a)),
+		       cfgs[i].n_backends, cfgs[i].n_backends == 1 ? "" : "s",
+		       fp_proxy_carrier_str(carrier_for(e, fresh[i])));
+	}
+	/* Retired proxies without connections go now. */
+	for (struct proxy **pp = &e->proxies; *pp;) {
+		struct proxy *p = *pp;
+
+		if (p->lfd < 0 && !p->conns_now) {
+			*pp = p->next;
+			free(p);
+		} else {
+			pp = &p->next;
+		}
+	}
+	proxy_state_write(e);
+	return 0;
+undo:
+	for (size_t i = 0; i < n; i++) {
+		if (!fresh[i])
+			continue;
+		if (fresh[i]->lfd >= 0)
+			retire(e, fresh[i]);
+		free(fresh[i]);
+	}
+	return err;
+}
+
+/* ---- the engine -------------------------------------------------------- */
+
+int fp_proxy_engine_open(const struct fp_logger *log, const char *state,
+			 struct fp_proxy_engine **out)
+{
+	struct fp_proxy_engine *e = calloc(1, sizeof(*e));
+	struct rlimit rl;
+
+	*out = NULL;
+	if (!e)
+		return -ENOMEM;
+	e->log = log;
+	snprintf(e->state, sizeof(e->state), "%s", state ? state : FP_PROXY_STATE);
+	e->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (e->ep < 0) {
+		free(e);
+		return -errno;
+	}
+	/* Two descriptors per connection, four more when spliced. */
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	/* splice(2) into a socket the peer reset raises SIGPIPE; the proxy
+	 * wants the EPIPE instead. */
+	signal(SIGPIPE, SIG_IGN);
+	e->next_tick_ms = fp_proxy_now_ms() + 1000;
+	*out = e;
+	return 0;
+}
+
+int fp_proxy_engine_fd(const struct fp_proxy_engine *e)
+{
+	return e->ep;
+}
+
+void fp_proxy_engine_close(struct fp_proxy_engine *e)
+{
+	if (!e)
+		return;
+	while (e->conns)
+		proxy_conn_kill(e, e->conns, false);
+	reap(e);
+	while (e->proxies) {
+		struct proxy *p = e->proxies;
+
+		e->proxies = p->next;
+		if (p->lfd >= 0)
+			retire(e, p);
+		free(p);
+	}
+	proxy_sockmap_close(e);
+	unlink(e->state);
+	close(e->ep);
+	free(e);
+}

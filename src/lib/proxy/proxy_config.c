@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* The proxy: section of the configuration: a list of TCP proxies, each a
+ * listener, its backends and how connections are carried. Its values
+ * live at the top of struct fp_config (proxies, n_proxies). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "config/schema.h"
+
+static const char *const carrier_words[] = { "auto", "sockmap", "splice", "copy" };
+static const char *const balance_words[] = { "round_robin", "least_conn" };
+
+const char *fp_proxy_carrier_str(enum fp_proxy_carrier c)
+{
+	return (unsigned)c < ARRAY_SIZE(carrier_words) ? carrier_words[c] : "?";
+}
+
+const char *fp_proxy_balance_str(enum fp_proxy_balance b)
+{
+	return (unsigned)b < ARRAY_SIZE(balance_words) ? balance_words[b] : "?";
+}
+
+const char *fp_proxy_addr_str(const struct fp_proxy_addr *a, char *buf, size_t size)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &a->addr, ip, sizeof(ip));
+	snprintf(buf, size, "%s:%u", ip, a->port);
+	return buf;
+}
+
+int fp_proxy_addr_parse(const char *s, struct fp_proxy_addr *a)
+{
+	const char *colon = strrchr(s, ':');
+	char ip[INET_ADDRSTRLEN];
+	unsigned long long port;
+
+	if (!colon || colon == s || (size_t)(colon - s) >= sizeof(ip))
+		return -EINVAL;
+	memcpy(ip, s, colon - s);
+	ip[colon - s] = '\0';
+	if (inet_pton(AF_INET, ip, &a->addr) != 1 ||
+	    fp_cfg_parse_ull(colon + 1, &port) || port < 1 || port > 65535)
+		return -EINVAL;
+	a->port = (uint16_t)port;
+	return 0;
+}
+
+static int p_addr(struct walk *w, yaml_node_t *n, const char *path, void *dst,
+		  const struct field *f)
+{
+	const char *s = fp_cfg_value_of(w, n, path, "ADDRESS:PORT like 127.0.0.1:8080");
+
+	(void)f;
+	if (!s)
+		return -EINVAL;
+	if (fp_proxy_addr_parse(s, dst)) {
+		fp_cfg_report(w, n, path, "'" SHOW "' is not ADDRESS:PORT; write an IPv4 "
+			      "address and a port 1-65535, like 127.0.0.1:8080", s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int p_backends(struct walk *w, yaml_node_t *n, const char *path, void *dst,
+		      const struct field *f)
+{
+	struct fp_proxy_config *p = dst;
+	char at[PATH_BUF];
+	size_t cnt;
+	int ret = 0;
+
+	if (n->type != YAML_SEQUENCE_NODE) {
+		fp_cfg_report(w, n, path, "expected a list of ADDRESS:PORT like "
+			      "[10.0.0.2:80, 10.0.0.3:80], got %s", fp_cfg_kind_name(n));
+		return -EINVAL;
+	}
+	cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	if (!cnt || cnt > FP_PROXY_BACKENDS_MAX) {
+		fp_cfg_report(w, n, path, "has %zu backends; give 1 to %d", cnt,
+			      FP_PROXY_BACKENDS_MAX);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < cnt; i++) {
+		fp_cfg_path_item(at, path, i, NULL);
+		if (p_addr(w, fp_cfg_node_at(w, n->data.sequence.items.start[i]), at,
+			   &p->backends[i], f))
+			ret = -EINVAL;
+	}
+	p->n_backends = cnt;
+	return ret;
+}
+
+static int p_word(struct walk *w, yaml_node_t *n, const char *path, void *dst,
+		  const char *const *words, size_t nw, const char *what)
+{
+	const char *s = fp_cfg_value_of(w, n, path, what);
+
+	if (!s)
+		return -EINVAL;
+	for (size_t i = 0; i < nw; i++) {
+		if (!strcmp(s, words[i])) {
+			*(int *)dst = (int)i;
+			return 0;
+		}
+	}
+	fp_cfg_bad_word(w, n, path, s, words, nw);
+	return -EINVAL;
+}
+
+static int p_balance(struct walk *w, yaml_node_t *n, const char *path, void *dst,
+		     const struct field *f)
+{
+	(void)f;
+	return p_word(w, n, path, dst, balance_words, ARRAY_SIZE(balance_words),
+		      "round_robin or least_conn");
+}
+
+static int p_carrier(struct walk *w, yaml_node_t *n, const char *path, void *dst,
+		     const struct field *f)
+{
+	(void)f;
+	return p_word(w, n, path, dst, carrier_words, ARRAY_SIZE(carrier_words),
+		      "auto, sockmap, splice or copy");
+}
+
+static int p_name(struct walk *w, yaml_node_t *n, const char *path, void *dst,
+		  const struct field *f)
+{
+	const char *s = fp_cfg_value_of(w, n, path, "a name like web");
+
+	(void)f;
+	if (!s)
+		return -EINVAL;
+	if (!fp_name_valid(s)) {
+		fp_cfg_report(w, n, path, "'" SHOW "' is not a valid name: 1-%d characters "
+			      "of A-Z a-z 0-9 _ -", s, FP_NAME_MAX - 1);
+		return -EINVAL;
+	}
+	strcpy(dst, s);
+	return 0;
+}
+
+static const struct field proxy_fields[] = {
+	{ .key = "name", .parse = p_name, .off = offsetof(struct fp_proxy_config, name),
+	  .required = true, .hint = "a name like web" },
+	{ .key = "listen", .parse = p_addr, .off = offsetof(struct fp_proxy_config, listen),
+	  .required = true, .hint = "ADDRESS:PORT to accept on, like 0.0.0.0:8080" },
+	{ .key = "backends", .parse = p_backends, .off = 0,
+	  .required = true, .hint = "a list of ADDRESS:PORT to dial" },
+	{ .key = "balance", .parse = p_balance,
+	  .off = offsetof(struct fp_proxy_config, balance) },
+	{ .key = "accelerate", .parse = p_carrier,
+	  .off = offsetof(struct fp_proxy_config, accelerate) },
+	{ .key = "connect_timeout", .parse = fp_cfg_duration_ms,
+	  .off = offsetof(struct fp_proxy_config, connect_timeout_ms),
+	  .min = 1, .max = 600000 },
+	{ .key = "idle_timeout", .parse = fp_cfg_duration_ms,
+	  .off = offsetof(struct fp_proxy_config, idle_timeout_ms),
+	  .min = 0, .max = 7 * 86400000u },
+	{ .key = "max_connections", .parse = fp_cfg_u32,
+	  .off = offsetof(struct fp_proxy_config, max_connections),
+	  .min = 1, .max = FP_PROXY_CONNS_MAX },
+	{ .key = "max_inflight_bytes", .parse = fp_cfg_u32,
+	  .off = offsetof(struct fp_proxy_config, max_inflight_bytes),
+	  .min = FP_PROXY_INFLIGHT_MIN, .max = 1u << 30 },
+};
+
+static const struct schema proxy_schema = { proxy_fields, ARRAY_SIZE(proxy_fields), NULL };
+
+static int proxy_item(struct walk *w, yaml_node_t *n, const char *path, void *item)
+{
+	struct fp_proxy_config *p = item;
+
+	p->line = fp_cfg_line_of(n);
+	p->connect_timeout_ms = FP_PROXY_CONNECT_TIMEOUT_MS;
+	p->max_connections = FP_PROXY_MAX_CONNECTIONS;
+	p->max_inflight_bytes = FP_PROXY_INFLIGHT;
+	return fp_cfg_walk_map(w, n, path, &proxy_schema, p);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(((const struct fp_proxy_config *)a)->name,
+		      ((const struct fp_proxy_config *)b)->name);
+}
+
+static int cmp_listen(const void *a, const void *b)
+{
+	const struct fp_proxy_addr *x = &((const struct fp_proxy_config *)a)->listen;
+	const struct fp_proxy_addr *y = &((const struct fp_proxy_config *)b)->listen;
+
+	if (x->port != y->port)
+		return (int)x->port - (int)y->port;
+	return memcmp(&x->addr, &y->addr, sizeof(x->addr));
+}
+
+static void say_dup_name(struct walk *w, const char *path, const void *base,
+			 size_t later, size_t first)
+{
+	const struct fp_proxy_config *p = base;
+	char at[PATH_BUF];
+
+	if (!p[later].name[0])
+		return;
+	fp_cfg_path_item(at, path, later, "name");
+	fp_cfg_report_at(w, p[later].line, at, "'%s' is already the name of the proxy on "
+			 "line %u; names must be unique", p[later].name, p[first].line);
+}
+
+static void say_dup_listen(struct walk *w, const char *path, const void *base,
+			   size_t later, size_t first)
+{
+	const struct fp_proxy_config *p = base;
+	char at[PATH_BUF], a[32];
+
+	if (!p[later].listen.port)
+		return;
+	fp_cfg_path_item(at, path, later, "listen");
+	fp_cfg_report_at(w, p[later].line, at, "%s is already where '%s' listens (line %u); "
+			 "give each proxy its own address", fp_proxy_addr_str(&p[later].listen,
+			 a, sizeof(a)), p[first].name, p[first].line);
+}
+
+/* A proxy must not dial itself: a backend equal to its listen address
+ * would accept its own connections until it runs out of descriptors. */
+static void say_self_backend(struct walk *w, const char *path,
+			     const struct fp_proxy_config *p, size_t i)
+{
+	char at[PATH_BUF], a[32];
+
+	for (size_t k = 0; k < p->n_backends; k++) {
+		if (p->backends[k].port != p->listen.port ||
+		    p->backends[k].addr.s_addr != p->listen.addr.s_addr)
+			continue;
+		fp_cfg_path_item(at, path, i, "backends");
+		fp_cfg_report_at(w, p->line, at, "backend %s is the proxy's own listen "
+				 "address; it would dial itself", fp_proxy_addr_str(&p->listen,
+				 a, sizeof(a)));
+	}
+}
+
+static int p_proxies(struct walk *w, yaml_node_t *n, const char *path, void *dst,
+		     const struct field *f)
+{
+	struct fp_config *cfg = dst;
+	unsigned int before = w->n_errors;
+	void *arr;
+
+	(void)f;
+	fp_cfg_walk_list(w, n, path, "proxies", FP_PROXY_MAX, sizeof(*cfg->proxies), &arr,
+			 &cfg->n_proxies, proxy_item);
+	cfg->proxies = arr;
+	if (w->nomem)
+		return -ENOMEM;
+	fp_cfg_each_dup(w, path, cfg->proxies, cfg->n_proxies, sizeof(*cfg->proxies),
+			cmp_name, say_dup_name);
+	fp_cfg_each_dup(w, path, cfg->proxies, cfg->n_proxies, sizeof(*cfg->proxies),
+			cmp_listen, say_dup_listen);
+	for (size_t i = 0; i < cfg->n_proxies; i++)
+		say_self_backend(w, path, &cfg->proxies[i], i);
+	return w->n_errors == before && !w->nomem ? 0 : -EINVAL;
+}
+
+static void proxy_free(void *dst)
+{
+	struct fp_config *cfg = dst;
+
+	free(cfg->proxies);
+	cfg->proxies = NULL;
+	cfg->n_proxies = 0;
+}
+
+const struct fp_cfg_section fp_proxy_section = {
+	.key = "proxy",
+	.parse = p_proxies,
+	.free = proxy_free,
+};

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Inside the TCP proxy: its connections and the three carriers. proxy.c
+ * is the event loop and the copy carrier, proxy_splice.c the splice(2)
+ * carrier, proxy_sockmap.c the kernel half, proxy_service.c the state
+ * file and fastpathd's service. */
+#ifndef FP_PROXY_INT_H
+#define FP_PROXY_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <fastpath/proxy.h>
+
+#define PROXY_BUF       (64u << 10)     /* a copy direction's buffer */
+#define PROXY_PUMP_MAX  (1u << 20)      /* bytes a direction moves per turn */
+
+enum ptag { TAG_LISTEN, TAG_CONN };
+
+struct tag {
+	enum ptag kind;
+	int side;               /* TAG_CONN: 0 client, 1 backend */
+	void *owner;
+};
+
+struct backend {
+	struct fp_proxy_addr addr;
+	bool down;
+	unsigned long long retry_ms;    /* down: when to try again */
+	unsigned int backoff_ms;
+	uint64_t conns_now, conns_total, fails;
+	uint64_t bytes_out, bytes_in;   /* to it, from it */
+};
+
+struct proxy {
+	struct fp_proxy_config cfg;
+	struct backend be[FP_PROXY_BACKENDS_MAX];
+	int lfd;                /* -1: retired, runs its connections out */
+	struct tag ltag;
+	bool sockmap;           /* its listener is in proxy_listen */
+	unsigned int rr;
+	uint64_t conns_now, conns_total, refused, no_backend;
+	uint64_t bytes_out, bytes_in;   /* client to backend, backend to client */
+	struct proxy *next;
+};
+
+/* One direction of a connection: bytes read from fd[side] and written
+ * to fd[!side]. */
+struct dir {
+	char *buf;              /* copy: PROXY_BUF bytes while in use */
+	uint32_t head, tail;
+	int pipe[2];            /* splice: -1 when none */
+	uint32_t in_pipe;
+	uint64_t user;          /* bytes the proxy wrote to the destination */
+	uint64_t redirected;    /* bytes the kernel sent on (last seen) */
+	uint64_t read;          /* bytes the proxy read from the source */
+	uint64_t armed_at;      /* sockmap: read count it is armed at */
+	uint64_t limit;         /* sockmap: the redirect limit last set */
+	unsigned long long armed_ms; /* sockmap: when ctl was last written */
+	bool armed;             /* sockmap: ctl says redirect */
+	bool ever_armed;
+	bool eof;               /* the source said FIN */
+	bool shut;              /* the destination's write side is shut */
+	bool unflushed;         /* sockmap: read after an arming; not written
+				 * before the kernel's bytes are all out */
+	bool waiting;           /* sockmap: bytes the kernel sent are not all
+				 * in the destination's send queue yet */
+};
+
+enum cstate { C_CONNECTING, C_OPEN, C_DEAD };
+
+struct conn {
+	struct proxy *px;
+	struct backend *be;
+	int fd[2];
+	uint64_t cookie[2];
+	uint64_t base[2];       /* bytes in fd[i]'s send path when it opened */
+	struct tag tag[2];
+	enum cstate state;
+	enum fp_proxy_carrier carrier;
+	struct dir d[2];        /* d[0] client to backend, d[1] backend to client */
+	unsigned int tries;
+	unsigned long long deadline_ms;  /* connecting: connect timeout */
+	unsigned long long active_ms;
+	unsigned long long started_ms;
+	struct fp_proxy_addr client;
+	bool queued;            /* on the engine's again list */
+	bool waiting_counted;   /* counted in the engine's n_waiting */
+	struct conn *prev, *next;       /* all connections */
+	struct conn *again_next;        /* pumps that stopped at PROXY_PUMP_MAX */
+};
+
+struct sockmap;
+
+struct fp_proxy_engine {
+	const struct fp_logger *log;
+	char state[256];                /* the state file */
+	int ep;
+	struct proxy *proxies;
+	struct conn *conns;
+	struct conn *again;
+	struct conn *dead;              /* freed after the current batch */
+	size_t n_conns;
+	struct sockmap *sm;             /* NULL: sockmap unavailable */
+	bool sm_tried;
+	char sm_why[160];
+	unsigned long long next_state_ms, next_tick_ms;
+	size_t n_waiting;               /* connections waiting on the kernel */
+	unsigned long long wait_ms;     /* when to look at them again; 0: unset */
+};
+
+unsigned long long fp_proxy_now_ms(void);
+
+/* proxy.c */
+void proxy_conn_kill(struct fp_proxy_engine *e, struct conn *c, bool reset);
+void proxy_pump(struct fp_proxy_engine *e, struct conn *c);
+
+/* proxy_splice.c: move what can move from fd[side] to fd[!side]. Returns
+ * bytes moved, 0 when blocked; -errno (an error on either socket). Sets
+ * d->eof at the source's end. */
+long proxy_splice_dir(struct conn *c, int side, size_t max);
+void proxy_splice_free(struct dir *d);
+
+/* proxy_sockmap.c */
+int proxy_sockmap_open(struct fp_proxy_engine *e);
+void proxy_sockmap_close(struct fp_proxy_engine *e);
+int proxy_sockmap_listen(struct fp_proxy_engine *e, const struct fp_proxy_addr *a, bool on);
+/* before connect(): ask for fd to join the map when established */
+int proxy_sockmap_expect(struct fp_proxy_engine *e, int fd, uint64_t *cookie);
+/* accepted fd: did it join? 0 yes, -ENOENT no */
+int proxy_sockmap_claim(struct fp_proxy_engine *e, int fd, uint64_t *cookie);
+int proxy_sockmap_pair(struct fp_proxy_engine *e, struct conn *c);
+void proxy_sockmap_forget(struct fp_proxy_engine *e, struct conn *c);
+void proxy_sockmap_forget_cookie(struct fp_proxy_engine *e, uint64_t cookie);
+/* sockmap direction: arm it when everything read is forwarded */
+void proxy_sockmap_arm(struct fp_proxy_engine *e, struct conn *c, int side);
+/* the kernel's count of bytes it sent on from fd[side] */
+uint64_t proxy_sockmap_redirected(struct fp_proxy_engine *e, struct conn *c, int side);
+/* every byte the kernel sent on from fd[side] is in fd[!side]'s send queue */
+bool proxy_sockmap_flushed(struct fp_proxy_engine *e, struct conn *c, int side);
+uint64_t proxy_sent_into(int fd);
+/* bytes sent on from fd[side] that fd[!side]'s peer has not acknowledged */
+uint64_t proxy_sockmap_unacked(struct fp_proxy_engine *e, struct conn *c, int side);
+/* bytes redirected from fd[side] not yet in fd[!side]'s send queue: the
+ * psock's backlog, memory no socket buffer bounds */
+uint64_t proxy_sockmap_backlog(struct fp_proxy_engine *e, struct conn *c, int side);
+
+/* proxy_service.c */
+void proxy_state_write(struct fp_proxy_engine *e);
+
+#endif
