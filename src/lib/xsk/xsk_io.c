@@ -4,6 +4,7 @@
  * plain UDP sockets of socket mode. */
 #include <errno.h>
 #include <poll.h>
+#include <stddef.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
@@ -17,11 +18,14 @@
 
 /* parse_frame: M's addresses and payload from its Ethernet frame (up to
  * two VLAN tags, IPv4 or IPv6 without extension headers, UDP). */
+/* Headers are read into locals: in a frame the IP header sits 2 bytes
+ * off a 4-byte boundary (after the 14-byte Ethernet header), so a struct
+ * pointer into it would be a misaligned access. */
 static void parse_frame(struct fp_xsk_msg *m)
 {
 	uint8_t *p = m->frame, *end = m->frame + m->frame_len;
 	uint16_t proto;
-	struct udphdr *uh;
+	struct udphdr uh;
 	uint8_t l4;
 
 	m->payload = NULL;
@@ -40,38 +44,41 @@ static void parse_frame(struct fp_xsk_msg *m)
 		p += 4;
 	}
 	if (proto == htons(ETH_P_IP)) {
-		struct iphdr *ip = (void *)p;
+		struct iphdr ip;
 
-		if (p + sizeof(*ip) > end || ip->ihl < 5 || p + ip->ihl * 4 > end ||
-		    (ip->frag_off & htons(0x3fff)))
+		if (p + sizeof(ip) > end)
+			return;
+		memcpy(&ip, p, sizeof(ip));
+		if (ip.ihl < 5 || p + ip.ihl * 4 > end || (ip.frag_off & htons(0x3fff)))
 			return;
 		m->src.sin6_addr.s6_addr[10] = m->src.sin6_addr.s6_addr[11] = 0xff;
 		m->dst.sin6_addr.s6_addr[10] = m->dst.sin6_addr.s6_addr[11] = 0xff;
-		memcpy(&m->src.sin6_addr.s6_addr[12], &ip->saddr, 4);
-		memcpy(&m->dst.sin6_addr.s6_addr[12], &ip->daddr, 4);
-		l4 = ip->protocol;
-		p += ip->ihl * 4;
+		memcpy(&m->src.sin6_addr.s6_addr[12], &ip.saddr, 4);
+		memcpy(&m->dst.sin6_addr.s6_addr[12], &ip.daddr, 4);
+		l4 = ip.protocol;
+		p += ip.ihl * 4;
 	} else if (proto == htons(ETH_P_IPV6)) {
-		struct ipv6hdr *ip6 = (void *)p;
+		struct ipv6hdr ip6;
 
-		if (p + sizeof(*ip6) > end)
+		if (p + sizeof(ip6) > end)
 			return;
-		m->src.sin6_addr = ip6->saddr;
-		m->dst.sin6_addr = ip6->daddr;
-		l4 = ip6->nexthdr;
-		p += sizeof(*ip6);
+		memcpy(&ip6, p, sizeof(ip6));
+		m->src.sin6_addr = ip6.saddr;
+		m->dst.sin6_addr = ip6.daddr;
+		l4 = ip6.nexthdr;
+		p += sizeof(ip6);
 	} else {
 		return;
 	}
-	if (l4 != IPPROTO_UDP || p + sizeof(*uh) > end)
+	if (l4 != IPPROTO_UDP || p + sizeof(uh) > end)
 		return;
-	uh = (void *)p;
-	m->src.sin6_port = uh->source;
-	m->dst.sin6_port = uh->dest;
-	m->payload = p + sizeof(*uh);
+	memcpy(&uh, p, sizeof(uh));
+	m->src.sin6_port = uh.source;
+	m->dst.sin6_port = uh.dest;
+	m->payload = p + sizeof(uh);
 	m->payload_len = end - m->payload;
-	if (ntohs(uh->len) >= sizeof(*uh) && ntohs(uh->len) - sizeof(*uh) < m->payload_len)
-		m->payload_len = ntohs(uh->len) - sizeof(*uh);
+	if (ntohs(uh.len) >= sizeof(uh) && ntohs(uh.len) - sizeof(uh) < m->payload_len)
+		m->payload_len = ntohs(uh.len) - sizeof(uh);
 }
 
 static uint32_t csum_add(uint32_t sum, const void *buf, size_t len)
@@ -97,24 +104,27 @@ static uint16_t csum_fold(uint32_t sum)
  * Returns the reply's frame length, 0 when M is not a UDP datagram. */
 static uint32_t turn_around(struct fp_xsk_msg *m, uint32_t room)
 {
-	uint8_t mac[ETH_ALEN], *l3 = NULL, *p = m->frame;
-	struct udphdr *uh;
+	uint8_t mac[ETH_ALEN], *l3 = NULL, *p = m->frame, *l4;
+	struct udphdr uh;
 	uint32_t udp_len, tmp4, sum;
 	uint16_t proto;
 
-	if (!m->payload || m->payload < m->frame + ETH_HLEN + sizeof(*uh) ||
+	if (!m->payload || m->payload < m->frame + ETH_HLEN + sizeof(uh) ||
 	    (m->payload - m->frame) + m->payload_len > room)
 		return 0;
 	memcpy(mac, p, ETH_ALEN);
 	memcpy(p, p + ETH_ALEN, ETH_ALEN);
 	memcpy(p + ETH_ALEN, mac, ETH_ALEN);
-	uh = (struct udphdr *)(m->payload - sizeof(*uh));
-	tmp4 = uh->source;
-	uh->source = uh->dest;
-	uh->dest = tmp4;
-	udp_len = sizeof(*uh) + m->payload_len;
-	uh->len = htons(udp_len);
-	uh->check = 0;
+	/* Headers are changed in locals and written back (see parse_frame). */
+	l4 = m->payload - sizeof(uh);
+	memcpy(&uh, l4, sizeof(uh));
+	tmp4 = uh.source;
+	uh.source = uh.dest;
+	uh.dest = (uint16_t)tmp4;
+	udp_len = sizeof(uh) + m->payload_len;
+	uh.len = htons(udp_len);
+	uh.check = 0;
+	memcpy(l4, &uh, sizeof(uh));
 	/* The IP header sits where parse_frame found it: walk again. */
 	memcpy(&proto, p + 12, 2);
 	l3 = p + ETH_HLEN;
@@ -123,29 +133,36 @@ static uint32_t turn_around(struct fp_xsk_msg *m, uint32_t room)
 		l3 += 4;
 	}
 	if (proto == htons(ETH_P_IP)) {
-		struct iphdr *ip = (void *)l3;
+		struct iphdr ip;
 
-		tmp4 = ip->saddr;
-		ip->saddr = ip->daddr;
-		ip->daddr = tmp4;
-		ip->tot_len = htons(ip->ihl * 4 + udp_len);
-		ip->ttl = 64;
-		ip->check = 0;
-		ip->check = csum_fold(csum_add(0, ip, ip->ihl * 4));
-		sum = csum_add(IPPROTO_UDP + udp_len, &ip->saddr, 8);
+		memcpy(&ip, l3, sizeof(ip));
+		tmp4 = ip.saddr;
+		ip.saddr = ip.daddr;
+		ip.daddr = tmp4;
+		ip.tot_len = htons(ip.ihl * 4 + udp_len);
+		ip.ttl = 64;
+		ip.check = 0;
+		memcpy(l3, &ip, sizeof(ip));
+		ip.check = csum_fold(csum_add(0, l3, ip.ihl * 4));
+		memcpy(l3, &ip, sizeof(ip));
+		sum = csum_add(IPPROTO_UDP + udp_len, &ip.saddr, 8);
 	} else {
-		struct ipv6hdr *ip6 = (void *)l3;
-		struct in6_addr a = ip6->saddr;
+		struct ipv6hdr ip6;
+		struct in6_addr a;
 
-		ip6->saddr = ip6->daddr;
-		ip6->daddr = a;
-		ip6->payload_len = htons(udp_len);
-		ip6->hop_limit = 64;
-		sum = csum_add(IPPROTO_UDP + udp_len, &ip6->saddr, 32);
+		memcpy(&ip6, l3, sizeof(ip6));
+		a = ip6.saddr;
+		ip6.saddr = ip6.daddr;
+		ip6.daddr = a;
+		ip6.payload_len = htons(udp_len);
+		ip6.hop_limit = 64;
+		memcpy(l3, &ip6, sizeof(ip6));
+		sum = csum_add(IPPROTO_UDP + udp_len, &ip6.saddr, 32);
 	}
-	uh->check = csum_fold(csum_add(sum, uh, udp_len));
-	if (!uh->check)
-		uh->check = 0xffff;
+	uh.check = csum_fold(csum_add(sum, l4, udp_len));
+	if (!uh.check)
+		uh.check = 0xffff;
+	memcpy(l4 + offsetof(struct udphdr, check), &uh.check, sizeof(uh.check));
 	return (uint32_t)(m->payload - m->frame) + m->payload_len;
 }
 
