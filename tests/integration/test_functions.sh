@@ -262,7 +262,7 @@ case_stale_registration() {
 	t_wait 30 sh -c "! kill -0 $LPID 2>/dev/null"
 	listener "$T_PORT"
 	t_fp 0 ports list
-	grep "^ *$T_PORT " "$T_TMP/out" | grep -q "(dead)" || t_fail "not flagged dead"
+	grep "^ *$T_PORT " "$T_TMP/out" | grep -qw "dead" || t_fail "not flagged dead"
 	grep "^ *$T_PORT " "$T_TMP/out" | grep -q "closed" || t_fail "socket not shown closed"
 	t_run "$T_PY" "$CLIENT" tcp 127.0.0.1 "$T_PORT"
 	[ "$T_RC" -ne 0 ] || t_fail "a stale registration fell through to another socket"
