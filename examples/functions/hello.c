@@ -43,14 +43,20 @@ static int listen_fds(void)
 	return n > FDS_MAX ? FDS_MAX : n;
 }
 
-static void serve_tcp(int lfd)
+/* serve_tcp: one connection; -1 when the listening socket is unusable
+ * (an error accept cannot recover from: exit rather than spin). */
+static int serve_tcp(int lfd)
 {
 	struct timeval tv = { .tv_usec = 200000 };
 	char req[2048], resp[512];
 	int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC), n;
 
-	if (c < 0)
-		return;
+	if (c < 0) {
+		if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN)
+			return 0;
+		fprintf(stderr, "hello: accept on fd %d: %s\n", lfd, strerror(errno));
+		return -1;
+	}
 	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (recv(c, req, sizeof(req), 0) < 0 && errno != EAGAIN)
 		goto out;
@@ -60,6 +66,7 @@ static void serve_tcp(int lfd)
 	send(c, resp, n, MSG_NOSIGNAL);
 out:
 	close(c);
+	return 0;
 }
 
 /* serve_udp: one datagram, answered from its destination address. */
@@ -113,10 +120,20 @@ int main(void)
 	snprintf(greeting, sizeof(greeting), "hello from %s instance %s pid %d\n",
 		 id ? id : "hello", inst ? inst : "0", (int)getpid());
 	for (int i = 0; i < n; i++) {
-		int type = 0;
-		socklen_t len = sizeof(type);
+		int type = 0, listening = 0;
+		socklen_t len = sizeof(type), llen = sizeof(listening);
 
-		getsockopt(FD_START + i, SOL_SOCKET, SO_TYPE, &type, &len);
+		/* fd 3 onward must be sockets, the stream ones listening: with
+		 * anything else poll would report POLLNVAL or POLLHUP forever. */
+		if (getsockopt(FD_START + i, SOL_SOCKET, SO_TYPE, &type, &len) ||
+		    (type == SOCK_STREAM &&
+		     (getsockopt(FD_START + i, SOL_SOCKET, SO_ACCEPTCONN, &listening, &llen) ||
+		      !listening)) ||
+		    (type != SOCK_STREAM && type != SOCK_DGRAM)) {
+			fprintf(stderr, "hello: fd %d is not a listening TCP or a UDP socket "
+				"(LISTEN_FDS=%d)\n", FD_START + i, n);
+			return 1;
+		}
 		p[i].fd = FD_START + i;
 		p[i].events = POLLIN;
 		if (type == SOCK_DGRAM) {
@@ -126,15 +143,24 @@ int main(void)
 		}
 	}
 	for (;;) {
-		if (poll(p, n, -1) < 0 && errno != EINTR)
+		if (poll(p, n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "hello: poll: %s\n", strerror(errno));
 			return 1;
+		}
 		for (int i = 0; i < n; i++) {
+			if (p[i].revents & (POLLNVAL | POLLERR | POLLHUP)) {
+				fprintf(stderr, "hello: fd %d: %s; exiting\n", p[i].fd,
+					p[i].revents & POLLNVAL ? "closed" : "error or hang-up");
+				return 1;
+			}
 			if (!(p[i].revents & POLLIN))
 				continue;
 			if (p[i].events & POLLPRI)
 				serve_udp(p[i].fd);
-			else
-				serve_tcp(p[i].fd);
+			else if (serve_tcp(p[i].fd))
+				return 1;
 		}
 	}
 }
