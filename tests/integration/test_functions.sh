@@ -157,6 +157,45 @@ case_restart_command() {
 	t_stderr_has "no function"
 }
 
+# With /metrics served (libmicrohttpd's thread): every thread of fastpathd
+# blocks SIGCHLD and SIGUSR1 (the functions service reads them from its
+# signalfd), so a crashed handler is restarted and `functions restart`
+# works, and fastpathd survives both.
+case_signals_blocked_with_metrics_thread() {
+	setup
+	MPORT=$((20000 + $(t_rand 40000)))
+	fn_config "$CFG" "$HELLO" "env: {FOO: bar, LISTEN_FDS: 9}" "user: root" "group: root"
+	sed -i "s/prometheus_port: 0}/prometheus_port: $MPORT, prometheus_address: 127.0.0.1}/" "$CFG"
+	daemon_start "$CFG"
+	t_wait 30 sh -c "[ \$(ls /proc/$DPID/task | wc -l) -ge 2 ]" ||
+		t_fail "no metrics thread: $(cat "$T_TMP/fastpathd.log")"
+	for task in /proc/$DPID/task/*; do
+		blk=$(awk '/^SigBlk/ {print $2}' "$task/status")
+		[ $(( 0x$blk & 0x10200 )) -eq $((0x10200)) ] ||
+			t_fail "thread ${task##*/} does not block SIGCHLD and SIGUSR1 (SigBlk $blk)"
+	done
+	pid=$(fn_field pids | tr -d '[] ')
+	# The environment, made before fork: ours, the configured, no duplicate.
+	tr '\0' '\n' </proc/"$pid"/environ >"$T_TMP/environ"
+	for v in "LISTEN_PID=$pid" LISTEN_FDS=1 LISTEN_FDNAMES=hello FASTPATH_FUNCTION=hello \
+		 FASTPATH_INSTANCE=0 FOO=bar; do
+		grep -qx "$v" "$T_TMP/environ" || t_fail "handler environment lacks $v: $(cat "$T_TMP/environ")"
+	done
+	[ "$(grep -c '^LISTEN_FDS=' "$T_TMP/environ")" -eq 1 ] || t_fail "LISTEN_FDS twice"
+	t_fp 0 functions restart hello
+	t_wait 30 sh -c "[ \"\$('$FP' -j functions list | tr -d ' ' | grep -o '\"pids\":\[[0-9]*\]' | tr -dc 0-9)\" != $pid ]" ||
+		t_fail "pid unchanged after functions restart"
+	t_wait 30 fn_running || t_fail "not running after restart"
+	pid=$(fn_field pids | tr -d '[] ')
+	kill -9 "$pid"
+	t_wait 50 sh -c "[ \"\$('$FP' -j functions list | tr -d ' ' | grep -o '\"pids\":\[[0-9]*\]' | tr -dc 0-9)\" != $pid ]" ||
+		t_fail "not restarted after kill -9"
+	t_wait 30 fn_running || t_fail "not running after kill -9"
+	kill -0 "$DPID" || t_fail "fastpathd died: $(cat "$T_TMP/fastpathd.log")"
+	t_run $NSC tcp $ADDR "$PORT"
+	t_stdout_has "hello from hello"
+}
+
 # restart: never, handler exits 1: it stays down; connections wait in the
 # backlog (not refused) until `functions restart`.
 case_never_restarted_backlog_waits() {
@@ -305,6 +344,7 @@ t_ok python_handler_answers case_python_handler_answers
 t_ok instances_spread_connections case_instances_spread_connections
 t_ok killed_handler_loses_no_connection case_killed_handler_loses_no_connection
 t_ok restart_command case_restart_command
+t_ok signals_blocked_with_metrics_thread case_signals_blocked_with_metrics_thread
 t_ok never_restarted_stays_failed case_never_restarted_backlog_waits
 t_ok sigterm_stops_and_unbinds case_sigterm_stops_and_unbinds
 t_ok daemon_restart_takes_over case_daemon_restart_takes_over
