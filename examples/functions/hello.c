@@ -31,6 +31,15 @@
 #define FDS_MAX  8
 
 static char greeting[160];
+static volatile sig_atomic_t stopping;
+
+/* SIGTERM (fastpathd restarting us): finish the request in hand, then
+ * exit; what waits in the backlog stays on the socket fastpathd keeps. */
+static void on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
 
 static int listen_fds(void)
 {
@@ -108,6 +117,7 @@ static void serve_udp(int fd)
 int main(void)
 {
 	struct pollfd p[FDS_MAX];
+	sigset_t term, waiting;
 	int n = listen_fds(), one = 1;
 	const char *id = getenv("FASTPATH_FUNCTION"), *inst = getenv("FASTPATH_INSTANCE");
 
@@ -117,6 +127,12 @@ int main(void)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* SIGTERM is taken only while waiting (ppoll): never mid-request. */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, &waiting);
+	sigdelset(&waiting, SIGTERM);
+	sigaction(SIGTERM, &(struct sigaction){ .sa_handler = on_term }, NULL);
 	snprintf(greeting, sizeof(greeting), "hello from %s instance %s pid %d\n",
 		 id ? id : "hello", inst ? inst : "0", (int)getpid());
 	for (int i = 0; i < n; i++) {
@@ -142,8 +158,8 @@ int main(void)
 			p[i].events |= POLLPRI; /* marks UDP for the loop below */
 		}
 	}
-	for (;;) {
-		if (poll(p, n, -1) < 0) {
+	while (!stopping) {
+		if (ppoll(p, n, NULL, &waiting) < 0) {
 			if (errno == EINTR)
 				continue;
 			fprintf(stderr, "hello: poll: %s\n", strerror(errno));
@@ -163,4 +179,5 @@ int main(void)
 				return 1;
 		}
 	}
+	return 0;
 }
