@@ -77,12 +77,14 @@ BENCH_SRCS:= $(filter-out %.bpf.c,$(wildcard bench/*.c))
 BENCH_BINS:= $(patsubst %.c,$(BUILD)/%,$(BENCH_SRCS))
 EXAMPLE_C := $(filter-out %.bpf.c,$(wildcard examples/*.c))
 EXAMPLE_BINS := $(patsubst %.c,$(BUILD)/%,$(EXAMPLE_C))
+FN_SRCS   := $(wildcard examples/functions/*.c)
+FN_BINS   := $(patsubst %.c,$(BUILD)/%,$(FN_SRCS))
 
 .PHONY: all deps test demo bench install uninstall clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(CLI) $(DAEMON) $(BPF_OBJS) $(UNIT_BINS) $(BPFT_BINS) $(BENCH_BINS) $(EXAMPLE_BINS)
+all: $(CLI) $(DAEMON) $(BPF_OBJS) $(UNIT_BINS) $(BPFT_BINS) $(BENCH_BINS) $(EXAMPLE_BINS) $(FN_BINS)
 
 deps:
 	sh scripts/deps.sh
@@ -145,6 +147,10 @@ endif
 $(BUILD)/examples/%: examples/%.c $(LIB) $(wildcard include/fastpath/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
+# Function handlers: plain programs, no library.
+$(BUILD)/examples/functions/%: examples/functions/%.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $< -o $@
 
 test: all
 	@rm -rf $(SAN_LOGS)

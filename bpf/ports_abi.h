@@ -25,7 +25,9 @@ struct fp_port_entry {
 	__u32 addr;          /* IPv4 destination, network order; 0 = any */
 	__u64 registered_ns; /* CLOCK_REALTIME at registration */
 	__u32 slot;          /* index into fp_port_stats */
-	__u32 reserved;
+	__u8 protocol;       /* steered: IPPROTO_TCP or _UDP; 0: counted only */
+	__u8 reserved;
+	__u16 fd;            /* steered: the socket's fd number in pid */
 };
 
 /* fp_port_stats: per-CPU, keyed by slot; zeroed when a slot is given out. */

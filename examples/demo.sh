@@ -1,7 +1,8 @@
 #!/bin/sh
 # fastpath demo: a namespace lab joined by veth; fastpathd applies a
 # built-in configuration (the XDP pipeline on the lab's interface, with a
-# firewall rule, flow records and a DHCP server); real UDP and ICMP
+# firewall rule, flow records, a DHCP server and a function: a Python
+# handler reached through its trigger port); real UDP and ICMP
 # traffic; fastpath status, stats, firewall and flows while it flows; a
 # DHCP client that leases from the daemon and renews through the XDP
 # fast path; the
@@ -19,6 +20,8 @@ DEV="fpd$$"
 PEER="fpp$$"
 NAME="demo_count"
 PORT=8080
+FN_PORT=8081
+HANDLER=$(cd "$(dirname "$0")" && pwd)/functions/api.py
 HOST=10.250.0.1
 CLIENT=10.250.0.2
 TMP=$(mktemp -d /tmp/fpdemo.XXXXXX)
@@ -78,6 +81,10 @@ dhcp:
   lease_file: $TMP/dhcp4.leases
   pools:
     - {subnet: 10.250.0.0/24, range: 10.250.0.100-10.250.0.150, router: $HOST, lease_time: 10m}
+# A function: fastpathd starts api.py with its socket as fd 3 and steers
+# TCP to $HOST:$FN_PORT to it with sk_lookup (docs/functions.md).
+functions:
+  - {id: hello-api, trigger_port: $FN_PORT, handler_path: $HANDLER, addresses: [$HOST/32]}
 EOF
 echo
 echo "== configuration ($TMP/fastpath.yaml)"
@@ -92,7 +99,18 @@ for i in $(seq 50); do
 	"$FP" -j status 2>/dev/null | grep -q "\"pid\":$DPID" && break
 	sleep 0.1
 done
+for i in $(seq 50); do
+	"$FP" -j functions list 2>/dev/null | grep -q '"state":"running"' && break
+	sleep 0.1
+done
 sed 's/^/  /' "$TMP/fastpathd.log"
+
+echo
+echo "== a function: an HTTP request from $NS to $HOST:$FN_PORT reaches api.py"
+step "$FP" functions list
+echo
+printf '%s\n' "\$ printf 'GET / HTTP/1.0\\r\\n\\r\\n' | ip netns exec $NS socat -t 2 - TCP:$HOST:$FN_PORT"
+printf 'GET / HTTP/1.0\r\n\r\n' | ip netns exec "$NS" timeout 5 socat -t 2 - "TCP:$HOST:$FN_PORT" | sed 's/^/  /'
 
 step "$FP" ports register "$PORT" --pid $$
 traffic 20
@@ -123,11 +141,11 @@ wait "$CPID" 2>/dev/null || true
 CPID=
 
 echo
-echo "== stop the daemon: the data plane stays and keeps counting"
+echo "== stop the daemon: the data plane stays and keeps counting; its function stops"
 kill -TERM "$DPID"
 wait "$DPID" 2>/dev/null || true
 DPID=
-sed 's/^/  /' "$TMP/fastpathd.log" | tail -n 1
+sed 's/^/  /' "$TMP/fastpathd.log" | tail -n 2
 traffic 10
 step "$FP" ports list
 

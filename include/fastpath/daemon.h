@@ -81,6 +81,7 @@ extern const struct fp_service fp_pipeline_service; /* config to kernel */
 extern const struct fp_service fp_flows_service;    /* flow aging */
 extern const struct fp_service fp_dhcp_service;     /* DHCP server */
 extern const struct fp_service fp_shaper_service;   /* egress shaping */
+extern const struct fp_service fp_functions_service; /* sk_lookup functions */
 extern const struct fp_service fp_metrics_service;  /* /metrics and /health */
 extern const struct fp_service fp_proxy_service;    /* TCP proxies */
 

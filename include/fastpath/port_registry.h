@@ -49,4 +49,26 @@ int fp_port_lookup(struct fp_port_registry *r, uint16_t port,
 int fp_port_list(struct fp_port_registry *r, struct fp_port_record **out,
 		 size_t *n);
 
+/* ---- steering (ports_steer.c) ------------------------------------------
+ * A registered port may also be steered, with the functions' sk_lookup
+ * program (fastpath/functions.h), to a listening socket of the process:
+ * a copy taken with pidfd_getfd goes into the SOCKMAP at index
+ * FP_FN_PORTS_BASE + the port's slot. The process keeps the socket alive;
+ * when it dies, the port answers as closed until it is unregistered. */
+
+/* fp_port_steer: steer PORT (registered, to PID) to PID's socket: FD, or
+ * (FD < 0) the first socket of PROTOCOL listening on (or bound to) PORT,
+ * else on any port. -ENOENT: PID has no such socket; -EPROTOTYPE: FD is
+ * not a PROTOCOL socket; -EINVAL: not listening or not bound. On success
+ * the entry records protocol and fd. */
+int fp_port_steer(struct fp_port_registry *r, uint16_t port, int fd, int protocol);
+
+/* fp_port_unsteer: remove PORT's steering, if it has any. */
+int fp_port_unsteer(struct fp_port_registry *r, uint16_t port);
+
+/* fp_port_steer_state: what a listing shows of PORT's steering:
+ * "-" (counted only), "tcp listen 127.0.0.1:9000" (the socket), or
+ * "closed" (the socket is gone: the port refuses). */
+void fp_port_steer_state(const struct fp_port_record *rec, char *buf, size_t size);
+
 #endif

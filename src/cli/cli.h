@@ -101,5 +101,7 @@ extern const char firewall_usage[], flows_usage[], dhcp_usage[], ports_usage[];
 extern const char metrics_usage[], health_usage[], xsk_usage[], shaper_usage[];
 extern const char proxy_usage[];
 int cmd_proxy(int argc, char **argv);
+int cmd_functions(int argc, char **argv);
+extern const char functions_usage[];
 
 #endif

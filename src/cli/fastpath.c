@@ -61,6 +61,7 @@ static const struct command {
 	{ "health", cmd_health, health_usage },
 	{ "xsk", cmd_xsk, xsk_usage },
 	{ "shaper", cmd_shaper, shaper_usage },
+	{ "functions", cmd_functions, functions_usage },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

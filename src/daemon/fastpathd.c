@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <fastpath/config.h>
 #include <fastpath/daemon.h>
+#include <fastpath/functions.h>
 #include <fastpath/reconcile.h>
 
 #ifndef FP_VERSION
@@ -78,6 +79,13 @@ static int load_config(struct daemon *d, struct fp_config *cfg)
 	rc = fp_config_preflight(cfg, &err);
 	if (rc) {
 		fp_log(&d->log, FP_LOG_ERROR, "%s: %s", d->path, err.msg);
+		fp_config_free(cfg);
+		return rc;
+	}
+	/* Handlers, users, namespaces exist; users and groups to ids. */
+	rc = fp_functions_preflight(cfg->functions, cfg->n_functions, d->path, &err);
+	if (rc) {
+		fp_log(&d->log, FP_LOG_ERROR, "%s", err.msg);
 		fp_config_free(cfg);
 	}
 	return rc;

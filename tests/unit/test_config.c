@@ -1211,11 +1211,8 @@ static void test_unimplemented_settings_warn(void **state)
 			       "functions:\n"
 			       "  - {id: api, trigger_port: 8080, handler_path: /opt/api}\n",
 			       &cfg, &err), 0);
-	/* prometheus_port is implemented (issue 13): no warning for it. */
-	assert_int_equal(cfg.warnings.n, 1);
-	assert_string_equal(cfg.warnings.msg,
-		NAME ":4: warning: functions is accepted but not implemented yet in "
-		"this build (issue 14); nothing is started");
+	/* Both are implemented now (issues 13 and 14): no warning. */
+	assert_int_equal(cfg.warnings.n, 0);
 	fp_config_free(&cfg);
 }
 

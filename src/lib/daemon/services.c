@@ -10,6 +10,7 @@ const struct fp_service *const fp_service_table[] = {
 	&fp_dhcp_service,
 	&fp_shaper_service,
 	&fp_proxy_service,
+	&fp_functions_service, /* before metrics: blocks SIGCHLD, SIGUSR1 first */
 	&fp_metrics_service,    /* last: it reports on what the others set up */
 	NULL,
 };

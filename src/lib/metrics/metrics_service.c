@@ -41,6 +41,8 @@ static int metrics_apply(void *ctx, const struct fp_config *cfg,
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGCHLD); /* the functions service's signalfd */
+	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 	err = fp_metrics_http_start(cfg->prometheus_address, cfg->prometheus_port, &m->http);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

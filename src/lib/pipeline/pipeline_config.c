@@ -152,7 +152,8 @@ static void orchestrator_check(struct walk *w, const struct fp_cfg_root *root,
 
 	if (self->key && !self->ok)
 		return;
-	if (cfg->ebpf.enabled && !cfg->ebpf.n_interfaces)
+	/* Functions alone need no interface: sk_lookup hooks the namespace. */
+	if (cfg->ebpf.enabled && !cfg->ebpf.n_interfaces && !cfg->n_functions)
 		fp_cfg_report(w, ebpf ? ebpf : orch ? orch : fp_cfg_root_map(root),
 			      "orchestrator.ebpf", "eBPF is enabled but no interface "
 			      "is given; add 'interface: eth0' (or 'interfaces: [eth0, "
