@@ -99,7 +99,7 @@ case_kill9_loses_nothing() {
 	t_fp 0 -j ports lookup "$port"
 	got=$(t_json "$T_TMP/out" 'd["packets"]')
 	[ "$got" = 200 ] || t_fail "port $port counted $got of 200 across the restart"
-	grep -q "adopted" "$T_TMP/fastpathd.log" || t_fail "the restarted daemon did not adopt"
+	t_wait 50 grep -q "adopted" "$T_TMP/fastpathd.log" || t_fail "the restarted daemon did not adopt"
 	[ "$(pipeline_prog "$T_DEV")" = "$id" ] || t_fail "program $id was replaced"
 }
 
@@ -127,7 +127,7 @@ case_sighup_broken_file_keeps_state() {
 	sed -i 's/mode: auto/mdoe: auto/' "$T_TMP/c.yaml"
 	kill -HUP "$DPID"
 	t_wait 30 grep -q "reload failed" "$T_TMP/fastpathd.log" || t_fail "no reload failure logged"
-	grep -q "c.yaml:5: orchestrator.ebpf.mdoe" "$T_TMP/fastpathd.log" ||
+	t_wait 50 grep -q "c.yaml:5: orchestrator.ebpf.mdoe" "$T_TMP/fastpathd.log" ||
 		t_fail "the log does not name file, line and key: $(cat "$T_TMP/fastpathd.log")"
 	kill -0 "$DPID" || t_fail "fastpathd died on a bad reload"
 	[ "$(pipeline_prog "$T_DEV")" = "$id" ] || t_fail "the bad reload changed the pipeline"
@@ -154,7 +154,7 @@ case_userspace_only_mode() {
 	t_topo
 	config "$T_TMP/c.yaml" "$T_DEV" false
 	t_daemon "$T_TMP/c.yaml"
-	grep -q "userspace-only mode: orchestrator.ebpf.enabled is false" "$T_TMP/fastpathd.log" ||
+	t_wait 50 grep -q "userspace-only mode: orchestrator.ebpf.enabled is false" "$T_TMP/fastpathd.log" ||
 		t_fail "the log does not say userspace-only"
 	t_fp 0 status
 	t_stdout_has "userspace-only mode"

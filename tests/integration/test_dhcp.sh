@@ -352,7 +352,7 @@ EOF
 	sleep 1
 	[ "$(counter fast_ack)" = "$fast" ] || t_fail "the fast path ACKed a renewal that could not be stored"
 	[ "$(events 1 renew)" = "$renews" ] || t_fail "cl1 was ACKed a renewal that could not be stored"
-	grep -q "cannot be written" "$T_TMP/fastpathd.log" || t_fail "the daemon did not log the failure"
+	t_wait 50 grep -q "cannot be written" "$T_TMP/fastpathd.log" || t_fail "the daemon did not log the failure"
 	# The disk is freed: service resumes by itself. cl1, still rebinding,
 	# is ACKed; so is a new client.
 	rm -f "$FS/fill"
@@ -364,7 +364,7 @@ EOF
 	ip=$(oneshot 1001)
 	[ -n "$ip" ] || t_fail "a new client got no lease after the disk was freed"
 	held "$ip" "$(key_of 1001)"
-	grep -q "written again" "$T_TMP/fastpathd.log" || t_fail "the daemon did not log the recovery"
+	t_wait 50 grep -q "written again" "$T_TMP/fastpathd.log" || t_fail "the daemon did not log the recovery"
 	renewed_on_fast_path kill -USR1 "$UPID2"
 	# kill -9, restart: every lease a client holds is in the database, and
 	# no address is held twice.

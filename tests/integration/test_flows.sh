@@ -195,7 +195,7 @@ EOF
 	[ "$(flow_count)" = 1 ] || t_fail "the flow is not there to age"
 	t_wait 50 sh -c "'$FP' -j flows '$T_DEV' --port $port | grep -qx '\[\]'" ||
 		t_fail "fastpathd did not age the flow out"
-	grep -q "aged out" "$T_TMP/fastpathd.log" || t_fail "no debug line for the aging"
+	t_wait 50 grep -q "aged out" "$T_TMP/fastpathd.log" || t_fail "no debug line for the aging"
 	t_fp 0 -j flows "$T_DEV" --counters
 	[ "$(t_json "$T_TMP/out" 'd[0]["per_cpu"]')" = 4096 ] || t_fail "max_flows not applied"
 }

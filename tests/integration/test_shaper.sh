@@ -194,13 +194,15 @@ case_daemon_applies_and_restores() {
 	shaper_config "$T_TMP/c.yaml" classes
 	t_daemon "$T_TMP/c.yaml"
 	t_wait 30 root_is htb || t_fail "no htb root: $(tc qdisc show dev "$T_DEV")"
-	grep -q "shaper on $T_DEV: applied, htb" "$T_TMP/fastpathd.log" ||
+	t_wait 50 grep -q "shaper on $T_DEV: applied, htb" "$T_TMP/fastpathd.log" ||
 		t_fail "not logged: $(cat "$T_TMP/fastpathd.log")"
 	[ -e "$T_PIN/shaper/$T_DEV/link" ] || t_fail "the classifier is not attached"
 	# Replaced behind fastpathd's back: put back within its check interval.
 	tc qdisc replace dev "$T_DEV" root pfifo || t_fail "tc could not replace the root"
 	t_wait 60 root_is htb || t_fail "not put back: $(tc qdisc show dev "$T_DEV")"
-	grep -q "put back" "$T_TMP/fastpathd.log" || t_fail "the repair is not logged"
+	# The line is written once the repair is done, just after the root shows.
+	t_wait 50 grep -q "put back" "$T_TMP/fastpathd.log" ||
+		t_fail "the repair is not logged: $(cat "$T_TMP/fastpathd.log")"
 	# A reload without classes: TBF; without the section: the default back.
 	shaper_config "$T_TMP/c.yaml"
 	kill -HUP "$DPID"
