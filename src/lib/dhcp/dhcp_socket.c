@@ -78,7 +78,7 @@ int fp_dhcp_sockets_open(const char *dev, const struct fp_logger *log, struct fp
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(FP_DHCP_SERVER_PORT) };
 	struct ifreq ifr = { 0 };
-	int one = 1, err;
+	int one = 1, rcvbuf = 8 << 20, err;
 	char junk[64];
 
 	f->pkt_fd = f->udp_fd = -1;
@@ -115,6 +115,11 @@ int fp_dhcp_sockets_open(const char *dev, const struct fp_logger *log, struct fp
 		goto fail_err;
 	if (setsockopt(f->pkt_fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)))
 		goto fail;
+	/* Requests keep arriving while a batch is fsync'ed: room for a few
+	 * milliseconds of them at tens of thousands a second (root may go
+	 * past net.core.rmem_max; if not, the default stays). */
+	if (setsockopt(f->pkt_fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
+		setsockopt(f->pkt_fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	sll.sll_ifindex = f->ifindex;
 	if (bind(f->pkt_fd, (struct sockaddr *)&sll, sizeof(sll)))
 		goto fail;
