@@ -12,8 +12,9 @@
  *     keeps, one reuseport group per function and protocol.
  *   - the supervisor (supervisor.c): a daemon service that starts the
  *     handlers with their sockets as fd 3 onward (LISTEN_FDS, LISTEN_PID,
- *     LISTEN_FDNAMES), restarts them with backoff, and writes their state
- *     to FP_FUNCTIONS_STATE for `fastpath functions list`. */
+ *     LISTEN_FDNAMES; handlers.c), restarts them with backoff, takes over
+ *     from a previous fastpathd (takeover.c), and writes their state to
+ *     FP_FUNCTIONS_STATE for `fastpath functions list`. */
 #ifndef FASTPATH_FUNCTIONS_H
 #define FASTPATH_FUNCTIONS_H
 

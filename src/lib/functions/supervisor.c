@@ -2,81 +2,27 @@
 /* The functions service of fastpathd: per function a reuseport group of
  * sockets per protocol that fastpathd keeps (so a crashed handler loses
  * no connection: they wait in the backlog), bindings steering the trigger
- * port to the group, and N handler processes started the systemd way.
+ * port to the group, and N handler processes started the systemd way
+ * (handlers.c).
  *
  * A restarted fastpathd takes the sockets of the handlers the previous
- * one left running (pidfd_getfd of their fd 3 onward), steers to them,
- * stops those handlers and starts its own on the same sockets: the port
- * is never steered to nothing and the backlog is kept. */
+ * one left running (pidfd_getfd of their fd 3 onward; takeover.c), steers
+ * to them, stops those handlers and starts its own on the same sockets:
+ * the port is never steered to nothing and the backlog is kept. */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <bpf/bpf.h>
 #include <fastpath/functions.h>
 #include <fastpath/reconcile.h>
 #include "functions/functions_state.h"
-
-#define BACKOFF_MIN_MS   100
-#define BACKOFF_MAX_MS   30000
-#define HEALTHY_MS       10000  /* a run this long resets the backoff */
-#define FAILING_ALERT    5      /* quick failures in a row that raise an alert */
-#define STOP_GRACE_MS    5000
-
-enum inst_state { I_IDLE = 0, I_RUNNING, I_PENDING, I_STOPPING };
-
-struct instance {
-	pid_t pid;
-	enum inst_state state;
-	unsigned long long started_ms, due_ms, kill_ms;
-	unsigned int fails;     /* quick failures in a row */
-	bool restart_after;     /* I_STOPPING: start again once it exited */
-	bool failed;            /* last exit was a failure and no restart follows */
-};
-
-struct sockgroup {
-	int type;               /* SOCK_STREAM or SOCK_DGRAM */
-	int protocol;           /* IPPROTO_TCP or IPPROTO_UDP */
-	uint32_t index;
-	uint16_t port;          /* the port the sockets are bound to */
-	int fds[FP_FN_INSTANCES_MAX];
-};
-
-struct fn {
-	struct fp_function_config cfg; /* deep copy */
-	struct fp_steer steer;
-	bool steering;
-	int netns_fd;
-	int family;
-	struct sockgroup groups[2];
-	size_t n_groups;
-	struct instance inst[FP_FN_INSTANCES_MAX];
-	unsigned int restarts;
-	bool removed;           /* stopping for good; freed once reaped */
-};
-
-struct fp_functions {
-	const struct fp_logger *log;
-	struct fn **fns;
-	size_t n;
-	bool used[FP_FN_PORTS_BASE]; /* socket indexes in use */
-};
-
-static unsigned long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
-}
+#include "functions/supervisor.h"
 
 /* ---- configuration copies ---------------------------------------------- */
 
@@ -224,46 +170,6 @@ static int alloc_index(struct fp_functions *f, uint32_t *index)
 
 /* ---- sockets ----------------------------------------------------------- */
 
-/* adopt: the sockets of the handlers a previous fastpathd left running,
- * when their function has the same shape; false to make new ones. */
-static bool adopt(struct fp_functions *f, struct fn *fn, const struct fp_fn_state *old)
-{
-	size_t g, i;
-
-	if (!old || old->port != fn->cfg.trigger_port || old->protocols != fn->cfg.protocols ||
-	    old->instances != fn->cfg.instances || strcmp(old->netns, fn->cfg.netns))
-		return false;
-	for (i = 0; i < fn->cfg.instances; i++)
-		if (old->pids[i] <= 0)
-			return false;
-	for (g = 0; g < fn->n_groups; g++) {
-		for (i = 0; i < fn->cfg.instances; i++) {
-			int fd = fp_fn_take_fd(old->pids[i], 3 + (int)g);
-
-			if (fd >= 0 && fp_fn_socket_check(fd, fn->groups[g].type, old->ports[g])) {
-				close(fd);
-				fd = -EINVAL;
-			}
-			if (fd < 0)
-				goto undo;
-			fcntl(fd, F_SETFD, FD_CLOEXEC);
-			fn->groups[g].fds[i] = fd;
-		}
-		fn->groups[g].port = old->ports[g];
-	}
-	fp_log(f->log, FP_LOG_INFO, "function %s: took over the sockets of the running "
-	       "handlers (pid %d...); restarting them", fn->cfg.id, (int)old->pids[0]);
-	return true;
-undo:
-	for (g = 0; g < fn->n_groups; g++)
-		for (i = 0; i < fn->cfg.instances; i++)
-			if (fn->groups[g].fds[i] >= 0) {
-				close(fn->groups[g].fds[i]);
-				fn->groups[g].fds[i] = -1;
-			}
-	return false;
-}
-
 static int make_sockets(struct fp_functions *f, struct fn *fn)
 {
 	for (size_t g = 0; g < fn->n_groups; g++) {
@@ -300,230 +206,6 @@ static void close_sockets(struct fn *fn)
 				close(fn->groups[g].fds[i]);
 				fn->groups[g].fds[i] = -1;
 			}
-}
-
-/* ---- handlers ---------------------------------------------------------- */
-
-/* What a handler's process gets, all made before fork: fastpathd has
- * threads (libmicrohttpd's), so the child calls nothing that allocates
- * or takes a lock (no setenv, no initgroups) between fork and exec. */
-struct launch {
-	char **envp;            /* environ without what we set, then ours */
-	char *own[5];           /* the strings of ours, allocated */
-	char *listen_pid;       /* own[1]: "LISTEN_PID=" and room for the pid */
-	char *argv[FP_FN_ARGS_MAX + 2];
-	gid_t *groups;          /* supplementary groups of cfg.user */
-	int n_groups;
-};
-
-extern char **environ;
-
-/* env_ours: VAR ("KEY=VALUE") sets one of the variables fastpathd
- * gives every handler; those win over environ and the configured env. */
-static bool env_ours(const char *var)
-{
-	static const char *const ours[] = { "LISTEN_FDS=", "LISTEN_PID=", "LISTEN_FDNAMES=",
-					    "FASTPATH_INSTANCE=", "FASTPATH_FUNCTION=" };
-
-	for (size_t k = 0; k < sizeof(ours) / sizeof(ours[0]); k++)
-		if (!strncmp(var, ours[k], strlen(ours[k])))
-			return true;
-	return false;
-}
-
-/* env_overridden: VAR, of fastpathd's environ, is set by us or by the
- * function's env. */
-static bool env_overridden(const struct fn *fn, const char *var)
-{
-	if (env_ours(var))
-		return true;
-	for (size_t e = 0; fn->cfg.env && fn->cfg.env[e]; e++) {
-		size_t klen = strcspn(fn->cfg.env[e], "=");
-
-		if (!strncmp(var, fn->cfg.env[e], klen) && var[klen] == '=')
-			return true;
-	}
-	return false;
-}
-
-static void launch_free(struct launch *l)
-{
-	for (size_t k = 0; k < sizeof(l->own) / sizeof(l->own[0]); k++)
-		free(l->own[k]);
-	free(l->envp);
-	free(l->groups);
-}
-
-static int launch_prepare(const struct fn *fn, size_t i, struct launch *l)
-{
-	size_t n_env = 0, n_cfg = 0, e = 0, a = 0;
-	int n = (int)fn->n_groups;
-
-	memset(l, 0, sizeof(*l));
-	while (environ && environ[n_env])
-		n_env++;
-	while (fn->cfg.env && fn->cfg.env[n_cfg])
-		n_cfg++;
-	l->envp = calloc(n_env + n_cfg + 6, sizeof(*l->envp));
-	if (asprintf(&l->own[0], "LISTEN_FDS=%d", n) < 0)
-		l->own[0] = NULL;
-	l->own[1] = calloc(1, sizeof("LISTEN_PID=") + 24);
-	if (asprintf(&l->own[2], "LISTEN_FDNAMES=%s%s%s", fn->cfg.id, n > 1 ? ":" : "",
-		     n > 1 ? fn->cfg.id : "") < 0)
-		l->own[2] = NULL;
-	if (asprintf(&l->own[3], "FASTPATH_INSTANCE=%zu", i) < 0)
-		l->own[3] = NULL;
-	if (asprintf(&l->own[4], "FASTPATH_FUNCTION=%s", fn->cfg.id) < 0)
-		l->own[4] = NULL;
-	for (size_t k = 0; k < 5; k++)
-		if (!l->own[k])
-			goto nomem;
-	if (!l->envp)
-		goto nomem;
-	strcpy(l->own[1], "LISTEN_PID=");
-	l->listen_pid = l->own[1];
-	for (size_t k = 0; k < n_env; k++)
-		if (!env_overridden(fn, environ[k]))
-			l->envp[e++] = environ[k];
-	for (size_t k = 0; k < n_cfg; k++)
-		if (!env_ours(fn->cfg.env[k]))
-			l->envp[e++] = fn->cfg.env[k];
-	for (size_t k = 0; k < 5; k++)
-		l->envp[e++] = l->own[k];
-	l->argv[a++] = (char *)fn->cfg.handler_path;
-	for (size_t k = 0; fn->cfg.args && fn->cfg.args[k] && a <= FP_FN_ARGS_MAX; k++)
-		l->argv[a++] = fn->cfg.args[k];
-	l->argv[a] = NULL;
-	if (fn->cfg.user[0]) {
-		int ng = 32;
-
-		for (;;) {
-			gid_t *g = realloc(l->groups, (size_t)ng * sizeof(*g));
-
-			if (!g)
-				goto nomem;
-			l->groups = g;
-			if (getgrouplist(fn->cfg.user, fn->cfg.gid, g, &ng) >= 0)
-				break;
-			if (ng > 65536) {
-				launch_free(l);
-				return -E2BIG;
-			}
-		}
-		l->n_groups = ng;
-	}
-	return 0;
-nomem:
-	launch_free(l);
-	return -ENOMEM;
-}
-
-/* put_pid: "LISTEN_PID=" followed by PID, without snprintf (after fork). */
-static void put_pid(char *s, pid_t pid)
-{
-	char digits[24];
-	int n = 0;
-
-	s += sizeof("LISTEN_PID=") - 1;
-	do {
-		digits[n++] = (char)('0' + pid % 10);
-		pid /= 10;
-	} while (pid);
-	while (n)
-		*s++ = digits[--n];
-	*s = '\0';
-}
-
-static void say(const char *a, const char *b, const char *c)
-{
-	if (write(2, a, strlen(a)) < 0 || write(2, b, strlen(b)) < 0 ||
-	    write(2, c, strlen(c)) < 0)
-		return;
-}
-
-/* child: never returns. The sockets become fd 3 onward, the systemd way.
- * Only async-signal-safe calls: L was made before fork. */
-static void child(const struct fn *fn, size_t i, struct launch *l)
-{
-	int tmp[2], n = (int)fn->n_groups, null;
-	sigset_t none;
-
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	setpgid(0, 0);
-	for (int g = 0; g < n; g++)
-		tmp[g] = fcntl(fn->groups[g].fds[i], F_DUPFD, 3 + n);
-	for (int g = 0; g < n; g++)
-		if (tmp[g] < 0 || dup2(tmp[g], 3 + g) < 0)
-			_exit(126);
-	syscall(SYS_close_range, 3 + n, ~0u, 0);
-	null = open("/dev/null", O_RDONLY);
-	if (null >= 0 && null != 0) {
-		dup2(null, 0);
-		close(null);
-	}
-	put_pid(l->listen_pid, getpid());
-	if (fn->cfg.group[0] || fn->cfg.user[0]) {
-		if (fn->cfg.user[0] ? setgroups((size_t)l->n_groups, l->groups)
-				    : setgroups(0, NULL))
-			_exit(126);
-		if (setgid(fn->cfg.gid))
-			_exit(126);
-	}
-	if (fn->cfg.user[0] && setuid(fn->cfg.uid))
-		_exit(126);
-	execve(fn->cfg.handler_path, l->argv, l->envp);
-	say("fastpathd: function ", fn->cfg.id, ": cannot run ");
-	say(fn->cfg.handler_path, ": ", errno == ENOENT ? "no such file\n" :
-	    errno == EACCES ? "permission denied\n" : "exec failed\n");
-	_exit(127);
-}
-
-static void spawn(struct fp_functions *f, struct fn *fn, size_t i, bool restart)
-{
-	struct instance *in = &fn->inst[i];
-	struct launch l;
-	int err = launch_prepare(fn, i, &l);
-	pid_t pid = err ? -1 : fork();
-
-	if (pid < 0) {
-		fp_log(f->log, FP_LOG_ERROR, "function %s: %s: %s; retrying", fn->cfg.id,
-		       err ? "preparing its environment" : "fork", strerror(err ? -err : errno));
-		if (!err)
-			launch_free(&l);
-		in->state = I_PENDING;
-		in->due_ms = now_ms() + 1000;
-		return;
-	}
-	if (!pid)
-		child(fn, i, &l);
-	launch_free(&l);
-	in->pid = pid;
-	in->state = I_RUNNING;
-	in->started_ms = now_ms();
-	in->failed = false;
-	if (restart)
-		fn->restarts++;
-	fp_log(f->log, FP_LOG_INFO, "function %s: %s instance %zu, pid %d (port %u %s)",
-	       fn->cfg.id, restart ? "restarted" : "started", i, (int)pid,
-	       fn->cfg.trigger_port, fp_fn_protocols_str(fn->cfg.protocols));
-}
-
-static void signal_instance(struct instance *in, int sig, bool restart_after)
-{
-	if (in->state == I_RUNNING || in->state == I_STOPPING) {
-		kill(in->pid, sig);
-		if (in->state == I_RUNNING)
-			in->kill_ms = now_ms() + STOP_GRACE_MS;
-		in->state = I_STOPPING;
-		in->restart_after = restart_after;
-	} else if (in->state == I_PENDING && !restart_after) {
-		in->state = I_IDLE;
-	} else if (in->state == I_PENDING || in->state == I_IDLE) {
-		in->state = I_PENDING;
-		in->due_ms = now_ms();
-	}
 }
 
 /* ---- the set ----------------------------------------------------------- */
@@ -589,7 +271,7 @@ static struct fn *fn_new(struct fp_functions *f, const struct fp_function_config
 			goto fail;
 		}
 	}
-	if (!adopt(f, fn, old) && make_sockets(f, fn))
+	if (!fp_fn_adopt(f, fn, old) && make_sockets(f, fn))
 		goto fail;
 	if (fn_bind(f, fn))
 		goto fail;
@@ -603,7 +285,7 @@ fail:
 static void fn_start_all(struct fp_functions *f, struct fn *fn)
 {
 	for (size_t i = 0; i < fn->cfg.instances; i++)
-		spawn(f, fn, i, false);
+		fp_fn_spawn(f, fn, i, false);
 }
 
 static int fn_add(struct fp_functions *f, struct fn *fn)
@@ -664,49 +346,6 @@ static void write_state(struct fp_functions *f)
 	free(st);
 }
 
-/* clean_stale: bindings in the daemon's index range that no function of
- * ours holds (left by a fastpathd that was killed), in NETNS. */
-static void clean_stale(struct fp_functions *f, const char *netns)
-{
-	struct fp_steer s;
-	struct fp_steer_binding *all = NULL;
-	size_t n = 0;
-
-	if (fp_steer_open(&s, netns, false))
-		return;
-	if (!fp_steer_list(&s, &all, &n)) {
-		for (size_t i = 0; i < n; i++) {
-			if (all[i].index >= FP_FN_PORTS_BASE || f->used[all[i].index])
-				continue;
-			fp_log(f->log, FP_LOG_INFO, "functions: removing a stale binding "
-			       "of port %u to socket %u", all[i].key.port, all[i].index);
-			bpf_map_delete_elem(s.bindings_fd, &all[i].key);
-			fp_steer_clear_socket(&s, all[i].index);
-		}
-		free(all);
-	}
-	fp_steer_remove_if_unused(&s);
-	fp_steer_close(&s);
-}
-
-/* reserve_existing: mark the indexes existing bindings use, so that a new
- * function does not get one before the stale binding is gone. */
-static void reserve_existing(bool *used, const char *netns)
-{
-	struct fp_steer s;
-	struct fp_steer_binding *all = NULL;
-	size_t n = 0;
-
-	if (fp_steer_open(&s, netns, false))
-		return;
-	if (!fp_steer_list(&s, &all, &n))
-		for (size_t i = 0; i < n; i++)
-			if (all[i].index < FP_FN_PORTS_BASE)
-				used[all[i].index] = true;
-	free(all);
-	fp_steer_close(&s);
-}
-
 int fp_functions_start(const struct fp_function_config *fns, size_t n,
 		       const struct fp_logger *log, struct fp_functions **out)
 {
@@ -719,11 +358,11 @@ int fp_functions_start(const struct fp_function_config *fns, size_t n,
 		return -ENOMEM;
 	f->log = log;
 	fp_fn_state_read(&old, &n_old);
-	reserve_existing(reserved, NULL);
+	fp_fn_reserve_existing(reserved, NULL);
 	for (size_t k = 0; k < n_old; k++)
-		reserve_existing(reserved, old[k].netns);
+		fp_fn_reserve_existing(reserved, old[k].netns);
 	for (size_t i = 0; i < n; i++)
-		reserve_existing(reserved, fns[i].netns);
+		fp_fn_reserve_existing(reserved, fns[i].netns);
 	/* Indexes of the old functions we take over stay free for them. */
 	for (size_t i = 0; i < n; i++) {
 		const struct fp_fn_state *o = fp_fn_state_find(old, n_old, fns[i].id);
@@ -757,9 +396,9 @@ int fp_functions_start(const struct fp_function_config *fns, size_t n,
 	for (size_t k = 0; k < f->n; k++)
 		for (size_t g = 0; g < f->fns[k]->n_groups; g++)
 			f->used[f->fns[k]->groups[g].index] = true;
-	clean_stale(f, NULL);
+	fp_fn_clean_stale(f, NULL);
 	for (size_t k = 0; k < n_old; k++)
-		clean_stale(f, old[k].netns);
+		fp_fn_clean_stale(f, old[k].netns);
 	free(old);
 	write_state(f);
 	*out = f;
@@ -781,7 +420,7 @@ static void fn_retire(struct fp_functions *f, struct fn *fn)
 	fn_unbind(f, fn);
 	close_sockets(fn);
 	for (size_t i = 0; i < fn->cfg.instances; i++)
-		signal_instance(&fn->inst[i], SIGTERM, false);
+		fp_fn_signal_instance(&fn->inst[i], SIGTERM, false);
 	fp_log(f->log, FP_LOG_INFO, "function %s: stopped (no longer configured)", fn->cfg.id);
 }
 
@@ -839,7 +478,7 @@ int fp_functions_apply(struct fp_functions *f, const struct fp_function_config *
 			fp_log(f->log, FP_LOG_INFO, "function %s: changed; restarting its "
 			       "handlers", fn->cfg.id);
 			for (size_t k = 0; k < fn->cfg.instances; k++)
-				signal_instance(&fn->inst[k], SIGTERM, true);
+				fp_fn_signal_instance(&fn->inst[k], SIGTERM, true);
 			continue;
 		}
 		fn = fn_new(f, &fns[i], NULL);
@@ -859,53 +498,6 @@ int fp_functions_apply(struct fp_functions *f, const struct fp_function_config *
 	return 0;
 }
 
-static void on_exit_of(struct fp_functions *f, struct fn *fn, size_t i, int status)
-{
-	struct instance *in = &fn->inst[i];
-	unsigned long long now = now_ms(), ran = now - in->started_ms, delay;
-	bool failure = !WIFEXITED(status) || WEXITSTATUS(status);
-	bool restart;
-	char how[64];
-
-	if (WIFSIGNALED(status))
-		snprintf(how, sizeof(how), "was killed by signal %d (%s)", WTERMSIG(status),
-			 strsignal(WTERMSIG(status)));
-	else
-		snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
-	in->pid = 0;
-	if (in->state == I_STOPPING) {
-		fp_log(f->log, FP_LOG_INFO, "function %s: instance %zu %s (stopped)",
-		       fn->cfg.id, i, how);
-		in->state = in->restart_after && !fn->removed ? I_PENDING : I_IDLE;
-		in->due_ms = now;
-		in->fails = 0;
-		return;
-	}
-	restart = fn->cfg.restart == FP_FN_RESTART_ALWAYS ||
-		  (fn->cfg.restart == FP_FN_RESTART_ON_FAILURE && failure);
-	if (fn->removed)
-		restart = false;
-	in->fails = ran >= HEALTHY_MS ? 1 : in->fails + 1;
-	if (!restart) {
-		in->state = I_IDLE;
-		in->failed = failure;
-		fp_log(f->log, failure ? FP_LOG_ERROR : FP_LOG_INFO, "function %s: instance "
-		       "%zu %s; restart: %s, so it stays down (its connections wait in "
-		       "the backlog: fastpath functions restart %s)", fn->cfg.id, i, how,
-		       fp_fn_restart_str(fn->cfg.restart), fn->cfg.id);
-		return;
-	}
-	delay = (unsigned long long)BACKOFF_MIN_MS << (in->fails > 9 ? 8 : in->fails - 1);
-	if (delay > BACKOFF_MAX_MS)
-		delay = BACKOFF_MAX_MS;
-	in->state = I_PENDING;
-	in->due_ms = now + delay;
-	fp_log(f->log, in->fails >= FAILING_ALERT ? FP_LOG_ERROR : FP_LOG_WARN,
-	       "function %s: instance %zu %s after %llu ms; restarting in %llu ms%s",
-	       fn->cfg.id, i, how, ran, delay,
-	       in->fails >= FAILING_ALERT ? " (it keeps failing: check its log)" : "");
-}
-
 void fp_functions_reap(struct fp_functions *f)
 {
 	int status;
@@ -918,7 +510,7 @@ void fp_functions_reap(struct fp_functions *f)
 			for (size_t i = 0; i < fn->cfg.instances; i++)
 				if (fn->inst[i].pid == pid &&
 				    (fn->inst[i].state == I_RUNNING || fn->inst[i].state == I_STOPPING))
-					on_exit_of(f, fn, i, status);
+					fp_fn_on_exit(f, fn, i, status);
 		}
 	}
 	fp_functions_timer(f);
@@ -941,7 +533,7 @@ long long fp_functions_timer(struct fp_functions *f)
 
 			if (in->state == I_PENDING && !fn->removed) {
 				if (in->due_ms <= now) {
-					spawn(f, fn, i, true);
+					fp_fn_spawn(f, fn, i, true);
 					changed = true;
 					continue;
 				}
@@ -983,7 +575,7 @@ void fp_functions_requests(struct fp_functions *f)
 		fp_log(f->log, FP_LOG_INFO, "function %s: restart requested", fn->cfg.id);
 		for (size_t i = 0; i < fn->cfg.instances; i++) {
 			fn->inst[i].fails = 0;
-			signal_instance(&fn->inst[i], SIGTERM, true);
+			fp_fn_signal_instance(&fn->inst[i], SIGTERM, true);
 		}
 	}
 	fclose(req);
@@ -1004,7 +596,7 @@ void fp_functions_stop(struct fp_functions *f)
 
 		fn_unbind(f, fn);
 		for (size_t i = 0; i < fn->cfg.instances; i++)
-			signal_instance(&fn->inst[i], SIGTERM, false);
+			fp_fn_signal_instance(&fn->inst[i], SIGTERM, false);
 	}
 	while (live) {
 		pid_t pid = waitpid(-1, &status, WNOHANG);
