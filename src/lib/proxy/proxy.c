@@ -31,7 +31,7 @@ unsigned long long fp_proxy_now_ms(void)
 	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
 }
 
-static void sockaddr_of(const struct fp_proxy_addr *a, struct sockaddr_in *sin)
+void proxy_sockaddr(const struct fp_proxy_addr *a, struct sockaddr_in *sin)
 {
 	memset(sin, 0, sizeof(*sin));
 	sin->sin_family = AF_INET;
@@ -39,7 +39,7 @@ static void sockaddr_of(const struct fp_proxy_addr *a, struct sockaddr_in *sin)
 	sin->sin_port = htons(a->port);
 }
 
-static int ep_add(struct fp_proxy_engine *e, int fd, uint32_t events, struct tag *t)
+int proxy_ep_add(struct fp_proxy_engine *e, int fd, uint32_t events, struct tag *t)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = t };
 
@@ -70,14 +70,6 @@ static void prepare(int fd)
 
 /* ---- connections ------------------------------------------------------- */
 
-static void dir_free(struct dir *d)
-{
-	free(d->buf);
-	d->buf = NULL;
-	d->head = d->tail = 0;
-	proxy_splice_free(d);
-}
-
 static void account(struct fp_proxy_engine *e, struct conn *c)
 {
 	for (int s = 0; s < 2; s++) {
@@ -102,18 +94,6 @@ static void account(struct fp_proxy_engine *e, struct conn *c)
 	}
 }
 
-static void moved(struct conn *c, int side, uint64_t n)
-{
-	c->d[side].user += n;
-	if (side == 0) {
-		c->px->bytes_out += n;
-		c->be->bytes_out += n;
-	} else {
-		c->px->bytes_in += n;
-		c->be->bytes_in += n;
-	}
-}
-
 /* proxy_conn_kill: close both sockets, with an RST (SO_LINGER 0) when
  * RESET, and free the connection once the current batch is done. */
 void proxy_conn_kill(struct fp_proxy_engine *e, struct conn *c, bool reset)
@@ -130,7 +110,7 @@ void proxy_conn_kill(struct fp_proxy_engine *e, struct conn *c, bool reset)
 		abortive(c->fd[s], reset);
 		close(c->fd[s]);
 		c->fd[s] = -1;
-		dir_free(&c->d[s]);
+		proxy_dir_free(&c->d[s]);
 	}
 	if (c->be && c->state == C_OPEN)
 		c->be->conns_now--;
@@ -237,7 +217,7 @@ static bool dial(struct fp_proxy_engine *e, struct conn *c)
 		if (c->carrier == FP_PROXY_SOCKMAP &&
 		    proxy_sockmap_expect(e, fd, &c->cookie[1]))
 			c->carrier = FP_PROXY_SPLICE;
-		sockaddr_of(&b->addr, &sin);
+		proxy_sockaddr(&b->addr, &sin);
 		err = connect(fd, (struct sockaddr *)&sin, sizeof(sin)) ? errno : 0;
 		if (err && err != EINPROGRESS) {
 			if (c->carrier == FP_PROXY_SOCKMAP)
@@ -249,7 +229,7 @@ static bool dial(struct fp_proxy_engine *e, struct conn *c)
 		c->fd[1] = fd;
 		c->be = b;
 		c->tag[1] = (struct tag){ TAG_CONN, 1, c };
-		if (ep_add(e, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->tag[1])) {
+		if (proxy_ep_add(e, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->tag[1])) {
 			close(fd);
 			c->fd[1] = -1;
 			return false;
@@ -312,7 +292,7 @@ static void connect_done(struct fp_proxy_engine *e, struct conn *c)
 
 /* ---- accepting --------------------------------------------------------- */
 
-static enum fp_proxy_carrier carrier_for(struct fp_proxy_engine *e, const struct proxy *px)
+enum fp_proxy_carrier proxy_carrier_for(struct fp_proxy_engine *e, const struct proxy *px)
 {
 	switch (px->cfg.accelerate) {
 	case FP_PROXY_COPY:
@@ -345,7 +325,7 @@ static void accept_one(struct fp_proxy_engine *e, struct proxy *px, int fd,
 	c->client.addr = peer->sin_addr;
 	c->client.port = ntohs(peer->sin_port);
 	c->started_ms = fp_proxy_now_ms();
-	c->carrier = carrier_for(e, px);
+	c->carrier = proxy_carrier_for(e, px);
 	c->tag[0] = (struct tag){ TAG_CONN, 0, c };
 	prepare(fd);
 	if (c->carrier == FP_PROXY_SOCKMAP && proxy_sockmap_claim(e, fd, &c->cookie[0]))
@@ -358,7 +338,7 @@ static void accept_one(struct fp_proxy_engine *e, struct proxy *px, int fd,
 	e->conns = c;
 	e->n_conns++;
 	c->state = C_CONNECTING;
-	if (ep_add(e, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->tag[0])) {
+	if (proxy_ep_add(e, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->tag[0])) {
 		proxy_conn_kill(e, c, false);
 		return;
 	}
@@ -384,161 +364,7 @@ static void accept_ready(struct fp_proxy_engine *e, struct proxy *px)
 	}
 }
 
-/* ---- pumping ----------------------------------------------------------- */
-
-static bool would_block(int err)
-{
-	return err == EAGAIN || err == EWOULDBLOCK;
-}
-
-/* copy_dir: the copy carrier, and a sockmap direction's bytes the kernel
- * left to the proxy. Moves at most MAX bytes; how many, or -errno. */
-static long copy_dir(struct fp_proxy_engine *e, struct conn *c, int side, size_t max)
-{
-	struct dir *d = &c->d[side];
-	int src = c->fd[side], dst = c->fd[!side];
-	size_t total = 0;
-
-	while (total < max) {
-		bool progress = false;
-		ssize_t n;
-
-		/* Bytes the kernel redirected before it passed these must all
-		 * be in the destination's send queue first. */
-		if (d->tail > d->head && d->unflushed) {
-			if (proxy_sockmap_flushed(e, c, side))
-				d->unflushed = false;
-			else
-				d->waiting = true;
-		}
-		if (d->tail > d->head && !d->unflushed && c->carrier == FP_PROXY_SOCKMAP &&
-		    proxy_sockmap_unacked(e, c, side) >= c->px->cfg.max_inflight_bytes) {
-			d->waiting = true;      /* the peer is not draining */
-			break;
-		}
-		if (d->tail > d->head && !d->unflushed) {
-			n = send(dst, d->buf + d->head, d->tail - d->head, MSG_NOSIGNAL);
-			if (n > 0) {
-				d->head += n;
-				total += n;
-				moved(c, side, n);
-				progress = true;
-				if (d->head == d->tail)
-					d->head = d->tail = 0;
-			} else if (n < 0 && !would_block(errno)) {
-				return -errno;
-			}
-		}
-		if (!d->eof && d->tail < PROXY_BUF) {
-			if (!d->buf && !(d->buf = malloc(PROXY_BUF)))
-				return -ENOMEM;
-			n = recv(src, d->buf + d->tail, PROXY_BUF - d->tail, MSG_DONTWAIT);
-			if (n > 0) {
-				d->tail += n;
-				d->read += n;
-				progress = true;
-				d->unflushed = d->ever_armed;
-			} else if (n == 0) {
-				d->eof = true;
-			} else if (!would_block(errno)) {
-				return -errno;
-			}
-		}
-		if (!progress)
-			break;
-	}
-	if (d->buf && d->head == d->tail) {
-		free(d->buf);
-		d->buf = NULL;
-		d->head = d->tail = 0;
-	}
-	return (long)total;
-}
-
-/* finish_dir: the source said FIN and every byte of it is forwarded:
- * pass the FIN on. For sockmap that means every byte the kernel
- * redirected is in the destination's send queue, or it would be cut. */
-static int finish_dir(struct fp_proxy_engine *e, struct conn *c, int side)
-{
-	struct dir *d = &c->d[side];
-
-	if (!d->eof || d->shut || d->tail > d->head || d->in_pipe)
-		return 0;
-	if (c->carrier == FP_PROXY_SOCKMAP && d->ever_armed &&
-	    !proxy_sockmap_flushed(e, c, side)) {
-		d->waiting = true;
-		return 0;
-	}
-	if (shutdown(c->fd[!side], SHUT_WR) && errno != ENOTCONN)
-		return -errno;
-	d->shut = true;
-	dir_free(d);
-	return 0;
-}
-
-static void set_waiting(struct fp_proxy_engine *e, struct conn *c)
-{
-	bool w = c->d[0].waiting || c->d[1].waiting;
-
-	if (w && !e->wait_ms)
-		e->wait_ms = fp_proxy_now_ms() + 2;
-	if (w && !c->waiting_counted)
-		e->n_waiting++;
-	else if (!w && c->waiting_counted)
-		e->n_waiting--;
-	c->waiting_counted = w;
-}
-
-void proxy_pump(struct fp_proxy_engine *e, struct conn *c)
-{
-	bool more = false;
-
-	if (c->state != C_OPEN)
-		return;
-	for (int side = 0; side < 2; side++) {
-		struct dir *d = &c->d[side];
-		long n;
-
-		if (d->shut)
-			continue;
-		if (c->carrier == FP_PROXY_SPLICE)
-			n = proxy_splice_dir(c, side, PROXY_PUMP_MAX);
-		else
-			n = copy_dir(e, c, side, PROXY_PUMP_MAX);
-		if (n < 0) {
-			/* One side failed or was reset: the other gets an RST too,
-			 * since what it sent may not have arrived. */
-			fp_log(e->log, FP_LOG_DEBUG, "proxy %s: %s to %s: %s; both reset",
-			       c->px->cfg.name, side ? "backend" : "client",
-			       side ? "client" : "backend", strerror((int)-n));
-			proxy_conn_kill(e, c, true);
-			return;
-		}
-		if (n > 0) {
-			c->active_ms = fp_proxy_now_ms();
-			if (c->carrier == FP_PROXY_SPLICE)
-				moved(c, side, (uint64_t)n);
-		}
-		more |= n >= (long)PROXY_PUMP_MAX;
-		if (c->carrier == FP_PROXY_SOCKMAP && !d->eof && d->head == d->tail &&
-		    !d->waiting)
-			proxy_sockmap_arm(e, c, side);
-		if (finish_dir(e, c, side)) {
-			proxy_conn_kill(e, c, true);
-			return;
-		}
-	}
-	set_waiting(e, c);
-	if (c->d[0].shut && c->d[1].shut) {
-		proxy_conn_kill(e, c, false);
-		return;
-	}
-	if (more && !c->queued) {
-		c->queued = true;
-		c->again_next = e->again;
-		e->again = c;
-	}
-}
+/* ---- events ------------------------------------------------------------ */
 
 static void run_again(struct fp_proxy_engine *e)
 {
@@ -643,196 +469,8 @@ void fp_proxy_engine_tick(struct fp_proxy_engine *e, unsigned long long now)
 	if (!full)
 		return;
 	e->next_tick_ms = now + 1000;
-	/* Retired proxies whose connections have ended go. */
-	for (struct proxy **pp = &e->proxies; *pp;) {
-		struct proxy *p = *pp;
-
-		if (p->lfd < 0 && !p->conns_now) {
-			*pp = p->next;
-			free(p);
-		} else {
-			pp = &p->next;
-		}
-	}
+	proxy_sweep_retired(e);
 	proxy_state_write(e);
-}
-
-/* ---- configuration ----------------------------------------------------- */
-
-static int listen_on(const struct fp_proxy_addr *a)
-{
-	struct sockaddr_in sin;
-	int one = 1, fd, err;
-
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	sockaddr_of(a, &sin);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin))) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
-static struct proxy *find(struct fp_proxy_engine *e, const char *name)
-{
-	for (struct proxy *p = e->proxies; p; p = p->next)
-		if (p->lfd >= 0 && !strcmp(p->cfg.name, name))
-			return p;
-	return NULL;
-}
-
-static void take_config(struct proxy *px, const struct fp_proxy_config *cfg)
-{
-	struct backend old[FP_PROXY_BACKENDS_MAX];
-	size_t n_old = px->cfg.n_backends;
-
-	memcpy(old, px->be, sizeof(old));
-	px->cfg = *cfg;
-	memset(px->be, 0, sizeof(px->be));
-	for (size_t i = 0; i < cfg->n_backends; i++) {
-		px->be[i].addr = cfg->backends[i];
-		for (size_t k = 0; k < n_old; k++)
-			if (old[k].addr.port == cfg->backends[i].port &&
-			    old[k].addr.addr.s_addr == cfg->backends[i].addr.s_addr)
-				px->be[i] = old[k];
-	}
-	/* Connections keep pointing at their backend's slot: a slot that
-	 * now holds another backend only skews that one's counters. */
-}
-
-/* Only when asked for: with a backend that reads slowly, a sockmap
- * connection is sometimes reset early (tests slow_reader_bounded and
- * kill9_with_spliced_connections, issue 15), so auto means splice until
- * that is understood. */
-static bool wants_sockmap(const struct fp_proxy_config *c)
-{
-	return c->accelerate == FP_PROXY_SOCKMAP;
-}
-
-static void retire(struct fp_proxy_engine *e, struct proxy *px)
-{
-	if (px->sockmap)
-		proxy_sockmap_listen(e, &px->cfg.listen, false);
-	px->sockmap = false;
-	close(px->lfd);
-	px->lfd = -1;
-}
-
-int fp_proxy_engine_apply(struct fp_proxy_engine *e, const struct fp_proxy_config *cfgs,
-			  size_t n)
-{
-	struct proxy *fresh[FP_PROXY_MAX] = { 0 };
-	char a[32];
-	int err = 0;
-
-	if (!e->sm_tried) {
-		for (size_t i = 0; i < n && !e->sm_tried; i++) {
-			if (!wants_sockmap(&cfgs[i]))
-				continue;
-			e->sm_tried = true;
-			err = proxy_sockmap_open(e);
-			if (err)
-				fp_log(e->log, cfgs[i].accelerate == FP_PROXY_SOCKMAP ?
-				       FP_LOG_WARN : FP_LOG_INFO, "proxy: sockmap unavailable "
-				       "(%s); connections are spliced", e->sm_why);
-		}
-	}
-	/* Open what is new first: a failure changes nothing. */
-	for (size_t i = 0; i < n; i++) {
-		struct proxy *old = find(e, cfgs[i].name), *px;
-
-		if (old && old->cfg.listen.port == cfgs[i].listen.port &&
-		    old->cfg.listen.addr.s_addr == cfgs[i].listen.addr.s_addr)
-			continue;
-		px = calloc(1, sizeof(*px));
-		if (!px) {
-			err = -ENOMEM;
-			goto undo;
-		}
-		fresh[i] = px;
-		take_config(px, &cfgs[i]);
-		px->lfd = -1;
-		/* Addresses another proxy of ours holds now are freed below. */
-		for (struct proxy *p = e->proxies; p; p = p->next) {
-			if (p->lfd >= 0 && p->cfg.listen.port == cfgs[i].listen.port &&
-			    p->cfg.listen.addr.s_addr == cfgs[i].listen.addr.s_addr) {
-				fp_log(e->log, FP_LOG_ERROR, "proxy %s: %s is in use by proxy %s; "
-				       "rename it in two steps", cfgs[i].name,
-				       fp_proxy_addr_str(&cfgs[i].listen, a, sizeof(a)), p->cfg.name);
-				err = -EADDRINUSE;
-				goto undo;
-			}
-		}
-		px->lfd = listen_on(&cfgs[i].listen);
-		if (px->lfd < 0) {
-			err = px->lfd;
-			fp_log(e->log, FP_LOG_ERROR, "proxy %s: cannot listen on %s: %s",
-			       cfgs[i].name, fp_proxy_addr_str(&cfgs[i].listen, a, sizeof(a)),
-			       strerror(-err));
-			goto undo;
-		}
-		if (e->sm && wants_sockmap(&cfgs[i]) &&
-		    !proxy_sockmap_listen(e, &cfgs[i].listen, true))
-			px->sockmap = true;
-		if (listen(px->lfd, 4096)) {
-			err = -errno;
-			goto undo;
-		}
-		px->ltag = (struct tag){ TAG_LISTEN, 0, px };
-		err = ep_add(e, px->lfd, EPOLLIN, &px->ltag);
-		if (err)
-			goto undo;
-	}
-	/* Commit: retire what is gone or moved, update what stays. */
-	for (struct proxy *p = e->proxies; p; p = p->next) {
-		size_t i;
-
-		if (p->lfd < 0)
-			continue;
-		for (i = 0; i < n && strcmp(cfgs[i].name, p->cfg.name); i++)
-			;
-		if (i == n || fresh[i]) {
-			retire(e, p);
-			continue;
-		}
-		take_config(p, &cfgs[i]);
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (!fresh[i])
-			continue;
-		fresh[i]->next = e->proxies;
-		e->proxies = fresh[i];
-		fp_log(e->log, FP_LOG_INFO, "proxy %s: listening on %s, %zu backend%s, %s",
-		       cfgs[i].name, fp_proxy_addr_str(&cfgs[i].listen, a, sizeof(a)),
-		       cfgs[i].n_backends, cfgs[i].n_backends == 1 ? "" : "s",
-		       fp_proxy_carrier_str(carrier_for(e, fresh[i])));
-	}
-	/* Retired proxies without connections go now. */
-	for (struct proxy **pp = &e->proxies; *pp;) {
-		struct proxy *p = *pp;
-
-		if (p->lfd < 0 && !p->conns_now) {
-			*pp = p->next;
-			free(p);
-		} else {
-			pp = &p->next;
-		}
-	}
-	proxy_state_write(e);
-	return 0;
-undo:
-	for (size_t i = 0; i < n; i++) {
-		if (!fresh[i])
-			continue;
-		if (fresh[i]->lfd >= 0)
-			retire(e, fresh[i]);
-		free(fresh[i]);
-	}
-	return err;
 }
 
 /* ---- the engine -------------------------------------------------------- */
@@ -883,7 +521,7 @@ void fp_proxy_engine_close(struct fp_proxy_engine *e)
 
 		e->proxies = p->next;
 		if (p->lfd >= 0)
-			retire(e, p);
+			proxy_retire(e, p);
 		free(p);
 	}
 	proxy_sockmap_close(e);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Inside the TCP proxy: its connections and the three carriers. proxy.c
- * is the event loop and the copy carrier, proxy_splice.c the splice(2)
- * carrier, proxy_sockmap.c the kernel half, proxy_service.c the state
- * file and fastpathd's service. */
+ * is the event loop (accepting, dialing, timers), proxy_listen.c the
+ * listeners the configuration asks for, proxy_pump.c the pump and the
+ * copy carrier, proxy_splice.c the splice(2) carrier, proxy_sockmap.c
+ * the kernel half, proxy_service.c the state file and fastpathd's
+ * service. */
 #ifndef FP_PROXY_INT_H
 #define FP_PROXY_INT_H
 
@@ -111,7 +113,24 @@ unsigned long long fp_proxy_now_ms(void);
 
 /* proxy.c */
 void proxy_conn_kill(struct fp_proxy_engine *e, struct conn *c, bool reset);
+struct sockaddr_in;
+void proxy_sockaddr(const struct fp_proxy_addr *a, struct sockaddr_in *sin);
+/* proxy_ep_add: FD on the engine's epoll with EVENTS, T in its data; -errno */
+int proxy_ep_add(struct fp_proxy_engine *e, int fd, uint32_t events, struct tag *t);
+/* the carrier a new connection of PX starts with */
+enum fp_proxy_carrier proxy_carrier_for(struct fp_proxy_engine *e, const struct proxy *px);
+
+/* proxy_pump.c: move both directions of C until they block (or until
+ * PROXY_PUMP_MAX, when C is queued to go on), pass a FIN on, end C when
+ * both are shut or either fails. */
 void proxy_pump(struct fp_proxy_engine *e, struct conn *c);
+/* a direction's copy buffer and pipe, freed */
+void proxy_dir_free(struct dir *d);
+
+/* proxy_listen.c: close PX's listener; its connections run out */
+void proxy_retire(struct fp_proxy_engine *e, struct proxy *px);
+/* free the retired proxies whose connections have ended */
+void proxy_sweep_retired(struct fp_proxy_engine *e);
 
 /* proxy_splice.c: move what can move from fd[side] to fd[!side]. Returns
  * bytes moved, 0 when blocked; -errno (an error on either socket). Sets

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* Pumping a connection: each direction moved by its carrier, copied here
+ * (the copy carrier, and the bytes the kernel leaves to the proxy under
+ * sockmap), spliced (proxy_splice.c) or armed for the kernel to redirect
+ * (proxy_sockmap.c); a direction's FIN passed on once every byte before
+ * it is. proxy.c pumps a connection on any event of either socket. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include "proxy/proxy_int.h"
+
+void proxy_dir_free(struct dir *d)
+{
+	free(d->buf);
+	d->buf = NULL;
+	d->head = d->tail = 0;
+	proxy_splice_free(d);
+}
+
+static void moved(struct conn *c, int side, uint64_t n)
+{
+	c->d[side].user += n;
+	if (side == 0) {
+		c->px->bytes_out += n;
+		c->be->bytes_out += n;
+	} else {
+		c->px->bytes_in += n;
+		c->be->bytes_in += n;
+	}
+}
+
+static bool would_block(int err)
+{
+	return err == EAGAIN || err == EWOULDBLOCK;
+}
+
+/* copy_dir: the copy carrier, and a sockmap direction's bytes the kernel
+ * left to the proxy. Moves at most MAX bytes; how many, or -errno. */
+static long copy_dir(struct fp_proxy_engine *e, struct conn *c, int side, size_t max)
+{
+	struct dir *d = &c->d[side];
+	int src = c->fd[side], dst = c->fd[!side];
+	size_t total = 0;
+
+	while (total < max) {
+		bool progress = false;
+		ssize_t n;
+
+		/* Bytes the kernel redirected before it passed these must all
+		 * be in the destination's send queue first. */
+		if (d->tail > d->head && d->unflushed) {
+			if (proxy_sockmap_flushed(e, c, side))
+				d->unflushed = false;
+			else
+				d->waiting = true;
+		}
+		if (d->tail > d->head && !d->unflushed && c->carrier == FP_PROXY_SOCKMAP &&
+		    proxy_sockmap_unacked(e, c, side) >= c->px->cfg.max_inflight_bytes) {
+			d->waiting = true;      /* the peer is not draining */
+			break;
+		}
+		if (d->tail > d->head && !d->unflushed) {
+			n = send(dst, d->buf + d->head, d->tail - d->head, MSG_NOSIGNAL);
+			if (n > 0) {
+				d->head += n;
+				total += n;
+				moved(c, side, n);
+				progress = true;
+				if (d->head == d->tail)
+					d->head = d->tail = 0;
+			} else if (n < 0 && !would_block(errno)) {
+				return -errno;
+			}
+		}
+		if (!d->eof && d->tail < PROXY_BUF) {
+			if (!d->buf && !(d->buf = malloc(PROXY_BUF)))
+				return -ENOMEM;
+			n = recv(src, d->buf + d->tail, PROXY_BUF - d->tail, MSG_DONTWAIT);
+			if (n > 0) {
+				d->tail += n;
+				d->read += n;
+				progress = true;
+				d->unflushed = d->ever_armed;
+			} else if (n == 0) {
+				d->eof = true;
+			} else if (!would_block(errno)) {
+				return -errno;
+			}
+		}
+		if (!progress)
+			break;
+	}
+	if (d->buf && d->head == d->tail) {
+		free(d->buf);
+		d->buf = NULL;
+		d->head = d->tail = 0;
+	}
+	return (long)total;
+}
+
+/* finish_dir: the source said FIN and every byte of it is forwarded:
+ * pass the FIN on. For sockmap that means every byte the kernel
+ * redirected is in the destination's send queue, or it would be cut. */
+static int finish_dir(struct fp_proxy_engine *e, struct conn *c, int side)
+{
+	struct dir *d = &c->d[side];
+
+	if (!d->eof || d->shut || d->tail > d->head || d->in_pipe)
+		return 0;
+	if (c->carrier == FP_PROXY_SOCKMAP && d->ever_armed &&
+	    !proxy_sockmap_flushed(e, c, side)) {
+		d->waiting = true;
+		return 0;
+	}
+	if (shutdown(c->fd[!side], SHUT_WR) && errno != ENOTCONN)
+		return -errno;
+	d->shut = true;
+	proxy_dir_free(d);
+	return 0;
+}
+
+static void set_waiting(struct fp_proxy_engine *e, struct conn *c)
+{
+	bool w = c->d[0].waiting || c->d[1].waiting;
+
+	if (w && !e->wait_ms)
+		e->wait_ms = fp_proxy_now_ms() + 2;
+	if (w && !c->waiting_counted)
+		e->n_waiting++;
+	else if (!w && c->waiting_counted)
+		e->n_waiting--;
+	c->waiting_counted = w;
+}
+
+void proxy_pump(struct fp_proxy_engine *e, struct conn *c)
+{
+	bool more = false;
+
+	if (c->state != C_OPEN)
+		return;
+	for (int side = 0; side < 2; side++) {
+		struct dir *d = &c->d[side];
+		long n;
+
+		if (d->shut)
+			continue;
+		if (c->carrier == FP_PROXY_SPLICE)
+			n = proxy_splice_dir(c, side, PROXY_PUMP_MAX);
+		else
+			n = copy_dir(e, c, side, PROXY_PUMP_MAX);
+		if (n < 0) {
+			/* One side failed or was reset: the other gets an RST too,
+			 * since what it sent may not have arrived. */
+			fp_log(e->log, FP_LOG_DEBUG, "proxy %s: %s to %s: %s; both reset",
+			       c->px->cfg.name, side ? "backend" : "client",
+			       side ? "client" : "backend", strerror((int)-n));
+			proxy_conn_kill(e, c, true);
+			return;
+		}
+		if (n > 0) {
+			c->active_ms = fp_proxy_now_ms();
+			if (c->carrier == FP_PROXY_SPLICE)
+				moved(c, side, (uint64_t)n);
+		}
+		more |= n >= (long)PROXY_PUMP_MAX;
+		if (c->carrier == FP_PROXY_SOCKMAP && !d->eof && d->head == d->tail &&
+		    !d->waiting)
+			proxy_sockmap_arm(e, c, side);
+		if (finish_dir(e, c, side)) {
+			proxy_conn_kill(e, c, true);
+			return;
+		}
+	}
+	set_waiting(e, c);
+	if (c->d[0].shut && c->d[1].shut) {
+		proxy_conn_kill(e, c, false);
+		return;
+	}
+	if (more && !c->queued) {
+		c->queued = true;
+		c->again_next = e->again;
+		e->again = c;
+	}
+}
