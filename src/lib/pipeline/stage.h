@@ -18,7 +18,7 @@ struct fp_stage_row {
 	/* size: before the pipeline object loads, set the max_entries of the
 	 * stage's maps in OBJ for OPTS (whether or not the stage is on: its
 	 * maps are part of the program either way). A pinned map that no
-	 * longer fits is recreated (pipeline.c: pins_stale). */
+	 * longer fits is recreated (pipeline_load.c: pins_stale). */
 	int (*size)(struct bpf_object *obj, const struct fp_pipeline_opts *opts);
 	/* init: after load, on fresh or reused maps: seed what they need. */
 	int (*init)(struct bpf_object *obj);
