@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* The kernel made to match a configuration, step by idempotent step. */
+/* The kernel made to match a configuration, step by idempotent step.
+ * Which stages run on an interface, their map sizes and their own maps'
+ * contents are each stage's to say (its row in pipeline/stages.c): this
+ * file names none. */
 #include <errno.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <fastpath/firewall.h>
 #include <fastpath/pipeline.h>
 #include <fastpath/reconcile.h>
-#include <fastpath/xsk.h>
+#include "pipeline/stage.h"
 
 int fp_config_preflight(const struct fp_config *cfg, struct fp_config_error *err)
 {
@@ -18,9 +20,10 @@ int fp_config_preflight(const struct fp_config *cfg, struct fp_config_error *err
 
 	if (!e->enabled)
 		return 0;
-	/* A rule set that does not fit the maps is refused before any change. */
-	if (fp_firewall_check(&cfg->firewall, err))
-		return -EINVAL;
+	for (int s = 0; s < FP_STAGE_MAX; s++)
+		if (fp_stage_rows[s] && fp_stage_rows[s]->check &&
+		    fp_stage_rows[s]->check(cfg, err))
+			return -EINVAL;
 	for (size_t i = 0; i < e->n_interfaces; i++) {
 		if (!if_nametoindex(e->interfaces[i])) {
 			snprintf(err->msg, sizeof(err->msg), "orchestrator.ebpf: no network "
@@ -45,23 +48,6 @@ int fp_config_preflight(const struct fp_config *cfg, struct fp_config_error *err
 	return 0;
 }
 
-/* A firewall that allows everything with no rule is no firewall. */
-static bool firewall_configured(const struct fp_config *cfg)
-{
-	return cfg->firewall.n_rules || cfg->firewall.policy == FP_FW_DROP;
-}
-
-__u32 fp_config_stages(const struct fp_config *cfg)
-{
-	__u32 stages = FP_STAGE_BIT(FP_STAGE_PORTS);
-
-	if (cfg->flows.enabled)
-		stages |= FP_STAGE_BIT(FP_STAGE_FLOWS);
-	if (firewall_configured(cfg))
-		stages |= FP_STAGE_BIT(FP_STAGE_FIREWALL);
-	return stages;
-}
-
 static bool has_interface(const struct fp_config *cfg, const char *dev)
 {
 	if (!cfg || !cfg->ebpf.enabled)
@@ -72,92 +58,41 @@ static bool has_interface(const struct fp_config *cfg, const char *dev)
 	return false;
 }
 
-static int firewall_one(const struct fp_config *cfg, const char *dev,
+void fp_config_pipeline_opts(const struct fp_config *cfg, const char *dev,
+			     struct fp_pipeline_opts *opts)
+{
+	*opts = (struct fp_pipeline_opts){ .mode = cfg->ebpf.mode };
+	for (int s = 0; s < FP_STAGE_MAX; s++) {
+		const struct fp_stage_row *r = fp_stage_rows[s];
+
+		if (r && r->from_config && r->from_config(cfg, dev, opts))
+			opts->stages |= FP_STAGE_BIT(s);
+	}
+}
+
+/* Each stage's own maps on DEV made what CFG says, in the table's order. */
+static int stages_apply(const struct fp_config *cfg, const char *dev,
 			const struct fp_logger *log)
 {
-	struct fp_config_error e = { 0 };
-	int err;
+	int err = 0;
 
-	if (!firewall_configured(cfg)) {
-		struct fp_fw_listing l;
-
-		/* Only a set that is there: a clear waits for RCU grace periods. */
-		if (fp_firewall_list(dev, &l))
-			return 0;
-		fp_fw_listing_free(&l);
-		err = fp_firewall_clear(dev);
-		if (!err)
-			fp_log(log, FP_LOG_INFO, "firewall on %s: removed", dev);
-		return err == -ENOENT ? 0 : err;
-	}
-	err = fp_firewall_apply(dev, &cfg->firewall, &e);
-	if (err)
-		fp_log(log, FP_LOG_ERROR, "firewall on %s: %s", dev, *e.msg ? e.msg :
-		       strerror(-err));
-	else
-		fp_log(log, FP_LOG_INFO, "firewall on %s: %zu rules, policy %s", dev,
-		       cfg->firewall.n_rules,
-		       cfg->firewall.policy == FP_FW_DROP ? "drop" : "allow");
-	return err;
-}
-
-static const struct fp_xsk_config *xsk_entry(const struct fp_config *cfg, const char *dev)
-{
-	for (size_t i = 0; i < cfg->n_xsk; i++)
-		if (!strcmp(cfg->xsk[i].interface, dev))
-			return &cfg->xsk[i];
-	return NULL;
-}
-
-/* The stages of DEV's pipeline: the configuration's, and DHCP on the
- * interface the dhcp: section serves. */
-static __u32 dev_stages(const struct fp_config *cfg, const char *dev)
-{
-	__u32 stages = fp_config_stages(cfg);
-
-	if (cfg->dhcp.present && !strcmp(cfg->dhcp.interface, dev))
-		stages |= FP_STAGE_BIT(FP_STAGE_DHCP);
-	if (xsk_entry(cfg, dev))
-		stages |= FP_STAGE_BIT(FP_STAGE_XSK);
-	return stages;
-}
-
-/* xsk_one: DEV's steered ports are exactly its xsk: entry's (the
- * applications own their sockets; a port without one passes). */
-static int xsk_one(const struct fp_config *cfg, const char *dev,
-		   const struct fp_logger *log)
-{
-	const struct fp_xsk_config *x = xsk_entry(cfg, dev);
-	int queues, err;
-
-	if (!x)
-		return 0;
-	queues = fp_xsk_rx_queues(dev);
-	if (queues > 0 && queues < 32 && (x->queue_mask >> queues))
-		fp_log(log, FP_LOG_WARN, "xsk on %s: the interface has %d rx queues; "
-		       "queues from %d on get no traffic", dev, queues, queues);
-	err = fp_xsk_port_set(dev, x->ports, x->n_ports, FP_XSK_UDP);
-	if (err)
-		fp_log(log, FP_LOG_ERROR, "xsk on %s: %s", dev, strerror(-err));
-	else
-		fp_log(log, FP_LOG_INFO, "xsk on %s: %zu ports steered to AF_XDP sockets",
-		       dev, x->n_ports);
+	for (int s = 0; !err && s < FP_STAGE_MAX; s++)
+		if (fp_stage_rows[s] && fp_stage_rows[s]->apply)
+			err = fp_stage_rows[s]->apply(cfg, dev, log);
 	return err;
 }
 
 static int up_one(const struct fp_config *cfg, const char *dev,
 		  const struct fp_logger *log)
 {
-	struct fp_pipeline_opts opts = {
-		.mode = cfg->ebpf.mode, .stages = dev_stages(cfg, dev),
-		.max_flows = cfg->flows.max_flows,
-		.lease_cache = cfg->dhcp.lease_cache_size,
-	};
 	const char *chain = *cfg->ebpf.xdp_program ? cfg->ebpf.xdp_program : NULL;
+	struct fp_pipeline_opts opts;
 	struct fp_pipeline_info info;
 	struct fp_load_result res;
-	int err = fp_pipeline_up(dev, &opts, &info);
+	int err;
 
+	fp_config_pipeline_opts(cfg, dev, &opts);
+	err = fp_pipeline_up(dev, &opts, &info);
 	if (err) {
 		fp_log(log, FP_LOG_ERROR, "pipeline on %s: %s", dev, strerror(-err));
 		return err;
@@ -168,8 +103,7 @@ static int up_one(const struct fp_config *cfg, const char *dev,
 	fp_log(log, FP_LOG_INFO, "pipeline on %s: %s (%s mode, prog id %u)", dev,
 	       info.adopted ? "adopted, already running" : "attached", info.mode,
 	       info.prog_id);
-	err = firewall_one(cfg, dev, log);
-	err = err ?: xsk_one(cfg, dev, log);
+	err = stages_apply(cfg, dev, log);
 	if (err)
 		return err;
 	if (!chain && !info.chain_prog_id)

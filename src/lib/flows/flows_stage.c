@@ -1,11 +1,21 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* The flows stage's row of the pipeline's stage table: its table sized
- * for flows.max_flows (one bucket per CPU while the stage is off), each
- * CPU's region seeded after load, the tcx egress program beside it. */
+/* The flows stage's row of the pipeline's stage table: on with
+ * flows.enabled, its table sized for flows.max_flows (one bucket per CPU
+ * while the stage is off), each CPU's region seeded after load, the tcx
+ * egress program beside it. */
 #include <stddef.h>
 #include <bpf/libbpf.h>
+#include <fastpath/config.h>
 #include "flows/flow_table.h"
 #include "pipeline/stage.h"
+
+static bool flows_from_config(const struct fp_config *cfg, const char *dev,
+			      struct fp_pipeline_opts *opts)
+{
+	(void)dev;
+	opts->max_flows = cfg->flows.max_flows;
+	return cfg->flows.enabled;
+}
 
 /* The flows per CPU the table is sized for: the configured number while
  * the stage is on, else the least, as the maps are part of the pipeline
@@ -29,4 +39,5 @@ const struct fp_stage_row fp_stage_flows_row = {
 	/* A table of another size gets a fresh region map and counters too:
 	 * flows and their counters start over. */
 	.together = fp_flow_table_pins,
+	.from_config = flows_from_config,
 };

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Internal to libfastpath: the pipeline's stage table. pipeline.c runs
- * every stage through its row and knows none by name; a stage with maps
- * to size, state to seed or a program of its own beside the XDP one
- * (flows' tcx egress) fills the hooks it needs in a file of its own
- * function's folder (src/lib/flows/flows_stage.c), and stages.c lists it. */
+ * every stage through its row and knows none by name, nor does
+ * reconcile.c, which asks each row what the configuration means for it.
+ * A stage fills the hooks it needs in a file of its own function's folder
+ * (src/lib/flows/flows_stage.c) and stages.c lists it. */
 #ifndef FP_LIB_PIPELINE_STAGE_H
 #define FP_LIB_PIPELINE_STAGE_H
 
@@ -11,6 +11,7 @@
 #include <fastpath/pipeline.h>
 
 struct bpf_object;
+struct fp_config;
 
 struct fp_stage_row {
 	const char *name;       /* as fp_stage_parse takes it */
@@ -30,6 +31,17 @@ struct fp_stage_row {
 	/* together: the stage's pins (names under pipeline/DEV/) that only
 	 * make sense together: when one is recreated, all are. NULL-ended. */
 	const char *const *together;
+	/* from_config: whether the stage runs on DEV under CFG, the parsed
+	 * configuration; its map sizes go into OPTS either way (size reads
+	 * them). NULL: no configuration turns it on. */
+	bool (*from_config)(const struct fp_config *cfg, const char *dev,
+			    struct fp_pipeline_opts *opts);
+	/* check: before anything is applied (fp_config_preflight), refuse
+	 * what the stage cannot hold: -EINVAL with err->msg set. */
+	int (*check)(const struct fp_config *cfg, struct fp_config_error *err);
+	/* apply: after every up of DEV, on or off, make the stage's own maps
+	 * hold what CFG says (rules, ports); idempotent, failures logged. */
+	int (*apply)(const struct fp_config *cfg, const char *dev, const struct fp_logger *log);
 };
 
 /* fp_stage_rows: one row per enum fp_stage, in the order they run. */
@@ -37,6 +49,9 @@ extern const struct fp_stage_row *const fp_stage_rows[FP_STAGE_MAX];
 
 /* The rows defined in their function's folder. */
 extern const struct fp_stage_row fp_stage_flows_row;
+extern const struct fp_stage_row fp_stage_firewall_row;
 extern const struct fp_stage_row fp_stage_dhcp_row;
+extern const struct fp_stage_row fp_stage_xsk_row;
+extern const struct fp_stage_row fp_stage_ports_row;
 
 #endif

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* The firewall stage's row of the pipeline's stage table: on when the
+ * firewall: section has a rule or a drop policy, the rule set checked
+ * against the maps before anything is applied, and installed on every
+ * interface after up (or removed, where there is none). */
+#include <errno.h>
+#include <string.h>
+#include <fastpath/config.h>
+#include <fastpath/firewall.h>
+#include "pipeline/stage.h"
+
+/* A firewall that allows everything with no rule is no firewall. */
+static bool firewall_configured(const struct fp_config *cfg)
+{
+	return cfg->firewall.n_rules || cfg->firewall.policy == FP_FW_DROP;
+}
+
+static bool firewall_from_config(const struct fp_config *cfg, const char *dev,
+				 struct fp_pipeline_opts *opts)
+{
+	(void)dev;
+	(void)opts;
+	return firewall_configured(cfg);
+}
+
+/* A rule set that does not fit the maps is refused before any change. */
+static int firewall_check(const struct fp_config *cfg, struct fp_config_error *err)
+{
+	return fp_firewall_check(&cfg->firewall, err);
+}
+
+static int firewall_one(const struct fp_config *cfg, const char *dev,
+			const struct fp_logger *log)
+{
+	struct fp_config_error e = { 0 };
+	int err;
+
+	if (!firewall_configured(cfg)) {
+		struct fp_fw_listing l;
+
+		/* Only a set that is there: a clear waits for RCU grace periods. */
+		if (fp_firewall_list(dev, &l))
+			return 0;
+		fp_fw_listing_free(&l);
+		err = fp_firewall_clear(dev);
+		if (!err)
+			fp_log(log, FP_LOG_INFO, "firewall on %s: removed", dev);
+		return err == -ENOENT ? 0 : err;
+	}
+	err = fp_firewall_apply(dev, &cfg->firewall, &e);
+	if (err)
+		fp_log(log, FP_LOG_ERROR, "firewall on %s: %s", dev, *e.msg ? e.msg :
+		       strerror(-err));
+	else
+		fp_log(log, FP_LOG_INFO, "firewall on %s: %zu rules, policy %s", dev,
+		       cfg->firewall.n_rules,
+		       cfg->firewall.policy == FP_FW_DROP ? "drop" : "allow");
+	return err;
+}
+
+const struct fp_stage_row fp_stage_firewall_row = {
+	.name = "firewall",
+	.selectable = true,
+	.from_config = firewall_from_config,
+	.check = firewall_check,
+	.apply = firewall_one,
+};
