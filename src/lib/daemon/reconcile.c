@@ -145,11 +145,11 @@ static int xsk_one(const struct fp_config *cfg, const char *dev,
 	return err;
 }
 
-static int up_one(const struct fp_config *cfg, const char *dev,
+static int up_one(const struct fp_config *cfg, const char *dev, enum fp_xdp_mode mode,
 		  const struct fp_logger *log)
 {
 	struct fp_pipeline_opts opts = {
-		.mode = cfg->ebpf.mode, .stages = dev_stages(cfg, dev),
+		.mode = mode, .stages = dev_stages(cfg, dev),
 		.max_flows = cfg->flows.max_flows,
 		.lease_cache = cfg->dhcp.lease_cache_size,
 	};
@@ -207,9 +207,28 @@ int fp_reconcile(const struct fp_config *cfg, const struct fp_config *prev,
 	if (!cfg->ebpf.enabled)
 		return 0;
 	for (size_t i = 0; i < cfg->ebpf.n_interfaces; i++) {
-		err = up_one(cfg, cfg->ebpf.interfaces[i], log);
+		err = up_one(cfg, cfg->ebpf.interfaces[i], cfg->ebpf.mode, log);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+int fp_reconcile_dev(const struct fp_config *cfg, const char *dev, enum fp_xdp_mode mode,
+		     const struct fp_logger *log)
+{
+	return up_one(cfg, dev, mode, log);
+}
+
+bool fp_reconcile_firewall_ok(const struct fp_config *cfg, const char *dev)
+{
+	struct fp_fw_listing l;
+	bool ok;
+
+	if (fp_firewall_list(dev, &l))
+		return !firewall_configured(cfg);
+	ok = firewall_configured(cfg) && l.n == cfg->firewall.n_rules &&
+	     l.policy == cfg->firewall.policy;
+	fp_fw_listing_free(&l);
+	return ok;
 }
