@@ -4,7 +4,9 @@
  * fp_service_table (include/fastpath/daemon.h): the pipeline, flow aging,
  * the DHCP server, /metrics and /health. SIGHUP reloads (a bad file keeps
  * what runs), SIGTERM exits and leaves the data plane running; a
- * restarted daemon adopts it. */
+ * restarted daemon adopts it. What it applied is verified against the
+ * kernel on link events (rtnetlink) and every monitoring interval, and
+ * repaired (fp_heal_*, each service's verify). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -44,6 +46,7 @@ struct daemon {
 	struct fp_config *cfg;          /* what runs; NULL before the first apply */
 	struct fp_service_env env;      /* what was decided for it */
 	struct fp_services *svc;
+	struct fp_heal *heal;           /* repairs, alerts, when to verify */
 	struct fp_daemon_state state;
 	struct fp_logger log;           /* log_line, for fp_log() and the library */
 };
@@ -99,6 +102,7 @@ static void write_state(struct daemon *d)
 	snprintf(st->config, sizeof(st->config), "%s", d->path);
 	st->ebpf = d->env.ebpf;
 	fp_services_state(d->svc, st);
+	fp_heal_state(d->heal, st);
 	if (fp_daemon_state_write(st))
 		fp_log(&d->log, FP_LOG_WARN, "cannot write %s", FP_DAEMON_STATE);
 }
@@ -123,7 +127,7 @@ static bool ebpf_usable(const struct fp_config *cfg, char *reason, size_t size)
  * failure what ran keeps running (fp_services_apply puts it back). */
 static int apply(struct daemon *d, struct fp_config *cfg)
 {
-	struct fp_service_env env = { .log = &d->log };
+	struct fp_service_env env = { .log = &d->log, .heal = d->heal };
 	char reason[sizeof(d->state.reason)];
 	int err;
 
@@ -134,8 +138,13 @@ static int apply(struct daemon *d, struct fp_config *cfg)
 	if (err && d->cfg)
 		fp_log(&d->log, FP_LOG_ERROR, "applying %s failed; restoring the "
 		       "previous configuration", d->path);
-	if (err)
+	if (err) {
+		fp_alert_raise(d->heal, FP_ALERT_APPLY_FAILED, "", "applying %s failed: %s",
+			       d->path, strerror(-err));
 		return err;
+	}
+	fp_alert_clear(d->heal, FP_ALERT_APPLY_FAILED, "");
+	fp_heal_configure(d->heal, cfg->monitoring_interval_ms, &cfg->alerts);
 	if (d->cfg) {
 		fp_config_free(d->cfg);
 		free(d->cfg);
@@ -202,10 +211,32 @@ static int single_instance(struct daemon *d)
 	return fd;
 }
 
+/* poll's timeout: the first of the services' deadlines and the next verify. */
+static int loop_timeout(const struct daemon *d)
+{
+	unsigned long long now = fp_monotonic_ms();
+	int a = fp_services_timeout(d->svc, now), b = fp_heal_timeout(d->heal, now);
+
+	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
+}
+
+/* Link events read; when due, every service verifies and repairs. */
+static void heal(struct daemon *d, const struct pollfd *nl)
+{
+	if (nl->revents)
+		fp_heal_events(d->heal, fp_monotonic_ms());
+	if (fp_heal_due(d->heal, fp_monotonic_ms())) {
+		fp_heal_begin(d->heal);
+		fp_heal_end(d->heal, fp_services_verify(d->svc), fp_monotonic_ms());
+	}
+	if (fp_heal_dirty(d->heal))
+		write_state(d);
+}
+
 static int run(struct daemon *d)
 {
 	struct signalfd_siginfo si;
-	struct pollfd fds[FP_POLL_MAX], *pfd = &fds[0];
+	struct pollfd fds[FP_POLL_MAX], *pfd = &fds[0], *nl = &fds[1];
 	sigset_t set;
 
 	sigemptyset(&set);
@@ -219,14 +250,18 @@ static int run(struct daemon *d)
 		fp_log(&d->log, FP_LOG_ERROR, "signalfd: %s", strerror(errno));
 		return 1;
 	}
+	nl->fd = fp_heal_fd(d->heal);
+	nl->events = POLLIN;
 	for (;;) {
-		int n = fp_services_pollfds(d->svc, fds + 1, FP_POLL_MAX - 1);
-		int ready = poll(fds, (nfds_t)(1 + n),
-				 fp_services_timeout(d->svc, fp_monotonic_ms()));
+		int n = fp_services_pollfds(d->svc, fds + 2, FP_POLL_MAX - 2);
+		int ready = poll(fds, (nfds_t)(2 + n), loop_timeout(d));
 
 		if (ready > 0)
-			fp_services_ready(d->svc, fds + 1);
+			fp_services_ready(d->svc, fds + 2);
+		else
+			nl->revents = 0;
 		fp_services_tick(d->svc, fp_monotonic_ms());
+		heal(d, nl);
 		if (ready <= 0 || !(pfd->revents & POLLIN) ||
 		    read(pfd->fd, &si, sizeof(si)) != sizeof(si))
 			continue;
@@ -320,9 +355,11 @@ int main(int argc, char **argv)
 		free(cfg);
 		return 1;
 	}
-	rc = fp_services_open(fp_service_table, &d.svc);
+	rc = fp_heal_open(&d.log, &d.heal);
+	rc = rc ?: fp_services_open(fp_service_table, &d.svc);
 	if (rc) {
 		fp_log(&d.log, FP_LOG_ERROR, "cannot start the services: %s", strerror(-rc));
+		fp_heal_close(d.heal);
 		fp_config_free(cfg);
 		free(cfg);
 		return 1;
@@ -331,6 +368,7 @@ int main(int argc, char **argv)
 	fp_log(&d.log, FP_LOG_INFO, "starting with %s (pid %d)", d.path, getpid());
 	if (apply(&d, cfg)) {
 		fp_services_close(d.svc);
+		fp_heal_close(d.heal);
 		fp_daemon_state_remove();
 		fp_config_free(cfg);
 		free(cfg);
@@ -339,6 +377,7 @@ int main(int argc, char **argv)
 	write_state(&d);
 	rc = run(&d);
 	fp_services_close(d.svc);
+	fp_heal_close(d.heal);
 	fp_daemon_state_remove();
 	fp_config_free(d.cfg);
 	free(d.cfg);
