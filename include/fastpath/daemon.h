@@ -12,6 +12,8 @@
 #define FP_RUN_DIR      "/run/fastpath"
 #define FP_DAEMON_STATE FP_RUN_DIR "/fastpathd.json"
 #define FP_DAEMON_LOCK  FP_RUN_DIR "/fastpathd.lock"
+#define FP_CONTROL_SOCK FP_RUN_DIR "/control.sock"
+#define FP_CONTROL_MSG_MAX 512  /* a request or a reply, in bytes */
 
 /* What fastpathd repairs (fastpath_repairs_total{what}), in the order of
  * fp_repair_name. */
@@ -239,5 +241,25 @@ bool fp_heal_dirty(const struct fp_heal *h);
  * at debug. */
 int fp_link_watch_open(void);
 int fp_link_watch_read(int fd, const struct fp_logger *log);
+
+/* ---- the control socket (control.c) -----------------------------------
+ * A running fastpathd answers one request per connection on a unix
+ * SOCK_SEQPACKET socket, root-only (0600, and a peer of another uid than
+ * the daemon's is refused): "log-level LEVEL" sets its log level. */
+
+/* fp_control_listen: a non-blocking listening socket at PATH, made 0600
+ * (a stale one is replaced). -errno. */
+int fp_control_listen(const char *path);
+
+/* fp_control_serve: FD is readable: accept one peer, read its request,
+ * answer with what HANDLE writes into REPLY (NUL-terminated), close. A
+ * peer waits at most 1 s to be read. */
+typedef void (*fp_control_fn)(void *ctx, const char *req, char *reply, size_t size);
+void fp_control_serve(int fd, fp_control_fn handle, void *ctx);
+
+/* fp_control_request: the client: REQ to the daemon at PATH, its answer
+ * in REPLY. -ENOENT or -ECONNREFUSED: no daemon listens; -EACCES: not
+ * root; -ETIMEDOUT. */
+int fp_control_request(const char *path, const char *req, char *reply, size_t size);
 
 #endif
