@@ -422,6 +422,9 @@ int main(int argc, char **argv)
 	rc = parse_args(argc, argv, &d, &check);
 	if (rc)
 		return rc;
+	/* --check answers whoever ran it, on stderr. */
+	if (check)
+		d.syslog = false, d.log_path = NULL;
 	if (d.syslog)
 		openlog("fastpathd", LOG_PID, LOG_DAEMON);
 	if (log_open(&d))
