@@ -31,6 +31,7 @@
 #include <fastpath/xsk.h>        /* struct fp_xsk_config */
 #include <fastpath/shaper.h>     /* struct fp_shaper_config */
 #include <fastpath/proxy.h>      /* struct fp_proxy_config */
+#include <fastpath/daemon.h>     /* struct fp_alerts_config */
 
 #define FP_CONFIG_DEFAULT_PATH   "/etc/fastpath/fastpath.yaml"
 #define FP_CONFIG_FILE_MAX       (64u << 20)   /* bytes fp_*_load reads */
@@ -39,6 +40,7 @@
 #define FP_CONFIG_PROMETHEUS_PORT 9090
 #define FP_CONFIG_PROMETHEUS_ADDRESS "127.0.0.1"
 #define FP_CONFIG_ADDR_MAX        46    /* INET6_ADDRSTRLEN */
+#define FP_CONFIG_MONITORING_MS   10000 /* orchestrator.monitoring_interval */
 
 /* Settings the file may hold that ask for something this build does not
  * do yet: one line each, "NAME:LINE: warning: KEY is accepted but not
@@ -53,6 +55,7 @@ struct fp_config {
 	struct fp_ebpf_config ebpf;     /* orchestrator.ebpf */
 	int prometheus_port;            /* orchestrator.prometheus_port; 0: off */
 	char prometheus_address[FP_CONFIG_ADDR_MAX]; /* orchestrator.prometheus_address */
+	unsigned int monitoring_interval_ms; /* orchestrator.monitoring_interval; 0: off */
 	struct fp_firewall_config firewall;
 	struct fp_flows_config flows;
 	struct fp_dhcp_config dhcp;
@@ -63,6 +66,7 @@ struct fp_config {
 	struct fp_shaper_config shaper;
 	struct fp_proxy_config *proxies; /* proxy: */
 	size_t n_proxies;
+	struct fp_alerts_config alerts; /* alerts: */
 	struct fp_config_warnings warnings; /* of the file it was parsed from */
 };
 

@@ -269,6 +269,11 @@ struct fp_logger {
 void fp_log(const struct fp_logger *log, enum fp_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* fp_log_level_parse: "debug", "info", "warn" or "error" to *LEVEL;
+ * -EINVAL for another word. fp_log_level_str: the word of LEVEL. */
+int fp_log_level_parse(const char *s, enum fp_log_level *level);
+const char *fp_log_level_str(enum fp_log_level level);
+
 /* ---- address and protocol words (addr.c) ------------------------------- */
 
 /* An address prefix as users write it: 192.168.1.0/24, 2001:db8::/32, or

@@ -12,6 +12,33 @@
 #define FP_RUN_DIR      "/run/fastpath"
 #define FP_DAEMON_STATE FP_RUN_DIR "/fastpathd.json"
 #define FP_DAEMON_LOCK  FP_RUN_DIR "/fastpathd.lock"
+#define FP_CONTROL_SOCK FP_RUN_DIR "/control.sock"
+#define FP_CONTROL_MSG_MAX 512  /* a request or a reply, in bytes */
+
+/* What fastpathd repairs (fastpath_repairs_total{what}), in the order of
+ * fp_repair_name. */
+enum fp_repair {
+	FP_REPAIR_BPFFS,        /* bpffs mounted again */
+	FP_REPAIR_PIN,          /* pins put back from the objects it holds */
+	FP_REPAIR_ATTACH,       /* the pipeline attached again */
+	FP_REPAIR_MODE_FALLBACK, /* native kept failing: attached in skb mode */
+	FP_REPAIR_FIREWALL,     /* the configured rule set installed again */
+	FP_REPAIR_DHCP_SOCKETS, /* DHCP sockets reopened on a new ifindex */
+	FP_REPAIR_DHCP_MAPS,    /* DHCP maps reopened and the cache refilled */
+	FP_REPAIR_MAX,
+};
+
+/* What fastpathd alerts on (fastpath_alerts_{active,total}{alert}). */
+enum fp_alert {
+	FP_ALERT_INTERFACE_MISSING, /* a configured interface is gone */
+	FP_ALERT_REPAIR_FAILED,     /* a repair failed; retried with backoff */
+	FP_ALERT_APPLY_FAILED,      /* a load or attach at start or reload failed */
+	FP_ALERT_HEALTH,            /* a health check (fp_health_run) fails */
+	FP_ALERT_MAX,
+};
+
+const char *fp_repair_name(enum fp_repair r);
+const char *fp_alert_name(enum fp_alert a);
 
 struct fp_daemon_state {
 	pid_t pid;
@@ -22,6 +49,12 @@ struct fp_daemon_state {
 	long long started;      /* unix seconds */
 	char dhcp_interface[16]; /* "" when no DHCP server runs */
 	char dhcp_lease_file[PATH_MAX];
+	char mode[8];           /* orchestrator.ebpf.mode: native, skb, auto */
+	bool repairing;         /* the last check found what is not put right yet */
+	char problems[1024];    /* what it found: "eth0: interface gone; ..." */
+	unsigned long long repairs[FP_REPAIR_MAX];
+	unsigned long long alerts_total[FP_ALERT_MAX];
+	unsigned int alerts_active[FP_ALERT_MAX];
 };
 
 /* fp_daemon_state_write: replace the state file atomically (rename). */
@@ -42,12 +75,14 @@ void fp_daemon_state_remove(void);
 
 struct fp_config;
 struct fp_logger;
+struct fp_heal;
 struct pollfd;
 
 /* What fastpathd decided for one configuration, for every service. */
 struct fp_service_env {
 	const struct fp_logger *log;
 	bool ebpf;              /* the eBPF data plane runs (false: userspace-only) */
+	struct fp_heal *heal;   /* repairs and alerts are counted here; may be NULL */
 };
 
 struct fp_service {
@@ -67,6 +102,11 @@ struct fp_service {
 	 * fp_monotonic_ms); -1: no tick wanted. tick runs once it is due. */
 	long long (*deadline)(void *ctx);
 	void (*tick)(void *ctx, unsigned long long now_ms);
+	/* verify: check what it manages against the kernel and repair what
+	 * vanished or drifted, each repair through fp_heal_repaired; what it
+	 * cannot put right yet goes to fp_heal_problem. 0, or the -errno of
+	 * a repair that failed (fastpathd retries with backoff). */
+	int (*verify)(void *ctx);
 	/* state: its part of the state file. */
 	void (*state)(void *ctx, struct fp_daemon_state *st);
 	/* stop: at exit; the data plane stays (a restarted daemon adopts it). */
@@ -116,11 +156,110 @@ int fp_services_timeout(const struct fp_services *s, unsigned long long now_ms);
 /* fp_services_tick: tick every service whose deadline is due at NOW. */
 void fp_services_tick(struct fp_services *s, unsigned long long now_ms);
 
+/* fp_services_verify: each service's verify, in table order (the
+ * pipeline before those that use its maps); the first failure. */
+int fp_services_verify(struct fp_services *s);
+
 /* fp_services_state: each service's part of ST. */
 void fp_services_state(const struct fp_services *s, struct fp_daemon_state *st);
 
 /* fp_services_close: stop every service, last first, and free them;
  * NULL is fine. */
 void fp_services_close(struct fp_services *s);
+
+/* ---- self-healing (heal.c, link_watch.c) and alerts (alert.c) ---------
+ * fastpathd's record of what it repaired and alerted on, and when it next
+ * verifies: every monitoring interval, soon after a link event on
+ * rtnetlink, and with exponential backoff while a repair fails. */
+
+#define FP_HEAL_EVENT_DELAY_MS 300      /* link events come in bursts */
+#define FP_HEAL_BACKOFF_MIN_MS 1000
+#define FP_HEAL_BACKOFF_MAX_MS 60000
+
+/* The alerts: section: a program run with each alert as JSON on stdin. */
+struct fp_alerts_config {
+	char exec[PATH_MAX];    /* absolute path; "" for none */
+	unsigned int min_interval_ms; /* per alert and subject; default 60 s */
+};
+
+/* The alerts: section of the configuration (src/lib/daemon/alert_config.c). */
+struct fp_cfg_section;
+extern const struct fp_cfg_section fp_alerts_section;
+
+/* fp_heal_open: a record with no repair yet, its rtnetlink socket open
+ * (when it cannot be, said once: the periodic check remains). -ENOMEM. */
+int fp_heal_open(const struct fp_logger *log, struct fp_heal **out);
+void fp_heal_close(struct fp_heal *h);
+
+/* fp_heal_configure: verify every INTERVAL_MS (0: only on link events
+ * and while repairing); ALERTS (copied) for the hook. */
+void fp_heal_configure(struct fp_heal *h, unsigned int interval_ms,
+		       const struct fp_alerts_config *alerts);
+
+/* fp_heal_fd: the rtnetlink socket to poll (-1: none). fp_heal_events:
+ * it is readable: read it; a link event makes a verify due shortly. */
+int fp_heal_fd(const struct fp_heal *h);
+void fp_heal_events(struct fp_heal *h, unsigned long long now_ms);
+
+/* fp_heal_timeout: ms from NOW to the next verify (poll's timeout, -1:
+ * none); fp_heal_due: it is time. */
+int fp_heal_timeout(const struct fp_heal *h, unsigned long long now_ms);
+bool fp_heal_due(const struct fp_heal *h, unsigned long long now_ms);
+
+/* fp_heal_begin / fp_heal_end: around one pass of fp_services_verify;
+ * end publishes the problems found and schedules the next pass: the
+ * interval when ERR is 0, else backoff doubling up to
+ * FP_HEAL_BACKOFF_MAX_MS (a failing repair raises FP_ALERT_REPAIR_FAILED
+ * through its service). */
+void fp_heal_begin(struct fp_heal *h);
+void fp_heal_end(struct fp_heal *h, int err, unsigned long long now_ms);
+
+/* fp_heal_problem: something found wrong and not put right yet. */
+void fp_heal_problem(struct fp_heal *h, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* fp_heal_repaired: one repair done: one log line "WHAT: text", counted. */
+void fp_heal_repaired(struct fp_heal *h, enum fp_repair what, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* fp_alert_raise: A is active for SUBJECT (an interface, or ""): when it
+ * was not, one error line, counted, and the alerts.exec hook run with
+ * the alert as JSON on stdin (at most once per alert and subject per
+ * min_interval). fp_alert_clear: it is over (one line when it was on). */
+void fp_alert_raise(struct fp_heal *h, enum fp_alert a, const char *subject,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void fp_alert_clear(struct fp_heal *h, enum fp_alert a, const char *subject);
+
+/* fp_heal_state: the record's part of ST; fp_heal_dirty: it changed since
+ * the state file was last written (fp_heal_state clears it). */
+void fp_heal_state(struct fp_heal *h, struct fp_daemon_state *st);
+bool fp_heal_dirty(const struct fp_heal *h);
+
+/* fp_link_watch_open: a non-blocking rtnetlink socket subscribed to link
+ * events (add, delete, rename, up, down). fp_link_watch_read: drain it;
+ * how many link messages came (an overrun counts as one), each logged
+ * at debug. */
+int fp_link_watch_open(void);
+int fp_link_watch_read(int fd, const struct fp_logger *log);
+
+/* ---- the control socket (control.c) -----------------------------------
+ * A running fastpathd answers one request per connection on a unix
+ * SOCK_SEQPACKET socket, root-only (0600, and a peer of another uid than
+ * the daemon's is refused): "log-level LEVEL" sets its log level. */
+
+/* fp_control_listen: a non-blocking listening socket at PATH, made 0600
+ * (a stale one is replaced). -errno. */
+int fp_control_listen(const char *path);
+
+/* fp_control_serve: FD is readable: accept one peer, read its request,
+ * answer with what HANDLE writes into REPLY (NUL-terminated), close. A
+ * peer waits at most 1 s to be read. */
+typedef void (*fp_control_fn)(void *ctx, const char *req, char *reply, size_t size);
+void fp_control_serve(int fd, fp_control_fn handle, void *ctx);
+
+/* fp_control_request: the client: REQ to the daemon at PATH, its answer
+ * in REPLY. -ENOENT or -ECONNREFUSED: no daemon listens; -EACCES: not
+ * root; -ETIMEDOUT. */
+int fp_control_request(const char *path, const char *req, char *reply, size_t size);
 
 #endif

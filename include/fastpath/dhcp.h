@@ -406,6 +406,18 @@ void fp_dhcp_server_tick(struct fp_dhcp_server *srv);
  * them. -errno: the server keeps the previous configuration. */
 int fp_dhcp_server_reload(struct fp_dhcp_server *srv, const struct fp_dhcp_config *cfg);
 
+/* fp_dhcp_server_verify: the server still serves what it should: its
+ * sockets bound to the interface's current ifindex (a re-created
+ * interface gets new ones) and its maps the ones pinned for the
+ * interface's pipeline (a pipeline made anew gets them reopened, its
+ * pools written and its lease cache refilled). *REPAIRED gets
+ * FP_DHCP_REPAIRED_* for what was reopened. -ENODEV: the interface is
+ * gone (nothing done); other -errno: reopening failed, tried again on
+ * the next call. */
+#define FP_DHCP_REPAIRED_SOCKETS 0x1u
+#define FP_DHCP_REPAIRED_MAPS    0x2u
+int fp_dhcp_server_verify(struct fp_dhcp_server *srv, unsigned int *repaired);
+
 /* fp_dhcp_server_close: close everything; NULL is fine. Map entries stay:
  * the kernel keeps answering for bound leases. */
 void fp_dhcp_server_close(struct fp_dhcp_server *srv);

@@ -22,6 +22,7 @@
 #include <fastpath/flows.h>
 #include <dhcp_abi.h>
 #include <fastpath/shaper.h>
+#include <fastpath/daemon.h>
 
 /* A text that grows; err is set (-ENOMEM) once an append failed, and
  * every later append is a no-op. */
@@ -58,6 +59,11 @@ struct fp_metrics_snapshot {
 	size_t n;
 	struct fp_shaper_state *shapers; /* interfaces fastpath's shaper holds */
 	size_t n_shapers;
+	bool daemon;            /* a fastpathd runs: its repairs and alerts */
+	bool repairing;
+	unsigned long long repairs[FP_REPAIR_MAX];
+	unsigned long long alerts_total[FP_ALERT_MAX];
+	unsigned int alerts_active[FP_ALERT_MAX];
 };
 
 /* fp_metrics_collect: read every pipeline's counters (and the pinned

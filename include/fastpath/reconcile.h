@@ -25,4 +25,67 @@ void fp_config_pipeline_opts(const struct fp_config *cfg, const char *dev,
 int fp_reconcile(const struct fp_config *cfg, const struct fp_config *prev,
 		 const struct fp_logger *log);
 
+/* fp_reconcile_dev: fp_reconcile's work for one configured interface DEV
+ * (attach or adopt, stages, firewall, xsk ports, chained program), in
+ * MODE rather than the configured one (a repair falling back to skb). */
+int fp_reconcile_dev(const struct fp_config *cfg, const char *dev, enum fp_xdp_mode mode,
+		     const struct fp_logger *log);
+
+/* fp_reconcile_applied: every stage's maps on DEV still hold what CFG
+ * says (e.g. the firewall: as many rules, the same policy). */
+bool fp_reconcile_applied(const struct fp_config *cfg, const char *dev);
+
+/* ---- verifying a pipeline (src/lib/pipeline/pipeline_heal.c) ---------- */
+
+/* What one look at DEV's pipeline found. */
+struct fp_pipeline_facts {
+	bool bpffs;             /* bpffs is mounted on /sys/fs/bpf */
+	int ifindex;            /* 0: no interface of that name */
+	bool attached;          /* DEV's pinned link is live on it, its program there */
+	const char *mode;       /* what it is attached in; "" when not */
+	bool applied;           /* fp_reconcile_applied */
+	unsigned int pins_missing; /* objects fastpathd holds whose pins are gone */
+};
+
+/* What a repair of DEV does, in this order. */
+#define FP_HEAL_REMOUNT  0x1u   /* mount bpffs again */
+#define FP_HEAL_REPIN    0x2u   /* pin the held objects again */
+#define FP_HEAL_ATTACH   0x4u   /* attach (or reattach in the wanted mode) */
+#define FP_HEAL_APPLY    0x8u   /* fill the stages' maps again (rule set) */
+#define FP_HEAL_WAIT     0x10u  /* nothing can be done: the interface is gone */
+
+/* fp_pipeline_facts: look at DEV (ifindex, link, mode, rule set). */
+void fp_pipeline_facts(const struct fp_config *cfg, const char *dev,
+		       struct fp_pipeline_facts *f);
+
+/* fp_bpffs_mounted: bpffs is mounted on /sys/fs/bpf. */
+bool fp_bpffs_mounted(void);
+
+/* fp_pipeline_heal_plan: the FP_HEAL_* repairs F calls for when the
+ * pipeline should run in WANT (AUTO: either mode will do); 0: all is as
+ * it should be. Pure. */
+unsigned int fp_pipeline_heal_plan(const struct fp_pipeline_facts *f, enum fp_xdp_mode want);
+
+/* ---- the objects fastpathd holds (src/lib/pipeline/pipeline_keep.c) ----
+ * An fd on each pinned object of DEV's pipeline but its links (a link
+ * held would stay attached after `fastpath down`), so that pins removed
+ * behind its back, or a bpffs unmounted, can be put back with the same
+ * maps: counters, lease cache and flows survive, and the DHCP server's
+ * map fds stay the pipeline's. */
+struct fp_pipeline_keep;
+
+/* fp_pipeline_keep_take: hold what is pinned under DEV now, replacing
+ * what *K held (allocated when NULL). -ENOMEM. */
+int fp_pipeline_keep_take(struct fp_pipeline_keep **k, const char *dev);
+
+/* fp_pipeline_keep_missing: held objects whose pin is gone. */
+unsigned int fp_pipeline_keep_missing(const struct fp_pipeline_keep *k);
+
+/* fp_pipeline_keep_repin: pin every held object whose pin is gone; how
+ * many were, or -errno. */
+int fp_pipeline_keep_repin(const struct fp_pipeline_keep *k);
+
+/* fp_pipeline_keep_free: close and free; NULL is fine. */
+void fp_pipeline_keep_free(struct fp_pipeline_keep *k);
+
 #endif

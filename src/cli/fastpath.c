@@ -59,6 +59,7 @@ static const struct command {
 	{ "proxy", cmd_proxy, proxy_usage },
 	{ "metrics", cmd_metrics, metrics_usage },
 	{ "health", cmd_health, health_usage },
+	{ "debug", cmd_debug, debug_usage },
 	{ "xsk", cmd_xsk, xsk_usage },
 	{ "shaper", cmd_shaper, shaper_usage },
 	{ "functions", cmd_functions, functions_usage },

@@ -118,7 +118,68 @@ static void dev_row(struct out_list *l, const struct inventory *inv, int ifindex
 						 { .j = att } });
 }
 
-/* The daemon's line: running or not, and in which mode. */
+/* What is wrong with DEV, one of the daemon's interfaces, seen from
+ * here: gone, no pipeline, or one in another mode than configured
+ * (WANT: "native", "skb", "auto"); "" when nothing is. */
+static void dev_truth(const char *dev, const char *want, char *buf, size_t size)
+{
+	struct fp_pipeline_info pi;
+
+	buf[0] = '\0';
+	if (!if_nametoindex(dev))
+		snprintf(buf, size, "%s: interface gone", dev);
+	else if (fp_pipeline_info(dev, &pi) || !*pi.mode ||
+		 pi.ifindex != (int)if_nametoindex(dev))
+		snprintf(buf, size, "%s: pipeline missing", dev);
+	else if (*want && strcmp(want, "auto") && strcmp(want, pi.mode))
+		snprintf(buf, size, "%s: pipeline in %s mode, configured %s", dev, pi.mode, want);
+}
+
+/* The problems of the daemon's interfaces, each added to ARR (JSON) or
+ * printed; how many. */
+static int daemon_truth(const struct fp_daemon_state *st, struct json_object *arr)
+{
+	char list[sizeof(st->interfaces)], *dev, *save, what[128];
+	int n = 0;
+
+	if (!st->ebpf)
+		return 0;
+	snprintf(list, sizeof(list), "%s", st->interfaces);
+	for (dev = strtok_r(list, ",", &save); dev; dev = strtok_r(NULL, ",", &save)) {
+		dev_truth(dev, st->mode, what, sizeof(what));
+		if (!*what)
+			continue;
+		n++;
+		if (arr)
+			json_object_array_add(arr, json_object_new_string(what));
+		else
+			printf("  %s\n", what);
+	}
+	return n;
+}
+
+static void daemon_json(const struct fp_daemon_state *st, struct json_object *d)
+{
+	struct json_object *p = json_object_new_array(), *r = json_object_new_object();
+
+	json_object_object_add(d, "pid", json_object_new_int(st->pid));
+	json_object_object_add(d, "config", json_object_new_string(st->config));
+	json_object_object_add(d, "mode", json_object_new_string(
+			       st->ebpf ? "ebpf" : "userspace-only"));
+	if (!st->ebpf)
+		json_object_object_add(d, "reason", json_object_new_string(st->reason));
+	daemon_truth(st, p);
+	json_object_object_add(d, "problems", p);
+	json_object_object_add(d, "repairing", json_object_new_boolean(st->repairing));
+	json_object_object_add(d, "daemon_problems", json_object_new_string(st->problems));
+	for (int i = 0; i < FP_REPAIR_MAX; i++)
+		json_object_object_add(r, fp_repair_name(i),
+				       json_object_new_int64((int64_t)st->repairs[i]));
+	json_object_object_add(d, "repairs", r);
+}
+
+/* The daemon's line: running or not, and in which mode; then what is
+ * wrong with what it manages, and whether it is repairing. */
 static void daemon_status(struct json_object *o)
 {
 	struct fp_daemon_state st;
@@ -128,14 +189,8 @@ static void daemon_status(struct json_object *o)
 		struct json_object *d = json_object_new_object();
 
 		json_object_object_add(d, "running", json_object_new_boolean(!err));
-		if (!err) {
-			json_object_object_add(d, "pid", json_object_new_int(st.pid));
-			json_object_object_add(d, "config", json_object_new_string(st.config));
-			json_object_object_add(d, "mode", json_object_new_string(
-					       st.ebpf ? "ebpf" : "userspace-only"));
-			if (!st.ebpf)
-				json_object_object_add(d, "reason", json_object_new_string(st.reason));
-		}
+		if (!err)
+			daemon_json(&st, d);
 		json_object_object_add(o, "daemon", d);
 		return;
 	}
@@ -152,6 +207,12 @@ static void daemon_status(struct json_object *o)
 	else
 		printf("  daemon: running (pid %d, %s), userspace-only mode: %s\n",
 		       st.pid, st.config, st.reason);
+	if (err)
+		return;
+	daemon_truth(&st, NULL);
+	if (st.repairing)
+		printf("  daemon: repairing: %s\n", *st.problems ? st.problems :
+		       "a repair failed; retrying");
 }
 
 static void header(const struct inventory *inv, bool stats, struct json_object *o)

@@ -4,7 +4,9 @@
  * fp_service_table (include/fastpath/daemon.h): the pipeline, flow aging,
  * the DHCP server, /metrics and /health. SIGHUP reloads (a bad file keeps
  * what runs), SIGTERM exits and leaves the data plane running; a
- * restarted daemon adopts it. */
+ * restarted daemon adopts it. What it applied is verified against the
+ * kernel on link events (rtnetlink) and every monitoring interval, and
+ * repaired (fp_heal_*, each service's verify). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -19,6 +21,7 @@
 #include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <fastpath/config.h>
 #include <fastpath/daemon.h>
 #include <fastpath/functions.h>
@@ -29,35 +32,99 @@
 #endif
 
 static const char usage[] =
-	"usage: fastpathd [-c FILE] [--check] [--log-level debug|info|warn|error] [--version]\n"
+	"usage: fastpathd [-c FILE] [--check] [--log-level debug|info|warn|error]\n"
+	"                 [--log-file PATH | --syslog] [--version]\n"
 	"  -c, --config FILE   configuration (default " FP_CONFIG_DEFAULT_PATH ")\n"
 	"      --check         validate FILE and exit: 0 valid, 1 not\n"
-	"      --log-level L   the least severe events logged (default info)\n";
+	"      --log-level L   the least severe events logged (default info; a running\n"
+	"                      daemon's: fastpath debug --log-level L)\n"
+	"      --log-file PATH log there, appended (reopened on SIGHUP), not on stderr\n"
+	"      --syslog        log to syslog (facility daemon), not on stderr\n";
 
-#define FP_POLL_MAX 64     /* the signalfd and every service's descriptors */
-
-static const char *const level_words[] = { "debug", "info", "warn", "error" };
+#define FP_POLL_MAX 64     /* signalfd, rtnetlink, control, every service's */
+#define FP_POLL_OWN 3      /* the first three: fastpathd's own */
 
 struct daemon {
 	const char *path;
 	enum fp_log_level level;
+	const char *log_path;           /* --log-file; NULL: stderr */
+	FILE *log_file;
+	bool syslog;                    /* --syslog */
+	int ctl;                        /* the control socket; -1 without */
 	struct fp_config *cfg;          /* what runs; NULL before the first apply */
 	struct fp_service_env env;      /* what was decided for it */
 	struct fp_services *svc;
+	struct fp_heal *heal;           /* repairs, alerts, when to verify */
 	struct fp_daemon_state state;
 	struct fp_logger log;           /* log_line, for fp_log() and the library */
 };
 
 static void log_line(void *ctx, enum fp_log_level level, const char *msg)
 {
+	static const int prio[] = { LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR };
 	const struct daemon *d = ctx;
 	char ts[32];
 	time_t now = time(NULL);
 
 	if (level < d->level)
 		return;
+	if (d->syslog) {
+		syslog(prio[level], "%s: %s", fp_log_level_str(level), msg);
+		return;
+	}
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	fprintf(stderr, "%s fastpathd %s: %s\n", ts, level_words[level], msg);
+	fprintf(d->log_file ? d->log_file : stderr, "%s fastpathd %s: %s\n", ts,
+		fp_log_level_str(level), msg);
+	if (d->log_file)
+		fflush(d->log_file);
+}
+
+/* --log-file: (re)opened at start and on SIGHUP, so logrotate may move it. */
+static int log_open(struct daemon *d)
+{
+	int fd;
+	FILE *f;
+
+	if (!d->log_path)
+		return 0;
+	fd = open(d->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	f = fd < 0 ? NULL : fdopen(fd, "a");
+	if (!f) {
+		fprintf(stderr, "fastpathd: cannot open the log file %s: %s\n", d->log_path,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (d->log_file)
+		fclose(d->log_file);
+	d->log_file = f;
+	return 0;
+}
+
+/* A control request: "log-level LEVEL". */
+static void control(void *ctx, const char *req, char *reply, size_t size)
+{
+	struct daemon *d = ctx;
+	enum fp_log_level level, was = d->level;
+
+	if (strncmp(req, "log-level ", 10)) {
+		snprintf(reply, size, "error: unknown request '%.64s' (known: log-level LEVEL)",
+			 req);
+		return;
+	}
+	if (fp_log_level_parse(req + 10, &level)) {
+		snprintf(reply, size, "error: log level '%.32s' is not debug, info, warn or "
+			 "error", req + 10);
+		return;
+	}
+	d->level = FP_LOG_DEBUG;        /* the change is said whatever the levels */
+	fp_log(&d->log, FP_LOG_INFO, "log level %s (was %s), asked on %s",
+	       fp_log_level_str(level), fp_log_level_str(was), FP_CONTROL_SOCK);
+	d->level = level;
+	fp_set_verbose(level == FP_LOG_DEBUG);
+	snprintf(reply, size, "ok: log level %s (was %s)", fp_log_level_str(level),
+		 fp_log_level_str(was));
 }
 
 /* Load, validate whole and check against the system; nothing is applied. */
@@ -99,6 +166,7 @@ static void write_state(struct daemon *d)
 	snprintf(st->config, sizeof(st->config), "%s", d->path);
 	st->ebpf = d->env.ebpf;
 	fp_services_state(d->svc, st);
+	fp_heal_state(d->heal, st);
 	if (fp_daemon_state_write(st))
 		fp_log(&d->log, FP_LOG_WARN, "cannot write %s", FP_DAEMON_STATE);
 }
@@ -123,7 +191,7 @@ static bool ebpf_usable(const struct fp_config *cfg, char *reason, size_t size)
  * failure what ran keeps running (fp_services_apply puts it back). */
 static int apply(struct daemon *d, struct fp_config *cfg)
 {
-	struct fp_service_env env = { .log = &d->log };
+	struct fp_service_env env = { .log = &d->log, .heal = d->heal };
 	char reason[sizeof(d->state.reason)];
 	int err;
 
@@ -134,8 +202,13 @@ static int apply(struct daemon *d, struct fp_config *cfg)
 	if (err && d->cfg)
 		fp_log(&d->log, FP_LOG_ERROR, "applying %s failed; restoring the "
 		       "previous configuration", d->path);
-	if (err)
+	if (err) {
+		fp_alert_raise(d->heal, FP_ALERT_APPLY_FAILED, "", "applying %s failed: %s",
+			       d->path, strerror(-err));
 		return err;
+	}
+	fp_alert_clear(d->heal, FP_ALERT_APPLY_FAILED, "");
+	fp_heal_configure(d->heal, cfg->monitoring_interval_ms, &cfg->alerts);
 	if (d->cfg) {
 		fp_config_free(d->cfg);
 		free(d->cfg);
@@ -150,6 +223,7 @@ static void reload(struct daemon *d)
 {
 	struct fp_config *cfg = malloc(sizeof(*cfg));
 
+	log_open(d);
 	fp_log(&d->log, FP_LOG_INFO, "SIGHUP: reloading %s", d->path);
 	if (!cfg || load_config(d, cfg)) {
 		free(cfg);
@@ -202,10 +276,32 @@ static int single_instance(struct daemon *d)
 	return fd;
 }
 
+/* poll's timeout: the first of the services' deadlines and the next verify. */
+static int loop_timeout(const struct daemon *d)
+{
+	unsigned long long now = fp_monotonic_ms();
+	int a = fp_services_timeout(d->svc, now), b = fp_heal_timeout(d->heal, now);
+
+	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
+}
+
+/* Link events read; when due, every service verifies and repairs. */
+static void heal(struct daemon *d, const struct pollfd *nl)
+{
+	if (nl->revents)
+		fp_heal_events(d->heal, fp_monotonic_ms());
+	if (fp_heal_due(d->heal, fp_monotonic_ms())) {
+		fp_heal_begin(d->heal);
+		fp_heal_end(d->heal, fp_services_verify(d->svc), fp_monotonic_ms());
+	}
+	if (fp_heal_dirty(d->heal))
+		write_state(d);
+}
+
 static int run(struct daemon *d)
 {
 	struct signalfd_siginfo si;
-	struct pollfd fds[FP_POLL_MAX], *pfd = &fds[0];
+	struct pollfd fds[FP_POLL_MAX], *pfd = &fds[0], *nl = &fds[1], *ctl = &fds[2];
 	sigset_t set;
 
 	sigemptyset(&set);
@@ -219,14 +315,22 @@ static int run(struct daemon *d)
 		fp_log(&d->log, FP_LOG_ERROR, "signalfd: %s", strerror(errno));
 		return 1;
 	}
+	nl->fd = fp_heal_fd(d->heal);
+	nl->events = POLLIN;
+	ctl->fd = d->ctl;
+	ctl->events = POLLIN;
 	for (;;) {
-		int n = fp_services_pollfds(d->svc, fds + 1, FP_POLL_MAX - 1);
-		int ready = poll(fds, (nfds_t)(1 + n),
-				 fp_services_timeout(d->svc, fp_monotonic_ms()));
+		int n = fp_services_pollfds(d->svc, fds + FP_POLL_OWN, FP_POLL_MAX - FP_POLL_OWN);
+		int ready = poll(fds, (nfds_t)(FP_POLL_OWN + n), loop_timeout(d));
 
 		if (ready > 0)
-			fp_services_ready(d->svc, fds + 1);
+			fp_services_ready(d->svc, fds + FP_POLL_OWN);
+		else
+			nl->revents = ctl->revents = 0;
+		if (ctl->revents & POLLIN)
+			fp_control_serve(ctl->fd, control, d);
 		fp_services_tick(d->svc, fp_monotonic_ms());
+		heal(d, nl);
 		if (ready <= 0 || !(pfd->revents & POLLIN) ||
 		    read(pfd->fd, &si, sizeof(si)) != sizeof(si))
 			continue;
@@ -246,11 +350,13 @@ static int parse_args(int argc, char **argv, struct daemon *d, bool *check)
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'k' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "log-file", required_argument, NULL, 'f' },
+		{ "syslog", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
-	int c, i;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
 		switch (c) {
@@ -261,14 +367,17 @@ static int parse_args(int argc, char **argv, struct daemon *d, bool *check)
 			*check = true;
 			break;
 		case 'l':
-			for (i = 0; i < 4 && strcmp(optarg, level_words[i]); i++)
-				;
-			if (i == 4) {
+			if (fp_log_level_parse(optarg, &d->level)) {
 				fprintf(stderr, "fastpathd: --log-level takes debug, info, "
 					"warn or error, not '%s'\n", optarg);
 				return 2;
 			}
-			d->level = i;
+			break;
+		case 'f':
+			d->log_path = optarg;
+			break;
+		case 's':
+			d->syslog = true;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -285,12 +394,25 @@ static int parse_args(int argc, char **argv, struct daemon *d, bool *check)
 		fputs(usage, stderr);
 		return 2;
 	}
+	if (d->syslog && d->log_path) {
+		fprintf(stderr, "fastpathd: give --log-file or --syslog, not both\n");
+		return 2;
+	}
 	return 0;
+}
+
+/* The control socket; without it fastpathd runs on (said once). */
+static void control_open(struct daemon *d)
+{
+	d->ctl = fp_control_listen(FP_CONTROL_SOCK);
+	if (d->ctl < 0)
+		fp_log(&d->log, FP_LOG_WARN, "cannot listen on %s: %s; fastpath debug will "
+		       "not reach this daemon", FP_CONTROL_SOCK, strerror(-d->ctl));
 }
 
 int main(int argc, char **argv)
 {
-	struct daemon d = { .path = FP_CONFIG_DEFAULT_PATH, .level = FP_LOG_INFO };
+	struct daemon d = { .path = FP_CONFIG_DEFAULT_PATH, .level = FP_LOG_INFO, .ctl = -1 };
 	struct fp_config *cfg;
 	bool check = false;
 	int rc, lock;
@@ -300,6 +422,13 @@ int main(int argc, char **argv)
 	rc = parse_args(argc, argv, &d, &check);
 	if (rc)
 		return rc;
+	/* --check answers whoever ran it, on stderr. */
+	if (check)
+		d.syslog = false, d.log_path = NULL;
+	if (d.syslog)
+		openlog("fastpathd", LOG_PID, LOG_DAEMON);
+	if (log_open(&d))
+		return 1;
 	fp_set_verbose(d.level == FP_LOG_DEBUG);
 	cfg = malloc(sizeof(*cfg));
 	if (!cfg) {
@@ -320,9 +449,11 @@ int main(int argc, char **argv)
 		free(cfg);
 		return 1;
 	}
-	rc = fp_services_open(fp_service_table, &d.svc);
+	rc = fp_heal_open(&d.log, &d.heal);
+	rc = rc ?: fp_services_open(fp_service_table, &d.svc);
 	if (rc) {
 		fp_log(&d.log, FP_LOG_ERROR, "cannot start the services: %s", strerror(-rc));
+		fp_heal_close(d.heal);
 		fp_config_free(cfg);
 		free(cfg);
 		return 1;
@@ -331,14 +462,21 @@ int main(int argc, char **argv)
 	fp_log(&d.log, FP_LOG_INFO, "starting with %s (pid %d)", d.path, getpid());
 	if (apply(&d, cfg)) {
 		fp_services_close(d.svc);
+		fp_heal_close(d.heal);
 		fp_daemon_state_remove();
 		fp_config_free(cfg);
 		free(cfg);
 		return 1;
 	}
 	write_state(&d);
+	control_open(&d);
 	rc = run(&d);
+	if (d.ctl >= 0) {
+		close(d.ctl);
+		unlink(FP_CONTROL_SOCK);
+	}
 	fp_services_close(d.svc);
+	fp_heal_close(d.heal);
 	fp_daemon_state_remove();
 	fp_config_free(d.cfg);
 	free(d.cfg);

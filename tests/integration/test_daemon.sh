@@ -249,6 +249,41 @@ case_unprivileged_says_why() {
 	t_stderr_has "CAP_BPF"
 }
 
+# fastpath debug --log-level changes a running daemon's level over its
+# root-only control socket; --log-file takes the log off stderr.
+case_debug_log_level() {
+	t_dummy
+	t_res pipeline "$T_DEV"
+	config "$T_TMP/c.yaml" "$T_DEV"
+	"$FPD" -c "$T_TMP/c.yaml" --log-file "$T_TMP/d.log" 2>"$T_TMP/stderr" &
+	DPID=$!
+	t_res pid "$DPID"
+	t_wait 50 t_daemon_ready || t_fail "fastpathd did not start: $(cat "$T_TMP/d.log")"
+	t_wait 30 test -S /run/fastpath/control.sock || t_fail "no control socket"
+	[ "$(stat -c %a /run/fastpath/control.sock)" = 600 ] ||
+		t_fail "the control socket is $(stat -c %a /run/fastpath/control.sock), not 600"
+	grep -q "starting with" "$T_TMP/d.log" || t_fail "--log-file got nothing"
+	[ -s "$T_TMP/stderr" ] && t_fail "logged on stderr too: $(cat "$T_TMP/stderr")"
+	grep -q " debug: " "$T_TMP/d.log" && t_fail "debug lines at level info"
+	t_fp 2 debug --log-level loud
+	t_fp 0 debug --log-level debug
+	t_stdout_has "log level debug (was info)"
+	grep -q "log level debug (was info)" "$T_TMP/d.log" || t_fail "the change is not logged"
+	# A link event is logged at debug now.
+	ip link add "${T_CASE}x" type veth peer name "${T_CASE}y" && t_res link "${T_CASE}x"
+	t_wait 50 grep -q "debug: netlink: link ${T_CASE}x" "$T_TMP/d.log" ||
+		t_fail "no debug line after the change: $(cat "$T_TMP/d.log")"
+	if command -v setpriv >/dev/null 2>&1; then
+		t_expect 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$FP" debug --log-level info
+		t_stderr_has "run as root"
+	fi
+	kill -TERM "$DPID"
+	t_wait 50 sh -c "! kill -0 $DPID 2>/dev/null" || t_fail "fastpathd did not exit"
+	[ -e /run/fastpath/control.sock ] && t_fail "the control socket outlived the daemon"
+	t_fp 1 debug --log-level info
+	t_stderr_has "fastpathd is not running"
+}
+
 t_ok fastpathd_counts_traffic_on_its_interface case_counts_traffic
 t_ok fastpathd_kill9_and_restart_lose_no_packet case_kill9_loses_nothing
 t_ok fastpathd_sigterm_leaves_pipeline_and_restart_adopts case_term_keeps_data_plane
@@ -262,4 +297,5 @@ t_ok fastpathd_check_implemented_settings_do_not_warn case_check_warns_of_unimpl
 t_ok fastpathd_refuses_a_second_instance case_second_daemon_refused
 t_ok fastpathd_refuses_a_missing_xdp_program_by_name case_missing_xdp_program_refused
 t_ok fastpathd_unprivileged_says_why case_unprivileged_says_why
+t_ok fastpathd_debug_sets_log_level_over_root_only_socket case_debug_log_level
 t_done

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Metrics and health on a veth lab: `fastpath metrics` and fastpathd's
 # /metrics pass `promtool check metrics` and count exactly the datagrams
-# the test sent; /health says ok, and after `fastpath down DEV` behind the
-# daemon's back `fastpath health` exits 1 naming the interface; a real
+# the test sent; /health says ok, and after `ip link set DEV down` behind
+# the daemon's back (not its to undo; a pipeline taken down it puts back:
+# test_heal.sh) `fastpath health` exits 1 naming the interface; a real
 # Prometheus server scrapes fastpathd and returns the same count.
 . "$(dirname "$0")/lib.sh"
 t_require
@@ -114,16 +115,16 @@ case_daemon_serves_metrics_and_health() {
 	grep -q "^HTTP/1.1 200" "$T_TMP/hdr" || t_fail "/health status: $(head -1 "$T_TMP/hdr")"
 	[ "$(t_json "$T_TMP/out" 'd["ok"]')" = True ] || t_fail "/health not ok: $(cat "$T_TMP/out")"
 	t_fp 0 health
-	# Behind the daemon's back: the pipeline goes; health says so.
-	t_fp 0 down "$T_DEV"
+	# Behind the daemon's back: the interface goes down; health says so.
+	ip link set "$T_DEV" down || t_fail "ip link set $T_DEV down failed"
 	t_fp 1 health
-	t_stdout_has "pipeline_attached:$T_DEV"
+	t_stdout_has "interface_up:$T_DEV"
 	t_stdout_has "degraded"
 	t_fp 1 -j health
-	[ "$(t_json "$T_TMP/out" 'find("name", "pipeline_attached:" + a[0])["ok"]' "$T_DEV")" = False ] ||
+	[ "$(t_json "$T_TMP/out" 'find("name", "interface_up:" + a[0])["ok"]' "$T_DEV")" = False ] ||
 		t_fail "health -j: $(cat "$T_TMP/out")"
 	t_run curl -sS -D "$T_TMP/hdr" "http://127.0.0.1:$http/health"
-	grep -q "^HTTP/1.1 503" "$T_TMP/hdr" || t_fail "/health after down: $(head -1 "$T_TMP/hdr")"
+	grep -q "^HTTP/1.1 503" "$T_TMP/hdr" || t_fail "/health after link down: $(head -1 "$T_TMP/hdr")"
 	t_run curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$http/nothing"
 	[ "$(cat "$T_TMP/out")" = 404 ] || t_fail "/nothing answered $(cat "$T_TMP/out")"
 }

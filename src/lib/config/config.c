@@ -21,6 +21,7 @@ static const struct {
 	{ &fp_xsk_section, 0 },            /* xsk, n_xsk */
 	{ &fp_shaper_section, offsetof(struct fp_config, shaper) },
 	{ &fp_proxy_section, 0 },          /* proxies, n_proxies */
+	{ &fp_alerts_section, offsetof(struct fp_config, alerts) },
 };
 
 #define N_SECTIONS ARRAY_SIZE(sections)

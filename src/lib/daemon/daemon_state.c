@@ -9,6 +9,68 @@
 #include <json-c/json.h>
 #include <fastpath/daemon.h>
 
+/* {"name": count, ...} of N counters named by NAME(i). */
+static struct json_object *counts(const unsigned long long *v, size_t n,
+				  const char *(*name)(int))
+{
+	struct json_object *o = json_object_new_object();
+
+	for (size_t i = 0; i < n; i++)
+		json_object_object_add(o, name((int)i), json_object_new_int64((int64_t)v[i]));
+	return o;
+}
+
+static const char *repair_name(int i)
+{
+	return fp_repair_name((enum fp_repair)i);
+}
+
+static const char *alert_name(int i)
+{
+	return fp_alert_name((enum fp_alert)i);
+}
+
+static void counts_read(struct json_object *o, const char *key, unsigned long long *v,
+			size_t n, const char *(*name)(int))
+{
+	struct json_object *c, *x;
+
+	if (!json_object_object_get_ex(o, key, &c))
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (json_object_object_get_ex(c, name((int)i), &x))
+			v[i] = (unsigned long long)json_object_get_int64(x);
+}
+
+static void heal_write(struct json_object *o, const struct fp_daemon_state *st)
+{
+	unsigned long long active[FP_ALERT_MAX];
+
+	for (size_t i = 0; i < FP_ALERT_MAX; i++)
+		active[i] = st->alerts_active[i];
+	json_object_object_add(o, "mode", json_object_new_string(st->mode));
+	json_object_object_add(o, "repairing", json_object_new_boolean(st->repairing));
+	json_object_object_add(o, "problems", json_object_new_string(st->problems));
+	json_object_object_add(o, "repairs", counts(st->repairs, FP_REPAIR_MAX, repair_name));
+	json_object_object_add(o, "alerts_total", counts(st->alerts_total, FP_ALERT_MAX,
+							 alert_name));
+	json_object_object_add(o, "alerts_active", counts(active, FP_ALERT_MAX, alert_name));
+}
+
+static void heal_read(struct json_object *o, struct fp_daemon_state *st)
+{
+	unsigned long long active[FP_ALERT_MAX] = { 0 };
+	struct json_object *v;
+
+	if (json_object_object_get_ex(o, "repairing", &v))
+		st->repairing = json_object_get_boolean(v);
+	counts_read(o, "repairs", st->repairs, FP_REPAIR_MAX, repair_name);
+	counts_read(o, "alerts_total", st->alerts_total, FP_ALERT_MAX, alert_name);
+	counts_read(o, "alerts_active", active, FP_ALERT_MAX, alert_name);
+	for (size_t i = 0; i < FP_ALERT_MAX; i++)
+		st->alerts_active[i] = (unsigned int)active[i];
+}
+
 int fp_daemon_state_write(const struct fp_daemon_state *st)
 {
 	struct json_object *o = json_object_new_object();
@@ -25,6 +87,7 @@ int fp_daemon_state_write(const struct fp_daemon_state *st)
 	json_object_object_add(o, "started", json_object_new_int64(st->started));
 	json_object_object_add(o, "dhcp_interface", json_object_new_string(st->dhcp_interface));
 	json_object_object_add(o, "dhcp_lease_file", json_object_new_string(st->dhcp_lease_file));
+	heal_write(o, st);
 	if (json_object_to_file_ext(tmp, o, JSON_C_TO_STRING_PLAIN) ||
 	    rename(tmp, FP_DAEMON_STATE))
 		err = errno ? -errno : -EIO;
@@ -80,6 +143,9 @@ int fp_daemon_state_read(struct fp_daemon_state *st)
 	copy_str(o, "interfaces", st->interfaces, sizeof(st->interfaces));
 	copy_str(o, "dhcp_interface", st->dhcp_interface, sizeof(st->dhcp_interface));
 	copy_str(o, "dhcp_lease_file", st->dhcp_lease_file, sizeof(st->dhcp_lease_file));
+	copy_str(o, "mode", st->mode, sizeof(st->mode));
+	copy_str(o, "problems", st->problems, sizeof(st->problems));
+	heal_read(o, st);
 	json_object_put(o);
 	if (!pid_alive(st->pid))
 		return -ESRCH;

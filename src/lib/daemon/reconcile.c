@@ -82,7 +82,7 @@ static int stages_apply(const struct fp_config *cfg, const char *dev,
 	return err;
 }
 
-static int up_one(const struct fp_config *cfg, const char *dev,
+static int up_one(const struct fp_config *cfg, const char *dev, enum fp_xdp_mode mode,
 		  const struct fp_logger *log)
 {
 	const char *chain = *cfg->ebpf.xdp_program ? cfg->ebpf.xdp_program : NULL;
@@ -92,6 +92,7 @@ static int up_one(const struct fp_config *cfg, const char *dev,
 	int err;
 
 	fp_config_pipeline_opts(cfg, dev, &opts);
+	opts.mode = mode;
 	err = fp_pipeline_up(dev, &opts, &info);
 	if (err) {
 		fp_log(log, FP_LOG_ERROR, "pipeline on %s: %s", dev, strerror(-err));
@@ -141,9 +142,24 @@ int fp_reconcile(const struct fp_config *cfg, const struct fp_config *prev,
 	if (!cfg->ebpf.enabled)
 		return 0;
 	for (size_t i = 0; i < cfg->ebpf.n_interfaces; i++) {
-		err = up_one(cfg, cfg->ebpf.interfaces[i], log);
+		err = up_one(cfg, cfg->ebpf.interfaces[i], cfg->ebpf.mode, log);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+int fp_reconcile_dev(const struct fp_config *cfg, const char *dev, enum fp_xdp_mode mode,
+		     const struct fp_logger *log)
+{
+	return up_one(cfg, dev, mode, log);
+}
+
+bool fp_reconcile_applied(const struct fp_config *cfg, const char *dev)
+{
+	for (int s = 0; s < FP_STAGE_MAX; s++)
+		if (fp_stage_rows[s] && fp_stage_rows[s]->applied &&
+		    !fp_stage_rows[s]->applied(cfg, dev))
+			return false;
+	return true;
 }

@@ -120,6 +120,19 @@ void fp_services_tick(struct fp_services *s, unsigned long long now_ms)
 	}
 }
 
+int fp_services_verify(struct fp_services *s)
+{
+	int first = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		int err = s->svc[i]->verify ? s->svc[i]->verify(s->ctx[i]) : 0;
+
+		if (err && !first)
+			first = err;
+	}
+	return first;
+}
+
 void fp_services_state(const struct fp_services *s, struct fp_daemon_state *st)
 {
 	for (size_t i = 0; i < s->n; i++)

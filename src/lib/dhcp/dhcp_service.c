@@ -15,6 +15,7 @@
 struct dhcp_service {
 	struct fp_dhcp_server *srv;     /* NULL: no DHCP server */
 	const struct fp_config *cfg;
+	struct fp_heal *heal;
 	unsigned long long next_ms;     /* the next tick; 0: now */
 };
 
@@ -26,6 +27,7 @@ static int dhcp_apply(void *ctx, const struct fp_config *cfg,
 
 	(void)prev;
 	d->cfg = cfg;
+	d->heal = env->heal;
 	if (!cfg->dhcp.present) {
 		if (d->srv)
 			fp_log(env->log, FP_LOG_INFO, "dhcp: no dhcp section any more; "
@@ -81,6 +83,39 @@ static void dhcp_tick(void *ctx, unsigned long long now_ms)
 	fp_dhcp_server_tick(d->srv);
 }
 
+/* Sockets on the current ifindex, maps the pipeline's pinned ones (the
+ * pipeline service, verified first, has put those back). */
+static int dhcp_verify(void *ctx)
+{
+	struct dhcp_service *d = ctx;
+	const char *dev;
+	unsigned int done;
+	int err;
+
+	if (!d->srv)
+		return 0;
+	dev = d->cfg->dhcp.interface;
+	err = fp_dhcp_server_verify(d->srv, &done);
+	if (err == -ENODEV) {
+		fp_heal_problem(d->heal, "dhcp: %s gone, not serving", dev);
+		return 0;
+	}
+	if (err) {
+		fp_heal_problem(d->heal, "dhcp: cannot reopen on %s (%s)", dev, strerror(-err));
+		fp_alert_raise(d->heal, FP_ALERT_REPAIR_FAILED, "dhcp", "dhcp on %s: cannot "
+			       "reopen the sockets: %s; retried with backoff", dev, strerror(-err));
+		return err;
+	}
+	fp_alert_clear(d->heal, FP_ALERT_REPAIR_FAILED, "dhcp");
+	if (done & FP_DHCP_REPAIRED_SOCKETS)
+		fp_heal_repaired(d->heal, FP_REPAIR_DHCP_SOCKETS, "dhcp on %s: the interface "
+				 "was re-created; sockets bound to its new ifindex", dev);
+	if (done & FP_DHCP_REPAIRED_MAPS)
+		fp_heal_repaired(d->heal, FP_REPAIR_DHCP_MAPS, "dhcp on %s: the fast path's "
+				 "maps were new; reopened, pools written, lease cache refilled", dev);
+	return 0;
+}
+
 static void dhcp_state(void *ctx, struct fp_daemon_state *st)
 {
 	const struct dhcp_service *d = ctx;
@@ -109,6 +144,7 @@ const struct fp_service fp_dhcp_service = {
 	.ready = dhcp_ready,
 	.deadline = dhcp_deadline,
 	.tick = dhcp_tick,
+	.verify = dhcp_verify,
 	.state = dhcp_state,
 	.stop = dhcp_stop,
 };

@@ -58,10 +58,26 @@ static int firewall_one(const struct fp_config *cfg, const char *dev,
 	return err;
 }
 
+/* As many rules as configured and the same policy (none when there is no
+ * firewall): a set cleared or replaced behind our back. */
+static bool firewall_applied(const struct fp_config *cfg, const char *dev)
+{
+	struct fp_fw_listing l;
+	bool ok;
+
+	if (fp_firewall_list(dev, &l))
+		return !firewall_configured(cfg);
+	ok = firewall_configured(cfg) && l.n == cfg->firewall.n_rules &&
+	     l.policy == cfg->firewall.policy;
+	fp_fw_listing_free(&l);
+	return ok;
+}
+
 const struct fp_stage_row fp_stage_firewall_row = {
 	.name = "firewall",
 	.selectable = true,
 	.from_config = firewall_from_config,
 	.check = firewall_check,
 	.apply = firewall_one,
+	.applied = firewall_applied,
 };

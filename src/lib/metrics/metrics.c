@@ -100,6 +100,21 @@ static int collect_shapers(struct fp_metrics_snapshot *snap)
 	return 0;
 }
 
+/* The running fastpathd's repairs and alerts, from its state file. */
+static void collect_daemon(struct fp_metrics_snapshot *snap)
+{
+	struct fp_daemon_state *st = malloc(sizeof(*st));
+
+	if (st && !fp_daemon_state_read(st)) {
+		snap->daemon = true;
+		snap->repairing = st->repairing;
+		memcpy(snap->repairs, st->repairs, sizeof(snap->repairs));
+		memcpy(snap->alerts_total, st->alerts_total, sizeof(snap->alerts_total));
+		memcpy(snap->alerts_active, st->alerts_active, sizeof(snap->alerts_active));
+	}
+	free(st);
+}
+
 int fp_metrics_collect(struct fp_metrics_snapshot *snap)
 {
 	char (*devs)[IF_NAMESIZE];
@@ -136,6 +151,7 @@ int fp_metrics_collect(struct fp_metrics_snapshot *snap)
 		snap->n++;
 	}
 	free(devs);
+	collect_daemon(snap);
 	return collect_shapers(snap);
 }
 
@@ -406,6 +422,28 @@ static void render_shaper(const struct fp_metrics_snapshot *s, struct fp_text *t
 	}
 }
 
+static void render_heal(const struct fp_metrics_snapshot *s, struct fp_text *t)
+{
+	family(t, "fastpath_repairs_total", "counter",
+	       "Repairs fastpathd made to what it applied, by what was repaired.");
+	for (int r = 0; s->daemon && r < FP_REPAIR_MAX; r++)
+		fp_text_printf(t, "fastpath_repairs_total{what=\"%s\"} %llu\n",
+			       fp_repair_name(r), s->repairs[r]);
+	family(t, "fastpath_repairing", "gauge",
+	       "1 while fastpathd has found something it has not put right yet.");
+	if (s->daemon)
+		fp_text_printf(t, "fastpath_repairing %d\n", s->repairing);
+	family(t, "fastpath_alerts_active", "gauge",
+	       "Alerts on now, by alert (one per interface or part it is about).");
+	for (int a = 0; s->daemon && a < FP_ALERT_MAX; a++)
+		fp_text_printf(t, "fastpath_alerts_active{alert=\"%s\"} %u\n",
+			       fp_alert_name(a), s->alerts_active[a]);
+	family(t, "fastpath_alerts_total", "counter", "Alerts raised, by alert.");
+	for (int a = 0; s->daemon && a < FP_ALERT_MAX; a++)
+		fp_text_printf(t, "fastpath_alerts_total{alert=\"%s\"} %llu\n",
+			       fp_alert_name(a), s->alerts_total[a]);
+}
+
 void fp_metrics_render(const struct fp_metrics_snapshot *snap, struct fp_text *t)
 {
 	render_seed(snap, t);
@@ -414,6 +452,7 @@ void fp_metrics_render(const struct fp_metrics_snapshot *snap, struct fp_text *t
 	render_flows(snap, t);
 	render_dhcp(snap, t);
 	render_shaper(snap, t);
+	render_heal(snap, t);
 }
 
 int fp_metrics_text(struct fp_text *t)

@@ -4,7 +4,10 @@
  * only when they change. The endpoint runs on libmicrohttpd's thread,
  * which must not take the signals fastpathd's loop reads from its
  * signalfd: it starts with them blocked. A port that cannot be bound is
- * logged; the data plane does not depend on it, so apply never fails. */
+ * logged; the data plane does not depend on it, so apply never fails.
+ * On fastpathd's verify schedule, after the other services have repaired
+ * what they could, a failing health check raises an alert (one per
+ * check, cleared when it passes). */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -16,6 +19,7 @@
 #include <fastpath/reconcile.h>
 
 struct metrics_service {
+	struct fp_heal *heal;
 	struct fp_metrics_http *http;   /* NULL: off */
 	int port;                       /* what http listens on */
 	char addr[FP_CONFIG_ADDR_MAX];
@@ -29,6 +33,7 @@ static int metrics_apply(void *ctx, const struct fp_config *cfg,
 	int err;
 
 	(void)prev;
+	m->heal = env->heal;
 	if (m->http && m->port == cfg->prometheus_port &&
 	    !strcmp(m->addr, cfg->prometheus_address))
 		return 0;
@@ -58,6 +63,25 @@ static int metrics_apply(void *ctx, const struct fp_config *cfg,
 	return 0;
 }
 
+static int metrics_verify(void *ctx)
+{
+	struct metrics_service *m = ctx;
+	struct fp_health h;
+
+	if (!m->heal || fp_health_run(&h))
+		return 0;
+	for (size_t i = 0; i < h.n; i++) {
+		const struct fp_health_check *c = &h.checks[i];
+
+		if (c->ok)
+			fp_alert_clear(m->heal, FP_ALERT_HEALTH, c->name);
+		else
+			fp_alert_raise(m->heal, FP_ALERT_HEALTH, c->name, "%s", c->reason);
+	}
+	fp_health_free(&h);
+	return 0;
+}
+
 static void metrics_stop(void *ctx)
 {
 	struct metrics_service *m = ctx;
@@ -70,5 +94,6 @@ const struct fp_service fp_metrics_service = {
 	.name = "metrics",
 	.ctx_size = sizeof(struct metrics_service),
 	.apply = metrics_apply,
+	.verify = metrics_verify,
 	.stop = metrics_stop,
 };

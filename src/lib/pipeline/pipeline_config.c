@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* The orchestrator: section of the configuration: the eBPF data plane
  * (orchestrator.ebpf: interfaces, XDP mode, a chained program) and
- * the metrics endpoint (prometheus_port, prometheus_address). Its values
+ * the metrics endpoint (prometheus_port, prometheus_address) and how often
+ * fastpathd verifies what it applied (monitoring_interval). Its values
  * live at the top of struct fp_config. */
 #include <errno.h>
 #include <string.h>
@@ -126,6 +127,11 @@ static const struct field orchestrator_fields[] = {
 	  .min = 0, .max = 65535 },
 	{ .key = "prometheus_address", .parse = p_listen_addr,
 	  .off = offsetof(struct fp_config, prometheus_address) },
+	/* How often fastpathd checks the kernel against the file; link
+	 * events make it look sooner. 0: on link events only. */
+	{ .key = "monitoring_interval", .parse = fp_cfg_duration_ms,
+	  .off = offsetof(struct fp_config, monitoring_interval_ms),
+	  .min = 0, .max = 3600000 },
 };
 
 static const struct schema orchestrator_schema = {
@@ -141,6 +147,7 @@ static void orchestrator_defaults(void *dst)
 	cfg->ebpf.mode = FP_XDP_AUTO;
 	cfg->prometheus_port = FP_CONFIG_PROMETHEUS_PORT;
 	strcpy(cfg->prometheus_address, FP_CONFIG_PROMETHEUS_ADDRESS);
+	cfg->monitoring_interval_ms = FP_CONFIG_MONITORING_MS;
 }
 
 /* The default is eBPF on: without the section, an interface is missing. */

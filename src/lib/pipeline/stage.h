@@ -42,6 +42,10 @@ struct fp_stage_row {
 	/* apply: after every up of DEV, on or off, make the stage's own maps
 	 * hold what CFG says (rules, ports); idempotent, failures logged. */
 	int (*apply)(const struct fp_config *cfg, const char *dev, const struct fp_logger *log);
+	/* applied: DEV's maps still hold what apply put there (a look, for
+	 * fastpathd's checks; cheap, never changes anything). NULL: nothing
+	 * the stage holds can be lost on its own. */
+	bool (*applied)(const struct fp_config *cfg, const char *dev);
 };
 
 /* fp_stage_rows: one row per enum fp_stage, in the order they run. */
