@@ -30,12 +30,14 @@
 #include "tests/progs/xdp_drop_icmp.skel.h"
 #include "examples/xdp_port_count.skel.h"
 #include "bench/flow_peers.skel.h"
+#include "bench/dhcp_floor.skel.h"
 #include "dhcp_abi.h"
 #include <time.h>
 
 #define BENCH_PORT 5353
 #define PIPE_GOAL  1.5 /* fp_pipeline with no stages, over the empty program */
 #define FLOWS_GOAL 15  /* ns the flows stage adds to the pipeline with the firewall */
+#define DHCP_GOAL  150 /* ns an answered ACK adds to the empty program, one frame a run */
 
 /* The firewall rows' rule set: none matches the frame (UDP 10.0.0.1 ->
  * 10.0.0.2 port 5353), so the policy passes it after the stage has
@@ -273,6 +275,7 @@ static int check_pipeline(const struct bench *b, struct bpf_object *obj, uint64_
 #define DHCP_ONE     "xdp_pass, 1 frame/run"
 #define DHCP_OFFER   "fp_pipeline, dhcp OFFER"
 #define DHCP_ACK     "fp_pipeline, dhcp ACK"
+#define DHCP_FLOOR   "dhcp ACK's helper calls alone"
 
 static const uint8_t dhcp_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 
@@ -325,6 +328,19 @@ static int size_leases(const struct bench *b, struct bpf_object *obj)
 					1024);
 }
 
+/* dhcp_bound: the benchmark's client, bound for a day. */
+static void dhcp_bound(struct fp_dhcp_key *key, struct fp_dhcp_lease *lease)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	*key = (struct fp_dhcp_key){ .kind = FP_DHCP_KEY_MAC, .len = 6 };
+	memcpy(key->id, dhcp_mac, 6);
+	*lease = (struct fp_dhcp_lease){ .ip = DHCP_CLIENT, .pool = DHCP_POOL,
+		.expires_ns = (ts.tv_sec + 86400) * 1000000000ull };
+	memcpy(lease->chaddr, dhcp_mac, 6);
+}
+
 /* prime_dhcp: the stage on, the server's facts, one pool, the client
  * bound for a day. */
 static int prime_dhcp(const struct bench *b, struct bpf_object *obj)
@@ -337,21 +353,33 @@ static int prime_dhcp(const struct bench *b, struct bpf_object *obj)
 		.lease_s = 3600, .t1_s = 1800, .t2_s = 3150, .valid = 1,
 		.domain_len = 11, .domain = "example.org",
 	};
-	struct fp_dhcp_lease lease = { .ip = DHCP_CLIENT, .pool = DHCP_POOL };
-	struct fp_dhcp_key key = { .kind = FP_DHCP_KEY_MAC, .len = 6 };
+	struct fp_dhcp_lease lease;
+	struct fp_dhcp_key key;
 	uint32_t zero = 0, idx = DHCP_POOL;
-	struct timespec ts;
 	int err;
 
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	lease.expires_ns = (ts.tv_sec + 86400) * 1000000000ull;
-	memcpy(lease.chaddr, dhcp_mac, 6);
-	memcpy(key.id, dhcp_mac, 6);
+	dhcp_bound(&key, &lease);
 	err = prime_pipeline(b, obj);
 	err = err ?: bpf_map_update_elem(bpf_object__find_map_fd_by_name(obj, "fp_dhcp_cfg"),
 					 &zero, &cfg, BPF_ANY);
 	err = err ?: bpf_map_update_elem(bpf_object__find_map_fd_by_name(obj, "fp_dhcp_pools"),
 					 &idx, &pool, BPF_ANY);
+	return err ?: bpf_map_update_elem(bpf_object__find_map_fd_by_name(obj,
+					  "fp_dhcp_leases"), &key, &lease, BPF_ANY);
+}
+
+/* prime_dhcp_floor: the same client, its key where dhcp_floor reads it. */
+static int prime_dhcp_floor(const struct bench *b, struct bpf_object *obj)
+{
+	struct fp_dhcp_lease lease;
+	struct fp_dhcp_key key;
+	uint32_t zero = 0;
+	int err;
+
+	(void)b;
+	dhcp_bound(&key, &lease);
+	err = bpf_map_update_elem(bpf_object__find_map_fd_by_name(obj, "floor_key"), &zero,
+				  &key, BPF_ANY);
 	return err ?: bpf_map_update_elem(bpf_object__find_map_fd_by_name(obj,
 					  "fp_dhcp_leases"), &key, &lease, BPF_ANY);
 }
@@ -472,6 +500,8 @@ static const struct bench benches[] = {
 	{ .label = DHCP_ACK, .elf = pipeline__elf_bytes, .prog = "fp_pipeline",
 	  .prepare = size_leases, .prime = prime_dhcp, .stages = FP_STAGE_BIT(FP_STAGE_DHCP),
 	  .frame = dhcp_renew, .verdict = XDP_TX },
+	{ .label = DHCP_FLOOR, .elf = dhcp_floor__elf_bytes, .prog = "dhcp_floor",
+	  .prime = prime_dhcp_floor, .frame = dhcp_renew, .verdict = XDP_TX },
 };
 
 static const char *first_existing(const char *const *paths)
@@ -548,7 +578,7 @@ static const struct result *find_result(const struct result *res, int n, const c
  * one frame a run (the timer's own cost is in both). */
 static void print_dhcp(const struct result *res, int n)
 {
-	const struct result *one = find_result(res, n, DHCP_ONE);
+	const struct result *one = find_result(res, n, DHCP_ONE), *ack, *floor;
 	const char *rows[] = { DHCP_OFFER, DHCP_ACK };
 
 	for (size_t i = 0; one && i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -559,6 +589,16 @@ static void print_dhcp(const struct result *res, int n)
 			       "(both one frame a run)\n", rows[i], (int)r->ns - (int)one->ns,
 			       (double)r->ns / one->ns);
 	}
+	ack = find_result(res, n, DHCP_ACK);
+	floor = find_result(res, n, DHCP_FLOOR);
+	if (one && floor)
+		printf("%s: +%d ns over the empty program; the pipeline and the stage's "
+		       "own code: %+d ns\n", DHCP_FLOOR, (int)floor->ns - (int)one->ns,
+		       ack ? (int)ack->ns - (int)floor->ns : 0);
+	if (one && ack)
+		printf("%s: +%d ns over the empty program, goal <= %d ns: %s\n", DHCP_ACK,
+		       (int)ack->ns - (int)one->ns, DHCP_GOAL,
+		       (int)ack->ns - (int)one->ns <= DHCP_GOAL ? "met" : "MISSED");
 }
 
 /* added: row WITH minus row WITHOUT, in ns; INT_MIN if either is missing. */

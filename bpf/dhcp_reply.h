@@ -1,16 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* The DHCP stage's reply (bpf/dhcp_stage.h): fp_dhcp_build writes the
- * OFFER or ACK, from its IPv4 header, into the per-CPU scratch buffer,
- * in 8-byte words, with its checksums. Included by dhcp_stage.h after
- * the definitions it uses (struct fp_dhcp_scratch, struct fp_dhcp_req,
- * the B_* offsets, fp_dhcp_idx, fp_dhcp_put32); not on its own. */
+/* The DHCP stage's reply (bpf/dhcp_stage.h): fp_dhcp_opts builds the
+ * OFFER's or ACK's options in the per-CPU scratch value, fp_dhcp_write
+ * resizes the frame and writes the reply over the request, in 8-byte
+ * words, with its checksums. Included by dhcp_stage.h after the
+ * definitions it uses (struct fp_dhcp_scratch, struct fp_dhcp_req, the
+ * word helpers); not on its own. */
 #ifndef FP_DHCP_REPLY_H
 #define FP_DHCP_REPLY_H
-
-/* 8-byte words at any address: one load or store each where clang would
- * otherwise copy byte by byte (x86 and arm64 do unaligned words well and
- * the verifier allows them there; parse.h reads addresses the same way). */
-typedef __u64 __attribute__((__may_alias__)) fp_dhcp_w64_t;
 
 /* fp_dhcp_copy_words: the N bytes at SRC to DST in 8-byte words, for N
  * up to WORDS * 8; up to 7 bytes past DST + N get what follows SRC. */
@@ -43,11 +39,9 @@ static __always_inline void fp_dhcp_copy_words(__u8 *dst, const __u8 *src, __u32
 	FP_DHCP_W(32);
 }
 
-/* fp_dhcp_fold: fold a bpf_csum_diff() sum to a checksum field. */
-static __always_inline __u16 fp_dhcp_fold(__s64 sum)
+/* fp_dhcp_fold: fold a sum of 32-bit words to a checksum field. */
+static __always_inline __u16 fp_dhcp_fold(__u64 s)
 {
-	__u64 s = (__u64)sum;
-
 	s = (s & 0xffffffff) + (s >> 32);
 	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);
@@ -55,154 +49,235 @@ static __always_inline __u16 fp_dhcp_fold(__s64 sum)
 	return ~s & 0xffff;
 }
 
-/* fp_dhcp_build: the reply to the request in S->in, from its IPv4
- * header, in S->out: S->type to S->yiaddr, sent to S->daddr:S->dport
- * (RFC 2131 §4.1, the caller's choice). Its length, or 0 when it does
- * not fit. A function of its own: its stack is not the stage's, and the
- * pipeline's frame and the stage's must fit in 512 bytes together. */
-static __noinline __u32 fp_dhcp_build(struct fp_dhcp_scratch *s, const struct fp_dhcp_req *r,
-				      const struct fp_dhcp_cfg *cfg,
-				      const struct fp_dhcp_pool_map *pool)
+/* fp_dhcp_opts: the reply's options, from its byte FP_DHCP_REPLY_OPTS, in
+ * S->opt: S->type's, for S->key's client, the pool's parameters, then
+ * options 61 and 82 as the request (UDP header at offset L4 of the frame)
+ * sent them, END and PAD. Their length, PAD included (at least the 60
+ * bytes that make the 300-byte BOOTP minimum, a multiple of 4), or 0 when
+ * they do not fit or option 82 could not be read. */
+static __always_inline __u32 fp_dhcp_opts(struct xdp_md *ctx, __u32 l4,
+					  struct fp_dhcp_scratch *s, const struct fp_dhcp_req *r,
+					  const struct fp_dhcp_cfg *cfg,
+					  const struct fp_dhcp_pool_map *pool)
 {
-	__u8 *out = s->out, *in = s->in, *b = out + FP_DHCP_REPLY_HDRS;
-	struct iphdr *ip = (void *)out;
-	struct udphdr *uh = (void *)(out + 20);
-	__u32 off, n, len, c1, c2, daddr = s->daddr;
-	__u16 dport = s->dport;
-	__s64 sum;
+	__u8 *o = s->opt;
+	__u32 off, n;
 	int i;
 
-	__builtin_memset(out, 0, FP_DHCP_REPLY_MIN);
-	b[0] = 2; /* BOOTREPLY */
-	b[1] = 1;
-	b[2] = 6;
-	__builtin_memcpy(b + 4, &in[B_XID], 4);
-	__builtin_memcpy(b + 10, &in[B_FLAGS], 2);
-	if (s->type == FP_DHCPACK) /* an OFFER's ciaddr is 0 (RFC 2131 Table 3) */
-		__builtin_memcpy(b + 12, &in[B_CIADDR], 4);
-	fp_dhcp_put32(b + 16, s->yiaddr);
-	__builtin_memcpy(b + 24, &in[B_GIADDR], 4 + 16); /* giaddr, chaddr */
-	fp_dhcp_put32(b + FP_DHCP_BOOTP_LEN, bpf_htonl(FP_DHCP_MAGIC));
-
-	off = FP_DHCP_REPLY_OPTS;
-	out[off] = 53;
-	out[off + 1] = 1;
-	out[off + 2] = s->type;
-	out[off + 3] = 54;
-	out[off + 4] = 4;
-	fp_dhcp_put32(&out[off + 5], cfg->server_id);
-	out[off + 9] = 51;
-	out[off + 10] = 4;
-	fp_dhcp_put32(&out[off + 11], bpf_htonl(pool->lease_s));
-	out[off + 15] = 58;
-	out[off + 16] = 4;
-	fp_dhcp_put32(&out[off + 17], bpf_htonl(pool->t1_s));
-	out[off + 21] = 59;
-	out[off + 22] = 4;
-	fp_dhcp_put32(&out[off + 23], bpf_htonl(pool->t2_s));
-	out[off + 27] = 1;
-	out[off + 28] = 4;
-	fp_dhcp_put32(&out[off + 29], pool->mask);
-	off += 33;
+	/* The PAD of the shortest reply, cleared first. */
+	for (i = 0; i < 64; i += 8)
+		fp_dhcp_put64(o + i, 0);
+	o[0] = 53;
+	o[1] = 1;
+	o[2] = s->type;
+	o[3] = 54;
+	o[4] = 4;
+	fp_dhcp_put32(o + 5, cfg->server_id);
+	o[9] = 51;
+	o[10] = 4;
+	fp_dhcp_put32(o + 11, bpf_htonl(pool->lease_s));
+	o[15] = 58;
+	o[16] = 4;
+	fp_dhcp_put32(o + 17, bpf_htonl(pool->t1_s));
+	o[21] = 59;
+	o[22] = 4;
+	fp_dhcp_put32(o + 23, bpf_htonl(pool->t2_s));
+	o[27] = 1;
+	o[28] = 4;
+	fp_dhcp_put32(o + 29, pool->mask);
+	off = 33;
 	if (pool->router) {
-		out[off] = 3;
-		out[off + 1] = 4;
-		fp_dhcp_put32(&out[off + 2], pool->router);
+		o[off] = 3;
+		o[off + 1] = 4;
+		fp_dhcp_put32(o + off + 2, pool->router);
 		off += 6;
 	}
 	n = pool->n_dns;
 	if (n > FP_DHCP_DNS_MAX)
 		n = FP_DHCP_DNS_MAX;
 	if (n) {
-		off = fp_dhcp_idx(off); /* at most 307 here */
-		out[off] = 6;
-		out[off + 1] = n * 4;
+		off = fp_dhcp_idx(off); /* at most 39 here */
+		o[off] = 6;
+		o[off + 1] = n * 4;
 		for (i = 0; i < FP_DHCP_DNS_MAX; i++) {
 			if (i >= n)
 				break;
-			fp_dhcp_put32(&out[off + 2 + i * 4], pool->dns[i]);
+			fp_dhcp_put32(o + off + 2 + i * 4, pool->dns[i]);
 		}
 		off += 2 + n * 4;
 	}
 	n = pool->domain_len;
 	if (n) {
-		off = fp_dhcp_idx(off); /* at most 325 */
-		out[off] = 15;
-		out[off + 1] = n;
-		fp_dhcp_copy_words(&out[off + 2], (const __u8 *)pool->domain, n,
+		off = fp_dhcp_idx(off); /* at most 57 */
+		o[off] = 15;
+		o[off + 1] = n;
+		fp_dhcp_copy_words(o + off + 2, (const __u8 *)pool->domain, n,
 				   FP_DHCP_DOMAIN_MAX / 8);
 		off += 2 + n;
 	}
-	/* Option 61 as the client sent it (RFC 6842 §3): code, length and
-	 * up to FP_DHCP_ID_MAX bytes (a longer one went to the server). */
+	/* Option 61 as the client sent it (RFC 6842 §3), from the key: code,
+	 * length and up to FP_DHCP_ID_MAX bytes (a longer one went to the
+	 * server), zero padded there. */
 	n = r->id_len;
 	if (n) {
-		__u32 io = r->id_off;
-
-		if (io < 2 || io >= FP_DHCP_IN_MAX || n > FP_DHCP_ID_MAX)
+		if (n > FP_DHCP_ID_MAX)
 			return 0;
-		off = fp_dhcp_idx(off); /* at most 580 */
-		io = fp_dhcp_idx(io - 2);
-		fp_dhcp_copy_words(&out[off], &in[io], 2 + n, (2 + FP_DHCP_ID_MAX + 7) / 8);
+		off = fp_dhcp_idx(off); /* at most 314 */
+		o[off] = 61;
+		o[off + 1] = n;
+		fp_dhcp_copy_words(o + off + 2, s->key.id, n, FP_DHCP_ID_MAX / 8);
 		off += 2 + n;
 	}
+	/* 82 and its length byte, then the value (up to 255), verbatim: read
+	 * here, before the reply overwrites it. */
 	n = r->relay_len;
 	if (n) {
-		__u32 ro = r->relay_off;
-
-		if (ro >= FP_DHCP_IN_MAX)
+		off = fp_dhcp_idx(off); /* at most 348 */
+		/* 3..257, as 1..512 in the register the helper gets */
+		n += 2;
+		asm volatile("%0 += -1; %0 &= 0x1ff; %0 += 1" : "+r"(n));
+		if (bpf_xdp_load_bytes(ctx, l4 + r->relay_off, o + off, n))
 			return 0;
-		/* 82 and its length byte, then the value (up to 255), verbatim. */
-		off = fp_dhcp_idx(off); /* at most 614 */
-		ro = fp_dhcp_idx(ro);
-		fp_dhcp_copy_words(&out[off], &in[ro], 2 + n, (2 + 255 + 7) / 8);
-		off += 2 + n;
+		off += n;
 	}
-	if (off > FP_DHCP_OUT_MAX - 8)
+	if (off > FP_DHCP_OUT_MAX - FP_DHCP_REPLY_OPTS - 8)
 		return 0;
 	off = fp_dhcp_idx(off);
-	out[off++] = 255;
-	/* PAD to the 300-byte BOOTP minimum (zeroed above) and to a multiple
-	 * of 4, which bpf_csum_diff() wants; the copies above left at most 7
-	 * bytes of their sources past END, which go. */
-	*(fp_dhcp_w64_t *)&out[off] = 0;
-	len = off < FP_DHCP_REPLY_MIN ? FP_DHCP_REPLY_MIN : (off + 3) & ~3u;
-	if (len > FP_DHCP_OUT_MAX)
-		return 0;
+	o[off++] = 255;
+	/* What the copies above left past END (at most 7 bytes) goes. */
+	fp_dhcp_put64(o + off, 0);
+	return off < FP_DHCP_REPLY_MIN - FP_DHCP_REPLY_OPTS ?
+	       FP_DHCP_REPLY_MIN - FP_DHCP_REPLY_OPTS : (off + 3) & ~3u;
+}
 
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->tot_len = bpf_htons(len);
-	ip->ttl = 64;
-	ip->protocol = IPPROTO_UDP;
-	ip->saddr = cfg->server_id;
-	ip->daddr = daddr;
-	uh->source = bpf_htons(FP_DHCP_SERVER_PORT);
-	uh->dest = bpf_htons(dport);
-	uh->len = bpf_htons(len - 20);
-	/* The IPv4 header's and the UDP pseudo-header's sums from the values
-	 * just written, as 32-bit words in memory order like bpf_csum_diff()'s:
-	 * the header is 45 00 LEN | 0 | 40 11 00 00 | saddr | daddr, the
-	 * pseudo-header saddr | daddr | 00 11 ULEN. */
-	sum = (__u64)fp_dhcp_get32(out) + fp_dhcp_get32(out + 8) + ip->saddr + daddr;
-	ip->check = fp_dhcp_fold(sum);
-	sum = (__u64)ip->saddr + daddr + ((__u32)IPPROTO_UDP << 8 | (__u32)uh->len << 16);
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	/* bpf_csum_diff() takes at most 512 bytes a call. */
-	n = len - 20;
-	if (n < FP_DHCP_FIXED || n > FP_DHCP_OUT_MAX - 20)
-		return 0;
-	n = fp_dhcp_idx(n);
-	c1 = n;
-	asm volatile("if %0 <= 512 goto +1; %0 = 512" : "+r"(c1));
-	c2 = n - c1;
-	asm volatile("%0 &= 0x1ff" : "+r"(c2));
-	sum = bpf_csum_diff(NULL, 0, (__be32 *)uh, c1, sum);
-	if (c2)
-		sum = bpf_csum_diff(NULL, 0, (__be32 *)(out + 20 + 512), c2, sum);
-	uh->check = fp_dhcp_fold(sum) ?: 0xffff;
-	return len;
+#define FP_DHCP_OPT_WORDS ((FP_DHCP_OUT_MAX - FP_DHCP_REPLY_OPTS) / 8)
+
+/* fp_dhcp_write: the frame made into the reply: S's facts, the options
+ * in S->opt (OPTLEN bytes, fp_dhcp_opts), Ethernet addresses DST (the
+ * low 6 bytes) and the server's; VLAN tags stay. 0, or -1 when the frame
+ * could not be resized (unchanged), or -2 when it was changed and then
+ * could not be written.
+ *
+ * A reply is usually longer than its request. The frame grows at its tail
+ * where the buffer has room there; one that a veth peer's socket sent
+ * (perfdhcp's, a relay's) can have almost none, while XDP keeps 256 bytes
+ * of headroom: such a frame grows at its head, its L2 header moved. Every
+ * byte from the IPv4 header on is written from S, so where the request's
+ * bytes went does not matter.
+ *
+ * The checksums are summed from the words as they are written, as 32-bit
+ * words in memory order: the sum is byte-order independent, so the folded
+ * sum stored as it is reads right on the wire. */
+static __always_inline int fp_dhcp_write(struct xdp_md *ctx, const struct fp_parsed *p,
+					 struct fp_dhcp_scratch *s, __u32 optlen, __u64 dst,
+					 const struct fp_dhcp_cfg *cfg)
+{
+	__u32 l3 = p->l3_off, len = FP_DHCP_REPLY_OPTS + optlen, saddr = cfg->server_id;
+	/* An OFFER's ciaddr is 0 (RFC 2131 Table 3). */
+	__u32 daddr = s->daddr, ciaddr = s->type == FP_DHCPACK ? s->ciaddr : 0;
+	__u32 tot_be, ulen_be, dport_be, tail, i;
+	__u64 sum, w, src;
+	void *data, *end;
+	__u8 *h, *o;
+	int delta;
+
+	if (l3 < ETH_HLEN || l3 > FP_DHCP_L3_MAX || len > FP_DHCP_OUT_MAX ||
+	    optlen < FP_DHCP_REPLY_MIN - FP_DHCP_REPLY_OPTS)
+		return -1;
+	delta = (int)(l3 + len) - (int)(ctx->data_end - ctx->data);
+	if (delta && bpf_xdp_adjust_tail(ctx, delta)) {
+		data = (void *)(long)ctx->data;
+		end = (void *)(long)ctx->data_end;
+		if (delta < 0 || data + 24 > end)
+			return -1;
+		s->l2[0] = fp_dhcp_get64(data);
+		s->l2[1] = fp_dhcp_get64(data + 8);
+		s->l2[2] = fp_dhcp_get64(data + 16);
+		if (bpf_xdp_adjust_head(ctx, -delta))
+			return -1;
+		data = (void *)(long)ctx->data;
+		end = (void *)(long)ctx->data_end;
+		if (data + 24 > end)
+			return -2;
+		/* l3 <= 22: what this puts past it is overwritten below */
+		fp_dhcp_put64(data, s->l2[0]);
+		fp_dhcp_put64(data + 8, s->l2[1]);
+		fp_dhcp_put64(data + 16, s->l2[2]);
+	}
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	asm volatile("%0 &= 0x1f" : "+r"(l3));
+	h = data + l3;
+	/* One register for every access below: the verifier knows the
+	 * bound it checks only in the pointer it checked. */
+	asm volatile("" : "+r"(h));
+	if ((void *)(h + FP_DHCP_REPLY_OPTS) > end || data + ETH_HLEN > end)
+		return -2;
+
+	tot_be = bpf_htons(len);
+	ulen_be = bpf_htons(len - 20);
+	dport_be = bpf_htons(s->dport);
+	/* The UDP pseudo-header (saddr | daddr | 00 11 ULEN), the UDP header
+	 * without its checksum, and the BOOTP header: 02 01 06 00 | xid |
+	 * 00 00 flags | ciaddr | yiaddr | 0 | giaddr | chaddr | 192 zero
+	 * bytes | the cookie. */
+	sum = (__u64)saddr + daddr + (0x1100 | ulen_be << 16) + (0x4300 | dport_be << 16) +
+	      ulen_be + 0x00060102 + s->xid + ((__u32)s->flags << 16) + ciaddr + s->yiaddr +
+	      s->giaddr + (s->chaddr[0] & 0xffffffff) + (s->chaddr[0] >> 32) +
+	      (s->chaddr[1] & 0xffffffff) + (s->chaddr[1] >> 32) +
+	      bpf_htonl(FP_DHCP_MAGIC);
+	/* The options, copied in words, summed as they go; through a pointer
+	 * of its own (a fresh offset, not H + 268): the verifier leaves the
+	 * loop with a different checked length in it at each exit, which in H
+	 * would make every exit a state of its own for the rest of the
+	 * program. */
+	tail = l3 + FP_DHCP_REPLY_OPTS;
+	asm volatile("" : "+r"(tail));
+	o = data + tail;
+	for (i = 0; i < FP_DHCP_OPT_WORDS; i++) {
+		if (i * 8 + 8 > optlen)
+			break;
+		if ((void *)(o + i * 8 + 8) > end)
+			return -2;
+		w = fp_dhcp_get64(s->opt + i * 8);
+		fp_dhcp_put64(o + i * 8, w);
+		sum += (w & 0xffffffff) + (w >> 32);
+	}
+	/* The last 4 bytes, when the length is not a multiple of 8. */
+	if (optlen & 4) {
+		tail = optlen & ~7u;
+		asm volatile("%0 &= 0x3f8" : "+r"(tail));
+		if ((void *)(o + tail + 4) > end)
+			return -2;
+		w = fp_dhcp_get32(s->opt + tail);
+		fp_dhcp_put32(o + tail, w);
+		sum += w;
+	}
+
+	/* IPv4: 45 00 LEN | 0 | 40 11 CHECK | saddr | daddr. */
+	fp_dhcp_put64(h, 0x45 | tot_be << 16);
+	w = fp_dhcp_fold((__u64)(0x45 | tot_be << 16) + 0x1140 + saddr + daddr);
+	fp_dhcp_put64(h + 8, (0x1140 | w << 16) | (__u64)saddr << 32);
+	/* UDP: 67 -> dport, then BOOTP from byte 28. */
+	fp_dhcp_put64(h + 16, daddr | (__u64)(0x4300 | dport_be << 16) << 32);
+	w = fp_dhcp_fold(sum) ?: 0xffff;
+	fp_dhcp_put64(h + 24, (ulen_be | w << 16) | 0x00060102ull << 32);
+	fp_dhcp_put64(h + 32, s->xid | (__u64)s->flags << 48);
+	fp_dhcp_put64(h + 40, ciaddr | (__u64)s->yiaddr << 32);
+	fp_dhcp_put64(h + 48, (__u64)s->giaddr << 32);
+	fp_dhcp_put64(h + 56, s->chaddr[0]);
+	fp_dhcp_put64(h + 64, s->chaddr[1]);
+	/* sname and file */
+	for (i = 72; i < FP_DHCP_REPLY_OPTS - 4; i += 8)
+		fp_dhcp_put64(h + i, 0);
+	fp_dhcp_put32(h + FP_DHCP_REPLY_OPTS - 4, bpf_htonl(FP_DHCP_MAGIC));
+
+	/* Ethernet: DST, then the server's MAC (6 bytes of the 8 at
+	 * cfg->server_mac; the frame is at least 14 + 268 bytes). */
+	src = fp_dhcp_get64(cfg->server_mac);
+	fp_dhcp_put64(data, (dst & 0xffffffffffffull) | src << 48);
+	fp_dhcp_put32(data + 8, src >> 16);
+	return 0;
 }
 
 #endif

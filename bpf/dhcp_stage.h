@@ -4,12 +4,14 @@
  * every other DHCP message, and anything it cannot read, goes on to the
  * server (XDP_PASS). The maps and their meaning are bpf/dhcp_abi.h's.
  *
- * The UDP datagram is copied into a per-CPU scratch buffer first
- * (bpf_xdp_load_bytes) and read there: options sit at offsets only known
- * at run time, and the verifier follows bounded offsets into a map value
- * far more easily than into the packet. The reply, from its IPv4 header
- * on, is built in the same buffer and written back with
- * bpf_xdp_store_bytes once the frame has its new length. */
+ * The request is read where it lies in the frame, and the reply written
+ * over it: the few request fields the reply needs are kept in a per-CPU
+ * scratch value (and option 82, which the reply echoes), the reply's
+ * options are built there, the frame is resized, then every byte from
+ * the IPv4 header on is written in 8-byte words, the UDP checksum summed
+ * from the words as they go. The option walk is a bounded loop in the
+ * packet. No helper copies the datagram in or out, and none is called
+ * per option (docs/benchmarks.md, DHCP: each call costs). */
 #ifndef FP_DHCP_STAGE_H
 #define FP_DHCP_STAGE_H
 
@@ -63,15 +65,15 @@ struct {
 #define FP_DHCP_UDP_HLEN   8
 #define FP_DHCP_BOOTP_LEN  236           /* op .. file */
 #define FP_DHCP_FIXED      (FP_DHCP_UDP_HLEN + FP_DHCP_BOOTP_LEN + 4) /* + cookie */
-#define FP_DHCP_OPT_OFF    FP_DHCP_FIXED /* options, in the request's buffer */
-#define FP_DHCP_IN_MAX     1024          /* datagram bytes read; options past
-					  * them are not walked */
-#define FP_DHCP_SLACK      256           /* constant-size copies may run over */
+#define FP_DHCP_OPT_OFF    FP_DHCP_FIXED /* the request's options */
+#define FP_DHCP_IN_MAX     1024          /* datagram bytes walked; options past
+					  * them are not */
 #define FP_DHCP_OPT_WALK   160           /* options walked before giving up */
 #define FP_DHCP_REPLY_HDRS (20 + FP_DHCP_UDP_HLEN)
-#define FP_DHCP_REPLY_OPTS (FP_DHCP_REPLY_HDRS + FP_DHCP_BOOTP_LEN + 4)
+#define FP_DHCP_REPLY_OPTS (FP_DHCP_REPLY_HDRS + FP_DHCP_BOOTP_LEN + 4) /* 268 */
 #define FP_DHCP_REPLY_MIN  (FP_DHCP_REPLY_HDRS + 300) /* RFC 1542 §3.4 */
-#define FP_DHCP_OUT_MAX    1024
+#define FP_DHCP_OUT_MAX    1024          /* the reply, from its IPv4 header */
+#define FP_DHCP_L3_MAX     (ETH_HLEN + 2 * 4) /* two VLAN tags at most (parse.h) */
 
 /* BOOTP field offsets from the UDP header. */
 #define B_OP      (FP_DHCP_UDP_HLEN + 0)
@@ -85,29 +87,10 @@ struct {
 #define B_CHADDR  (FP_DHCP_UDP_HLEN + 28)
 #define B_COOKIE  (FP_DHCP_UDP_HLEN + FP_DHCP_BOOTP_LEN)
 
-/* One CPU's buffers: the request's datagram and the reply being built. */
-struct fp_dhcp_scratch {
-	__u8 in[FP_DHCP_IN_MAX + 2 * FP_DHCP_SLACK];
-	__u8 out[FP_DHCP_OUT_MAX + 2 * FP_DHCP_SLACK];
-	struct fp_dhcp_key key;  /* here, not on the stack: the pipeline's */
-	__u8 eth_src[6];         /* stack and this stage's share 512 bytes */
-	__u8 l2[64];             /* Ethernet and VLAN headers, when moved */
-	/* the reply's facts, for fp_dhcp_build() */
-	__u32 yiaddr;
-	__u32 daddr;
-	__u16 dport;
-	__u8 type;
-	__u8 pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct fp_dhcp_scratch);
-} fp_dhcp_scratch SEC(".maps");
-
-/* What the option walk found; offsets are into scratch.in. */
+/* What the option walk found; offsets are from the UDP header. In the
+ * scratch value, not on the stack: the verifier follows values on the
+ * stack, and the walk's states, one for each mix of options seen, would
+ * not prune; it does not follow a map value's. */
 struct fp_dhcp_req {
 	__u32 requested;   /* option 50; valid when has_requested */
 	__u32 server;      /* option 54 */
@@ -120,6 +103,39 @@ struct fp_dhcp_req {
 	__u8 has_server;
 	__u8 id_long;      /* option 61 longer than FP_DHCP_ID_MAX */
 };
+
+/* One CPU's scratch: the request's fields the reply needs, kept here
+ * rather than on the stack (the pipeline's frame and the stage's share
+ * 512 bytes) and because the frame is rewritten before they are used. */
+struct fp_dhcp_scratch {
+	/* The reply's options (from its byte 268), built before the frame
+	 * is resized: 82 is copied in from the request, which the reply then
+	 * overwrites. Room past FP_DHCP_OUT_MAX for the masked offsets and
+	 * the 8-byte copies that run over. */
+	__u8 opt[FP_DHCP_OUT_MAX + 512];
+	struct fp_dhcp_key key;
+	struct fp_dhcp_req req;
+	__u32 xid;
+	__u64 chaddr[2];
+	__u64 l2[3];             /* the frame's first 24 bytes, when it moves */
+	__u64 eth_src;           /* the request's source MAC in the low 6 bytes */
+	__u32 ciaddr;
+	__u32 giaddr;
+	__u32 yiaddr;
+	__u32 daddr;
+	__u32 walk_len;          /* fp_dhcp_walk's */
+	__u16 flags;             /* as in the packet */
+	__u16 dport;
+	__u8 type;
+	__u8 pad[3];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fp_dhcp_scratch);
+} fp_dhcp_scratch SEC(".maps");
 
 /* The walk's verdict when it reached END; any other is the miss counter
  * (FP_DHCP_MISS_*) of what sends the request to the server. */
@@ -150,145 +166,192 @@ static __always_inline void fp_dhcp_count(__u32 idx)
 		*c += 1;
 }
 
-static __always_inline __u32 fp_dhcp_get32(const __u8 *b)
-{
-	__u32 v;
+/* 4- and 8-byte words at any address: one load or store each where clang
+ * would otherwise copy byte by byte (x86 and arm64 do unaligned words
+ * well and the verifier allows them there; parse.h reads addresses the
+ * same way). */
+typedef __u32 __attribute__((__may_alias__)) fp_dhcp_w32_t;
+typedef __u64 __attribute__((__may_alias__)) fp_dhcp_w64_t;
 
-	__builtin_memcpy(&v, b, 4);
-	return v;
+static __always_inline __u32 fp_dhcp_get32(const void *b)
+{
+	return *(const fp_dhcp_w32_t *)b;
 }
 
-static __always_inline void fp_dhcp_put32(__u8 *b, __u32 v)
+static __always_inline __u64 fp_dhcp_get64(const void *b)
 {
-	__builtin_memcpy(b, &v, 4);
+	return *(const fp_dhcp_w64_t *)b;
 }
 
-/* The walk's state, for bpf_loop(): the options are walked one a call,
- * so that the verifier checks one option, not every path through 160. */
-struct fp_dhcp_walk {
-	struct fp_dhcp_req r;
-	__u32 pos;         /* the next option, in scratch.in */
-	__u32 len;         /* datagram bytes in scratch.in */
-	int verdict;       /* FP_DHCP_WALK_OK or a miss counter */
-};
-
-/* fp_dhcp_walk_one: one option at w->pos; 1 (stop) at END or at
- * anything that sends the request to the server, with w->verdict set. */
-static int fp_dhcp_walk_one(__u32 i, struct fp_dhcp_walk *w)
+static __always_inline void fp_dhcp_put32(void *b, __u32 v)
 {
-	__u32 zero = 0, pos = w->pos, len = w->len, code, olen;
-	struct fp_dhcp_scratch *s = bpf_map_lookup_elem(&fp_dhcp_scratch, &zero);
-	struct fp_dhcp_req *r = &w->r;
-	const __u8 *in;
-
-	(void)i;
-	w->verdict = FP_DHCP_MISS_MALFORMED;
-	if (!s || pos >= len || pos >= FP_DHCP_IN_MAX)
-		return 1; /* no END option */
-	in = s->in;
-	pos = fp_dhcp_idx(pos);
-	code = in[pos];
-	if (code == 0) {
-		w->pos = pos + 1;
-		return 0;
-	}
-	if (code == 255) {
-		w->verdict = FP_DHCP_WALK_OK;
-		return 1;
-	}
-	if (pos + 2 > len)
-		return 1;
-	olen = in[pos + 1];
-	if (pos + 2 + olen > len)
-		return 1;
-	switch (code) {
-	case 53:
-		if (olen != 1)
-			return 1;
-		r->type = in[pos + 2];
-		break;
-	case 50:
-		if (olen != 4)
-			return 1;
-		r->requested = fp_dhcp_get32(&in[pos + 2]);
-		r->has_requested = 1;
-		break;
-	case 54:
-		if (olen != 4)
-			return 1;
-		r->server = fp_dhcp_get32(&in[pos + 2]);
-		r->has_server = 1;
-		break;
-	case 61:
-		if (olen < 2)
-			return 1; /* RFC 2132 §9.14 */
-		if (r->id_len) {
-			w->verdict = FP_DHCP_MISS_OVERLOAD; /* in parts: RFC 3396 */
-			return 1;
-		}
-		if (olen > FP_DHCP_ID_MAX)
-			r->id_long = 1; /* no key can hold it */
-		r->id_off = pos + 2;
-		r->id_len = olen;
-		break;
-	case 82:
-		if (!olen)
-			return 1;
-		if (r->relay_len) {
-			w->verdict = FP_DHCP_MISS_OVERLOAD;
-			return 1;
-		}
-		r->relay_off = pos;
-		r->relay_len = olen;
-		break;
-	case 52:
-		w->verdict = FP_DHCP_MISS_OVERLOAD;
-		return 1;
-	}
-	w->pos = pos + 2 + olen;
-	w->verdict = FP_DHCP_MISS_MALFORMED; /* more options than we walk */
-	return 0;
+	*(fp_dhcp_w32_t *)b = v;
 }
 
-/* fp_dhcp_key_of: the subscriber key of the request in IN. */
-static __always_inline void fp_dhcp_key_of(const __u8 *in, const struct fp_dhcp_req *r,
-					   const struct fp_parsed *p, struct fp_dhcp_key *k)
+static __always_inline void fp_dhcp_put64(void *b, __u64 v)
 {
-	__u32 off = r->id_off;
+	*(fp_dhcp_w64_t *)b = v;
+}
+
+/* fp_dhcp_walk: the options of the request whose UDP header is at U,
+ * its datagram LEN bytes (at most FP_DHCP_IN_MAX, all in the frame), into
+ * S->req. FP_DHCP_WALK_OK at END, else the miss counter of what sends the
+ * request to the server. In the packet itself, one option an iteration;
+ * the walk never reads past LEN, and each access is checked against END
+ * as well, for the verifier.
+ *
+ * The verifier walks the loop once per iteration; that it checks each
+ * iteration once, not once per path into it, rests on two things: POS is
+ * masked to 0..1023 where it enters the next, LEN unknown to it (so the
+ * states there are the same), and the option's findings go to the map
+ * value, whose contents the verifier does not follow (on the stack, each
+ * mix of options seen so far would be a state of its own). */
+static __always_inline int fp_dhcp_walk(const __u8 *u, const void *end, __u32 len,
+					struct fp_dhcp_scratch *s)
+{
+	struct fp_dhcp_req *r = &s->req;
+	__u32 pos = FP_DHCP_OPT_OFF, code, olen;
+	const __u8 *o;
 	int i;
 
-	__builtin_memset(k, 0, sizeof(*k));
-	k->vlan = p->vlans ? p->vlan_id[(p->vlans - 1) & 1] : 0;
-	if (!r->id_len) {
-		k->kind = FP_DHCP_KEY_MAC;
-		k->len = 6;
-		__builtin_memcpy(k->id, &in[B_CHADDR], 6);
-		return;
+	/* LEN read back from the map value, where the verifier does not
+	 * know it: known (1024, say), it would bound POS by it, differently
+	 * on each path, and the states would differ again. */
+	s->walk_len = len;
+	len = *(volatile __u32 *)&s->walk_len;
+	if (pos >= len)
+		return FP_DHCP_MISS_MALFORMED;
+	for (i = 0; i < FP_DHCP_OPT_WALK; i++) {
+		o = u + pos;
+		if ((void *)(o + 1) > end)
+			return FP_DHCP_MISS_MALFORMED;
+		code = o[0];
+		if (code == 255)
+			return FP_DHCP_WALK_OK;
+		if (code == 0) {
+			pos++;
+			goto next;
+		}
+		if (pos + 2 > len || (void *)(o + 2) > end)
+			return FP_DHCP_MISS_MALFORMED;
+		olen = o[1];
+		if (pos + 2 + olen > len)
+			return FP_DHCP_MISS_MALFORMED;
+		switch (code) {
+		case 53:
+			if (olen != 1 || (void *)(o + 3) > end)
+				return FP_DHCP_MISS_MALFORMED;
+			r->type = o[2];
+			break;
+		case 50:
+			if (olen != 4 || (void *)(o + 6) > end)
+				return FP_DHCP_MISS_MALFORMED;
+			r->requested = fp_dhcp_get32(o + 2);
+			r->has_requested = 1;
+			break;
+		case 54:
+			if (olen != 4 || (void *)(o + 6) > end)
+				return FP_DHCP_MISS_MALFORMED;
+			r->server = fp_dhcp_get32(o + 2);
+			r->has_server = 1;
+			break;
+		case 61:
+			if (olen < 2)
+				return FP_DHCP_MISS_MALFORMED; /* RFC 2132 §9.14 */
+			if (r->id_len)
+				return FP_DHCP_MISS_OVERLOAD; /* in parts: RFC 3396 */
+			if (olen > FP_DHCP_ID_MAX)
+				r->id_long = 1; /* no key can hold it */
+			r->id_off = pos + 2;
+			r->id_len = olen;
+			break;
+		case 82:
+			if (!olen)
+				return FP_DHCP_MISS_MALFORMED;
+			if (r->relay_len)
+				return FP_DHCP_MISS_OVERLOAD;
+			r->relay_off = pos;
+			r->relay_len = olen;
+			break;
+		case 52:
+			return FP_DHCP_MISS_OVERLOAD;
+		}
+		pos += 2 + olen;
+next:
+		if (pos >= len)
+			return FP_DHCP_MISS_MALFORMED; /* no END option */
+		pos = fp_dhcp_idx(pos);
 	}
-	k->kind = FP_DHCP_KEY_CLIENT_ID;
-	k->len = r->id_len;
-	if (off >= FP_DHCP_IN_MAX)
-		return;
-	off = fp_dhcp_idx(off);
-	for (i = 0; i < FP_DHCP_ID_MAX; i++)
-		k->id[i] = i < r->id_len ? in[off + i] : 0;
+	return FP_DHCP_MISS_MALFORMED; /* more options than we walk */
 }
 
-/* The reply: fp_dhcp_build and its helpers, bpf/dhcp_reply.h (it uses the
- * definitions above). */
+/* fp_dhcp_id_word: the 8 bytes of a client identifier at W, of which
+ * KEEP (any value) belong to it; the rest zero, as a key wants them. */
+static __always_inline __u64 fp_dhcp_id_word(__u64 w, int keep)
+{
+	if (keep <= 0)
+		return 0;
+	if (keep >= 8)
+		return w;
+	return w & ((1ull << (keep * 8)) - 1);
+}
+
+/* fp_dhcp_key_of: the subscriber key of the request (UDP header at U,
+ * L4 its offset in the frame) into K; the chaddr in S. 0, or -1 when
+ * the client identifier could not be read. */
+static __always_inline int fp_dhcp_key_of(struct xdp_md *ctx, const __u8 *u, const void *end,
+					  __u32 l4, const struct fp_dhcp_req *r,
+					  const struct fp_parsed *p, struct fp_dhcp_scratch *s)
+{
+	struct fp_dhcp_key *k = &s->key;
+	__u32 n = r->id_len, off = r->id_off;
+	__u16 vlan = p->vlans ? p->vlan_id[(p->vlans - 1) & 1] : 0;
+	const __u8 *id;
+
+	/* vlan, kind, len: the key's first word; then the id, zero padded. */
+	if (!n) {
+		fp_dhcp_put32(k, vlan | FP_DHCP_KEY_MAC << 16 | 6u << 24);
+		fp_dhcp_put64(k->id, s->chaddr[0] & 0xffffffffffffull);
+		fp_dhcp_put64(k->id + 8, 0);
+		fp_dhcp_put64(k->id + 16, 0);
+		fp_dhcp_put64(k->id + 24, 0);
+		return 0;
+	}
+	fp_dhcp_put32(k, vlan | FP_DHCP_KEY_CLIENT_ID << 16 | n << 24);
+	if (off >= FP_DHCP_IN_MAX || n > FP_DHCP_ID_MAX)
+		return -1;
+	id = u + fp_dhcp_idx(off);
+	if ((void *)(id + FP_DHCP_ID_MAX) <= end) {
+		fp_dhcp_put64(k->id, fp_dhcp_id_word(fp_dhcp_get64(id), n));
+		fp_dhcp_put64(k->id + 8, fp_dhcp_id_word(fp_dhcp_get64(id + 8), (int)n - 8));
+		fp_dhcp_put64(k->id + 16, fp_dhcp_id_word(fp_dhcp_get64(id + 16), (int)n - 16));
+		fp_dhcp_put64(k->id + 24, fp_dhcp_id_word(fp_dhcp_get64(id + 24), (int)n - 24));
+		return 0;
+	}
+	/* Within 32 bytes of the frame's end: read what there is. */
+	fp_dhcp_put64(k->id, 0);
+	fp_dhcp_put64(k->id + 8, 0);
+	fp_dhcp_put64(k->id + 16, 0);
+	fp_dhcp_put64(k->id + 24, 0);
+	/* 2..32 (checked above), as 1..32 in the register the helper gets */
+	asm volatile("%0 += -1; %0 &= 0x1f; %0 += 1" : "+r"(n));
+	return bpf_xdp_load_bytes(ctx, l4 + off, k->id, n) ? -1 : 0;
+}
+
+/* The reply: its options, its headers and its checksums, bpf/dhcp_reply.h
+ * (it uses the definitions above). */
 #include "dhcp_reply.h"
 
-/* fp_dhcp_lease_of: the binding the request's client may be answered
- * from, or NULL with the miss counter in *miss. */
+/* fp_dhcp_lease_of: the binding the request's client (key in s->key) may
+ * be answered from, or NULL with the miss counter in *miss. */
 static __always_inline struct fp_dhcp_lease *
-fp_dhcp_lease_of(const __u8 *in, const struct fp_dhcp_req *r, const struct fp_parsed *p,
-		 __u64 now, struct fp_dhcp_key *k, struct fp_dhcp_pool_map **pool, int *miss)
+fp_dhcp_lease_of(struct fp_dhcp_scratch *s, __u64 now, struct fp_dhcp_pool_map **pool,
+		 int *miss)
 {
 	struct fp_dhcp_lease *l;
 	__u32 idx;
 
-	fp_dhcp_key_of(in, r, p, k);
-	l = bpf_map_lookup_elem(&fp_dhcp_leases, k);
+	l = bpf_map_lookup_elem(&fp_dhcp_leases, &s->key);
 	if (!l) {
 		*miss = FP_DHCP_MISS_UNKNOWN;
 		return NULL;
@@ -338,70 +401,31 @@ static __always_inline int fp_dhcp_request_miss(const struct fp_dhcp_req *r, __u
 	return ciaddr == ip ? 0 : FP_DHCP_MISS_ADDRESS;
 }
 
-/* fp_dhcp_send: the frame made into the reply in S->out (LEN bytes from
- * the IPv4 header on), Ethernet addresses DST and the server's; VLAN
- * tags stay. 0, or -1 when the frame could not be resized (unchanged),
- * or -2 when it was changed and then could not be written.
- *
- * A reply is usually longer than its request. The frame grows at its tail
- * where the buffer has room there; one that a veth peer's socket sent
- * (perfdhcp's, a relay's) can have almost none, while XDP keeps 256 bytes
- * of headroom: such a frame grows at its head, its L2 header moved. */
-static __always_inline int fp_dhcp_send(struct xdp_md *ctx, const struct fp_parsed *p,
-					struct fp_dhcp_scratch *s, __u32 len,
-					const __u8 *dst, const struct fp_dhcp_cfg *cfg)
-{
-	__u32 l3 = p->l3_off;
-	__u8 *eth;
-	int delta = (int)(l3 + len) - (int)(ctx->data_end - ctx->data);
-	int moved = 0;
-
-	if (len < FP_DHCP_REPLY_HDRS || len > FP_DHCP_OUT_MAX || l3 < ETH_HLEN || l3 > 64)
-		return -1;
-	/* 14..64, in a form the verifier can bound for the helpers. */
-	asm volatile("%0 += -1; %0 &= 0x3f; %0 += 1" : "+r"(l3));
-	if (delta && bpf_xdp_adjust_tail(ctx, delta)) {
-		if (delta < 0 || bpf_xdp_load_bytes(ctx, 0, s->l2, l3) ||
-		    bpf_xdp_adjust_head(ctx, -delta))
-			return -1;
-		moved = 1;
-	}
-	len = fp_dhcp_len(len);
-	if ((moved && bpf_xdp_store_bytes(ctx, 0, s->l2, l3)) ||
-	    bpf_xdp_store_bytes(ctx, l3, s->out, len))
-		return -2;
-	/* The Ethernet addresses in place: the frame is at least l3 + len. */
-	eth = (void *)(long)ctx->data;
-	if ((void *)(eth + 12) > (void *)(long)ctx->data_end)
-		return -2;
-	__builtin_memcpy(eth, dst, 6);
-	__builtin_memcpy(eth + 6, cfg->server_mac, 6);
-	return 0;
-}
-
 /* fp_stage_dhcp: XDP_TX when the frame was a DHCP request this stage
  * answered (it is now the reply), XDP_PASS otherwise; XDP_DROP only when
- * the frame was changed and the reply could not be written. */
-static __noinline int fp_stage_dhcp(struct xdp_md *ctx, const struct fp_parsed *p)
+ * the frame was changed and the reply could not be written.
+ *
+ * A global function, verified once on its own: a static one is verified
+ * again for each state the pipeline reaches it in (four), and the option
+ * walk's 160 iterations with it. P may be NULL to the verifier; it never
+ * is. The caller holds no packet pointer across the call. */
+__attribute__((noinline)) int fp_stage_dhcp(struct xdp_md *ctx, const struct fp_parsed *p)
 {
-	static const __u8 bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-	__u32 zero = 0, avail, len, ulen, tot, ciaddr, giaddr, daddr, out_len;
+	__u32 zero = 0, avail, len, ulen, tot, l4, ciaddr, giaddr, optlen;
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	struct fp_dhcp_pool_map *pool = NULL;
 	struct fp_dhcp_event *ev = NULL;
-	struct fp_dhcp_walk w = { 0 };
-	struct fp_dhcp_req *r = &w.r;
 	struct fp_dhcp_scratch *s;
+	struct fp_dhcp_req *r;
 	struct fp_dhcp_lease *l;
 	struct fp_dhcp_cfg *cfg;
 	struct iphdr *ip;
+	const __u8 *u;
+	__u64 now, dst;
 	__u8 type;
-	const __u8 *dst;
-	__u16 dport;
-	__u64 now;
 	int miss, err;
 
-	if (p->ip_version != 4 || !p->has_l4 || p->l4_proto != IPPROTO_UDP ||
+	if (!p || p->ip_version != 4 || !p->has_l4 || p->l4_proto != IPPROTO_UDP ||
 	    p->dport != FP_DHCP_SERVER_PORT)
 		return XDP_PASS;
 	cfg = bpf_map_lookup_elem(&fp_dhcp_cfg, &zero);
@@ -411,38 +435,33 @@ static __noinline int fp_stage_dhcp(struct xdp_md *ctx, const struct fp_parsed *
 	if (!s)
 		return XDP_PASS;
 	miss = FP_DHCP_MISS_MALFORMED;
-	if (p->frag != FP_FRAG_NONE)
+	/* The parser stops at two VLAN tags and 60 bytes of IPv4 header: a
+	 * smaller bound than the u16's lets the verifier follow the pointers. */
+	if (p->frag != FP_FRAG_NONE || p->l3_off > FP_DHCP_L3_MAX || p->l4_off > 127)
 		goto pass;
-	/* At most 14 + 2 * 4: a smaller bound than the u16 lets the verifier
-	 * follow the pointer. */
-	if (p->l3_off > 64)
+	ip = data + (p->l3_off & 0x1f);
+	l4 = p->l4_off & 0x7f;
+	u = data + l4;
+	if (data + ETH_HLEN > end || (void *)(ip + 1) > end ||
+	    (void *)(u + FP_DHCP_FIXED) > end)
 		goto pass;
-	ip = data + (p->l3_off & 0x7f);
-	if ((void *)(ip + 1) > end || (void *)data + 12 > end)
-		goto pass;
-	__builtin_memcpy(s->eth_src, (__u8 *)data + 6, 6);
 	tot = bpf_ntohs(ip->tot_len);
 	avail = end - data;
-	if (avail < p->l4_off + FP_DHCP_FIXED || p->l3_off + tot > avail)
+	if (p->l3_off + tot > avail)
 		goto pass;
-	avail -= p->l4_off;
+	avail -= l4;
 	len = avail > FP_DHCP_IN_MAX ? FP_DHCP_IN_MAX : avail;
-	if (len < FP_DHCP_FIXED ||
-	    bpf_xdp_load_bytes(ctx, p->l4_off, s->in, fp_dhcp_len(len)))
-		goto pass;
-	ulen = (__u32)s->in[4] << 8 | s->in[5];
-	if (ulen < FP_DHCP_FIXED || ulen > avail || p->l4_off + ulen > p->l3_off + tot)
+	ulen = (__u32)u[4] << 8 | u[5];
+	if (ulen < FP_DHCP_FIXED || ulen > avail || l4 + ulen > p->l3_off + tot)
 		goto pass;
 	if (ulen < len)
 		len = ulen;
-	if (s->in[B_OP] != 1 || s->in[B_HTYPE] != 1 || s->in[B_HLEN] != 6 ||
-	    fp_dhcp_get32(&s->in[B_COOKIE]) != bpf_htonl(FP_DHCP_MAGIC))
+	if (u[B_OP] != 1 || u[B_HTYPE] != 1 || u[B_HLEN] != 6 ||
+	    fp_dhcp_get32(u + B_COOKIE) != bpf_htonl(FP_DHCP_MAGIC))
 		goto pass;
-	w.pos = FP_DHCP_OPT_OFF;
-	w.len = len;
-	w.verdict = FP_DHCP_MISS_MALFORMED;
-	bpf_loop(FP_DHCP_OPT_WALK, fp_dhcp_walk_one, &w, 0);
-	miss = w.verdict;
+	r = &s->req;
+	__builtin_memset(r, 0, sizeof(*r));
+	miss = fp_dhcp_walk(u, end, len, s);
 	if (miss != FP_DHCP_WALK_OK)
 		goto pass;
 	type = r->type;
@@ -462,12 +481,23 @@ static __noinline int fp_stage_dhcp(struct xdp_md *ctx, const struct fp_parsed *
 		miss = FP_DHCP_MISS_NOSTORE;
 		goto pass;
 	}
+	/* The request's fields the reply needs, before it is overwritten. */
+	ciaddr = fp_dhcp_get32(u + B_CIADDR);
+	giaddr = fp_dhcp_get32(u + B_GIADDR);
+	s->xid = fp_dhcp_get32(u + B_XID);
+	s->flags = *(const __u16 *)(u + B_FLAGS);
+	s->ciaddr = ciaddr;
+	s->giaddr = giaddr;
+	s->chaddr[0] = fp_dhcp_get64(u + B_CHADDR);
+	s->chaddr[1] = fp_dhcp_get64(u + B_CHADDR + 8);
+	s->eth_src = fp_dhcp_get64(data + 6);
+	miss = FP_DHCP_MISS_MALFORMED;
+	if (fp_dhcp_key_of(ctx, u, end, l4, r, p, s))
+		goto pass;
 	now = bpf_ktime_get_boot_ns();
-	l = fp_dhcp_lease_of(s->in, r, p, now, &s->key, &pool, &miss);
+	l = fp_dhcp_lease_of(s, now, &pool, &miss);
 	if (!l || !pool)
 		goto pass;
-	ciaddr = fp_dhcp_get32(&s->in[B_CIADDR]);
-	giaddr = fp_dhcp_get32(&s->in[B_GIADDR]);
 	if (type == FP_DHCPREQUEST) {
 		miss = fp_dhcp_request_miss(r, ciaddr, l->ip);
 		if (miss)
@@ -481,27 +511,25 @@ static __noinline int fp_stage_dhcp(struct xdp_md *ctx, const struct fp_parsed *
 		goto pass;
 	/* RFC 2131 §4.1: to the relay; to a client that has its address; to
 	 * all when it asked for broadcast; else to the address it gets. */
-	dport = FP_DHCP_CLIENT_PORT;
-	dst = &s->in[B_CHADDR];
+	s->dport = FP_DHCP_CLIENT_PORT;
+	dst = s->chaddr[0];
 	if (giaddr) {
-		daddr = giaddr;
-		dport = FP_DHCP_SERVER_PORT;
+		s->daddr = giaddr;
+		s->dport = FP_DHCP_SERVER_PORT;
 		dst = s->eth_src;
 	} else if (ciaddr) {
-		daddr = ciaddr;
-	} else if (s->in[B_FLAGS] & 0x80) {
-		daddr = 0xffffffff;
-		dst = bcast;
+		s->daddr = ciaddr;
+	} else if (u[B_FLAGS] & 0x80) {
+		s->daddr = 0xffffffff;
+		dst = ~0ull;
 	} else {
-		daddr = l->ip;
+		s->daddr = l->ip;
 	}
 	type = type == FP_DHCPDISCOVER ? FP_DHCPOFFER : FP_DHCPACK;
 	s->yiaddr = l->ip;
-	s->daddr = daddr;
-	s->dport = dport;
 	s->type = type;
-	out_len = fp_dhcp_build(s, r, cfg, pool);
-	if (!out_len) {
+	optlen = fp_dhcp_opts(ctx, l4, s, r, cfg, pool);
+	if (!optlen) {
 		miss = FP_DHCP_FAST_ERR;
 		goto pass;
 	}
@@ -512,8 +540,7 @@ static __noinline int fp_stage_dhcp(struct xdp_md *ctx, const struct fp_parsed *
 			goto pass;
 		}
 	}
-	/* dst may point into s->in, which the send does not touch. */
-	err = fp_dhcp_send(ctx, p, s, out_len, dst, cfg);
+	err = fp_dhcp_write(ctx, p, s, optlen, dst, cfg);
 	if (err) {
 		if (ev)
 			bpf_ringbuf_discard(ev, 0);

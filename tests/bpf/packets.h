@@ -22,7 +22,7 @@
 #include <linux/tcp.h>
 #include <linux/udp.h>
 
-#define FP_PKT_MAX 1024 /* a DHCP request with a 255-byte option 82 is ~600 */
+#define FP_PKT_MAX 1536 /* a DHCP request with options past its 1024th byte */
 
 #define FP_TEST_SADDR4 htonl(0x0a000001) /* 10.0.0.1 */
 #define FP_TEST_DADDR4 htonl(0x0a000002) /* 10.0.0.2 */

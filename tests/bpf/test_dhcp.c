@@ -584,7 +584,7 @@ static void test_dhcp_long_relay_option_and_domain_grow_reply(void **state)
 	o.data_size_in = p.len;
 	assert_int_equal(bpf_prog_test_run_opts(f->prog_fd, &o), 0);
 	assert_int_equal(o.retval, XDP_TX);
-	assert_true(o.data_size_out - 42 - 8 > 512); /* two bpf_csum_diff() calls */
+	assert_true(o.data_size_out - 42 - 8 > 512); /* a UDP datagram past 512 bytes */
 	assert_reply_bytes(out, o.data_size_out, &q, &w);
 }
 
@@ -1158,6 +1158,169 @@ static void test_dhcp_split_relay_option_passes(void **state)
 	assert_counters(f, FP_DHCP_MISS_OVERLOAD, 1, -1);
 }
 
+/* ---- the walk and the reply at their edges --------------------------------- */
+
+/* reply_option: option CODE of the untagged reply R (its value, its length
+ * in *len), or NULL. */
+static const uint8_t *reply_option(const struct fp_run *r, uint8_t code, size_t *len)
+{
+	const uint8_t *m = r->out + ETH_HLEN + 28;
+	size_t n = r->size_out - ETH_HLEN - 28, i = 240;
+
+	while (i + 1 < n && m[i] != 255) {
+		if (!m[i]) {
+			i++;
+			continue;
+		}
+		if (m[i] == code) {
+			*len = m[i + 1];
+			return m + i + 2;
+		}
+		i += 2 + (size_t)m[i + 1];
+	}
+	return NULL;
+}
+
+static void test_dhcp_client_id_at_the_end_of_the_frame_is_the_key(void **state)
+{
+	static const uint8_t id[] = { 0xff, 0x12, 0x34, 0x56, 0x78, 0, 1, 0xbe, 0xef };
+	struct fixture *f = FP_TEST_STATE(state);
+	struct fp_dhcp_key k = id_key(id, sizeof(id), 0);
+	struct req q = { .type = 1, .client_id = id, .client_id_len = sizeof(id) };
+	struct want w = offer_unicast;
+	const uint8_t *v;
+	struct fp_pkt p;
+	struct fp_run r;
+	size_t n;
+
+	put_lease(f, &k, OTHER_IP, 600);
+	w.extra = "yiaddr=" OTHER_IP;
+	w.ip_dst = OTHER_IP;
+	build(&p, &q);
+	/* No PAD: the frame ends at END, 16 bytes after the identifier's
+	 * value starts (53, 61, 55, END), so that fewer than 32 bytes of
+	 * the frame follow it. */
+	p.len = p.l4 + 8 + 240 + 3 + 2 + sizeof(id) + 6 + 1;
+	fp_pkt_finish(&p);
+	assert_int_equal(run(f, &p, &r), XDP_TX);
+	assert_reply(&r, &q, &w);
+	v = reply_option(&r, 61, &n);
+	assert_non_null(v);
+	assert_int_equal(n, sizeof(id));
+	assert_memory_equal(v, id, sizeof(id));
+	assert_counters(f, FP_DHCP_RX_DISCOVER, 1, FP_DHCP_HIT_OFFER, 1, -1);
+}
+
+static void test_dhcp_end_past_the_udp_length_is_not_end(void **state)
+{
+	struct fixture *f = FP_TEST_STATE(state);
+	struct req q = { .type = 1, .no_end = true };
+	struct fp_pkt p;
+	uint8_t *trailer;
+
+	build(&p, &q);
+	/* The datagram ends after option 55; the frame goes on (an Ethernet
+	 * trailer) with what would be END. */
+	p.len = p.l4 + 8 + 240 + 3 + 6;
+	fp_pkt_finish(&p);
+	trailer = fp_pkt_put(&p, 8);
+	trailer[0] = 255;
+	assert_pass_untouched(f, &p);
+	assert_counters(f, FP_DHCP_MISS_MALFORMED, 1, -1);
+}
+
+/* request_with_pads: a DISCOVER with N PAD options between 55 and END. */
+static void request_with_pads(struct fp_pkt *p, struct req *q, uint8_t *pads, size_t n)
+{
+	memset(pads, 0, n);
+	*q = (struct req){ .type = 1, .extra = pads, .extra_len = n };
+	build(p, q);
+}
+
+static void test_dhcp_options_walked_up_to_160(void **state)
+{
+	struct fixture *f = FP_TEST_STATE(state);
+	uint8_t pads[160];
+	struct fp_pkt p;
+	struct fp_run r;
+	struct req q;
+
+	/* 53, 55, 157 PAD and END: the 160th option is END. */
+	request_with_pads(&p, &q, pads, 157);
+	assert_int_equal(run(f, &p, &r), XDP_TX);
+	assert_reply(&r, &q, &offer_unicast);
+	/* One PAD more: END is the 161st, not walked. */
+	request_with_pads(&p, &q, pads, 158);
+	assert_pass_untouched(f, &p);
+	assert_counters(f, FP_DHCP_RX_DISCOVER, 1, FP_DHCP_HIT_OFFER, 1,
+			FP_DHCP_MISS_MALFORMED, 1, -1);
+}
+
+/* request_with_end_at: a DISCOVER whose END is at byte AT of its UDP
+ * datagram, after options 43 of up to 255 bytes. */
+static void request_with_end_at(struct fp_pkt *p, struct req *q, uint8_t *extra, size_t at)
+{
+	size_t n = at - (8 + 240 + 3 + 6), i = 0;
+
+	memset(extra, 0x5a, n);
+	while (n - i > 257) {
+		extra[i] = 43;
+		extra[i + 1] = 255;
+		i += 257;
+	}
+	extra[i] = 43;
+	extra[i + 1] = n - i - 2;
+	*q = (struct req){ .type = 1, .extra = extra, .extra_len = n };
+	build(p, q);
+}
+
+static void test_dhcp_options_walked_up_to_1024_bytes(void **state)
+{
+	struct fixture *f = FP_TEST_STATE(state);
+	uint8_t extra[1024];
+	struct fp_pkt p;
+	struct fp_run r;
+	struct req q;
+
+	/* END as the datagram's byte 1023: walked, answered; the reply is
+	 * shorter than the request. */
+	request_with_end_at(&p, &q, extra, 1023);
+	assert_int_equal(run(f, &p, &r), XDP_TX);
+	assert_true(r.size_out < p.len);
+	assert_reply(&r, &q, &offer_unicast);
+	/* END as byte 1024: past what the stage walks, to the server. */
+	request_with_end_at(&p, &q, extra, 1024);
+	assert_pass_untouched(f, &p);
+	assert_counters(f, FP_DHCP_RX_DISCOVER, 1, FP_DHCP_HIT_OFFER, 1,
+			FP_DHCP_MISS_MALFORMED, 1, -1);
+}
+
+static void test_dhcp_every_reply_length_is_whole_and_summed(void **state)
+{
+	struct fixture *f = FP_TEST_STATE(state);
+	struct fp_dhcp_pool_map pool = pool_full();
+	struct req q = { .type = 3, .ciaddr = CLIENT_IP };
+	struct want w = ack_unicast;
+	char extra[128];
+	struct fp_pkt p;
+	struct fp_run r;
+
+	/* Domains of 1..40 bytes: the options end at every offset modulo 8,
+	 * in the shortest reply (PAD to 300 bytes) and past it. */
+	for (int n = 1; n <= 40; n++) {
+		memset(pool.domain, 0, sizeof(pool.domain));
+		for (int i = 0; i < n; i++)
+			pool.domain[i] = 'a' + i % 26;
+		pool.domain_len = n;
+		put_pool(f, POOL, &pool);
+		snprintf(extra, sizeof(extra), "%s domain=%.*s", ack_unicast.extra, n, pool.domain);
+		w.extra = extra;
+		build(&p, &q);
+		assert_int_equal(run(f, &p, &r), XDP_TX);
+		assert_reply(&r, &q, &w);
+	}
+}
+
 /* ---- differential: the fast path writes what the slow path would ---------- */
 
 /* The slow path's reply to the frame P, the lease of its client bound
@@ -1285,6 +1448,11 @@ int main(void)
 		T(test_dhcp_relay_option_of_255_bytes_echoed_whole),
 		T(test_dhcp_split_relay_option_passes),
 		T(test_dhcp_fast_and_slow_path_replies_are_the_same),
+		T(test_dhcp_client_id_at_the_end_of_the_frame_is_the_key),
+		T(test_dhcp_end_past_the_udp_length_is_not_end),
+		T(test_dhcp_options_walked_up_to_160),
+		T(test_dhcp_options_walked_up_to_1024_bytes),
+		T(test_dhcp_every_reply_length_is_whole_and_summed),
 		T(test_dhcp_offer_leaves_lease_and_events_alone),
 		T(test_dhcp_discover_broadcast_flag_broadcasts),
 		T(test_dhcp_request_selecting_gets_ack),
