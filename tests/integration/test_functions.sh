@@ -121,7 +121,9 @@ case_instances_spread_connections() {
 }
 
 # kill -9 of the handler while a client connects in a loop: no connection
-# refused, every one answered, the handler restarted.
+# refused and none waiting in the backlog lost (fastpathd keeps the
+# listening socket), the handler restarted. The one connection the
+# handler had accepted when it was killed dies with it: at most one error.
 case_killed_handler_loses_no_connection() {
 	setup
 	fn_config "$CFG" "$HELLO"
@@ -133,7 +135,7 @@ case_killed_handler_loses_no_connection() {
 	kill -9 "$pid"
 	wait $lp
 	echo "loop: $(cat "$T_TMP/loop")"
-	grep -q "refused=0 errors=0" "$T_TMP/loop" || t_fail "loop: $(cat "$T_TMP/loop")"
+	grep -Eq "refused=0 errors=[01]$" "$T_TMP/loop" || t_fail "loop: $(cat "$T_TMP/loop")"
 	grep -q "ok=[1-9]" "$T_TMP/loop" || t_fail "loop: no answer"
 	t_wait 30 fn_running || t_fail "not restarted"
 	[ "$(fn_field restarts)" -ge 1 ] || t_fail "restarts: $(fn_field restarts)"
