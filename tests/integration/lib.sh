@@ -213,6 +213,17 @@ t_require() {
 	fi
 }
 
+# t_require_daemon: t_require, and fastpathd built (FPD) and not already
+# running on this machine (the tests start their own).
+t_require_daemon() {
+	t_require
+	FPD=$T_BUILD/fastpathd
+	[ -x "$FPD" ] || { echo "not ok - $T_SCRIPT: $FPD not built"; exit 1; }
+	if "$FP" -j status 2>/dev/null | grep -q '"running":true'; then
+		t_skip_all "a fastpathd is already running on this machine"
+	fi
+}
+
 # ---- inside a case --------------------------------------------------------
 
 # t_skip WHY: end the case as skipped.
@@ -361,6 +372,18 @@ t_topo() {
 	ip -n "$T_NS" link set lo up || t_fail "configuring $T_DEV/$T_PEER failed"
 	t_wait 20 t_carrier || t_fail "$T_DEV has no carrier"
 	t_ping_ok "baseline, before any program"
+}
+
+# t_topo_dhcp: t_topo for a DHCP server on T_DEV: the peer's address
+# removed (its clients get theirs by DHCP) and an XDP program on the peer
+# (XDP_TX on a native veth needs one there). NET: the /24's first three
+# octets.
+t_topo_dhcp() {
+	t_topo
+	ip -n "$T_NS" addr flush dev "$T_PEER"
+	ip -n "$T_NS" link set dev "$T_PEER" xdp obj "$T_PROGS/xdp_pass.bpf.o" sec xdp ||
+		t_fail "cannot attach XDP to $T_PEER"
+	NET=${T_ADDR%.1}
 }
 
 # t_dummy: an interface for cases that need one but no traffic (T_DEV, in

@@ -4,12 +4,7 @@
 # daemon, keeps its state when a reload fails, and says when it runs in
 # userspace-only mode.
 . "$(dirname "$0")/lib.sh"
-t_require
-FPD=$T_BUILD/fastpathd
-[ -x "$FPD" ] || { echo "not ok - $T_SCRIPT: $FPD not built"; exit 1; }
-if "$FP" -j status 2>/dev/null | grep -q '"running":true'; then
-	t_skip_all "a fastpathd is already running on this machine"
-fi
+t_require_daemon
 
 # config FILE DEV [ENABLED]: a minimal configuration for DEV.
 config() {

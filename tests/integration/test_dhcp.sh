@@ -9,23 +9,14 @@
 # every lease a client holds is in the database, none twice; a lease_file
 # that is not a lease journal stops the daemon and is left as it was.
 . "$(dirname "$0")/lib.sh"
-t_require
-FPD=$T_BUILD/fastpathd
-[ -x "$FPD" ] || { echo "not ok - $T_SCRIPT: $FPD not built"; exit 1; }
-if "$FP" -j status 2>/dev/null | grep -q '"running":true'; then
-	t_skip_all "a fastpathd is already running on this machine"
-fi
+t_require_daemon
 
 # lab: the namespace lab with the peer's address removed (the clients get
 # theirs by DHCP), XDP on the peer (XDP_TX on a native veth needs it), and
 # fastpathd serving T_DEV with pool .100-.199 and 1-minute leases (LEASE_TIME),
 # the lease file in T_TMP (LEASE_DIR).
 lab() {
-	t_topo
-	ip -n "$T_NS" addr flush dev "$T_PEER"
-	ip -n "$T_NS" link set dev "$T_PEER" xdp obj "$T_PROGS/xdp_pass.bpf.o" sec xdp ||
-		t_fail "cannot attach XDP to $T_PEER"
-	NET=${T_ADDR%.1}
+	t_topo_dhcp
 	LEASES=${LEASE_DIR:-$T_TMP}/$T_CASE.leases
 	cat >"$T_TMP/fastpath.yaml" <<EOF
 orchestrator: {ebpf: {interfaces: [$T_DEV], mode: auto}, prometheus_port: 0}

@@ -9,12 +9,7 @@
 # (fastpath_repairs_total); `fastpath status` says what is wrong while it
 # is; an alert runs the alerts.exec hook once, with the alert as JSON.
 . "$(dirname "$0")/lib.sh"
-t_require
-FPD=$T_BUILD/fastpathd
-[ -x "$FPD" ] || { echo "not ok - $T_SCRIPT: $FPD not built"; exit 1; }
-if "$FP" -j status 2>/dev/null | grep -q '"running":true'; then
-	t_skip_all "a fastpathd is already running on this machine"
-fi
+t_require_daemon
 
 # config FILE DEV [EXTRA...]: DEV in auto mode, metrics off; each EXTRA
 # is a top-level line (orchestrator keys go in ORCH).
@@ -118,11 +113,7 @@ case_pins_removed() {
 # DHCP on T_DEV as test_dhcp.sh's lab: pool .100-.199, clients in T_NS,
 # XDP on the peer (XDP_TX on a native veth needs it).
 dhcp_lab() {
-	t_topo
-	ip -n "$T_NS" addr flush dev "$T_PEER"
-	ip -n "$T_NS" link set dev "$T_PEER" xdp obj "$T_PROGS/xdp_pass.bpf.o" sec xdp ||
-		t_fail "cannot attach XDP to $T_PEER"
-	NET=${T_ADDR%.1}
+	t_topo_dhcp
 	t_res pipeline "$T_DEV"
 	config "$T_TMP/c.yaml" "$T_DEV" "flows: {enabled: false}" "dhcp:" \
 		"  interface: $T_DEV" "  server_id: $T_ADDR" "  lease_file: $T_TMP/leases" \
