@@ -10,10 +10,15 @@
  * pipeline with the XSK stage, the frame's port not steered (one lookup
  * that misses), then steered with its queue's
  * slot empty (XDP_PASS) and holding an AF_XDP socket on lo (XDP_REDIRECT:
- * test_run returns the verdict and does not deliver). The stage's own
+ * test_run returns the verdict and does not deliver); last libxdp's own
+ * default AF_XDP program (xsk_def_prog: every packet of the queue to its
+ * socket, no parse, no count), holding the same socket. The stage's own
  * cost is the XSK row less the no-stage row; the goal compares the
  * pipeline's whole XSK row with xdp-filter's whole program, as the two
- * do the same work (parse, one port lookup, count, a verdict). */
+ * do the same work (parse, one port lookup, count, a verdict), except
+ * the redirect, a call xdp-filter never makes: the redirect's own cost
+ * is read against libxdp's program, which makes that call and nothing
+ * else. */
 #include <getopt.h>
 #include <stdio.h>
 #include <sys/mman.h>
@@ -27,12 +32,24 @@
 #define PORT 5353
 #define GOAL 1.2
 
-static const char *const xdpfilt_paths[] = {
-	"/usr/lib/x86_64-linux-gnu/bpf/xdpfilt_dny_udp.o",
-	"/usr/lib/bpf/xdpfilt_dny_udp.o",
-	"/usr/local/lib/bpf/xdpfilt_dny_udp.o",
-	NULL,
+static const char *const bpf_dirs[] = {
+	"/usr/lib/x86_64-linux-gnu/bpf", "/usr/lib/bpf", "/usr/local/lib/bpf", NULL,
 };
+
+/* peer_open: the first of bpf_dirs/NAME that exists, opened; NULL (and
+ * a row saying which package has it) when none does. */
+static struct bpf_object *peer_open(const char *name, const char *label, const char *pkg)
+{
+	char path[256];
+
+	for (const char *const *d = bpf_dirs; *d; d++) {
+		snprintf(path, sizeof(path), "%s/%s", *d, name);
+		if (!access(path, R_OK))
+			return bpf_object__open_file(path, NULL);
+	}
+	printf("%-36s not installed (apt install %s)\n", label, pkg);
+	return NULL;
+}
 
 static struct fp_pkt frame;
 static unsigned int repeat = 1000000;
@@ -53,25 +70,18 @@ static int row(const char *label, int prog_fd, uint32_t verdict, unsigned int *n
  * (MAP_FLAG_DST 1 << 1 | MAP_FLAG_UDP 1 << 3). */
 static int xdpfilt(unsigned int *ns)
 {
-	const char *path = NULL;
+	const char *label = "xdp-filter dny_udp (port listed)";
 	struct bpf_object *obj;
 	struct bpf_program *prog;
 	uint64_t flags[1024];
 	uint32_t key = htons(PORT);
 	int ncpu = libbpf_num_possible_cpus(), err;
 
-	for (const char *const *p = xdpfilt_paths; *p; p++)
-		if (!access(*p, R_OK)) {
-			path = *p;
-			break;
-		}
-	if (!path || ncpu <= 0 || ncpu > 1024) {
-		printf("%-36s not installed (apt install xdp-tools)\n", "xdp-filter dny_udp");
-		return -ENOENT;
-	}
-	obj = bpf_object__open_file(path, NULL);
+	if (ncpu <= 0 || ncpu > 1024)
+		return -ERANGE;
+	obj = peer_open("xdpfilt_dny_udp.o", label, "xdp-tools");
 	if (!obj)
-		return -errno;
+		return -ENOENT;
 	fp_test_unpin_maps(obj);
 	bpf_object__for_each_program(prog, obj)
 		bpf_program__set_autoload(prog, !strcmp(bpf_program__name(prog), "xdpfilt_dny_udp"));
@@ -81,7 +91,35 @@ static int xdpfilt(unsigned int *ns)
 	err = err ?: bpf_map_update_elem(bpf_object__find_map_fd_by_name(obj, "filter_ports"),
 					 &key, flags, BPF_ANY);
 	prog = bpf_object__find_program_by_name(obj, "xdpfilt_dny_udp");
-	err = err ?: row("xdp-filter dny_udp (port listed)", bpf_program__fd(prog), XDP_PASS, ns);
+	err = err ?: row(label, bpf_program__fd(prog), XDP_PASS, ns);
+	bpf_object__close(obj);
+	return err;
+}
+
+/* libxdp's default AF_XDP program, made to redirect (its refcnt, which
+ * libxdp raises per socket, set to 1) to XSK, the socket on queue 0. */
+static int xskdef(struct xsk_socket *xsk, unsigned int *ns)
+{
+	const char *label = "libxdp xsk_def_prog (redirect)";
+	struct bpf_object *obj = peer_open("xsk_def_xdp_prog.o", label, "libxdp1");
+	struct bpf_map *map, *data = NULL;
+	struct bpf_program *prog;
+	uint32_t one = 1;
+	int err;
+
+	if (!obj)
+		return -ENOENT;
+	map = bpf_object__find_map_by_name(obj, "xsks_map");
+	bpf_object__for_each_map(data, obj)
+		if (strstr(bpf_map__name(data), ".data"))
+			break;
+	prog = bpf_object__find_program_by_name(obj, "xsk_def_prog");
+	err = map && data && prog ? 0 : -ENOENT;
+	err = err ?: bpf_map__set_max_entries(map, 64);
+	err = err ?: bpf_map__set_initial_value(data, &one, sizeof(one));
+	err = err ?: bpf_object__load(obj);
+	err = err ?: xsk_socket__update_xskmap(xsk, bpf_map__fd(map));
+	err = err ?: row(label, bpf_program__fd(prog), XDP_REDIRECT, ns);
 	bpf_object__close(obj);
 	return err;
 }
@@ -101,7 +139,7 @@ int main(int argc, char **argv)
 		.rx_size = 32, .tx_size = 32,
 		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD, .bind_flags = XDP_COPY,
 	};
-	unsigned int empty = 0, filt = 0, bare = 0, miss = 0, pass = 0, redir = 0;
+	unsigned int empty = 0, filt = 0, bare = 0, miss = 0, pass = 0, redir = 0, def = 0;
 	struct fp_xsk_port e = { .proto = FP_XSK_UDP, .slot = 0 };
 	struct xsk_ring_prod fq, tx;
 	struct xsk_ring_cons cq, rx;
@@ -151,6 +189,8 @@ int main(int argc, char **argv)
 	err = err ?: xsk_socket__create(&xsk, "lo", 0, umem, &rx, &tx, &sc);
 	err = err ?: xsk_socket__update_xskmap(xsk, bpf_map__fd(skel->maps.fp_xsks));
 	err = err ?: row("fp_pipeline, xsk (socket: redirect)", fd, XDP_REDIRECT, &redir);
+	if (!err)
+		xskdef(xsk, &def);
 	if (err)
 		fprintf(stderr, "xsk_bench: %s\n", strerror(-err));
 	if (!err && bare)
@@ -164,6 +204,9 @@ int main(int argc, char **argv)
 		printf("      fp_pipeline xsk (lookup, not steered) vs xdp-filter: %.2fx\n",
 		       (double)miss / filt);
 	}
+	if (!err && def)
+		printf("      fp_pipeline xsk (redirect) vs libxdp xsk_def_prog: %.2fx "
+		       "(the redirect's call is in both)\n", (double)redir / def);
 	if (xsk)
 		xsk_socket__delete(xsk);
 	if (umem)
