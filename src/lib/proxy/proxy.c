@@ -116,6 +116,15 @@ void proxy_conn_kill(struct fp_proxy_engine *e, struct conn *c, bool reset)
 		c->be->conns_now--;
 	c->px->conns_now--;
 	c->state = C_DEAD;
+	/* Off the again list too: reap frees C before that list next runs.
+	 * (Not found: C is on the list run_again is walking, which skips
+	 * it and ends before reap.) */
+	for (struct conn **pp = &e->again; c->queued && *pp; pp = &(*pp)->again_next)
+		if (*pp == c) {
+			*pp = c->again_next;
+			c->queued = false;
+			break;
+		}
 	if (c->waiting_counted) {
 		e->n_waiting--;
 		c->waiting_counted = false;
