@@ -85,6 +85,7 @@ struct fp_flows_counters {
 	__u64 not_ip;           /* non-IP frames: not recorded */
 	__u64 in_use;           /* entries now (a flow on two CPUs has two) */
 	__u64 capacity;         /* entries, all CPUs */
+	__u64 in_use_max;       /* entries now in the fullest CPU's region */
 	__u32 per_cpu;          /* entries each CPU may hold: max_flows rounded up */
 	__u32 cpus;
 };

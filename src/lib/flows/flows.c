@@ -405,9 +405,16 @@ int fp_flows_counters(const char *dev, struct fp_flows_counters *c)
 		c->not_ip += v[i].not_ip;
 	}
 	total = (size_t)t.cpus * t.per_cpu;
-	for (size_t i = 0; !err && i < total; i++)
-		for (int w = 0; w < FP_FLOW_WAYS; w++)
-			c->in_use += !!__atomic_load_n(&t.buckets[i].tag[w], __ATOMIC_RELAXED);
+	for (__u32 cpu = 0; !err && cpu < t.cpus; cpu++) {
+		__u64 n = 0;
+
+		for (size_t i = (size_t)cpu * t.per_cpu; i < (size_t)(cpu + 1) * t.per_cpu; i++)
+			for (int w = 0; w < FP_FLOW_WAYS; w++)
+				n += !!__atomic_load_n(&t.buckets[i].tag[w], __ATOMIC_RELAXED);
+		c->in_use += n;
+		if (n > c->in_use_max)
+			c->in_use_max = n;
+	}
 	c->aged = __atomic_load_n(&t.meta->aged, __ATOMIC_RELAXED);
 	c->capacity = (__u64)total * FP_FLOW_WAYS;
 	c->per_cpu = t.per_cpu * FP_FLOW_WAYS;
