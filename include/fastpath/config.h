@@ -56,6 +56,8 @@ struct fp_config {
 	int prometheus_port;            /* orchestrator.prometheus_port; 0: off */
 	char prometheus_address[FP_CONFIG_ADDR_MAX]; /* orchestrator.prometheus_address */
 	unsigned int monitoring_interval_ms; /* orchestrator.monitoring_interval; 0: off */
+	/* orchestrator.health, .latency_stats, .latency_threshold_ms */
+	struct fp_health_config health;
 	struct fp_firewall_config firewall;
 	struct fp_flows_config flows;
 	struct fp_dhcp_config dhcp;

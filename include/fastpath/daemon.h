@@ -40,6 +40,25 @@ enum fp_alert {
 const char *fp_repair_name(enum fp_repair r);
 const char *fp_alert_name(enum fp_alert a);
 
+/* orchestrator.health and the latency keys: below what the health checks
+ * pass (fp_health_run). fastpathd writes them in its state file, so
+ * that fastpath health judges by the daemon's file. */
+#define FP_HEALTH_MAP_FILL_PCT   80     /* a map this full or fuller: degraded */
+#define FP_HEALTH_DROP_PCT       5      /* this share of packets dropped or more */
+#define FP_HEALTH_DISK_FREE_MB   64     /* less free than this where the leases are */
+#define FP_HEALTH_LATENCY_NS     1000000ULL /* orchestrator.latency_threshold_ms: 1 */
+
+struct fp_health_config {
+	unsigned int map_fill_percent;  /* 1..100 */
+	unsigned int drop_ratio_percent; /* 0..100 */
+	unsigned int disk_free_mb;      /* 0: never degraded for disk space */
+	unsigned long long latency_ns;  /* a program's mean run time above it */
+	bool latency_stats;             /* orchestrator.latency_stats */
+};
+
+/* fp_health_config_defaults: the thresholds an absent key means. */
+void fp_health_config_defaults(struct fp_health_config *c);
+
 struct fp_daemon_state {
 	pid_t pid;
 	char config[PATH_MAX];
@@ -55,6 +74,9 @@ struct fp_daemon_state {
 	unsigned long long repairs[FP_REPAIR_MAX];
 	unsigned long long alerts_total[FP_ALERT_MAX];
 	unsigned int alerts_active[FP_ALERT_MAX];
+	/* The health thresholds it runs with; latency_stats: it holds the
+	 * kernel's run-time statistics on (BPF_ENABLE_STATS). */
+	struct fp_health_config health;
 };
 
 /* fp_daemon_state_write: replace the state file atomically (rename). */

@@ -51,10 +51,24 @@ struct fp_metrics_iface {
 	__u64 flows_active;     /* flows in the table, merged over CPUs */
 	bool has_dhcp;
 	__u64 dhcp[FP_DHCP_COUNTERS];
+	bool has_runs;          /* its program's run-time statistics */
+	__u64 run_time_ns, run_cnt;
+};
+
+/* A program pinned with fastpath load: its run-time statistics. */
+struct fp_metrics_prog {
+	char name[FP_NAME_MAX];
+	__u64 run_time_ns, run_cnt;
 };
 
 struct fp_metrics_snapshot {
 	size_t programs;        /* pinned programs + pipeline programs */
+	/* The kernel's run-time statistics are on now (fastpathd holds them
+	 * for orchestrator.latency_stats, or kernel.bpf_stats_enabled is 1):
+	 * only then are run times exported, as stale ones would mislead. */
+	bool latency_stats;
+	struct fp_metrics_prog *progs;  /* while latency_stats */
+	size_t n_progs;
 	struct fp_metrics_iface *ifaces;
 	size_t n;
 	struct fp_shaper_state *shapers; /* interfaces fastpath's shaper holds */
@@ -82,7 +96,9 @@ int fp_metrics_text(struct fp_text *t);
 
 /* ---- health (health.c) ----------------------------------------------- */
 
-#define FP_HEALTH_MAP_FILL_PCT 80  /* a table fuller than this is degraded */
+/* A drop ratio is not judged on fewer packets than this: 1 of 3 is no
+ * signal. */
+#define FP_HEALTH_DROP_MIN_PACKETS 100
 
 struct fp_health_check {
 	char name[48];          /* "pipeline_attached:eth0", "lease_db" */
@@ -99,10 +115,31 @@ struct fp_health {
 /* fp_health_run: the checks, on every interface with a pipeline and every
  * interface a running fastpathd manages (its state file): pipeline
  * attached (link pinned, its program on the interface), interface up,
- * flows table fill below FP_HEALTH_MAP_FILL_PCT, and, when the daemon
- * serves DHCP, its lease database writable. Free with fp_health_free.
- * -ENOMEM only: a failed check is a result, not an error. */
+ * the flows table and DHCP lease cache filled below map_fill_percent,
+ * dropped packets below drop_ratio_percent, and while the kernel's
+ * run-time statistics are on, the program's mean run time below
+ * latency_ns; when the daemon serves DHCP, its lease database writable
+ * and disk_free_mb free beside it. The thresholds are the running
+ * daemon's (its state file), else the defaults. Free with
+ * fp_health_free. -ENOMEM only: a failed check is a result, not an
+ * error. */
 int fp_health_run(struct fp_health *h);
+
+/* fp_health_run_with: fp_health_run with CFG's thresholds (fastpathd's
+ * own, before its state file says them); NULL: as fp_health_run. */
+int fp_health_run_with(struct fp_health *h, const struct fp_health_config *cfg);
+
+/* The decisions, pure. fp_health_fill_ok: USED of MAX entries is below
+ * PCT percent (a table of no size is never full). fp_health_drops_ok:
+ * DROPPED of PROCESSED packets is below PCT percent, or fewer than
+ * FP_HEALTH_DROP_MIN_PACKETS were processed (PCT 0: no drop at all).
+ * fp_health_latency_ok: RUNS runs took less than THRESHOLD_NS each on
+ * average (no run: nothing to judge). fp_health_disk_ok: at least MIN_MB
+ * MiB free. */
+bool fp_health_fill_ok(__u64 used, __u64 max, unsigned int pct);
+bool fp_health_drops_ok(__u64 processed, __u64 dropped, unsigned int pct);
+bool fp_health_latency_ok(__u64 run_ns, __u64 runs, __u64 threshold_ns);
+bool fp_health_disk_ok(__u64 free_bytes, unsigned int min_mb);
 void fp_health_free(struct fp_health *h);
 
 /* fp_health_json: H as {"ok":..,"checks":[{"name","ok","reason"}..]}. */

@@ -57,6 +57,41 @@ static void heal_write(struct json_object *o, const struct fp_daemon_state *st)
 	json_object_object_add(o, "alerts_active", counts(active, FP_ALERT_MAX, alert_name));
 }
 
+/* The thresholds it runs with: the health checks of fastpath health and
+ * /health judge by them. */
+static void health_write(struct json_object *o, const struct fp_health_config *c)
+{
+	struct json_object *h = json_object_new_object();
+
+	json_object_object_add(h, "map_fill_percent", json_object_new_int64(c->map_fill_percent));
+	json_object_object_add(h, "drop_ratio_percent",
+			       json_object_new_int64(c->drop_ratio_percent));
+	json_object_object_add(h, "disk_free_mb", json_object_new_int64(c->disk_free_mb));
+	json_object_object_add(h, "latency_ns", json_object_new_int64((int64_t)c->latency_ns));
+	json_object_object_add(h, "latency_stats", json_object_new_boolean(c->latency_stats));
+	json_object_object_add(o, "health", h);
+}
+
+/* What is absent keeps its default (a state file of an older daemon). */
+static void health_read(struct json_object *o, struct fp_health_config *c)
+{
+	struct json_object *h, *v;
+
+	fp_health_config_defaults(c);
+	if (!json_object_object_get_ex(o, "health", &h))
+		return;
+	if (json_object_object_get_ex(h, "map_fill_percent", &v))
+		c->map_fill_percent = (unsigned int)json_object_get_int64(v);
+	if (json_object_object_get_ex(h, "drop_ratio_percent", &v))
+		c->drop_ratio_percent = (unsigned int)json_object_get_int64(v);
+	if (json_object_object_get_ex(h, "disk_free_mb", &v))
+		c->disk_free_mb = (unsigned int)json_object_get_int64(v);
+	if (json_object_object_get_ex(h, "latency_ns", &v))
+		c->latency_ns = (unsigned long long)json_object_get_int64(v);
+	if (json_object_object_get_ex(h, "latency_stats", &v))
+		c->latency_stats = json_object_get_boolean(v);
+}
+
 static void heal_read(struct json_object *o, struct fp_daemon_state *st)
 {
 	unsigned long long active[FP_ALERT_MAX] = { 0 };
@@ -88,6 +123,7 @@ int fp_daemon_state_write(const struct fp_daemon_state *st)
 	json_object_object_add(o, "dhcp_interface", json_object_new_string(st->dhcp_interface));
 	json_object_object_add(o, "dhcp_lease_file", json_object_new_string(st->dhcp_lease_file));
 	heal_write(o, st);
+	health_write(o, &st->health);
 	if (json_object_to_file_ext(tmp, o, JSON_C_TO_STRING_PLAIN) ||
 	    rename(tmp, FP_DAEMON_STATE))
 		err = errno ? -errno : -EIO;
@@ -146,6 +182,7 @@ int fp_daemon_state_read(struct fp_daemon_state *st)
 	copy_str(o, "mode", st->mode, sizeof(st->mode));
 	copy_str(o, "problems", st->problems, sizeof(st->problems));
 	heal_read(o, st);
+	health_read(o, &st->health);
 	json_object_put(o);
 	if (!pid_alive(st->pid))
 		return -ESRCH;

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* The orchestrator: section of the configuration: the eBPF data plane
  * (orchestrator.ebpf: interfaces, XDP mode, a chained program) and
- * the metrics endpoint (prometheus_port, prometheus_address) and how often
- * fastpathd verifies what it applied (monitoring_interval). Its values
- * live at the top of struct fp_config. */
+ * the metrics endpoint (prometheus_port, prometheus_address), how often
+ * fastpathd verifies what it applied (monitoring_interval), the kernel's
+ * run-time statistics (latency_stats) and the health checks' thresholds
+ * (health, latency_threshold_ms). Its values live at the top of struct
+ * fp_config. */
 #include <errno.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -119,6 +121,49 @@ static int p_listen_addr(struct walk *w, yaml_node_t *n, const char *path,
 	return 0;
 }
 
+/* latency_threshold_ms: milliseconds with up to six decimals (0.05 is
+ * 50 us): a pipeline's program runs in well under a microsecond, so a
+ * whole number of ms could only say "stuck". Stored in ns. */
+static int p_latency_ms(struct walk *w, yaml_node_t *n, const char *path,
+			void *dst, const struct field *f)
+{
+	const char *s = fp_cfg_value_of(w, n, path, "a number of milliseconds");
+	unsigned long long ms = 0, frac = 0, scale = 1000000;
+	const char *p;
+
+	(void)f;
+	if (!s)
+		return -EINVAL;
+	for (p = s; *p >= '0' && *p <= '9'; p++)
+		if (ms <= 60000)
+			ms = ms * 10 + (unsigned long long)(*p - '0');
+	if (*p == '.' && p > s)
+		for (p++; *p >= '0' && *p <= '9' && scale > 1; p++)
+			frac += (unsigned long long)(*p - '0') * (scale /= 10);
+	if (p == s || *p || p[-1] == '.') {
+		fp_cfg_report(w, n, path, "'" SHOW "' is not a number of milliseconds "
+			      "(1, 0.5, 0.05; at most six decimals)", s);
+		return -EINVAL;
+	}
+	if ((!ms && !frac) || ms > 60000 || (ms == 60000 && frac)) {
+		fp_cfg_report(w, n, path, SHOW " is out of range (0.000001-60000)", s);
+		return -EINVAL;
+	}
+	*(unsigned long long *)dst = ms * 1000000 + frac;
+	return 0;
+}
+
+static const struct field health_fields[] = {
+	{ .key = "map_fill_percent", .parse = fp_cfg_u32,
+	  .off = offsetof(struct fp_health_config, map_fill_percent), .min = 1, .max = 100 },
+	{ .key = "drop_ratio_percent", .parse = fp_cfg_u32,
+	  .off = offsetof(struct fp_health_config, drop_ratio_percent), .min = 0, .max = 100 },
+	{ .key = "disk_free_mb", .parse = fp_cfg_u32,
+	  .off = offsetof(struct fp_health_config, disk_free_mb), .min = 0, .max = 1u << 30 },
+};
+
+static const struct schema health_schema = { health_fields, ARRAY_SIZE(health_fields), NULL };
+
 static const struct field orchestrator_fields[] = {
 	{ .key = "ebpf", .parse = fp_cfg_map,
 	  .off = offsetof(struct fp_config, ebpf), .sub = &ebpf_schema },
@@ -132,6 +177,14 @@ static const struct field orchestrator_fields[] = {
 	{ .key = "monitoring_interval", .parse = fp_cfg_duration_ms,
 	  .off = offsetof(struct fp_config, monitoring_interval_ms),
 	  .min = 0, .max = 3600000 },
+	/* BPF_ENABLE_STATS held by fastpathd: every program run pays for
+	 * two clock reads (docs/metrics.md), so it is asked for. */
+	{ .key = "latency_stats", .parse = fp_cfg_bool,
+	  .off = offsetof(struct fp_config, health.latency_stats) },
+	{ .key = "latency_threshold_ms", .parse = p_latency_ms,
+	  .off = offsetof(struct fp_config, health.latency_ns) },
+	{ .key = "health", .parse = fp_cfg_map,
+	  .off = offsetof(struct fp_config, health), .sub = &health_schema },
 };
 
 static const struct schema orchestrator_schema = {
@@ -148,6 +201,7 @@ static void orchestrator_defaults(void *dst)
 	cfg->prometheus_port = FP_CONFIG_PROMETHEUS_PORT;
 	strcpy(cfg->prometheus_address, FP_CONFIG_PROMETHEUS_ADDRESS);
 	cfg->monitoring_interval_ms = FP_CONFIG_MONITORING_MS;
+	fp_health_config_defaults(&cfg->health);
 }
 
 /* The default is eBPF on: without the section, an interface is missing. */
