@@ -56,7 +56,10 @@ static struct json_object *sample_json(char *line)
 	o = json_object_new_object();
 	json_object_object_add(o, "name", json_object_new_string(line));
 	json_object_object_add(o, "labels", labels);
-	json_object_object_add(o, "value", json_object_new_uint64(strtoull(value, NULL, 10)));
+	/* Counts are integers; run times and means are not. */
+	json_object_object_add(o, "value", strpbrk(value, ".eE") ?
+			       json_object_new_double(strtod(value, NULL)) :
+			       json_object_new_uint64(strtoull(value, NULL, 10)));
 	return o;
 }
 

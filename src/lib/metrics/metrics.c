@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
 #include <fastpath/core.h>
 #include <fastpath/dhcp.h>
 #include <fastpath/metrics.h>
@@ -58,7 +60,22 @@ static const char *const verdict_names[FP_VERDICT_MAX] = {
 
 /* ---- collection ------------------------------------------------------- */
 
-static void collect_iface(struct fp_metrics_iface *m)
+/* The run-time statistics of program ID. */
+static bool collect_runs(__u32 id, __u64 *run_time_ns, __u64 *run_cnt)
+{
+	struct fp_prog_info p;
+	int fd = bpf_prog_get_fd_by_id(id), err;
+
+	if (fd < 0)
+		return false;
+	err = fp_prog_info_by_fd(fd, &p);
+	close(fd);
+	*run_time_ns = p.run_time_ns;
+	*run_cnt = p.run_cnt;
+	return !err;
+}
+
+static void collect_iface(struct fp_metrics_iface *m, bool runs)
 {
 	struct fp_pipeline_info info;
 	struct fp_flow_info *flows;
@@ -67,6 +84,8 @@ static void collect_iface(struct fp_metrics_iface *m)
 	if (!fp_pipeline_info(m->dev, &info)) {
 		m->attached = info.link_id && info.mode[0];
 		m->stages = info.stages;
+		if (runs && info.prog_id)
+			m->has_runs = collect_runs(info.prog_id, &m->run_time_ns, &m->run_cnt);
 	}
 	m->has_stats = !fp_pipeline_stats(m->dev, &m->stats);
 	m->has_firewall = !fp_firewall_list(m->dev, &m->fw);
@@ -107,6 +126,7 @@ static void collect_daemon(struct fp_metrics_snapshot *snap)
 
 	if (st && !fp_daemon_state_read(st)) {
 		snap->daemon = true;
+		snap->latency_stats = st->health.latency_stats;
 		snap->repairing = st->repairing;
 		memcpy(snap->repairs, st->repairs, sizeof(snap->repairs));
 		memcpy(snap->alerts_total, st->alerts_total, sizeof(snap->alerts_total));
@@ -123,8 +143,18 @@ int fp_metrics_collect(struct fp_metrics_snapshot *snap)
 	int err;
 
 	memset(snap, 0, sizeof(*snap));
+	collect_daemon(snap);
+	snap->latency_stats |= fp_bpf_stats_enabled();
 	if (!fp_list_progs(&progs, &np)) {
 		snap->programs = np;
+		snap->progs = snap->latency_stats ? calloc(np ? np : 1, sizeof(*snap->progs)) : NULL;
+		for (size_t i = 0; snap->progs && i < np; i++) {
+			struct fp_metrics_prog *p = &snap->progs[snap->n_progs++];
+
+			snprintf(p->name, sizeof(p->name), "%s", progs[i].name);
+			p->run_time_ns = progs[i].run_time_ns;
+			p->run_cnt = progs[i].run_cnt;
+		}
 		free(progs);
 	}
 	err = fp_pipeline_list(&devs, &n);
@@ -139,7 +169,7 @@ int fp_metrics_collect(struct fp_metrics_snapshot *snap)
 		struct fp_metrics_iface *m = &snap->ifaces[snap->n];
 
 		snprintf(m->dev, sizeof(m->dev), "%s", devs[i]);
-		collect_iface(m);
+		collect_iface(m, snap->latency_stats);
 		if (!m->has_stats) {    /* gone while we read it */
 			if (m->has_firewall)
 				fp_fw_listing_free(&m->fw);
@@ -151,12 +181,12 @@ int fp_metrics_collect(struct fp_metrics_snapshot *snap)
 		snap->n++;
 	}
 	free(devs);
-	collect_daemon(snap);
 	return collect_shapers(snap);
 }
 
 void fp_metrics_snapshot_free(struct fp_metrics_snapshot *snap)
 {
+	free(snap->progs);
 	free(snap->shapers);
 	for (size_t i = 0; i < snap->n; i++)
 		if (snap->ifaces[i].has_firewall)
@@ -244,6 +274,50 @@ static void render_seed(const struct fp_metrics_snapshot *s, struct fp_text *t)
 		fp_text_printf(t, "ebpf_errors_total{interface=\"%s\"} %llu\n",
 			       label(m->dev, dev, sizeof(dev)), e);
 	}
+}
+
+/* Run times, only while the kernel measures them: the seed's mean in
+ * microseconds, and the two counters a rate() of which gives the mean
+ * over any window. */
+static void render_latency(const struct fp_metrics_snapshot *s, struct fp_text *t)
+{
+	char dev[2 * IF_NAMESIZE + 1], prog[2 * FP_NAME_MAX + 1];
+
+	if (!s->latency_stats)
+		return;
+	family(t, "ebpf_latency_microseconds", "gauge",
+	       "Mean run time of the interface's XDP pipeline program, in microseconds, over the runs the kernel measured (orchestrator.latency_stats).");
+	for (size_t i = 0; i < s->n; i++)
+		if (s->ifaces[i].has_runs && s->ifaces[i].run_cnt)
+			fp_text_printf(t, "ebpf_latency_microseconds{interface=\"%s\"} %.3f\n",
+				       label(s->ifaces[i].dev, dev, sizeof(dev)),
+				       (double)s->ifaces[i].run_time_ns / (double)s->ifaces[i].run_cnt / 1000.0);
+	family(t, "fastpath_pipeline_run_time_seconds_total", "counter",
+	       "Time the interface's XDP pipeline program ran, while the kernel measured it.");
+	for (size_t i = 0; i < s->n; i++)
+		if (s->ifaces[i].has_runs)
+			fp_text_printf(t, "fastpath_pipeline_run_time_seconds_total{interface=\"%s\"} %.9f\n",
+				       label(s->ifaces[i].dev, dev, sizeof(dev)),
+				       (double)s->ifaces[i].run_time_ns / 1e9);
+	family(t, "fastpath_pipeline_run_count_total", "counter",
+	       "Runs of the interface's XDP pipeline program the kernel measured.");
+	for (size_t i = 0; i < s->n; i++)
+		if (s->ifaces[i].has_runs)
+			fp_text_printf(t, "fastpath_pipeline_run_count_total{interface=\"%s\"} %llu\n",
+				       label(s->ifaces[i].dev, dev, sizeof(dev)),
+				       (unsigned long long)s->ifaces[i].run_cnt);
+	family(t, "fastpath_program_run_time_seconds_total", "counter",
+	       "Time a program pinned with fastpath load ran, while the kernel measured it.");
+	for (size_t i = 0; i < s->n_progs; i++)
+		fp_text_printf(t, "fastpath_program_run_time_seconds_total{program=\"%s\"} %.9f\n",
+			       label(s->progs[i].name, prog, sizeof(prog)),
+			       (double)s->progs[i].run_time_ns / 1e9);
+	family(t, "fastpath_program_run_count_total", "counter",
+	       "Runs of a program pinned with fastpath load the kernel measured.");
+	for (size_t i = 0; i < s->n_progs; i++)
+		fp_text_printf(t, "fastpath_program_run_count_total{program=\"%s\"} %llu\n",
+			       label(s->progs[i].name, prog, sizeof(prog)),
+			       (unsigned long long)s->progs[i].run_cnt);
 }
 
 static void render_pipeline(const struct fp_metrics_snapshot *s, struct fp_text *t)
@@ -447,6 +521,7 @@ static void render_heal(const struct fp_metrics_snapshot *s, struct fp_text *t)
 void fp_metrics_render(const struct fp_metrics_snapshot *snap, struct fp_text *t)
 {
 	render_seed(snap, t);
+	render_latency(snap, t);
 	render_pipeline(snap, t);
 	render_firewall(snap, t);
 	render_flows(snap, t);

@@ -7,12 +7,19 @@
  * logged; the data plane does not depend on it, so apply never fails.
  * On fastpathd's verify schedule, after the other services have repaired
  * what they could, a failing health check raises an alert (one per
- * check, cleared when it passes). */
+ * check, cleared when it passes).
+ *
+ * With orchestrator.latency_stats it holds the kernel's run-time
+ * statistics on (BPF_ENABLE_STATS: on while one such fd is open, for
+ * every program on the machine), which the latency metrics and check
+ * read; without, it closes the fd, so nothing pays for them. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
 #include <fastpath/config.h>
 #include <fastpath/daemon.h>
 #include <fastpath/metrics.h>
@@ -23,7 +30,37 @@ struct metrics_service {
 	struct fp_metrics_http *http;   /* NULL: off */
 	int port;                       /* what http listens on */
 	char addr[FP_CONFIG_ADDR_MAX];
+	int stats_fd;                   /* BPF_ENABLE_STATS; 0: not held */
+	struct fp_health_config health; /* latency_stats: stats_fd is held */
 };
+
+/* Hold the run-time statistics on while the file asks for them (and the
+ * eBPF data plane runs); a kernel that refuses is said, not fatal. */
+static void stats_apply(struct metrics_service *m, const struct fp_config *cfg,
+			const struct fp_service_env *env)
+{
+	bool want = cfg->health.latency_stats && env->ebpf;
+
+	if (want && m->stats_fd <= 0) {
+		int fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+
+		if (fd < 0)
+			fp_log(env->log, FP_LOG_ERROR, "metrics: cannot turn the kernel's run-time "
+			       "statistics on (BPF_ENABLE_STATS): %s; no latency metrics",
+			       strerror(errno));
+		else
+			fp_log(env->log, FP_LOG_INFO, "metrics: the kernel's run-time statistics "
+			       "are on (orchestrator.latency_stats); every BPF program run pays "
+			       "for them");
+		m->stats_fd = fd < 0 ? 0 : fd;
+	} else if (!want && m->stats_fd > 0) {
+		close(m->stats_fd);
+		m->stats_fd = 0;
+		fp_log(env->log, FP_LOG_INFO, "metrics: the kernel's run-time statistics are off");
+	}
+	m->health = cfg->health;
+	m->health.latency_stats = m->stats_fd > 0;
+}
 
 static int metrics_apply(void *ctx, const struct fp_config *cfg,
 			 const struct fp_config *prev, const struct fp_service_env *env)
@@ -34,6 +71,7 @@ static int metrics_apply(void *ctx, const struct fp_config *cfg,
 
 	(void)prev;
 	m->heal = env->heal;
+	stats_apply(m, cfg, env);
 	if (m->http && m->port == cfg->prometheus_port &&
 	    !strcmp(m->addr, cfg->prometheus_address))
 		return 0;
@@ -68,7 +106,7 @@ static int metrics_verify(void *ctx)
 	struct metrics_service *m = ctx;
 	struct fp_health h;
 
-	if (!m->heal || fp_health_run(&h))
+	if (!m->heal || fp_health_run_with(&h, &m->health))
 		return 0;
 	for (size_t i = 0; i < h.n; i++) {
 		const struct fp_health_check *c = &h.checks[i];
@@ -82,9 +120,20 @@ static int metrics_verify(void *ctx)
 	return 0;
 }
 
+static void metrics_state(void *ctx, struct fp_daemon_state *st)
+{
+	struct metrics_service *m = ctx;
+
+	st->health = m->health;
+}
+
 static void metrics_stop(void *ctx)
 {
 	struct metrics_service *m = ctx;
+
+	if (m->stats_fd > 0)
+		close(m->stats_fd);
+	m->stats_fd = 0;
 
 	fp_metrics_http_stop(m->http);
 	m->http = NULL;
@@ -95,5 +144,6 @@ const struct fp_service fp_metrics_service = {
 	.ctx_size = sizeof(struct metrics_service),
 	.apply = metrics_apply,
 	.verify = metrics_verify,
+	.state = metrics_state,
 	.stop = metrics_stop,
 };
