@@ -9,7 +9,10 @@
  * of no stages, ports and firewall with the flows stage added, which is
  * how the flows stage's cost is read. bench/flow_peers.bpf.c sets the flows stage's
  * table beside the LRU hash maps it could have been, for a new flow each
- * packet and for an existing one.
+ * packet and for an existing one. The empty program and the pipeline with
+ * firewall+flows run again with the kernel's run-time statistics on
+ * (BPF_ENABLE_STATS, what orchestrator.latency_stats asks fastpathd to
+ * hold): what they cost each run.
  *
  *   prog_bench [-n REPEAT] [-r RUNS] [--only TEXT] [--json]
  *
@@ -64,6 +67,7 @@ struct bench {
 	 * that rewrites the frame cannot be repeated on it): */
 	void (*frame)(struct fp_pkt *p);
 	uint32_t verdict;                 /* every run returns it */
+	bool stats;                       /* with BPF_STATS_RUN_TIME held */
 };
 
 struct result {
@@ -445,6 +449,8 @@ static const char *const xdpfilt_paths[] = {
 #define PIPE_PORT  "fp_pipeline, ports"
 #define PIPE_FWALL "fp_pipeline, firewall"
 #define PIPE_FLOWF "fp_pipeline, firewall+flows"
+#define STATS_EMPTY "xdp_pass, run-time stats on"
+#define STATS_FLOWF "firewall+flows, stats on"
 #define TABLE_SAME "flows table, same flow"
 #define TABLE_NEW  "flows table, new flow"
 
@@ -481,6 +487,10 @@ static const struct bench benches[] = {
 	{ .label = PIPE_FLOWF, .elf = pipeline__elf_bytes, .prog = "fp_pipeline",
 	  .prepare = size_flows, .prime = prime_pipeline, .check = check_pipeline,
 	  .stages = PIPE_FLOWS | PIPE_FW },
+	{ .label = STATS_EMPTY, .elf = xdp_pass__elf_bytes, .prog = "xdp_pass", .stats = true },
+	{ .label = STATS_FLOWF, .elf = pipeline__elf_bytes, .prog = "fp_pipeline",
+	  .prepare = size_flows, .prime = prime_pipeline, .check = check_pipeline,
+	  .stages = PIPE_FLOWS | PIPE_FW, .stats = true },
 	PEER("parse (flow_peers floor)", "parse_only", NULL),
 	PEER(TABLE_SAME, "table_same", check_same_flow),
 	PEER(TABLE_NEW, "table_new", check_new_flow),
@@ -609,6 +619,21 @@ static int added(const struct result *res, int n, const char *with, const char *
 	return a && b ? (int)a->ns - (int)b->ns : INT_MIN;
 }
 
+/* print_stats: what the kernel's run-time statistics add to a run, on the
+ * empty program and on the pipeline fastpathd ships. */
+static void print_stats(const struct result *res, int n)
+{
+	const struct result *a = find_result(res, n, STATS_EMPTY), *b = find_result(res, n, PIPE_FLOWF);
+	const struct result *c = find_result(res, n, STATS_FLOWF);
+
+	if (a)
+		printf("run-time stats (orchestrator.latency_stats): %+d ns a run on the empty "
+		       "program, %.2fx\n", (int)a->ns - (int)res[0].ns, (double)a->ns / res[0].ns);
+	if (b && c)
+		printf("run-time stats on the pipeline, firewall+flows: %+d ns a run, %.2fx\n",
+		       (int)c->ns - (int)b->ns, (double)c->ns / b->ns);
+}
+
 /* print_goal: whether the pipeline with no stages costs at most PIPE_GOAL
  * times the empty program, and what the flows stage adds to the same
  * pipeline without it. The test run repeats one frame, so the flows rows
@@ -646,13 +671,26 @@ static void print_goal(const struct result *res, int n)
 		printf("flows stage, new flow (table full, evicting): %+d ns more than a "
 		       "known flow\n", insert);
 	print_dhcp(res, n);
+	print_stats(res, n);
+}
+
+/* stats_counted: the program's run count reached RUNS. */
+static int stats_counted(int prog_fd, uint64_t runs)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return -errno;
+	return info.run_cnt >= runs ? 0 : -ENODATA;
 }
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: prog_bench [-n REPEAT] [-r RUNS] [--only TEXT] [--json]\n"
 		"  --only TEXT  the empty program and the rows whose name holds TEXT\n"
-		"               (with the DHCP rows, the empty program one frame a run)\n");
+		"               (with the DHCP rows, the empty program one frame a run;\n"
+		"               with the stats rows, the pipeline they are compared to)\n");
 }
 
 int main(int argc, char **argv)
@@ -668,6 +706,7 @@ int main(int argc, char **argv)
 	int runs = 5, n = 0, c, err;
 	const char *only = NULL;
 	bool json = false;
+	int stats_fd;
 	struct fp_pkt pkt;
 	size_t i;
 
@@ -711,10 +750,12 @@ int main(int argc, char **argv)
 		struct bpf_program *prog;
 		struct bpf_object *obj;
 
-		/* The DHCP rows come with the empty program timed their way. */
+		/* The DHCP rows come with the empty program timed their way,
+		 * the stats rows with the pipeline they are compared to. */
 		if (only && i && !strstr(b->label, only) &&
 		    !(!strcmp(b->label, DHCP_ONE) &&
-		      (strstr(DHCP_OFFER, only) || strstr(DHCP_ACK, only))))
+		      (strstr(DHCP_OFFER, only) || strstr(DHCP_ACK, only))) &&
+		    !(!strcmp(b->label, PIPE_FLOWF) && strstr(STATS_FLOWF, only)))
 			continue;
 		obj = open_bench(b, &why);
 		if (!obj) {
@@ -722,6 +763,13 @@ int main(int argc, char **argv)
 			continue;
 		}
 		prog = bpf_object__find_program_by_name(obj, b->prog);
+		stats_fd = b->stats ? bpf_enable_stats(BPF_STATS_RUN_TIME) : -1;
+		if (b->stats && stats_fd < 0) {
+			fprintf(stderr, "prog_bench: skipping %s: BPF_ENABLE_STATS: %s\n",
+				b->label, strerror(errno));
+			bpf_object__close(obj);
+			continue;
+		}
 		if (prog && b->frame)
 			err = measure_single(b, obj, bpf_program__fd(prog),
 					     repeat < 200000 ? repeat : 200000, &res[n]);
@@ -730,6 +778,11 @@ int main(int argc, char **argv)
 				   : -ESRCH;
 		if (!err && b->check)
 			err = b->check(b, obj, 1000 + (uint64_t)repeat * runs);
+		/* The kernel counted the runs: the statistics were on. */
+		if (!err && b->stats)
+			err = stats_counted(bpf_program__fd(prog), (uint64_t)repeat * runs);
+		if (stats_fd >= 0)
+			close(stats_fd);
 		bpf_object__close(obj);
 		if (err) {
 			fprintf(stderr, "prog_bench: %s: %s\n", b->label, strerror(-err));
