@@ -136,6 +136,15 @@ int fp_flows_age(const char *dev, __u64 idle_ms, size_t *aged);
 /* fp_flows_counters: DEV's table counters. */
 int fp_flows_counters(const char *dev, struct fp_flows_counters *c);
 
+/* fp_flows_census: DEV's counters and the flows in its table merged over
+ * CPUs (*active, as fp_flows_read would count them), in one walk of the
+ * table; or in none, when this process aged DEV's table (fp_flows_age)
+ * recently enough that the next pass is not overdue (fastpathd ages
+ * every max(1 s, idle / 4)): then in_use and *active are what that pass
+ * left. For metrics, which would otherwise walk every table each scrape.
+ * Errors as fp_flows_counters. */
+int fp_flows_census(const char *dev, struct fp_flows_counters *c, __u64 *active);
+
 /* ---- setting up a table (the pipeline does this; tests and benchmarks
  * that load an object of their own too) ------------------------------ */
 

@@ -98,8 +98,6 @@ static bool collect_runs(__u32 id, __u64 *run_time_ns, __u64 *run_cnt)
 static void collect_iface(struct fp_metrics_iface *m, bool runs)
 {
 	struct fp_pipeline_info info;
-	struct fp_flow_info *flows;
-	size_t n;
 
 	if (!fp_pipeline_info(m->dev, &info)) {
 		m->attached = info.link_id && info.mode[0];
@@ -109,15 +107,11 @@ static void collect_iface(struct fp_metrics_iface *m, bool runs)
 	}
 	m->has_stats = !fp_pipeline_stats(m->dev, &m->stats);
 	m->has_firewall = !fp_firewall_list(m->dev, &m->fw);
-	m->has_flows = !fp_flows_counters(m->dev, &m->flows);
-	/* The table's size tells the flows only while the stage is on: it
-	 * is one bucket per CPU otherwise, and nothing counts. */
-	if (m->has_flows && (m->stages & FP_STAGE_BIT(FP_STAGE_FLOWS)) &&
-	    !fp_flows_read(m->dev, &flows, &n)) {
-		m->has_flows_active = true;
-		m->flows_active = n;
-		free(flows);
-	}
+	/* One walk of the table at most (none in the fastpathd that ages
+	 * it). Its size tells the flows only while the stage is on: it is
+	 * one bucket per CPU otherwise, and nothing counts. */
+	m->has_flows = !fp_flows_census(m->dev, &m->flows, &m->flows_active);
+	m->has_flows_active = m->has_flows && (m->stages & FP_STAGE_BIT(FP_STAGE_FLOWS));
 	if (m->stages & FP_STAGE_BIT(FP_STAGE_DHCP))
 		m->has_dhcp = !fp_dhcp_stats_read(m->dev, m->dhcp);
 }
