@@ -32,6 +32,7 @@
 #include <fastpath/shaper.h>     /* struct fp_shaper_config */
 #include <fastpath/proxy.h>      /* struct fp_proxy_config */
 #include <fastpath/daemon.h>     /* struct fp_alerts_config */
+#include <fastpath/metrics.h>    /* struct fp_metrics_config */
 
 #define FP_CONFIG_DEFAULT_PATH   "/etc/fastpath/fastpath.yaml"
 #define FP_CONFIG_FILE_MAX       (64u << 20)   /* bytes fp_*_load reads */
@@ -69,6 +70,7 @@ struct fp_config {
 	struct fp_proxy_config *proxies; /* proxy: */
 	size_t n_proxies;
 	struct fp_alerts_config alerts; /* alerts: */
+	struct fp_metrics_config metrics; /* metrics: */
 	struct fp_config_warnings warnings; /* of the file it was parsed from */
 };
 

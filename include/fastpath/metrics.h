@@ -13,6 +13,7 @@
 #ifndef FASTPATH_METRICS_H
 #define FASTPATH_METRICS_H
 
+#include <limits.h>
 #include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -91,8 +92,123 @@ void fp_metrics_snapshot_free(struct fp_metrics_snapshot *snap);
 /* fp_metrics_render: SNAP in the Prometheus text format, appended to T. */
 void fp_metrics_render(const struct fp_metrics_snapshot *snap, struct fp_text *t);
 
-/* fp_metrics_text: collect and render, in one call. */
-int fp_metrics_text(struct fp_text *t);
+/* fp_metrics_text: collect and render, in one call; then CUSTOM's
+ * metrics (may be NULL: none). */
+struct fp_metrics_config;
+int fp_metrics_text(const struct fp_metrics_config *custom, struct fp_text *t);
+
+/* ---- custom metrics (metrics_custom.c, metrics_config.c) ---------------
+ * metrics.custom in the configuration: values a user's own BPF program
+ * keeps in a pinned map, exported beside fastpath's own (the seed's
+ * add_metric). docs/metrics.md, "Custom metrics". */
+
+#define FP_METRICS_CUSTOM_MAX    64     /* entries in metrics.custom */
+#define FP_METRICS_NAME_MAX      128    /* a metric or label name, NUL included */
+#define FP_METRICS_HELP_MAX      256
+#define FP_METRICS_LABELS_MAX    8      /* constant labels per entry */
+#define FP_METRICS_LABEL_VALUE_MAX 128
+#define FP_METRICS_KEY_MAX       64     /* bytes of a key written as bytes */
+#define FP_METRICS_KEYS_DEFAULT  64     /* all_keys: series exported at most */
+#define FP_METRICS_KEYS_MAX      1024   /* ... and the most max_keys may ask */
+
+enum fp_metric_type {
+	FP_METRIC_GAUGE,
+	FP_METRIC_COUNTER,
+};
+
+struct fp_metric_label {
+	char name[FP_METRICS_NAME_MAX];
+	char value[FP_METRICS_LABEL_VALUE_MAX];
+};
+
+/* One metrics.custom entry. The key is either an integer, written in
+ * host byte order in the map's key_size (1, 2, 4 or 8 bytes: an array's
+ * index), or bytes given one by one (key_len of them); or all_keys: every
+ * key, up to max_keys, each a series labelled key="...". */
+struct fp_metric_custom {
+	char name[FP_METRICS_NAME_MAX];
+	enum fp_metric_type type;
+	char help[FP_METRICS_HELP_MAX];  /* "": one naming the map */
+	char map[PATH_MAX];              /* a pin under /sys/fs/bpf */
+	bool key_is_int;
+	__u64 key_int;
+	__u8 key[FP_METRICS_KEY_MAX];
+	__u32 key_len;                   /* 0 when key_is_int or all_keys */
+	bool all_keys;
+	__u32 max_keys;
+	struct fp_metric_label labels[FP_METRICS_LABELS_MAX];
+	size_t n_labels;
+	unsigned int line;               /* in the file, for messages */
+};
+
+/* The metrics: section. */
+struct fp_metrics_config {
+	struct fp_metric_custom *custom;
+	size_t n_custom;
+};
+
+/* What one entry read: samples, or why it was skipped. */
+struct fp_metric_sample {
+	__u64 value;                     /* summed over CPUs for per-CPU maps */
+	char key[2 * FP_METRICS_KEY_MAX + 1]; /* all_keys: the label's value */
+};
+
+struct fp_metric_read {
+	const struct fp_metric_custom *def;
+	int err;                         /* 0, or -errno: skipped, why says why */
+	char why[256];
+	struct fp_metric_sample *samples;
+	size_t n;
+	bool capped;                     /* all_keys: the map holds more than max_keys */
+};
+
+struct fp_metrics_custom_snapshot {
+	struct fp_metric_read *reads;    /* one per entry, in file order */
+	size_t n;
+};
+
+/* fp_metric_name_check: NAME may be exported as a TYPE: snake_case
+ * ([a-z_][a-z0-9_]*), outside the names fastpath exports itself
+ * (fastpath_*, ebpf_*), a counter's ending in _total and a gauge's not.
+ * -EINVAL with WHY saying what to write instead. */
+int fp_metric_name_check(const char *name, enum fp_metric_type type, char *why, size_t size);
+
+/* fp_metric_key_encode: DEF's key as KEY_SIZE bytes in KEY. -ERANGE: an
+ * integer that does not fit or a key_size that is no integer's; -EINVAL:
+ * bytes of another count. */
+int fp_metric_key_encode(const struct fp_metric_custom *def, __u32 key_size, void *key);
+
+/* fp_metric_value_sum: VALUE_SIZE-byte values (4: u32, 8: u64) of NCPU
+ * CPUs, each in an 8-byte-aligned slot as the kernel copies them out of
+ * a per-CPU map (NCPU 1: a plain map), summed. -EINVAL: another size. */
+int fp_metric_value_sum(const void *vals, int ncpu, __u32 value_size, __u64 *sum);
+
+/* fp_metrics_custom_read: read every entry of CFG from its map. An entry
+ * whose map is missing, of a type or key/value size it cannot be read
+ * with, gets err and why and no samples; the others are read. Free with
+ * fp_metrics_custom_free. -ENOMEM only. */
+int fp_metrics_custom_read(const struct fp_metrics_config *cfg,
+			   struct fp_metrics_custom_snapshot *snap);
+void fp_metrics_custom_free(struct fp_metrics_custom_snapshot *snap);
+
+/* fp_metrics_custom_render: SNAP appended to T, the entries that share a
+ * name as one family, then fastpath_custom_metric_up{metric} (1 when
+ * every entry of the name was read). Pure. */
+void fp_metrics_custom_render(const struct fp_metrics_custom_snapshot *snap, struct fp_text *t);
+
+/* fp_metrics_config_copy: a deep copy of SRC into DST (freed with
+ * fp_metrics_config_free). -ENOMEM. */
+int fp_metrics_config_copy(struct fp_metrics_config *dst, const struct fp_metrics_config *src);
+void fp_metrics_config_free(struct fp_metrics_config *cfg);
+
+/* fp_metrics_custom_health: one check per custom metric name,
+ * "custom_metric:NAME", appended to H: degraded when an entry of the
+ * name cannot be read (its map missing, the wrong key or value size).
+ * -ENOMEM only. */
+struct fp_health;
+int fp_metrics_custom_health(const struct fp_metrics_config *cfg, struct fp_health *h);
+
+extern const struct fp_cfg_section fp_metrics_section;
 
 /* ---- health (health.c) ----------------------------------------------- */
 
@@ -154,6 +270,11 @@ struct fp_metrics_http;
  * ADDRESS:PORT (IPv4 or IPv6 literal) from libmicrohttpd's own thread.
  * -EINVAL: ADDRESS is no address; -EADDRINUSE and friends from bind. */
 int fp_metrics_http_start(const char *address, int port, struct fp_metrics_http **out);
+
+/* fp_metrics_http_set_custom: the custom metrics (and their health
+ * checks) served from now on: a copy of CFG (NULL: none). -ENOMEM, and
+ * the previous ones stay. */
+int fp_metrics_http_set_custom(struct fp_metrics_http *srv, const struct fp_metrics_config *cfg);
 
 /* fp_metrics_http_stop: stop serving and free; NULL is fine. */
 void fp_metrics_http_stop(struct fp_metrics_http *srv);

@@ -1,20 +1,57 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* fastpath metrics and fastpath health: what fastpathd serves on /metrics
- * and /health, read from the pins without the daemon. */
+ * and /health, read from the pins without the daemon. The custom metrics
+ * (metrics.custom) come from a configuration file: --config FILE, else
+ * the one the running fastpathd was started with, so that both print
+ * what its endpoint serves. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fastpath/config.h>
+#include <fastpath/daemon.h>
 #include <fastpath/metrics.h>
 #include "cli.h"
 
 const char metrics_usage[] =
-	"usage: fastpath metrics [--export FILE]\n"
-	"       every pipeline's counters, Prometheus text format (-j: JSON samples)";
+	"usage: fastpath metrics [--export FILE] [--config FILE]\n"
+	"       every pipeline's counters, Prometheus text format (-j: JSON samples);\n"
+	"       custom metrics from FILE's metrics: section (default: the running\n"
+	"       fastpathd's configuration)";
 const char health_usage[] =
-	"usage: fastpath health             checks; exit 0 healthy, 1 degraded";
+	"usage: fastpath health [--config FILE]  checks; exit 0 healthy, 1 degraded";
+
+/* custom_config: the configuration whose metrics.custom to read: FILE,
+ * which must be valid; without it the running fastpathd's file, which
+ * only costs a warning when it does not load (edited since?); else none
+ * (*cfg zeroed). An exit status when FILE does not load. */
+static int custom_config(const char *file, struct fp_config *cfg)
+{
+	struct fp_config_error e = { 0 };
+	struct fp_daemon_state *st;
+	int err;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (file) {
+		err = fp_config_load(file, cfg, &e);
+		if (err == -EINVAL)
+			return fail(EXIT_RUNTIME, "%s", e.msg);
+		if (err)
+			return fail_errno(err, "cannot read %s", file);
+		return 0;
+	}
+	st = malloc(sizeof(*st));
+	if (st && !fp_daemon_state_read(st) && st->config[0] &&
+	    fp_config_load(st->config, cfg, &e)) {
+		fprintf(stderr, "fastpath: warning: no custom metrics: the running fastpathd's "
+			"configuration does not load now (%s); give --config FILE\n", e.msg);
+		memset(cfg, 0, sizeof(*cfg));
+	}
+	free(st);
+	return 0;
+}
 
 /* One sample line, "name{a=\"x\",b=\"y\"} 12", as a JSON object. Label
  * values the renderer wrote have \\, \" and \n escaped. */
@@ -85,16 +122,20 @@ int cmd_metrics(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "export", required_argument, NULL, 'e' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *file = NULL;
+	const char *file = NULL, *config = NULL;
 	struct fp_text t = { 0 };
+	struct fp_config cfg;
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "+e:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+e:c:h", opts, NULL)) != -1) {
 		if (c == 'e')
 			file = optarg;
+		else if (c == 'c')
+			config = optarg;
 		else if (c == 'h')
 			return puts(metrics_usage), EXIT_OK;
 		else
@@ -106,7 +147,11 @@ int cmd_metrics(int argc, char **argv)
 	err = require_bpf();
 	if (err)
 		return err;
-	err = fp_metrics_text(&t);
+	err = custom_config(config, &cfg);
+	if (err)
+		return err;
+	err = fp_metrics_text(&cfg.metrics, &t);
+	fp_config_free(&cfg);
 	if (err) {
 		fp_text_free(&t);
 		return fail_errno(err, "cannot read the metrics from %s", FP_PIN_ROOT);
@@ -141,18 +186,40 @@ int cmd_metrics(int argc, char **argv)
 
 int cmd_health(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *config = NULL;
+	struct fp_config cfg;
 	struct fp_health h;
 	struct fp_text t = { 0 };
-	int err;
+	int c, err;
 
-	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
-		return puts(health_usage), EXIT_OK;
-	if (argc != 1)
-		return fail(EXIT_USAGE, "health takes no argument '%s'\n%s", argv[1], health_usage);
+	while ((c = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
+		if (c == 'c')
+			config = optarg;
+		else if (c == 'h')
+			return puts(health_usage), EXIT_OK;
+		else
+			return bad_option(argv);
+	}
+	if (optind != argc)
+		return fail(EXIT_USAGE, "health takes no argument '%s'\n%s", argv[optind],
+			    health_usage);
 	err = require_bpf();
 	if (err)
 		return err;
+	err = custom_config(config, &cfg);
+	if (err)
+		return err;
 	err = fp_health_run(&h);
+	if (!err && fp_metrics_custom_health(&cfg.metrics, &h)) {
+		fp_health_free(&h);
+		err = -ENOMEM;
+	}
+	fp_config_free(&cfg);
 	if (err)
 		return fail_errno(err, "cannot run the health checks");
 	if (cli.json) {

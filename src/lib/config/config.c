@@ -22,6 +22,7 @@ static const struct {
 	{ &fp_shaper_section, offsetof(struct fp_config, shaper) },
 	{ &fp_proxy_section, 0 },          /* proxies, n_proxies */
 	{ &fp_alerts_section, offsetof(struct fp_config, alerts) },
+	{ &fp_metrics_section, offsetof(struct fp_config, metrics) },
 };
 
 #define N_SECTIONS ARRAY_SIZE(sections)

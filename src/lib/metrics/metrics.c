@@ -588,8 +588,9 @@ void fp_metrics_render(const struct fp_metrics_snapshot *snap, struct fp_text *t
 	render_heal(snap, t);
 }
 
-int fp_metrics_text(struct fp_text *t)
+int fp_metrics_text(const struct fp_metrics_config *custom, struct fp_text *t)
 {
+	struct fp_metrics_custom_snapshot cs;
 	struct fp_metrics_snapshot snap;
 	int err = fp_metrics_collect(&snap);
 
@@ -597,5 +598,10 @@ int fp_metrics_text(struct fp_text *t)
 		return err;
 	fp_metrics_render(&snap, t);
 	fp_metrics_snapshot_free(&snap);
+	err = fp_metrics_custom_read(custom, &cs);
+	if (err)
+		return err;
+	fp_metrics_custom_render(&cs, t);
+	fp_metrics_custom_free(&cs);
 	return t->err;
 }

@@ -2,9 +2,11 @@
 /* The metrics endpoint: /metrics and /health over HTTP, served by
  * libmicrohttpd from its own thread (MHD_USE_INTERNAL_POLLING_THREAD),
  * so the daemon needs only a start and a stop. Each request reads the
- * pins afresh; nothing is cached, nothing is shared with the daemon's
- * loop. */
+ * pins afresh; nothing is cached. The one thing shared with the daemon's
+ * loop is the custom metrics' definitions, a copy swapped under a lock
+ * on reload. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -15,6 +17,8 @@
 
 struct fp_metrics_http {
 	struct MHD_Daemon *mhd;
+	pthread_mutex_t lock;           /* custom */
+	struct fp_metrics_config custom;
 };
 
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
@@ -41,17 +45,20 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 			      const char *method, const char *version,
 			      const char *upload, size_t *upload_size, void **req)
 {
+	struct fp_metrics_http *srv = cls;
 	struct fp_text t = { 0 };
 	struct fp_health h;
 	int err;
 
-	(void)cls; (void)version; (void)upload; (void)upload_size; (void)req;
+	(void)version; (void)upload; (void)upload_size; (void)req;
 	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
 		fp_text_printf(&t, "only GET\n");
 		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", &t);
 	}
 	if (!strcmp(url, "/metrics")) {
-		err = fp_metrics_text(&t);
+		pthread_mutex_lock(&srv->lock);
+		err = fp_metrics_text(&srv->custom, &t);
+		pthread_mutex_unlock(&srv->lock);
 		if (err) {
 			fp_text_free(&t);
 			fp_text_printf(&t, "cannot read the metrics: %s\n", strerror(-err));
@@ -62,6 +69,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	if (!strcmp(url, "/health")) {
 		if (fp_health_run(&h))
 			return MHD_NO;
+		pthread_mutex_lock(&srv->lock);
+		err = fp_metrics_custom_health(&srv->custom, &h);
+		pthread_mutex_unlock(&srv->lock);
+		if (err) {
+			fp_health_free(&h);
+			return MHD_NO;
+		}
 		fp_health_json(&h, &t);
 		err = h.ok ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE;
 		fp_health_free(&h);
@@ -95,8 +109,9 @@ int fp_metrics_http_start(const char *address, int port, struct fp_metrics_http 
 	srv = calloc(1, sizeof(*srv));
 	if (!srv)
 		return -ENOMEM;
+	pthread_mutex_init(&srv->lock, NULL);
 	errno = 0;
-	srv->mhd = MHD_start_daemon(flags, port, NULL, NULL, handle, NULL,
+	srv->mhd = MHD_start_daemon(flags, port, NULL, NULL, handle, srv,
 				    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				    MHD_OPTION_CONNECTION_LIMIT, 64u,
 				    MHD_OPTION_CONNECTION_TIMEOUT, 10u,
@@ -104,10 +119,26 @@ int fp_metrics_http_start(const char *address, int port, struct fp_metrics_http 
 	if (!srv->mhd) {
 		int err = errno ? -errno : -EADDRNOTAVAIL;
 
+		pthread_mutex_destroy(&srv->lock);
 		free(srv);
 		return err;
 	}
 	*out = srv;
+	return 0;
+}
+
+int fp_metrics_http_set_custom(struct fp_metrics_http *srv, const struct fp_metrics_config *cfg)
+{
+	struct fp_metrics_config copy, old;
+	int err = fp_metrics_config_copy(&copy, cfg);
+
+	if (err)
+		return err;
+	pthread_mutex_lock(&srv->lock);
+	old = srv->custom;
+	srv->custom = copy;
+	pthread_mutex_unlock(&srv->lock);
+	fp_metrics_config_free(&old);
 	return 0;
 }
 
@@ -116,5 +147,7 @@ void fp_metrics_http_stop(struct fp_metrics_http *srv)
 	if (!srv)
 		return;
 	MHD_stop_daemon(srv->mhd);
+	fp_metrics_config_free(&srv->custom);
+	pthread_mutex_destroy(&srv->lock);
 	free(srv);
 }

@@ -7,7 +7,8 @@
  * logged; the data plane does not depend on it, so apply never fails.
  * On fastpathd's verify schedule, after the other services have repaired
  * what they could, a failing health check raises an alert (one per
- * check, cleared when it passes).
+ * check, cleared when it passes): so a custom metric whose map is
+ * missing is logged once, when its alert is raised, not at each scrape.
  *
  * With orchestrator.latency_stats it holds the kernel's run-time
  * statistics on (BPF_ENABLE_STATS: on while one such fd is open, for
@@ -32,6 +33,7 @@ struct metrics_service {
 	char addr[FP_CONFIG_ADDR_MAX];
 	int stats_fd;                   /* BPF_ENABLE_STATS; 0: not held */
 	struct fp_health_config health; /* latency_stats: stats_fd is held */
+	const struct fp_metrics_config *custom; /* the applied config's */
 };
 
 /* Hold the run-time statistics on while the file asks for them (and the
@@ -62,6 +64,19 @@ static void stats_apply(struct metrics_service *m, const struct fp_config *cfg,
 	m->health.latency_stats = m->stats_fd > 0;
 }
 
+static int set_custom(struct metrics_service *m, const struct fp_config *cfg,
+		      const struct fp_service_env *env)
+{
+	if (fp_metrics_http_set_custom(m->http, &cfg->metrics))
+		fp_log(env->log, FP_LOG_ERROR, "metrics: no memory for the custom metrics; "
+		       "the previous ones are served");
+	else if (cfg->metrics.n_custom)
+		fp_log(env->log, FP_LOG_INFO, "metrics: %zu custom metric entr%s from "
+		       "metrics.custom", cfg->metrics.n_custom,
+		       cfg->metrics.n_custom == 1 ? "y" : "ies");
+	return 0;
+}
+
 static int metrics_apply(void *ctx, const struct fp_config *cfg,
 			 const struct fp_config *prev, const struct fp_service_env *env)
 {
@@ -72,9 +87,10 @@ static int metrics_apply(void *ctx, const struct fp_config *cfg,
 	(void)prev;
 	m->heal = env->heal;
 	stats_apply(m, cfg, env);
+	m->custom = &cfg->metrics;
 	if (m->http && m->port == cfg->prometheus_port &&
 	    !strcmp(m->addr, cfg->prometheus_address))
-		return 0;
+		return set_custom(m, cfg, env);
 	fp_metrics_http_stop(m->http);
 	m->http = NULL;
 	m->port = 0;
@@ -98,7 +114,7 @@ static int metrics_apply(void *ctx, const struct fp_config *cfg,
 	snprintf(m->addr, sizeof(m->addr), "%s", cfg->prometheus_address);
 	fp_log(env->log, FP_LOG_INFO, "metrics: serving /metrics and /health on %s port %d",
 	       m->addr, m->port);
-	return 0;
+	return set_custom(m, cfg, env);
 }
 
 static int metrics_verify(void *ctx)
@@ -108,6 +124,10 @@ static int metrics_verify(void *ctx)
 
 	if (!m->heal || fp_health_run_with(&h, &m->health))
 		return 0;
+	if (m->custom && fp_metrics_custom_health(m->custom, &h)) {
+		fp_health_free(&h);
+		return 0;
+	}
 	for (size_t i = 0; i < h.n; i++) {
 		const struct fp_health_check *c = &h.checks[i];
 
