@@ -185,6 +185,10 @@ struct fp_fw_listing {
  * fp_fw_listing_free. */
 int fp_firewall_list(const char *dev, struct fp_fw_listing *out);
 
+/* fp_firewall_counts: fp_firewall_list without the rules themselves
+ * (each rule field zeroed): index and counters, all metrics export. */
+int fp_firewall_counts(const char *dev, struct fp_fw_listing *out);
+
 /* fp_firewall_list_maps: the same from maps by fd. */
 int fp_firewall_list_maps(const struct fp_fw_maps *m, struct fp_fw_listing *out);
 

@@ -484,7 +484,8 @@ static void rule_of(struct fp_fw_rule *r, const struct fp_fw_entry *e)
 	r->ifname[sizeof(r->ifname) - 1] = '\0';
 }
 
-int fp_firewall_list_maps(const struct fp_fw_maps *m, struct fp_fw_listing *out)
+/* RULES: the rules themselves too, not only their index and counters. */
+static int list_maps(const struct fp_fw_maps *m, struct fp_fw_listing *out, bool rules)
 {
 	struct gen_maps g;
 	struct carry cr = { 0 };
@@ -512,13 +513,19 @@ int fp_firewall_list_maps(const struct fp_fw_maps *m, struct fp_fw_listing *out)
 		struct fp_fw_rule_stats *s = &out->rules[out->n++];
 		struct fp_counter l = live(&cr, pos);
 
-		rule_of(&s->rule, &cr.old[pos]);
+		if (rules)
+			rule_of(&s->rule, &cr.old[pos]);
 		s->index = cr.old[pos].rule;
 		s->packets = cr.old[pos].base_packets + l.packets;
 		s->bytes = cr.old[pos].base_bytes + l.bytes;
 	}
 	carry_free(&cr);
 	return 0;
+}
+
+int fp_firewall_list_maps(const struct fp_fw_maps *m, struct fp_fw_listing *out)
+{
+	return list_maps(m, out, true);
 }
 
 void fp_fw_listing_free(struct fp_fw_listing *l)
@@ -674,7 +681,7 @@ int fp_firewall_clear(const char *dev)
 	return err;
 }
 
-int fp_firewall_list(const char *dev, struct fp_fw_listing *out)
+static int list_dev(const char *dev, struct fp_fw_listing *out, bool rules)
 {
 	struct fp_fw_maps m;
 	int lock = dev_lock(dev, LOCK_SH), err;
@@ -684,9 +691,19 @@ int fp_firewall_list(const char *dev, struct fp_fw_listing *out)
 		return lock;
 	err = fp_firewall_maps_open(dev, &m);
 	if (!err) {
-		err = fp_firewall_list_maps(&m, out);
+		err = list_maps(&m, out, rules);
 		fp_firewall_maps_close(&m);
 	}
 	close(lock);
 	return err;
+}
+
+int fp_firewall_list(const char *dev, struct fp_fw_listing *out)
+{
+	return list_dev(dev, out, true);
+}
+
+int fp_firewall_counts(const char *dev, struct fp_fw_listing *out)
+{
+	return list_dev(dev, out, false);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* Metrics: every pipeline's counters read from the pins with the
- * library's own readers (fp_pipeline_stats, fp_firewall_list,
- * fp_flows_counters, fp_dhcp_stats_read), rendered in the Prometheus text
+ * library's own readers (fp_pipeline_stats, fp_firewall_counts,
+ * fp_flows_census, fp_dhcp_stats_read), rendered in the Prometheus text
  * format. Names and meanings: docs/metrics.md. */
 #include <errno.h>
 #include <stdarg.h>
@@ -106,7 +106,7 @@ static void collect_iface(struct fp_metrics_iface *m, bool runs)
 			m->has_runs = collect_runs(info.prog_id, &m->run_time_ns, &m->run_cnt);
 	}
 	m->has_stats = !fp_pipeline_stats(m->dev, &m->stats);
-	m->has_firewall = !fp_firewall_list(m->dev, &m->fw);
+	m->has_firewall = !fp_firewall_counts(m->dev, &m->fw);
 	/* One walk of the table at most (none in the fastpathd that ages
 	 * it). Its size tells the flows only while the stage is on: it is
 	 * one bucket per CPU otherwise, and nothing counts. */
