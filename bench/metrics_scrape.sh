@@ -1,38 +1,51 @@
 #!/bin/sh
-# Scrape cost of fastpathd's /metrics: one veth with the pipeline, the
-# flows and firewall stages and RULES firewall rules (default 10,000), the
-# endpoint on 127.0.0.1; prints the median and the worst of COUNT scrapes
-# (curl's time_total: connect, render, transfer) and the body's size.
-#   sh bench/metrics_scrape.sh BUILD [RULES] [COUNT]
+# Scrape cost of fastpathd's /metrics, the issue's shape (issue 13): IFACES
+# interfaces (default 4; veth pairs whose peers are in a namespace this
+# script creates) each with the pipeline, the flows and firewall stages
+# and RULES firewall rules (default 10,000), the endpoint on 127.0.0.1;
+# prints the median and the worst of COUNT scrapes (curl's time_total:
+# connect, collect, render, transfer), the body's size and the goal line.
+#   sh bench/metrics_scrape.sh BUILD [RULES] [COUNT] [IFACES]
+# PERF=FILE: record the daemon with `perf record -g` into FILE meanwhile.
 # Needs root. Run it under the integration lock: it uses the bpffs pins.
 set -eu
 BUILD=${1:-build}
 RULES=${2:-10000}
 COUNT=${3:-50}
+IFACES=${4:-4}
+GOAL_MS=20
 FP=$BUILD/fastpath
 FPD=$BUILD/fastpathd
 ID=fpb$(printf '%04x' $$)
-DEV=${ID}a
+NS=${ID}n
 TMP=$(mktemp -d)
 DPID=
 
 cleanup() {
 	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-	"$FP" down "$DEV" >/dev/null 2>&1 || true
-	ip link del "$DEV" 2>/dev/null || true
+	for i in $(seq "$IFACES"); do
+		"$FP" down "${ID}a$i" >/dev/null 2>&1 || true
+		ip link del "${ID}a$i" 2>/dev/null || true
+	done
+	ip netns del "$NS" 2>/dev/null || true
 	rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
 
-ip link add "$DEV" type veth peer name "${ID}b"
-ip link set "$DEV" up
-ip link set "${ID}b" up
+ip netns add "$NS"
+devs=
+for i in $(seq "$IFACES"); do
+	ip link add "${ID}a$i" type veth peer name "${ID}b$i" netns "$NS"
+	ip link set "${ID}a$i" up
+	ip -n "$NS" link set "${ID}b$i" up
+	devs="$devs${devs:+, }${ID}a$i"
+done
 for i in 1 2 3 4 5 6 7 8 9 10; do
 	HTTP=$((30000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 20000))
 	ss -Hltn "sport = :$HTTP" | grep -q . || break
 done
 {
-	printf 'orchestrator:\n  ebpf:\n    interface: %s\n  prometheus_port: %s\n' "$DEV" "$HTTP"
+	printf 'orchestrator:\n  ebpf:\n    interfaces: [%s]\n  prometheus_port: %s\n' "$devs" "$HTTP"
 	printf 'firewall:\n  policy: allow\n  rules:\n'
 	i=0
 	while [ $i -lt "$RULES" ]; do
@@ -42,16 +55,31 @@ done
 } >"$TMP/c.yaml"
 "$FPD" -c "$TMP/c.yaml" 2>"$TMP/log" &
 DPID=$!
-for i in $(seq 300); do
-	curl -fsS -o /dev/null "http://127.0.0.1:$HTTP/metrics" 2>/dev/null && break
+for i in $(seq 600); do
+	curl -fsS "http://127.0.0.1:$HTTP/metrics" 2>/dev/null >"$TMP/m" &&
+		[ "$(grep -c '^fastpath_firewall_rules{' "$TMP/m")" -ge "$IFACES" ] && break
 	sleep 0.1
 done
-rules=$(curl -fsS "http://127.0.0.1:$HTTP/metrics" | awk -v d="$DEV" '$1 == "fastpath_firewall_rules{interface=\"" d "\"}" { print $2 }')
-[ "$rules" = "$RULES" ] || { echo "metrics_scrape: $rules rules installed, want $RULES" >&2; cat "$TMP/log" >&2; exit 1; }
-size=$(curl -fsS "http://127.0.0.1:$HTTP/metrics" | wc -c)
+for i in $(seq "$IFACES"); do
+	rules=$(awk -v d="${ID}a$i" '$1 == "fastpath_firewall_rules{interface=\"" d "\"}" { print $2 }' "$TMP/m")
+	[ "$rules" = "$RULES" ] || { echo "metrics_scrape: ${ID}a$i: ${rules:-no} rules installed, want $RULES" >&2; cat "$TMP/log" >&2; exit 1; }
+done
+size=$(wc -c <"$TMP/m")
+PPID_PERF=
+if [ -n "${PERF:-}" ]; then
+	perf record -q -g -p "$DPID" -o "$PERF" >/dev/null 2>&1 &
+	PPID_PERF=$!
+	sleep 1
+fi
 for i in $(seq "$COUNT"); do
 	curl -fsS -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$HTTP/metrics"
 done | sort -n >"$TMP/t"
+if [ -n "$PPID_PERF" ]; then
+	kill -INT "$PPID_PERF"
+	wait "$PPID_PERF" || true
+fi
 median=$(awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] * 1000 }' "$TMP/t")
 worst=$(awk 'END { printf "%.1f", $1 * 1000 }' "$TMP/t")
-echo "metrics scrape: $RULES firewall rules on 1 interface, $size bytes: median $median ms, worst $worst ms of $COUNT (goal <= 20 ms)"
+echo "metrics scrape: $RULES firewall rules on $IFACES interfaces, $size bytes: median $median ms, worst $worst ms of $COUNT"
+met=$(awk -v m="$median" -v g="$GOAL_MS" 'BEGIN { print (m <= g) ? "met" : "MISSED" }')
+echo "metrics scrape, $RULES rules x $IFACES interfaces: median $median ms, goal <= $GOAL_MS ms: $met"
