@@ -43,8 +43,18 @@ static int custom_config(const char *file, struct fp_config *cfg)
 		return 0;
 	}
 	st = malloc(sizeof(*st));
-	if (st && !fp_daemon_state_read(st) && st->config[0] &&
-	    fp_config_load(st->config, cfg, &e)) {
+	if (!st || fp_daemon_state_read(st) || !st->config[0]) {
+		free(st);
+		return 0;
+	}
+	/* A relative path is the daemon's, from its working directory. */
+	if (st->config[0] != '/') {
+		char path[sizeof(st->config)];
+
+		snprintf(path, sizeof(path), "/proc/%d/cwd/%.4000s", (int)st->pid, st->config);
+		snprintf(st->config, sizeof(st->config), "%s", path);
+	}
+	if (fp_config_load(st->config, cfg, &e)) {
 		fprintf(stderr, "fastpath: warning: no custom metrics: the running fastpathd's "
 			"configuration does not load now (%s); give --config FILE\n", e.msg);
 		memset(cfg, 0, sizeof(*cfg));
