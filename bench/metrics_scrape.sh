@@ -4,7 +4,9 @@
 # script creates) each with the pipeline, the flows and firewall stages
 # and RULES firewall rules (default 10,000), the endpoint on 127.0.0.1;
 # prints the median and the worst of COUNT scrapes (curl's time_total:
-# connect, collect, render, transfer), the body's size and the goal line.
+# connect, collect, render, transfer), the daemon's CPU time per scrape
+# (utime + stime over the COUNT scrapes: what load from others on the
+# machine does not inflate), the body's size and the goal line.
 #   sh bench/metrics_scrape.sh BUILD [RULES] [COUNT] [IFACES]
 # PERF=FILE: record the daemon with `perf record -g` into FILE meanwhile.
 # Needs root. Run it under the integration lock: it uses the bpffs pins.
@@ -71,15 +73,22 @@ if [ -n "${PERF:-}" ]; then
 	PPID_PERF=$!
 	sleep 1
 fi
+# cpu_ticks: fastpathd's utime + stime, in clock ticks.
+cpu_ticks() {
+	sed 's/.*) //' "/proc/$DPID/stat" | awk '{ print $12 + $13 }'
+}
+c0=$(cpu_ticks)
 for i in $(seq "$COUNT"); do
 	curl -fsS -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$HTTP/metrics"
 done | sort -n >"$TMP/t"
+c1=$(cpu_ticks)
+cpu=$(awk -v d=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v n="$COUNT" 'BEGIN { printf "%.1f", d * 1000 / hz / n }')
 if [ -n "$PPID_PERF" ]; then
 	kill -INT "$PPID_PERF"
 	wait "$PPID_PERF" || true
 fi
 median=$(awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] * 1000 }' "$TMP/t")
 worst=$(awk 'END { printf "%.1f", $1 * 1000 }' "$TMP/t")
-echo "metrics scrape: $RULES firewall rules on $IFACES interfaces, $size bytes: median $median ms, worst $worst ms of $COUNT"
+echo "metrics scrape: $RULES firewall rules on $IFACES interfaces, $size bytes: median $median ms, worst $worst ms of $COUNT; fastpathd CPU $cpu ms a scrape"
 met=$(awk -v m="$median" -v g="$GOAL_MS" 'BEGIN { print (m <= g) ? "met" : "MISSED" }')
 echo "metrics scrape, $RULES rules x $IFACES interfaces: median $median ms, goal <= $GOAL_MS ms: $met"
