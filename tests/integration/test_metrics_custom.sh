@@ -10,14 +10,9 @@
 # logged once; it comes back when the map appears. A bad metrics:
 # section is refused with its line and key.
 . "$(dirname "$0")/lib.sh"
-t_require
-FPD=$T_BUILD/fastpathd
-[ -x "$FPD" ] || { echo "not ok - $T_SCRIPT: $FPD not built"; exit 1; }
+t_require_daemon
 command -v promtool >/dev/null || t_skip_all "no promtool (Debian package prometheus)"
 command -v curl >/dev/null || t_skip_all "no curl"
-if "$FP" -j status 2>/dev/null | grep -q '"running":true'; then
-	t_skip_all "a fastpathd is already running on this machine"
-fi
 N=23
 
 free_port() {
