@@ -93,6 +93,8 @@ if [ -n "$PPID_PERF" ]; then
 fi
 median=$(awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] * 1000 }' "$TMP/t")
 worst=$(awk 'END { printf "%.1f", $1 * 1000 }' "$TMP/t")
-echo "metrics scrape: $RULES firewall rules on $IFACES interfaces, $size bytes: median $median ms, worst $worst ms of $COUNT; first byte (collected and rendered) median $first ms; fastpathd CPU $cpu ms a scrape"
+ifs="$IFACES interfaces"
+[ "$IFACES" = 1 ] && ifs="1 interface"
+echo "metrics scrape: $RULES firewall rules on $ifs, $size bytes: median $median ms, worst $worst ms of $COUNT; first byte (collected and rendered) median $first ms; fastpathd CPU $cpu ms a scrape"
 met=$(awk -v m="$median" -v g="$GOAL_MS" 'BEGIN { print (m <= g) ? "met" : "MISSED" }')
-echo "metrics scrape, $RULES rules x $IFACES interfaces: median $median ms, goal <= $GOAL_MS ms: $met"
+echo "metrics scrape, $RULES rules x $ifs: median $median ms, goal <= $GOAL_MS ms: $met"
