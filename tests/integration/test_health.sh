@@ -7,16 +7,17 @@
 # health` (exit 1) and raised as an alert; the latency metrics are served
 # while the statistics are on and gone after a reload turns them off.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/metrics_lib.sh"
 t_require_daemon
 command -v curl >/dev/null || t_skip_all "no curl"
 # Someone else's statistics would make "off" untestable.
 [ "$(cat /proc/sys/kernel/bpf_stats_enabled 2>/dev/null)" = 1 ] &&
 	t_skip_all "kernel.bpf_stats_enabled is 1: run-time statistics are on for everyone"
 
-# send_udp PORT COUNT STEP: COUNT datagrams from the namespace to
+# send_udp_ports PORT COUNT STEP: COUNT datagrams from the namespace to
 # T_ADDR:PORT, PORT+STEP, ..., each from a socket of its own (a new flow
 # when STEP is not 0).
-send_udp() {
+send_udp_ports() {
 	ip netns exec "$T_NS" "$T_PY" -c "
 import socket
 for i in range($2):
@@ -39,20 +40,6 @@ only_failing() {
 	[ "$got" = "$want" ] || t_fail "failing checks: '$got', want '$want': $(cat "$T_TMP/out")"
 }
 
-# free_port: a TCP port nothing listens on in the root namespace.
-free_port() {
-	for i in 1 2 3 4 5 6 7 8 9 10; do
-		p=$((30000 + $(t_rand 20000)))
-		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return 0; }
-	done
-	return 1
-}
-
-# sample FILE NAME LABELS: the value of NAME{LABELS} in a text exposition.
-sample() {
-	awk -v want="$2{$3}" '$1 == want { print $2; found = 1 } END { if (!found) print "none" }' "$1"
-}
-
 case_map_fill_fails_when_a_cpu_region_fills() {
 	t_topo
 	t_res pipeline "$T_DEV"
@@ -60,7 +47,7 @@ case_map_fill_fails_when_a_cpu_region_fills() {
 	t_fp 0 -j health
 	[ "$(check_ok "map_fill:$T_DEV")" = True ] || t_fail "empty table: $(cat "$T_TMP/out")"
 	# 200 flows for 64 entries a CPU: every region they land in fills.
-	send_udp 20000 200 1
+	send_udp_ports 20000 200 1
 	t_fp 1 health
 	t_stdout_has "degraded"
 	grep -q "FAIL *map_fill:$T_DEV .*flows table" "$T_TMP/out" ||
@@ -80,12 +67,12 @@ case_drop_ratio_fails_when_the_firewall_drops_most() {
 	t_fp 0 up "$T_DEV" --stages firewall
 	port=$((20000 + $(t_rand 10000)))
 	t_fp 0 firewall add "$T_DEV" drop --protocol udp --port "$port"
-	send_udp "$((port + 1))" 20 0
-	send_udp "$port" 20 0
+	send_udp_ports "$((port + 1))" 20 0
+	send_udp_ports "$port" 20 0
 	# Half of 40-odd packets dropped is too few to judge.
 	t_fp 0 -j health
 	[ "$(check_ok "drop_ratio:$T_DEV")" = True ] || t_fail "judged too soon: $(cat "$T_TMP/out")"
-	send_udp "$port" 150 0
+	send_udp_ports "$port" 150 0
 	t_fp 1 health
 	grep -q "FAIL *drop_ratio:$T_DEV .*% of packets dropped" "$T_TMP/out" ||
 		t_fail "no failing drop_ratio line: $(cat "$T_TMP/out")"
@@ -128,7 +115,7 @@ case_daemon_latency_and_disk_checks() {
 	t_daemon "$T_TMP/c.yaml"
 	t_wait 50 curl -fsS -o /dev/null "http://127.0.0.1:$http/metrics" ||
 		t_fail "fastpathd does not serve /metrics: $(cat "$T_TMP/fastpathd.log")"
-	send_udp 20000 50 0
+	send_udp_ports 20000 50 0
 	t_fp 1 -j health
 	only_failing "disk_space" "latency:$T_DEV"
 	t_fp 1 health
@@ -180,7 +167,7 @@ case_daemon_latency_and_disk_checks() {
 		t_fail "no XDP program on $T_DEV"
 	if command -v bpftool >/dev/null; then
 		bpftool -j prog show id "$id" >"$T_TMP/p1.json" || t_fail "bpftool prog show id $id"
-		send_udp 20000 30 0
+		send_udp_ports 20000 30 0
 		bpftool -j prog show id "$id" >"$T_TMP/p2.json" || t_fail "bpftool prog show id $id"
 		a=$(t_json "$T_TMP/p1.json" 'd.get("run_cnt", 0)')
 		b=$(t_json "$T_TMP/p2.json" 'd.get("run_cnt", 0)')

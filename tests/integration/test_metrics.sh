@@ -6,42 +6,11 @@
 # test_heal.sh) `fastpath health` exits 1 naming the interface; a real
 # Prometheus server scrapes fastpathd and returns the same count.
 . "$(dirname "$0")/lib.sh"
-t_require
-FPD=$T_BUILD/fastpathd
-[ -x "$FPD" ] || { echo "not ok - $T_SCRIPT: $FPD not built"; exit 1; }
+. "$(dirname "$0")/metrics_lib.sh"
+t_require_daemon
 command -v promtool >/dev/null || t_skip_all "no promtool (Debian package prometheus)"
 command -v curl >/dev/null || t_skip_all "no curl"
-if "$FP" -j status 2>/dev/null | grep -q '"running":true'; then
-	t_skip_all "a fastpathd is already running on this machine"
-fi
 N=37
-
-# free_port: a TCP port nothing listens on in the root namespace.
-free_port() {
-	for i in 1 2 3 4 5 6 7 8 9 10; do
-		p=$((30000 + $(t_rand 20000)))
-		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return 0; }
-	done
-	return 1
-}
-
-# send_udp PORT COUNT: COUNT datagrams from the namespace to T_ADDR:PORT.
-send_udp() {
-	ip netns exec "$T_NS" sh -c "for i in \$(seq $2); do
-		printf x | socat -u -t 0 - UDP4-SENDTO:$T_ADDR:$1; done"
-}
-
-# sample FILE NAME LABELS: the value of NAME{LABELS} in a text exposition.
-sample() {
-	awk -v want="$2{$3}" '$1 == want { print $2; found = 1 } END { if (!found) print "none" }' "$1"
-}
-
-# promtool_clean FILE: promtool finds nothing to say about FILE.
-promtool_clean() {
-	promtool check metrics <"$1" >"$T_TMP/lint" 2>&1 ||
-		t_fail "promtool check metrics failed: $(head -5 "$T_TMP/lint")"
-	[ ! -s "$T_TMP/lint" ] || t_fail "promtool findings: $(head -5 "$T_TMP/lint")"
-}
 
 case_cli_metrics_count_what_was_sent() {
 	t_topo
