@@ -280,8 +280,9 @@ typedef void (*fp_control_fn)(void *ctx, const char *req, char *reply, size_t si
 void fp_control_serve(int fd, fp_control_fn handle, void *ctx);
 
 /* fp_control_request: the client: REQ to the daemon at PATH, its answer
- * in REPLY. -ENOENT or -ECONNREFUSED: no daemon listens; -EACCES: not
- * root; -ETIMEDOUT. */
+ * in REPLY, waited for up to 60 s (a reload applies the whole file
+ * before it answers). -ENOENT or -ECONNREFUSED: no daemon listens;
+ * -EACCES: not root; -ETIMEDOUT. */
 int fp_control_request(const char *path, const char *req, char *reply, size_t size);
 
 #endif

@@ -94,12 +94,14 @@ int cmd_dhcp(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
 int cmd_health(int argc, char **argv);
 int cmd_debug(int argc, char **argv);
+int cmd_reload(int argc, char **argv);
 int cmd_xsk(int argc, char **argv);
 int cmd_shaper(int argc, char **argv);
 
 /* Each command's usage, for fastpath help CMD and CMD --help. */
 extern const char firewall_usage[], flows_usage[], dhcp_usage[], ports_usage[];
 extern const char debug_usage[];
+extern const char reload_usage[];
 extern const char metrics_usage[], health_usage[], xsk_usage[], shaper_usage[];
 extern const char proxy_usage[];
 int cmd_proxy(int argc, char **argv);

@@ -60,6 +60,7 @@ static const struct command {
 	{ "metrics", cmd_metrics, metrics_usage },
 	{ "health", cmd_health, health_usage },
 	{ "debug", cmd_debug, debug_usage },
+	{ "reload", cmd_reload, reload_usage },
 	{ "xsk", cmd_xsk, xsk_usage },
 	{ "shaper", cmd_shaper, shaper_usage },
 	{ "functions", cmd_functions, functions_usage },

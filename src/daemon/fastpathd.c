@@ -57,6 +57,8 @@ struct daemon {
 	struct fp_heal *heal;           /* repairs, alerts, when to verify */
 	struct fp_daemon_state state;
 	struct fp_logger log;           /* log_line, for fp_log() and the library */
+	char *why;                      /* non-NULL: the first error logged goes here */
+	size_t why_size;
 };
 
 static void log_line(void *ctx, enum fp_log_level level, const char *msg)
@@ -66,6 +68,8 @@ static void log_line(void *ctx, enum fp_log_level level, const char *msg)
 	char ts[32];
 	time_t now = time(NULL);
 
+	if (level == FP_LOG_ERROR && d->why && !d->why[0])
+		snprintf(d->why, d->why_size, "%s", msg);
 	if (level < d->level)
 		return;
 	if (d->syslog) {
@@ -102,15 +106,29 @@ static int log_open(struct daemon *d)
 	return 0;
 }
 
-/* A control request: "log-level LEVEL". */
+static int reload(struct daemon *d, const char *why);
+
+/* A control request: "log-level LEVEL" or "reload". */
 static void control(void *ctx, const char *req, char *reply, size_t size)
 {
 	struct daemon *d = ctx;
 	enum fp_log_level level, was = d->level;
+	char why[FP_CONTROL_MSG_MAX - 64] = "";
 
+	if (!strcmp(req, "reload")) {
+		d->why = why;
+		d->why_size = sizeof(why);
+		if (reload(d, "asked on " FP_CONTROL_SOCK))
+			snprintf(reply, size, "error: the running configuration stays: %s",
+				 why[0] ? why : "see fastpathd's log");
+		else
+			snprintf(reply, size, "ok: reloaded %s", d->path);
+		d->why = NULL;
+		return;
+	}
 	if (strncmp(req, "log-level ", 10)) {
-		snprintf(reply, size, "error: unknown request '%.64s' (known: log-level LEVEL)",
-			 req);
+		snprintf(reply, size, "error: unknown request '%.64s' (known: log-level LEVEL, "
+			 "reload)", req);
 		return;
 	}
 	if (fp_log_level_parse(req + 10, &level)) {
@@ -219,25 +237,28 @@ static int apply(struct daemon *d, struct fp_config *cfg)
 	return 0;
 }
 
-static void reload(struct daemon *d)
+/* Reload the file (SIGHUP, or `fastpath reload`: WHY says which); on
+ * failure what runs stays. */
+static int reload(struct daemon *d, const char *why)
 {
 	struct fp_config *cfg = malloc(sizeof(*cfg));
 
 	log_open(d);
-	fp_log(&d->log, FP_LOG_INFO, "SIGHUP: reloading %s", d->path);
+	fp_log(&d->log, FP_LOG_INFO, "%s: reloading %s", why, d->path);
 	if (!cfg || load_config(d, cfg)) {
 		free(cfg);
 		fp_log(&d->log, FP_LOG_ERROR, "reload failed; the running configuration stays");
-		return;
+		return -EINVAL;
 	}
 	if (apply(d, cfg)) {
 		fp_config_free(cfg);
 		free(cfg);
 		fp_log(&d->log, FP_LOG_ERROR, "reload failed; the running configuration stays");
-		return;
+		return -EIO;
 	}
 	write_state(d);
 	fp_log(&d->log, FP_LOG_INFO, "reloaded %s", d->path);
+	return 0;
 }
 
 /* Why the lock cannot be had, said once. */
@@ -335,7 +356,7 @@ static int run(struct daemon *d)
 		    read(pfd->fd, &si, sizeof(si)) != sizeof(si))
 			continue;
 		if (si.ssi_signo == SIGHUP) {
-			reload(d);
+			reload(d, "SIGHUP");
 			continue;
 		}
 		fp_log(&d->log, FP_LOG_INFO, "%s: exiting; the data plane keeps running "

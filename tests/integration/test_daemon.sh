@@ -279,6 +279,30 @@ case_debug_log_level() {
 	t_stderr_has "fastpathd is not running"
 }
 
+# fastpath reload: the daemon's answer is the reload's outcome. A bad
+# file: exit 1 naming file, line and key, the running state kept; a good
+# one: exit 0 and it is applied when the command returns (no waiting).
+case_reload_answers_with_outcome() {
+	t_topo
+	with_pipeline "$T_DEV"
+	config "$T_TMP/c.yaml" "$T_DEV"
+	t_daemon "$T_TMP/c.yaml"
+	t_wait 30 test -S /run/fastpath/control.sock || t_fail "no control socket"
+	id=$(pipeline_prog "$T_DEV")
+	cp "$T_TMP/c.yaml" "$T_TMP/good.yaml"
+	sed -i 's/mode: auto/mdoe: auto/' "$T_TMP/c.yaml"
+	t_fp 1 reload
+	t_stderr_has "the running configuration stays"
+	t_stderr_has "c.yaml:5: orchestrator.ebpf.mdoe"
+	[ "$(pipeline_prog "$T_DEV")" = "$id" ] || t_fail "the bad reload changed the pipeline"
+	cp "$T_TMP/good.yaml" "$T_TMP/c.yaml"
+	printf 'firewall:\n  policy: allow\n  rules:\n    - {action: drop, protocol: icmp}\n' >>"$T_TMP/c.yaml"
+	t_fp 0 reload
+	t_stdout_has "reloaded $T_TMP/c.yaml"
+	t_ping_blocked "right after the reload answered"
+	t_fp 2 reload now
+}
+
 t_ok fastpathd_counts_traffic_on_its_interface case_counts_traffic
 t_ok fastpathd_kill9_and_restart_lose_no_packet case_kill9_loses_nothing
 t_ok fastpathd_sigterm_leaves_pipeline_and_restart_adopts case_term_keeps_data_plane
@@ -293,4 +317,5 @@ t_ok fastpathd_refuses_a_second_instance case_second_daemon_refused
 t_ok fastpathd_refuses_a_missing_xdp_program_by_name case_missing_xdp_program_refused
 t_ok fastpathd_unprivileged_says_why case_unprivileged_says_why
 t_ok fastpathd_debug_sets_log_level_over_root_only_socket case_debug_log_level
+t_ok fastpathd_reload_answers_with_its_outcome case_reload_answers_with_outcome
 t_done

@@ -81,7 +81,7 @@ void fp_control_serve(int fd, fp_control_fn handle, void *ctx)
 
 int fp_control_request(const char *path, const char *req, char *reply, size_t size)
 {
-	struct timeval tv = { .tv_sec = 5 };
+	struct timeval tv = { .tv_sec = 60 };
 	struct sockaddr_un sa;
 	ssize_t n;
 	int fd, err = addr_of(path, &sa);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* fastpath debug --log-level LEVEL: a running fastpathd's log level,
- * changed over its root-only control socket (no restart, no reload). */
+/* The verbs that talk to a running fastpathd over its root-only control
+ * socket: fastpath debug --log-level LEVEL (no restart, no reload) and
+ * fastpath reload (SIGHUP's work, with its outcome as the answer). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,11 @@
 const char debug_usage[] =
 	"usage: fastpath debug --log-level debug|info|warn|error\n"
 	"       set a running fastpathd's log level (root only)";
+
+const char reload_usage[] =
+	"usage: fastpath reload\n"
+	"       make a running fastpathd read its configuration file again; exit 0\n"
+	"       when it applied it, 1 (with the reason) when the running one stays";
 
 static int ask(const char *req)
 {
@@ -53,4 +59,13 @@ int cmd_debug(int argc, char **argv)
 			    "'%s'", argv[2]);
 	snprintf(req, sizeof(req), "log-level %s", fp_log_level_str(level));
 	return ask(req);
+}
+
+int cmd_reload(int argc, char **argv)
+{
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
+		return puts(reload_usage), EXIT_OK;
+	if (argc != 1)
+		return fail(EXIT_USAGE, "%s", reload_usage);
+	return ask("reload");
 }
