@@ -282,14 +282,14 @@ static void frame(struct fp_pkt *p, enum frame f)
 /* measure: the median of o->runs runs of o->repeat packets, each
  * returning VERDICT. */
 static int measure(int prog_fd, const struct fp_pkt *p, const struct opts *o,
-		   uint32_t verdict, unsigned int *median)
+		   uint32_t verdict, double *median)
 {
 	return fp_run_median(prog_fd, p, o->repeat, o->runs, verdict, median);
 }
 
 static uint64_t packets_of(const struct opts *o)
 {
-	return 1000 + (uint64_t)o->repeat * o->runs;
+	return fp_run_median_packets(o->repeat, o->runs);
 }
 
 /* ---- the rows ------------------------------------------------------------------------- */
@@ -298,7 +298,7 @@ struct row {
 	char label[64];
 	size_t rules;
 	int frame;              /* -1: not a firewall row */
-	unsigned int ns;
+	double ns;
 };
 
 struct table {
@@ -307,7 +307,7 @@ struct table {
 };
 
 static struct row *row_add(struct table *t, const char *label, size_t rules, int f,
-			   unsigned int ns)
+			   double ns)
 {
 	struct row *r = &t->r[t->n++];
 
@@ -322,7 +322,7 @@ static int bench_empty(const struct opts *o, struct table *t)
 {
 	struct xdp_pass *s = xdp_pass__open_and_load();
 	struct fp_pkt p;
-	unsigned int ns;
+	double ns;
 	int err;
 
 	if (!s)
@@ -382,7 +382,7 @@ static int bench_xdpfilt(const struct opts *o, struct table *t)
 	struct bpf_object *obj = NULL;
 	const char *const *path;
 	struct fp_pkt p;
-	unsigned int ns;
+	double ns;
 	int err;
 
 	for (path = xdpfilt_paths; *path && access(*path, R_OK); path++)
@@ -438,7 +438,7 @@ static int bench_pipeline_bare(const struct opts *o, struct table *t)
 {
 	struct pipeline *s = fp_test_pipeline_load(NULL);
 	struct fp_pkt p;
-	unsigned int ns;
+	double ns;
 	int err;
 
 	if (!s)
@@ -498,7 +498,7 @@ static int bench_firewall(const struct opts *o, size_t n, struct table *t)
 	for (int f = 0; !err && f < F_MAX; f++) {
 		bool last = f == F_LAST && n;
 		struct fp_pkt p;
-		unsigned int ns;
+		double ns;
 		char label[64];
 
 		if (f == F_WORST && n < 10)
@@ -547,13 +547,13 @@ static void print_goals(const struct table *t)
 		const struct row *k100 = find(t, 100000, f);
 
 		if (k10 && peer) {
-			double r = (double)k10->ns / peer->ns;
+			double r = k10->ns / peer->ns;
 
 			printf("10k rules, %s: %.2fx xdp-filter, goal <= %.1fx: %s\n",
 			       frame_names[f], r, GOAL_PEER, r <= GOAL_PEER ? "met" : "MISSED");
 		}
 		if (k100 && ten) {
-			double r = (double)k100->ns / ten->ns;
+			double r = k100->ns / ten->ns;
 
 			printf("100k rules, %s: %.2fx 10 rules, goal <= %.1fx: %s\n",
 			       frame_names[f], r, GOAL_FLAT, r <= GOAL_FLAT ? "met" : "MISSED");
@@ -574,11 +574,11 @@ static void print_table(const struct table *t, const struct opts *o)
 	for (int i = 0; i < t->n; i++) {
 		const struct row *r = &t->r[i];
 
-		printf("%-26s %-11s %7u %11d %8.2fx", r->label,
+		printf("%-26s %-11s %7.1f %11.1f %8.2fx", r->label,
 		       r->frame >= 0 ? frame_names[r->frame] : "no match", r->ns,
-		       (int)(r->ns - t->r[0].ns), (double)r->ns / t->r[0].ns);
+		       r->ns - t->r[0].ns, r->ns / t->r[0].ns);
 		if (peer)
-			printf(" %11.2fx", (double)r->ns / peer->ns);
+			printf(" %11.2fx", r->ns / peer->ns);
 		printf("\n");
 	}
 	print_goals(t);

@@ -55,20 +55,20 @@ static struct fp_pkt frame;
 static unsigned int repeat = 1000000;
 static int runs = 5;
 
-static int row(const char *label, int prog_fd, uint32_t verdict, unsigned int *ns)
+static int row(const char *label, int prog_fd, uint32_t verdict, double *ns)
 {
 	int err = fp_run_median(prog_fd, &frame, repeat, runs, verdict, ns);
 
 	if (err)
 		printf("%-36s %s\n", label, strerror(-err));
 	else
-		printf("%-36s %8u\n", label, *ns);
+		printf("%-36s %8.1f\n", label, *ns);
 	return err;
 }
 
 /* xdp-filter's filter_ports: per-CPU flags by port in network order
  * (MAP_FLAG_DST 1 << 1 | MAP_FLAG_UDP 1 << 3). */
-static int xdpfilt(unsigned int *ns)
+static int xdpfilt(double *ns)
 {
 	const char *label = "xdp-filter dny_udp (port listed)";
 	struct bpf_object *obj;
@@ -98,7 +98,7 @@ static int xdpfilt(unsigned int *ns)
 
 /* libxdp's default AF_XDP program, made to redirect (its refcnt, which
  * libxdp raises per socket, set to 1) to XSK, the socket on queue 0. */
-static int xskdef(struct xsk_socket *xsk, unsigned int *ns)
+static int xskdef(struct xsk_socket *xsk, double *ns)
 {
 	const char *label = "libxdp xsk_def_prog (redirect)";
 	struct bpf_object *obj = peer_open("xsk_def_xdp_prog.o", label, "libxdp1");
@@ -139,7 +139,7 @@ int main(int argc, char **argv)
 		.rx_size = 32, .tx_size = 32,
 		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD, .bind_flags = XDP_COPY,
 	};
-	unsigned int empty = 0, filt = 0, bare = 0, miss = 0, pass = 0, redir = 0, def = 0;
+	double empty = 0, filt = 0, bare = 0, miss = 0, pass = 0, redir = 0, def = 0;
 	struct fp_xsk_port e = { .proto = FP_XSK_UDP, .slot = 0 };
 	struct xsk_ring_prod fq, tx;
 	struct xsk_ring_cons cq, rx;
@@ -194,19 +194,19 @@ int main(int argc, char **argv)
 	if (err)
 		fprintf(stderr, "xsk_bench: %s\n", strerror(-err));
 	if (!err && bare)
-		printf("xsk stage alone: %d ns (redirect), %d ns (pass)\n",
-		       (int)redir - (int)bare, (int)pass - (int)bare);
+		printf("xsk stage alone: %.1f ns (redirect), %.1f ns (pass)\n",
+		       redir - bare, pass - bare);
 	/* The redirect is a helper call xdp-filter does not make; the
 	 * lookup alone is the "not steered" row. */
 	if (!err && filt) {
 		printf("goal: fp_pipeline xsk (redirect) <= %.1fx xdp-filter: %.2fx, %s\n", GOAL,
-		       (double)redir / filt, redir <= GOAL * filt ? "met" : "missed");
+		       redir / filt, redir <= GOAL * filt ? "met" : "missed");
 		printf("      fp_pipeline xsk (lookup, not steered) vs xdp-filter: %.2fx\n",
-		       (double)miss / filt);
+		       miss / filt);
 	}
 	if (!err && def)
 		printf("      fp_pipeline xsk (redirect) vs libxdp xsk_def_prog: %.2fx "
-		       "(the redirect's call is in both)\n", (double)redir / def);
+		       "(the redirect's call is in both)\n", redir / def);
 	if (xsk)
 		xsk_socket__delete(xsk);
 	if (umem)
