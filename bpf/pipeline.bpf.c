@@ -34,18 +34,25 @@ struct {
 	__type(value, __u32);
 } fp_chain SEC(".maps");
 
-static __always_inline struct fp_counter *
-counter(struct fp_pipeline_stats *st, int stage, int verdict)
+/* verdict_row: stage 0's counter of verdict V, V held in range: the
+ * counter of V in any stage's row is at a constant offset from it, so a
+ * packet's stage and pipeline counts share one range check and one
+ * index. */
+static __always_inline struct fp_counter *verdict_row(struct fp_pipeline_stats *st, int v)
 {
-	if (verdict < 0 || verdict >= FP_VERDICT_MAX)
-		verdict = XDP_ABORTED;
-	return &st->c[stage][verdict];
+	__u64 i = (__u32)v;
+
+	/* One register for the check and the index: clang would check a
+	 * 32-bit copy and index with the 64-bit original. */
+	asm volatile("" : "+r"(i));
+	if (i >= FP_VERDICT_MAX)
+		i = XDP_ABORTED;
+	return &st->c[0][i];
 }
 
-static __always_inline void count(struct fp_pipeline_stats *st, int stage,
-				  int verdict, __u32 len)
+static __always_inline void count(struct fp_counter *row, int stage, __u32 len)
 {
-	struct fp_counter *c = counter(st, stage, verdict);
+	struct fp_counter *c = row + stage * FP_VERDICT_MAX;
 
 	c->packets++;
 	c->bytes += len;
@@ -60,6 +67,7 @@ static __always_inline int run_stages(struct xdp_md *ctx, struct fp_pipeline_sta
 {
 	struct fp_fw_result fw = { 0, XDP_PASS }; /* the firewall's, when it runs */
 	struct fp_flow_cpu *fc = fp_flow_cpu_get();
+	struct fp_counter *pass = &st->c[0][XDP_PASS];
 	struct fp_parsed p;
 	int v = XDP_PASS;
 
@@ -77,35 +85,39 @@ static __always_inline int run_stages(struct xdp_md *ctx, struct fp_pipeline_sta
 		fp_stage_flows_take(fc, &p);
 	if (stages & FP_STAGE_BIT(FP_STAGE_FIREWALL)) {
 		v = fp_stage_firewall(&p, &fw);
-		count(st, FP_STAGE_FIREWALL, v, len);
+		count(&st->c[0][v == XDP_DROP ? XDP_DROP : XDP_PASS], FP_STAGE_FIREWALL, len);
 	}
 	if (stages & FP_STAGE_BIT(FP_STAGE_FLOWS)) {
 		if (stages & FP_STAGE_BIT(FP_STAGE_FIREWALL))
 			fp_stage_flows_commit(fc, &fw);
 		else
 			fp_stage_flows_pass(fc, &p);
-		count(st, FP_STAGE_FLOWS, XDP_PASS, len);
+		count(pass, FP_STAGE_FLOWS, len);
 	}
 	if (v != XDP_PASS)
 		return v;
 	if (stages & FP_STAGE_BIT(FP_STAGE_DHCP)) {
 		v = fp_stage_dhcp(ctx, &p);
 		/* A global function: the verifier does not know what it returns,
-		 * clang does, and would drop counter()'s range check. */
+		 * clang does, and would drop verdict_row()'s range check. */
 		asm volatile("" : "+r"(v));
-		count(st, FP_STAGE_DHCP, v, len);
-		if (v != XDP_PASS)
+		if (v != XDP_PASS) {
+			count(verdict_row(st, v), FP_STAGE_DHCP, len);
 			return v;
+		}
+		count(pass, FP_STAGE_DHCP, len);
 	}
 	if (stages & FP_STAGE_BIT(FP_STAGE_XSK)) {
 		v = fp_stage_xsk(ctx, &p);
-		count(st, FP_STAGE_XSK, v, len);
-		if (v != XDP_PASS)
+		if (v != XDP_PASS) {
+			count(verdict_row(st, v), FP_STAGE_XSK, len);
 			return v;
+		}
+		count(pass, FP_STAGE_XSK, len);
 	}
 	if (stages & FP_STAGE_BIT(FP_STAGE_PORTS)) {
 		v = fp_stage_ports(&p);
-		count(st, FP_STAGE_PORTS, v, len);
+		count(pass, FP_STAGE_PORTS, len);
 	}
 	return v;
 }
@@ -125,8 +137,8 @@ int fp_pipeline(struct xdp_md *ctx)
 	if (stages & ~FP_STAGE_BIT(FP_STAGE_CHAIN))
 		v = run_stages(ctx, st, stages, len);
 	if (v == XDP_PASS && (stages & FP_STAGE_BIT(FP_STAGE_CHAIN))) {
-		struct fp_counter *c = counter(st, FP_STAGE_CHAIN, FP_VERDICT_CHAINED);
-		struct fp_counter *t = counter(st, FP_STAGE_PIPELINE, FP_VERDICT_CHAINED);
+		struct fp_counter *c = &st->c[FP_STAGE_CHAIN][FP_VERDICT_CHAINED];
+		struct fp_counter *t = &st->c[FP_STAGE_PIPELINE][FP_VERDICT_CHAINED];
 
 		c->packets++;
 		c->bytes += len;
@@ -139,7 +151,7 @@ int fp_pipeline(struct xdp_md *ctx)
 		t->packets--;
 		t->bytes -= len;
 	}
-	count(st, FP_STAGE_PIPELINE, v, len);
+	count(verdict_row(st, v), FP_STAGE_PIPELINE, len);
 	return v;
 }
 
