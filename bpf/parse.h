@@ -219,7 +219,9 @@ static __always_inline int fp_parse_frame(void *data, void *end, struct fp_parse
 	p->len = end - data;
 	if ((void *)(eth + 1) > end)
 		return p->status = FP_PARSE_TRUNCATED;
-	proto = eth->h_proto;
+	/* eth->h_proto, but struct ethhdr is packed: clang would read it a
+	 * byte at a time (4 instructions for 1). */
+	proto = *(const __be16 *)(data + __builtin_offsetof(struct ethhdr, h_proto));
 	l3 = eth + 1;
 	for (i = 0; i < FP_VLAN_MAX; i++) {
 		struct fp_vlan_hdr *vh = l3;
