@@ -151,7 +151,7 @@ int fp_pipeline(struct xdp_md *ctx)
 		t->packets--;
 		t->bytes -= len;
 	}
-	count(verdict_row(st, v), FP_STAGE_PIPELINE, len);
+	count(v == XDP_PASS ? &st->c[0][XDP_PASS] : verdict_row(st, v), FP_STAGE_PIPELINE, len);
 	return v;
 }
 
