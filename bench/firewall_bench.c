@@ -26,7 +26,8 @@
 #include "../tests/bpf/pipeline_fixture.h"
 #include "tests/progs/xdp_pass.skel.h"
 
-#define GOAL_PEER  1.0  /* 10k rules, over xdp-filter */
+#define GOAL_PEER  1.0  /* 10k rules, over xdp-filter: no match, last rule */
+#define GOAL_WORST 1.2  /* 10k rules, over xdp-filter: worst case (issue 18) */
 #define GOAL_FLAT  1.5  /* 100k rules, over 10 */
 #define XDPFILT_ENTRIES 10000
 
@@ -547,10 +548,10 @@ static void print_goals(const struct table *t)
 		const struct row *k100 = find(t, 100000, f);
 
 		if (k10 && peer) {
-			double r = k10->ns / peer->ns;
+			double r = k10->ns / peer->ns, goal = f == F_WORST ? GOAL_WORST : GOAL_PEER;
 
 			printf("10k rules, %s: %.2fx xdp-filter, goal <= %.1fx: %s\n",
-			       frame_names[f], r, GOAL_PEER, r <= GOAL_PEER ? "met" : "MISSED");
+			       frame_names[f], r, goal, r <= goal ? "met" : "MISSED");
 		}
 		if (k100 && ten) {
 			double r = k100->ns / ten->ns;
