@@ -11,7 +11,8 @@
  *
  * fp_proxy_verdict redirects to the peer's egress (flags 0: BPF_F_INGRESS
  * would put the bytes back in the proxy's own socket) or passes to the
- * proxy, counting bytes either way. A zero-length skb is passed. */
+ * proxy, counting bytes either way. A zero-length skb (a bare FIN) is
+ * dropped: see the verdict. */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "proxy_abi.h"
@@ -53,7 +54,18 @@ int fp_proxy_verdict(struct __sk_buff *skb)
 	__u32 len = skb->len;
 	__u64 peer;
 
-	if (!ctl || !cnt || !len)
+	/* A bare FIN must not be passed. Passing queues it behind whatever
+	 * sits in the socket's psock backlog (bytes redirected into this
+	 * socket that its full send buffer has not taken yet), and the
+	 * backlog worker takes the 0 its ingress returns for an empty skb as
+	 * a hard error: EPIPE on the socket, the psock's transmit disabled,
+	 * the connection lost (sk_psock_backlog, seen on 6.18 with a slow
+	 * backend that shuts down its write side). The FIN needs no skb: TCP
+	 * has set RCV_SHUTDOWN, so the proxy's recv() returns 0 once the
+	 * bytes passed before it are read (proxy.c waits for those). */
+	if (!len)
+		return SK_DROP;
+	if (!ctl || !cnt)
 		return SK_PASS;
 	peer = ctl->peer;
 	if (ctl->armed && peer && cnt->passed == ctl->arm_at &&

@@ -208,6 +208,25 @@ case_many_concurrent() {
 	done
 }
 
+# A side that shuts down its write side while the kernel still holds
+# bytes redirected to it (it reads slowly through a small window, so the
+# proxy's socket to it has a full send queue, and a 64 MiB bound lets the
+# rest wait in the psock backlog): the connection goes on, every byte arrives. The verdict
+# passed the bare FIN once, and the backlog worker took it for a broken
+# pipe (issue 15). Both ways: the backend's FIN, then the client's.
+case_fin_while_kernel_holds_bytes() {
+	setup $((64 << 20))
+	server --send 0 --send-delay 0.5 --read-delay 0.01 --rcvbuf 65536
+	client $((BASE + 1)) --send $((16 << 20))
+	check_integrity 0
+	kill "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null
+	: >"$T_TMP/srv"
+	server --send $((16 << 20))
+	client $((BASE + 1)) --send 0 --send-delay 0.5 --read-delay 0.01 --rcvbuf 65536
+	check_integrity "16 << 20"
+	carrier_was sm
+}
+
 # A backend that reads slowly: the bytes sent on (by the kernel or by the
 # proxy copying) that the backend has not acknowledged, and the bytes the
 # kernel holds in the sockmap backlog (no socket buffer bounds those),
@@ -291,6 +310,7 @@ t_ok backend_down_at_connect case_backend_down_at_connect
 t_ok backend_dies_midstream case_backend_dies_midstream
 t_ok bytes_before_splice_in_order case_bytes_before_splice_in_order
 t_ok many_concurrent case_many_concurrent
+t_ok fin_while_kernel_holds_bytes case_fin_while_kernel_holds_bytes
 t_ok slow_reader_bounded case_slow_reader_bounded
 t_ok kill9_with_spliced_connections case_kill9_with_spliced_connections
 t_done

@@ -82,6 +82,13 @@ static long copy_dir(struct fp_proxy_engine *e, struct conn *c, int side, size_t
 				d->read += n;
 				progress = true;
 				d->unflushed = d->ever_armed;
+			} else if (n == 0 && c->carrier == FP_PROXY_SOCKMAP &&
+				   proxy_sockmap_passed(e, c, side) != d->read) {
+				/* The FIN is known (RCV_SHUTDOWN) but bytes the
+				 * verdict passed before it are still in the psock
+				 * backlog, behind bytes redirected into this socket;
+				 * their arrival wakes the proxy. Not the end yet. */
+				break;
 			} else if (n == 0) {
 				d->eof = true;
 			} else if (!would_block(errno)) {
