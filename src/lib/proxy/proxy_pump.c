@@ -115,6 +115,9 @@ static int finish_dir(struct fp_proxy_engine *e, struct conn *c, int side)
 
 	if (!d->eof || d->shut || d->tail > d->head || d->in_pipe)
 		return 0;
+	/* A stream with a hole must not end as if whole. */
+	if (c->carrier == FP_PROXY_SOCKMAP && proxy_sockmap_broken(e, c, side))
+		return -EIO;
 	if (c->carrier == FP_PROXY_SOCKMAP && d->ever_armed &&
 	    !proxy_sockmap_flushed(e, c, side)) {
 		d->waiting = true;

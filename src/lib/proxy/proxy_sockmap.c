@@ -252,6 +252,13 @@ uint64_t proxy_sockmap_passed(struct fp_proxy_engine *e, struct conn *c, int sid
 	return cnt.passed;
 }
 
+bool proxy_sockmap_broken(struct fp_proxy_engine *e, struct conn *c, int side)
+{
+	struct fp_proxy_cnt cnt;
+
+	return !counts(e, c, side, &cnt) && cnt.broken;
+}
+
 static uint64_t acked(int fd)
 {
 	struct tcp_info ti;
