@@ -3,7 +3,8 @@
 # way in every carrier (sockmap, splice, copy), half-close both ways, an
 # RST from either side reaching the other, a backend down at connect and
 # one dying mid-stream, bytes sent before the pair is spliced arriving in
-# order, many concurrent connections, a slow reader keeping the bytes in
+# order, many concurrent connections, a retransmission overlapping bytes
+# already received arriving once, a slow reader keeping the bytes in
 # flight bounded, and kill -9 of fastpathd with spliced connections.
 # PROXY_MIB sets the bulk size (default 64; the issue asks 256).
 . "$(dirname "$0")/lib.sh"
@@ -208,6 +209,30 @@ case_many_concurrent() {
 	done
 }
 
+# A retransmitted segment whose head the proxy already has: TCP queues it
+# whole, and the sockmap verdict, handed whole skbs, sent the head on a
+# second time (CI: the backend got 65483 bytes twice in a 64 MiB run).
+# The client sends 100000 bytes, then a segment is injected that repeats
+# the last 50000 and adds 9000 new, then a FIN: the backend reads each
+# byte once, in each carrier.
+case_overlapping_retransmission_once() {
+	$T_PY -c 'import scapy.all' 2>/dev/null || t_skip "scapy not installed"
+	setup
+	for off in 1 2 3; do
+		: >"$T_TMP/srv"
+		server --send 0
+		$T_PY "$T_SRCROOT/tests/integration/proxy_overlap.py" $((BASE + off)) \
+			100000 50000 9000 >"$T_TMP/ovl" 2>&1 ||
+			t_fail "port $((BASE + off)): $(cat "$T_TMP/ovl")"
+		server_result
+		[ "$(t_json "$T_TMP/srv.last" 'd["recv_sha"]')" = "$(t_json "$T_TMP/ovl" 'd["expect_sha"]')" ] ||
+			t_fail "port $((BASE + off)): the backend got $(t_json "$T_TMP/srv.last" 'd["recv"]')" \
+			       "bytes, want $(t_json "$T_TMP/ovl" 'd["expect_len"]') once each"
+		kill "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null
+	done
+	carrier_was sm
+}
+
 # A side that shuts down its write side while the kernel still holds
 # bytes redirected to it (it reads slowly through a small window, so the
 # proxy's socket to it has a full send queue, and a 64 MiB bound lets the
@@ -307,6 +332,7 @@ t_ok backend_down_at_connect case_backend_down_at_connect
 t_ok backend_dies_midstream case_backend_dies_midstream
 t_ok bytes_before_splice_in_order case_bytes_before_splice_in_order
 t_ok many_concurrent case_many_concurrent
+t_ok overlapping_retransmission_once case_overlapping_retransmission_once
 t_ok fin_while_kernel_holds_bytes case_fin_while_kernel_holds_bytes
 t_ok slow_reader_bounded case_slow_reader_bounded
 t_ok kill9_with_spliced_connections case_kill9_with_spliced_connections
