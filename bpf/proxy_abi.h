@@ -14,7 +14,9 @@
  * redirecting it keeps cnt.redirected within ctl.limit (the proxy sets
  * it from the peer's acknowledged bytes: at most max_inflight_bytes are
  * ever unacknowledged). Otherwise it is passed to the proxy and counted,
- * which disarms S until the proxy arms it again. */
+ * which disarms S until the proxy arms it again. Bytes of a segment that
+ * the verdict has seen before (a retransmission overlapping them) are cut
+ * off first and counted in cnt.cut, not in either count. */
 #ifndef FP_PROXY_ABI_H
 #define FP_PROXY_ABI_H
 
@@ -33,6 +35,13 @@ struct fp_proxy_ctl {
 struct fp_proxy_cnt {
 	__u64 redirected;       /* bytes sent on to the peer's egress */
 	__u64 passed;           /* bytes left to the proxy to read */
+	__u64 cut;              /* bytes cut as seen before (a retransmission
+				 * overlapping them; proxy_sk_skb.bpf.c) */
+	__u32 next_seq;         /* TCP sequence number after the last byte seen */
+	__u8 seq_known;         /* next_seq is set */
+	__u8 broken;            /* a cut failed: everything is dropped from
+				 * here on, the proxy resets the connection */
+	__u16 pad;
 };
 
 /* Listeners whose connections join the map when established: key

@@ -6,7 +6,8 @@
 #	t_ok xdp_native_drops_icmp case_xdp_native
 # Each case prints one line, "ok - NAME", "ok - NAME # SKIP why" or
 # "not ok - NAME" followed by "# " diagnostics; the script exits non-zero
-# when a case failed (t_done).
+# when a case failed (t_done). CASES="NAME NAME..." runs only those cases
+# (the others print nothing).
 #
 # A case is a shell function run in a subshell: it fails by calling t_fail
 # (or an assertion that does), which ends only that subshell. Everything a
@@ -174,6 +175,7 @@ trap 't_exit; exit 143' TERM
 t_ok() {
 	t_name=$1
 	shift
+	case " ${CASES:-$t_name} " in *" $t_name "*) ;; *) return 0 ;; esac
 	T_N=$((T_N + 1))
 	rm -f "$T_TMP/skip"
 	(T_CASE=${T_ID}c$T_N; "$@") >"$T_TMP/case.log" 2>&1 </dev/null

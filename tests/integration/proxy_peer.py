@@ -14,7 +14,9 @@ everything the other side sends until EOF, hashing it; then it reports
 {"sent": n, "sent_sha": h, "recv": n, "recv_sha": h, "error": e}.
 --after-eof sends only once the other side's EOF has arrived (half-close
 the other way); --rst closes with an RST after sending; --accept-delay
-waits before accepting; --read-delay sleeps after each read (slow reader).
+waits before accepting; --read-delay sleeps after each read (slow reader);
+--send-delay waits before sending (and so before the FIN); --rcvbuf sets
+SO_RCVBUF before connecting or listening (a small window that stays small).
 """
 import argparse, hashlib, json, os, selectors, socket, struct, sys, threading, time
 
@@ -33,6 +35,8 @@ def peer(sock, a):
         try:
             if a.after_eof:
                 eof.wait()
+            if a.send_delay:
+                time.sleep(a.send_delay)
             left, off = a.send, 0
             while left:
                 # Offsets are mixed in so that a reordered block shows.
@@ -85,6 +89,8 @@ def peer(sock, a):
 def server(a):
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if a.rcvbuf:
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, a.rcvbuf)
     ls.bind(("127.0.0.1", a.port))
     ls.listen(1024)
     print(json.dumps({"listening": a.port}), flush=True)
@@ -103,8 +109,11 @@ def server(a):
 
 
 def client(a):
-    s = socket.create_connection(("127.0.0.1", a.port), timeout=a.timeout)
+    s = socket.socket()
+    if a.rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, a.rcvbuf)
     s.settimeout(a.timeout)
+    s.connect(("127.0.0.1", a.port))
     print(json.dumps(peer(s, a)), flush=True)
 
 
@@ -205,6 +214,8 @@ def main():
     p.add_argument("--rst", action="store_true")
     p.add_argument("--accept-delay", type=float, default=0)
     p.add_argument("--read-delay", type=float, default=0)
+    p.add_argument("--send-delay", type=float, default=0)
+    p.add_argument("--rcvbuf", type=int, default=0)
     p.add_argument("--timeout", type=float, default=60)
     p.add_argument("--dump", default="")
     a = p.parse_args()

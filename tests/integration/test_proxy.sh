@@ -3,7 +3,8 @@
 # way in every carrier (sockmap, splice, copy), half-close both ways, an
 # RST from either side reaching the other, a backend down at connect and
 # one dying mid-stream, bytes sent before the pair is spliced arriving in
-# order, many concurrent connections, a slow reader keeping the bytes in
+# order, many concurrent connections, a retransmission overlapping bytes
+# already received arriving once, a slow reader keeping the bytes in
 # flight bounded, and kill -9 of fastpathd with spliced connections.
 # PROXY_MIB sets the bulk size (default 64; the issue asks 256).
 . "$(dirname "$0")/lib.sh"
@@ -208,22 +209,58 @@ case_many_concurrent() {
 	done
 }
 
+# A retransmitted segment whose head the proxy already has: TCP queues it
+# whole, and the sockmap verdict, handed whole skbs, sent the head on a
+# second time (CI: the backend got 65483 bytes twice in a 64 MiB run).
+# The client sends 100000 bytes, then a segment is injected that repeats
+# the last 50000 and adds 9000 new, then a FIN: the backend reads each
+# byte once, in each carrier.
+case_overlapping_retransmission_once() {
+	$T_PY -c 'import scapy.all' 2>/dev/null || t_skip "scapy not installed"
+	setup
+	for off in 1 2 3; do
+		: >"$T_TMP/srv"
+		server --send 0
+		$T_PY "$T_SRCROOT/tests/integration/proxy_overlap.py" $((BASE + off)) \
+			100000 50000 9000 >"$T_TMP/ovl" 2>&1 ||
+			t_fail "port $((BASE + off)): $(cat "$T_TMP/ovl")"
+		server_result
+		[ "$(t_json "$T_TMP/srv.last" 'd["recv_sha"]')" = "$(t_json "$T_TMP/ovl" 'd["expect_sha"]')" ] ||
+			t_fail "port $((BASE + off)): the backend got $(t_json "$T_TMP/srv.last" 'd["recv"]')" \
+			       "bytes, want $(t_json "$T_TMP/ovl" 'd["expect_len"]') once each"
+		kill "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null
+	done
+	carrier_was sm
+}
+
+# A side that shuts down its write side while the kernel still holds
+# bytes redirected to it (it reads slowly through a small window, so the
+# proxy's socket to it has a full send queue, and a 64 MiB bound lets the
+# rest wait in the psock backlog): the connection goes on, every byte arrives. The verdict
+# passed the bare FIN once, and the backlog worker took it for a broken
+# pipe (issue 15). Both ways: the backend's FIN, then the client's.
+case_fin_while_kernel_holds_bytes() {
+	setup $((64 << 20))
+	server --send 0 --send-delay 0.5 --read-delay 0.01 --rcvbuf 65536
+	client $((BASE + 1)) --send $((16 << 20))
+	check_integrity 0
+	kill "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null
+	: >"$T_TMP/srv"
+	server --send $((16 << 20))
+	client $((BASE + 1)) --send 0 --send-delay 0.5 --read-delay 0.01 --rcvbuf 65536
+	check_integrity "16 << 20"
+	carrier_was sm
+}
+
 # A backend that reads slowly: the bytes sent on (by the kernel or by the
 # proxy copying) that the backend has not acknowledged, and the bytes the
 # kernel holds in the sockmap backlog (no socket buffer bounds those),
 # stay within max_inflight_bytes (1 MiB) plus a segment's worth, and
-# fastpathd's memory stays small.
-# Known failure, issue 15: with the plain build (not under ASan's slower
-# timing) the sockmap connection to a slow backend is sometimes reset
-# early, so these two cases are skipped until that is fixed; `auto` does
-# not choose sockmap meanwhile.
-known_sockmap_reset() {
-	[ -n "${FP_PROXY_KNOWN_FAILURES:-}" ] ||
-		t_skip "known failure (issue 15): a sockmap connection to a slow backend is sometimes reset early; FP_PROXY_KNOWN_FAILURES=1 runs it"
-}
-
+# fastpathd's memory stays small. The backend shuts down its write side
+# at once (it sends nothing): its FIN arrives while bytes redirected to it
+# wait in the kernel, which reset the connection before the verdict
+# dropped bare FINs (issue 15). The client must see no error.
 case_slow_reader_bounded() {
-	known_sockmap_reset
 	setup 1048576
 	server --send 0 --read-delay 0.02
 	client $((BASE + 1)) --send $((32 << 20)) --timeout 60 &
@@ -240,7 +277,12 @@ case_slow_reader_bounded() {
 		[ "$b" -gt "$maxb" ] && maxb=$b
 	done
 	rss=$(awk '/VmRSS/ {print $2}' /proc/$DPID/status)
-	kill "$CPID" 2>/dev/null; wait "$CPID" 2>/dev/null
+	if kill -0 "$CPID" 2>/dev/null; then
+		kill "$CPID" 2>/dev/null; wait "$CPID" 2>/dev/null
+	else
+		wait "$CPID"
+		grep -q '"error": ""' "$T_TMP/cli" || t_fail "the connection failed: $(cat "$T_TMP/cli")"
+	fi
 	echo "max unacked $max bytes, max backlog $maxb, fastpathd RSS $rss kB"
 	[ "$max" -gt 0 ] || t_fail "never saw bytes in flight"
 	[ "$max" -le $((1048576 + 262144)) ] || t_fail "$max bytes in flight, bound 1 MiB"
@@ -254,7 +296,6 @@ case_slow_reader_bounded() {
 # or RST where bytes were unread) instead of hanging; a new fastpathd
 # proxies again.
 case_kill9_with_spliced_connections() {
-	known_sockmap_reset
 	setup
 	server --send 0 --read-delay 0.05
 	client $((BASE + 1)) --send $((64 << 20)) --timeout 20 &
@@ -291,6 +332,8 @@ t_ok backend_down_at_connect case_backend_down_at_connect
 t_ok backend_dies_midstream case_backend_dies_midstream
 t_ok bytes_before_splice_in_order case_bytes_before_splice_in_order
 t_ok many_concurrent case_many_concurrent
+t_ok overlapping_retransmission_once case_overlapping_retransmission_once
+t_ok fin_while_kernel_holds_bytes case_fin_while_kernel_holds_bytes
 t_ok slow_reader_bounded case_slow_reader_bounded
 t_ok kill9_with_spliced_connections case_kill9_with_spliced_connections
 t_done

@@ -464,6 +464,13 @@ void fp_proxy_engine_tick(struct fp_proxy_engine *e, unsigned long long now)
 			continue;
 		if (c->carrier == FP_PROXY_SOCKMAP) {
 			account(e, c);
+			if (proxy_sockmap_broken(e, c, 0) || proxy_sockmap_broken(e, c, 1)) {
+				fp_log(e->log, FP_LOG_WARN, "proxy %s: the kernel could not cut "
+				       "bytes a retransmission repeated; connection reset",
+				       c->px->cfg.name);
+				proxy_conn_kill(e, c, true);
+				continue;
+			}
 			for (int s = 0; s < 2; s++)
 				if (c->d[s].armed)
 					proxy_sockmap_arm(e, c, s);

@@ -153,6 +153,11 @@ void proxy_sockmap_forget_cookie(struct fp_proxy_engine *e, uint64_t cookie);
 void proxy_sockmap_arm(struct fp_proxy_engine *e, struct conn *c, int side);
 /* the kernel's count of bytes it sent on from fd[side] */
 uint64_t proxy_sockmap_redirected(struct fp_proxy_engine *e, struct conn *c, int side);
+/* the verdict's count of bytes it left to the proxy to read on fd[side] */
+uint64_t proxy_sockmap_passed(struct fp_proxy_engine *e, struct conn *c, int side);
+/* the verdict could not cut bytes it saw twice on fd[side] and drops all
+ * from there (proxy_sk_skb.bpf.c): the connection must be reset */
+bool proxy_sockmap_broken(struct fp_proxy_engine *e, struct conn *c, int side);
 /* every byte the kernel sent on from fd[side] is in fd[!side]'s send queue */
 bool proxy_sockmap_flushed(struct fp_proxy_engine *e, struct conn *c, int side);
 uint64_t proxy_sent_into(int fd);

@@ -82,6 +82,13 @@ static long copy_dir(struct fp_proxy_engine *e, struct conn *c, int side, size_t
 				d->read += n;
 				progress = true;
 				d->unflushed = d->ever_armed;
+			} else if (n == 0 && c->carrier == FP_PROXY_SOCKMAP &&
+				   proxy_sockmap_passed(e, c, side) != d->read) {
+				/* The FIN is known (RCV_SHUTDOWN) but bytes the
+				 * verdict passed before it are still in the psock
+				 * backlog, behind bytes redirected into this socket;
+				 * their arrival wakes the proxy. Not the end yet. */
+				break;
 			} else if (n == 0) {
 				d->eof = true;
 			} else if (!would_block(errno)) {
@@ -108,6 +115,9 @@ static int finish_dir(struct fp_proxy_engine *e, struct conn *c, int side)
 
 	if (!d->eof || d->shut || d->tail > d->head || d->in_pipe)
 		return 0;
+	/* A stream with a hole must not end as if whole. */
+	if (c->carrier == FP_PROXY_SOCKMAP && proxy_sockmap_broken(e, c, side))
+		return -EIO;
 	if (c->carrier == FP_PROXY_SOCKMAP && d->ever_armed &&
 	    !proxy_sockmap_flushed(e, c, side)) {
 		d->waiting = true;

@@ -243,6 +243,22 @@ uint64_t proxy_sockmap_redirected(struct fp_proxy_engine *e, struct conn *c, int
 	return cnt.redirected;
 }
 
+uint64_t proxy_sockmap_passed(struct fp_proxy_engine *e, struct conn *c, int side)
+{
+	struct fp_proxy_cnt cnt;
+
+	if (counts(e, c, side, &cnt))
+		return c->d[side].read;
+	return cnt.passed;
+}
+
+bool proxy_sockmap_broken(struct fp_proxy_engine *e, struct conn *c, int side)
+{
+	struct fp_proxy_cnt cnt;
+
+	return !counts(e, c, side, &cnt) && cnt.broken;
+}
+
 static uint64_t acked(int fd)
 {
 	struct tcp_info ti;
