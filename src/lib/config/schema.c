@@ -192,6 +192,20 @@ void fp_cfg_bad_word(struct walk *w, yaml_node_t *n, const char *path,
 		fp_cfg_report(w, n, path, "'" SHOW "' is not one of %s", s, list);
 }
 
+int fp_cfg_word(struct walk *w, yaml_node_t *n, const char *path,
+		const char *const *words, size_t nw, const char *what)
+{
+	const char *s = fp_cfg_value_of(w, n, path, what);
+
+	if (!s)
+		return -EINVAL;
+	for (size_t i = 0; i < nw; i++)
+		if (!strcmp(s, words[i]))
+			return (int)i;
+	fp_cfg_bad_word(w, n, path, s, words, nw);
+	return -EINVAL;
+}
+
 /* ---- the walker -------------------------------------------------------- */
 
 void fp_cfg_path_key(char *buf, const char *path, const char *key)

@@ -121,6 +121,11 @@ void fp_cfg_warn_todo(struct walk *w, unsigned int line, const char *path,
 void fp_cfg_bad_word(struct walk *w, yaml_node_t *n, const char *path,
 		     const char *s, const char *const *words, size_t nw);
 
+/* fp_cfg_word: N's value as an index into WORDS, or -EINVAL said (WHAT
+ * names them for a value that is no word: "allow or drop"). */
+int fp_cfg_word(struct walk *w, yaml_node_t *n, const char *path,
+		const char *const *words, size_t nw, const char *what);
+
 size_t fp_cfg_appendf(char *buf, size_t size, size_t at, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 

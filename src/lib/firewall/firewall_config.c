@@ -16,19 +16,13 @@ static int p_action(struct walk *w, yaml_node_t *n, const char *path, void *dst,
 		    const struct field *f)
 {
 	static const char *const words[] = { [FP_FW_ALLOW] = "allow", [FP_FW_DROP] = "drop" };
-	const char *s = fp_cfg_value_of(w, n, path, "allow or drop");
+	int i = fp_cfg_word(w, n, path, words, ARRAY_SIZE(words), "allow or drop");
 
 	(void)f;
-	if (!s)
-		return -EINVAL;
-	for (size_t i = 0; i < ARRAY_SIZE(words); i++) {
-		if (!strcmp(s, words[i])) {
-			*(enum fp_fw_action *)dst = (enum fp_fw_action)i;
-			return 0;
-		}
-	}
-	fp_cfg_bad_word(w, n, path, s, words, ARRAY_SIZE(words));
-	return -EINVAL;
+	if (i < 0)
+		return i;
+	*(enum fp_fw_action *)dst = (enum fp_fw_action)i;
+	return 0;
 }
 
 static int p_fw_prefix(struct walk *w, yaml_node_t *n, const char *path,

@@ -33,31 +33,16 @@ static int p_function_id(struct walk *w, yaml_node_t *n, const char *path,
 	return 0;
 }
 
-/* one_of: S is the I-th of WORDS; else reported. */
-static int one_of(struct walk *w, yaml_node_t *n, const char *path, const char *what,
-		  const char *const *words, size_t nw, size_t *i)
-{
-	const char *s = fp_cfg_value_of(w, n, path, what);
-
-	if (!s)
-		return -EINVAL;
-	for (*i = 0; *i < nw; (*i)++)
-		if (!strcmp(s, words[*i]))
-			return 0;
-	fp_cfg_bad_word(w, n, path, s, words, nw);
-	return -EINVAL;
-}
-
 static int p_fn_protocol(struct walk *w, yaml_node_t *n, const char *path,
 			 void *dst, const struct field *f)
 {
 	static const char *const words[] = { "tcp", "udp", "both" };
 	static const unsigned int protos[] = { FP_FN_TCP, FP_FN_UDP, FP_FN_BOTH };
-	size_t i;
+	int i = fp_cfg_word(w, n, path, words, ARRAY_SIZE(words), "tcp, udp or both");
 
 	(void)f;
-	if (one_of(w, n, path, "tcp, udp or both", words, ARRAY_SIZE(words), &i))
-		return -EINVAL;
+	if (i < 0)
+		return i;
 	*(unsigned int *)dst = protos[i];
 	return 0;
 }
@@ -66,11 +51,11 @@ static int p_fn_restart(struct walk *w, yaml_node_t *n, const char *path,
 			void *dst, const struct field *f)
 {
 	static const char *const words[] = { "on-failure", "always", "never" };
-	size_t i;
+	int i = fp_cfg_word(w, n, path, words, ARRAY_SIZE(words), "always, on-failure or never");
 
 	(void)f;
-	if (one_of(w, n, path, "always, on-failure or never", words, ARRAY_SIZE(words), &i))
-		return -EINVAL;
+	if (i < 0)
+		return i;
 	*(enum fp_fn_restart *)dst = (enum fp_fn_restart)i;
 	return 0;
 }

@@ -87,19 +87,13 @@ static int p_type(struct walk *w, yaml_node_t *n, const char *path, void *dst,
 		  const struct field *f)
 {
 	static const char *const words[] = { "gauge", "counter" };
-	const char *s = fp_cfg_value_of(w, n, path, "counter or gauge");
+	int i = fp_cfg_word(w, n, path, words, ARRAY_SIZE(words), "counter or gauge");
 
 	(void)f;
-	if (!s)
-		return -EINVAL;
-	for (size_t i = 0; i < ARRAY_SIZE(words); i++) {
-		if (!strcmp(s, words[i])) {
-			*(enum fp_metric_type *)dst = (enum fp_metric_type)i;
-			return 0;
-		}
-	}
-	fp_cfg_bad_word(w, n, path, s, words, ARRAY_SIZE(words));
-	return -EINVAL;
+	if (i < 0)
+		return i;
+	*(enum fp_metric_type *)dst = (enum fp_metric_type)i;
+	return 0;
 }
 
 static int p_help(struct walk *w, yaml_node_t *n, const char *path, void *dst,

@@ -96,18 +96,12 @@ static int p_backends(struct walk *w, yaml_node_t *n, const char *path, void *ds
 static int p_word(struct walk *w, yaml_node_t *n, const char *path, void *dst,
 		  const char *const *words, size_t nw, const char *what)
 {
-	const char *s = fp_cfg_value_of(w, n, path, what);
+	int i = fp_cfg_word(w, n, path, words, nw, what);
 
-	if (!s)
-		return -EINVAL;
-	for (size_t i = 0; i < nw; i++) {
-		if (!strcmp(s, words[i])) {
-			*(int *)dst = (int)i;
-			return 0;
-		}
-	}
-	fp_cfg_bad_word(w, n, path, s, words, nw);
-	return -EINVAL;
+	if (i < 0)
+		return i;
+	*(int *)dst = i;
+	return 0;
 }
 
 static int p_balance(struct walk *w, yaml_node_t *n, const char *path, void *dst,
