@@ -13,6 +13,7 @@
 #include <fastpath/core.h>
 #include <fastpath/dhcp.h>
 #include <fastpath/metrics.h>
+#include "metrics/metrics_internal.h"
 
 void fp_text_printf(struct fp_text *t, const char *fmt, ...)
 {
@@ -211,14 +212,12 @@ void fp_metrics_snapshot_free(struct fp_metrics_snapshot *snap)
 
 /* ---- rendering -------------------------------------------------------- */
 
-/* A label value: backslash, double quote and newline escaped. Interface
- * names are the only values that come from outside. */
-static const char *label(const char *s, char *buf, size_t size)
+const char *fp_metrics_escape(const char *s, bool quote, char *buf, size_t size)
 {
 	size_t o = 0;
 
 	for (; *s && o + 3 < size; s++) {
-		if (*s == '\\' || *s == '"') {
+		if (*s == '\\' || (quote && *s == '"')) {
 			buf[o++] = '\\';
 			buf[o++] = *s;
 		} else if (*s == '\n') {
@@ -230,6 +229,13 @@ static const char *label(const char *s, char *buf, size_t size)
 	}
 	buf[o] = '\0';
 	return buf;
+}
+
+/* A label value. Interface and program names are the only values that
+ * come from outside. */
+static const char *label(const char *s, char *buf, size_t size)
+{
+	return fp_metrics_escape(s, true, buf, size);
 }
 
 static void family(struct fp_text *t, const char *name, const char *type, const char *help)

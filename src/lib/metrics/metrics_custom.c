@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <fastpath/metrics.h>
+#include "metrics/metrics_internal.h"
 
 #define ROUND8(n) (((n) + 7u) & ~7u)
 
@@ -304,27 +305,6 @@ void fp_metrics_custom_free(struct fp_metrics_custom_snapshot *snap)
 
 /* ---- rendering -------------------------------------------------------- */
 
-/* S escaped for the text format: backslash and newline, and in a label
- * value the double quote too. */
-static const char *escape(const char *s, bool quote, char *buf, size_t size)
-{
-	size_t o = 0;
-
-	for (; *s && o + 3 < size; s++) {
-		if (*s == '\\' || (quote && *s == '"')) {
-			buf[o++] = '\\';
-			buf[o++] = *s;
-		} else if (*s == '\n') {
-			buf[o++] = '\\';
-			buf[o++] = 'n';
-		} else {
-			buf[o++] = *s;
-		}
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
 static void labels(struct fp_text *t, const struct fp_metric_custom *d, const char *key)
 {
 	char v[2 * FP_METRICS_LABEL_VALUE_MAX + 1];
@@ -332,7 +312,7 @@ static void labels(struct fp_text *t, const struct fp_metric_custom *d, const ch
 
 	for (size_t i = 0; i < d->n_labels; i++, any = true)
 		fp_text_printf(t, "%s%s=\"%s\"", any ? "," : "{", d->labels[i].name,
-			       escape(d->labels[i].value, true, v, sizeof(v)));
+			       fp_metrics_escape(d->labels[i].value, true, v, sizeof(v)));
 	if (key) {
 		fp_text_printf(t, "%skey=\"%s\"", any ? "," : "{", key);
 		any = true;
@@ -365,7 +345,7 @@ static void render_family(const struct fp_metrics_custom_snapshot *s, size_t fir
 		h = dflt;
 	}
 	fp_text_printf(t, "# HELP %s %s\n# TYPE %s %s\n", d->name,
-		       escape(h, false, help, sizeof(help)), d->name,
+		       fp_metrics_escape(h, false, help, sizeof(help)), d->name,
 		       d->type == FP_METRIC_COUNTER ? "counter" : "gauge");
 	for (size_t j = first; j < s->n; j++) {
 		const struct fp_metric_read *r = &s->reads[j];
