@@ -397,6 +397,14 @@ static void handle(struct fp_dhcp_server *s, const uint8_t *frame, size_t len,
 	p->ok = p->d.reply.type != 0;
 }
 
+/* Whether P's reply waits for the batch's sync: an ACK that grants a
+ * lease does; an OFFER, a NAK or an INFORM's ACK promises nothing that
+ * must outlive us and leaves at once. */
+static bool needs_sync(const struct fp_dhcp_pending *p)
+{
+	return p->ok && p->d.change == FP_DHCP_CHANGE_BIND;
+}
+
 /* Whether P's reply may leave when the batch's sync gave SYNC_ERR: an
  * ACK that grants a lease only once the lease is durable. */
 static bool may_send(struct fp_dhcp_server *s, const struct fp_dhcp_pending *p, int sync_err)
@@ -409,42 +417,61 @@ static bool may_send(struct fp_dhcp_server *s, const struct fp_dhcp_pending *p, 
 	return false;
 }
 
+/* read_one: one request from the packet socket decided into P; -1 when
+ * none is queued, 0 when it was not for us. */
+static int read_one(struct fp_dhcp_server *s, struct fp_dhcp_pending *p, time_t now)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+	} ctl;
+	struct sockaddr_ll from;
+	struct iovec iov = { s->buf, sizeof(s->buf) };
+	struct msghdr mh = { .msg_name = &from, .msg_namelen = sizeof(from),
+			     .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = &ctl, .msg_controllen = sizeof(ctl) };
+	uint16_t vlan = 0;
+	ssize_t len = recvmsg(s->ifc.pkt_fd, &mh, MSG_DONTWAIT);
+
+	if (len < 0)
+		return -1;
+	if (from.sll_pkttype == PACKET_OUTGOING || from.sll_pkttype == PACKET_OTHERHOST)
+		return 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		struct tpacket_auxdata aux;
+
+		if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA)
+			continue;
+		memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+		if (aux.tp_status & TP_STATUS_VLAN_VALID)
+			vlan = aux.tp_vlan_tci & 0x0fff;
+	}
+	handle(s, s->buf, (size_t)len, vlan, p, now);
+	return 1;
+}
+
+/* Requests are read in batches: each reply that commits nothing leaves
+ * as soon as it is decided; the ACKs wait in s->pend for one sync that
+ * covers them all. */
 static void drain_packets(struct fp_dhcp_server *s)
 {
 	for (int round = 0; round < 4; round++) {
-		int n = 0, err;
+		int n = 0, got = 0, r = 0, err;
 		time_t now = fp_dhcp_now();
 
-		while (n < FP_DHCP_BATCH) {
-			union {
-				struct cmsghdr h;
-				char b[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
-			} ctl;
-			struct sockaddr_ll from;
-			struct iovec iov = { s->buf, sizeof(s->buf) };
-			struct msghdr mh = { .msg_name = &from, .msg_namelen = sizeof(from),
-					     .msg_iov = &iov, .msg_iovlen = 1,
-					     .msg_control = &ctl, .msg_controllen = sizeof(ctl) };
-			uint16_t vlan = 0;
-			ssize_t len = recvmsg(s->ifc.pkt_fd, &mh, MSG_DONTWAIT);
-
-			if (len < 0)
+		while (n < FP_DHCP_BATCH && got < 2 * FP_DHCP_BATCH) {
+			r = read_one(s, &s->pend[n], now);
+			if (r < 0)
 				break;
-			if (from.sll_pkttype == PACKET_OUTGOING || from.sll_pkttype == PACKET_OTHERHOST)
+			got++;
+			if (!r || !s->pend[n].ok)
 				continue;
-			for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-				struct tpacket_auxdata aux;
-
-				if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA)
-					continue;
-				memcpy(&aux, CMSG_DATA(c), sizeof(aux));
-				if (aux.tp_status & TP_STATUS_VLAN_VALID)
-					vlan = aux.tp_vlan_tci & 0x0fff;
-			}
-			handle(s, s->buf, (size_t)len, vlan, &s->pend[n], now);
-			n++;
+			if (needs_sync(&s->pend[n]))
+				n++;
+			else
+				fp_dhcp_send_reply(s, &s->pend[n]);
 		}
-		if (!n)
+		if (!got)
 			return;
 		/* Durable before any reply that commits it leaves. */
 		err = fp_dhcp_db_sync(s->db);
@@ -452,7 +479,7 @@ static void drain_packets(struct fp_dhcp_server *s)
 		for (int i = 0; i < n; i++)
 			if (may_send(s, &s->pend[i], err))
 				fp_dhcp_send_reply(s, &s->pend[i]);
-		if (n < FP_DHCP_BATCH)
+		if (r < 0)
 			return;
 	}
 }
