@@ -393,8 +393,6 @@ static void handle(struct fp_dhcp_server *s, const uint8_t *frame, size_t len,
 	if (had && prev.state == FP_DHCP_LEASE_BOUND &&
 	    (!cur || cur->state != FP_DHCP_LEASE_BOUND || cur->ip.s_addr != prev.ip.s_addr))
 		fp_dhcp_maps_del_lease(s, &prev.key);
-	if (p->d.change == FP_DHCP_CHANGE_BIND && cur && !err)
-		fp_dhcp_maps_put_lease(s, cur);
 	p->ok = p->d.reply.type != 0;
 }
 
@@ -462,6 +460,17 @@ static bool wait_readable(int fd, int64_t until_ns)
 	return left > 0 && ppoll(&p, 1, &ts, NULL) == 1;
 }
 
+/* ack: P's ACK sent, its lease (durable now) into the fast path's map:
+ * the stage answers the client's renewals only from here on. */
+static void ack(struct fp_dhcp_server *s, const struct fp_dhcp_pending *p)
+{
+	const struct fp_dhcp_lease_rec *cur = fp_dhcp_db_by_key(s->db, &p->d.rec.key);
+
+	fp_dhcp_send_reply(s, p);
+	if (cur && cur->state == FP_DHCP_LEASE_BOUND)
+		fp_dhcp_maps_put_lease(s, cur);
+}
+
 /* read_batch: requests read and decided until none is queued (-1) or
  * the batch is full (0), counted in *GOT; a reply that commits nothing
  * leaves at once, an ACK waits in s->pend[*N] for the sync. */
@@ -514,7 +523,7 @@ static void drain_packets(struct fp_dhcp_server *s)
 		check_store(s);
 		for (int i = 0; i < n; i++)
 			if (may_send(s, &s->pend[i], err))
-				fp_dhcp_send_reply(s, &s->pend[i]);
+				ack(s, &s->pend[i]);
 		if (r < 0)
 			return;
 	}
