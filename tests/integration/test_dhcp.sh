@@ -209,9 +209,13 @@ case_kill9_keeps_leases() {
 	t_wait 100 has_ip || t_fail "udhcpc got no lease: $(cat "$T_TMP/udhcpc.log")"
 	ip=$(client_ip)
 	# Killed between the lease and its renewal: the lease was on disk
-	# before the ACK left.
+	# before the ACK left, in the journal's room (zeros to the end of a
+	# block), which the file is read through as the killed daemon left it.
 	kill -KILL "$DPID"
 	wait "$DPID" 2>/dev/null
+	[ $(($(stat -c %s "$LEASES") % 4096)) -eq 0 ] ||
+		t_fail "the lease file keeps no room after its records: $(stat -c %s "$LEASES") bytes"
+	[ "$(lease_of "$ip" state)" = bound ] || t_fail "the killed daemon's file lacks the lease of $ip"
 	daemon_start
 	[ "$(lease_of "$ip" state)" = bound ] || t_fail "the restarted daemon lost the lease of $ip"
 	before=$(lease_of "$ip" expires)

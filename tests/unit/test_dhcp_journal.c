@@ -114,6 +114,26 @@ static off_t size_of(const char *p)
 	return st.st_size;
 }
 
+/* assert_journal_holds: the file at P is N records of REC_SIZE, then
+ * zeros to the end of their last 4096-byte block: the room the journal
+ * keeps after its last record (nothing when N is 0). */
+static void assert_journal_holds(const char *p, size_t n)
+{
+	size_t used = n * REC_SIZE, want = (used + 4095) / 4096 * 4096;
+	uint8_t b[65536];
+	int fd = open(p, O_RDONLY);
+	ssize_t got;
+
+	assert_true(fd >= 0);
+	got = read(fd, b, sizeof(b));
+	close(fd);
+	assert_int_equal(got, want);
+	for (size_t i = 0; i < n; i++)
+		assert_memory_equal(b + i * REC_SIZE, "FPL2", 4);
+	for (size_t i = used; i < want; i++)
+		assert_int_equal(b[i], 0);
+}
+
 static size_t kept_files(void)
 {
 	char pat[160];
@@ -162,8 +182,8 @@ static void test_dhcp_journal_damaged_middle_record_is_skipped_and_the_rest_read
 	assert_non_null(strstr(logbuf, at));
 	/* the original, kept before the compaction dropped the bad bytes */
 	assert_int_equal(kept_files(), 1);
-	assert_int_equal(size_of(fp_dhcp_db_info(db)->kept), 50 * REC_SIZE);
-	assert_int_equal(size_of(path), 49 * REC_SIZE);
+	assert_journal_holds(fp_dhcp_db_info(db)->kept, 50);
+	assert_journal_holds(path, 49);
 	fp_dhcp_db_close(db);
 }
 
@@ -233,7 +253,7 @@ static void test_dhcp_journal_opens_on_a_full_disk_and_serves_what_it_has(void *
 	assert_false(fp_dhcp_db_writable(db));
 	assert_non_null(fp_dhcp_db_by_key(db, &a.key));
 	assert_int_equal(fp_dhcp_db_put(db, &b, NOW), -ENOSPC);
-	assert_int_equal(size_of(path), REC_SIZE);      /* the journal is intact */
+	assert_journal_holds(path, 1);                   /* the journal is intact */
 	write_err = 0;
 	assert_int_equal(fp_dhcp_db_recover(db), 0);
 	fp_dhcp_db_close(db);
@@ -321,7 +341,7 @@ static void test_dhcp_journal_compaction_ignores_a_planted_temp_link(void **stat
 	fp_dhcp_db_put(db, &a, NOW);
 	assert_int_equal(fp_dhcp_db_compact(db), 0);
 	assert_int_equal(size_of(target), 0);
-	assert_int_equal(size_of(path), REC_SIZE);
+	assert_journal_holds(path, 1);
 	fp_dhcp_db_close(db);
 }
 
@@ -359,6 +379,109 @@ static void test_dhcp_journal_reads_version_1_records(void **state)
 	fp_dhcp_db_close(db);
 }
 
+static void test_dhcp_journal_appends_into_its_room_and_grows_a_block_at_a_time(void **state)
+{
+	struct fp_dhcp_db *db = open_db(NOW);
+
+	(void)state;
+	assert_journal_holds(path, 0);                   /* an empty journal keeps no room */
+	for (int i = 1; i <= 3; i++) {
+		struct fp_dhcp_lease_rec r = rec((uint8_t)i, 0x0a000000 + (uint32_t)i, NOW + 3600);
+
+		assert_int_equal(fp_dhcp_db_put(db, &r, NOW), 0);
+	}
+	assert_int_equal(fp_dhcp_db_sync(db), 0);
+	assert_journal_holds(path, 3);
+	for (int i = 4; i <= 60; i++) {                  /* past the first block */
+		struct fp_dhcp_lease_rec r = rec((uint8_t)i, 0x0a000000 + (uint32_t)i, NOW + 3600);
+
+		assert_int_equal(fp_dhcp_db_put(db, &r, NOW), 0);
+	}
+	assert_int_equal(fp_dhcp_db_sync(db), 0);
+	assert_journal_holds(path, 60);
+	fp_dhcp_db_close(db);
+	db = open_db(NOW);
+	assert_int_equal(fp_dhcp_db_count(db), 60);
+	assert_int_equal(fp_dhcp_db_info(db)->damaged, 0);
+	assert_int_equal(kept_files(), 0);
+	fp_dhcp_db_close(db);
+}
+
+static void test_dhcp_journal_room_of_any_length_is_read_as_the_end(void **state)
+{
+	struct fp_dhcp_lease_rec *v = NULL;
+	struct fp_dhcp_db *db = open_db(NOW);
+	size_t n = 0;
+
+	(void)state;
+	for (int i = 1; i <= 3; i++) {
+		struct fp_dhcp_lease_rec r = rec((uint8_t)i, 0x0a000000 + (uint32_t)i, NOW + 3600);
+
+		assert_int_equal(fp_dhcp_db_put(db, &r, NOW), 0);
+	}
+	fp_dhcp_db_close(db);
+	assert_int_equal(truncate(path, 3 * 4096 + 100), 0);
+	assert_int_equal(fp_dhcp_leases_read(path, &v, &n), 0);
+	assert_int_equal(n, 3);
+	free(v);
+	db = open_db(NOW);
+	assert_int_equal(fp_dhcp_db_count(db), 3);
+	assert_int_equal(fp_dhcp_db_info(db)->damaged, 0);
+	assert_int_equal(kept_files(), 0);
+	assert_journal_holds(path, 3);                   /* compacted to one block */
+	fp_dhcp_db_close(db);
+}
+
+static void test_dhcp_journal_torn_record_in_the_room_is_skipped_and_appended_after(void **state)
+{
+	struct fp_dhcp_lease_rec d = rec(4, 0x0a000004, NOW + 3600);
+	struct fp_dhcp_db *db = open_db(NOW);
+	uint8_t torn[REC_SIZE];
+	int fd;
+
+	(void)state;
+	for (int i = 1; i <= 4; i++) {
+		struct fp_dhcp_lease_rec r = rec((uint8_t)i, 0x0a000000 + (uint32_t)i, NOW + 3600);
+
+		assert_int_equal(fp_dhcp_db_put(db, &r, NOW), 0);
+	}
+	fp_dhcp_db_close(db);
+	/* record 4 reached the disk only in part: its first 30 bytes, then
+	 * the zeros of the room */
+	fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	memset(torn, 0, sizeof(torn));
+	assert_int_equal(pread(fd, torn, 30, 3 * REC_SIZE), 30);
+	assert_int_equal(pwrite(fd, (uint8_t[REC_SIZE]){ 0 }, REC_SIZE, 3 * REC_SIZE), REC_SIZE);
+	assert_int_equal(pwrite(fd, torn, 30, 3 * REC_SIZE), 30);
+	close(fd);
+	db = open_db(NOW);
+	assert_int_equal(fp_dhcp_db_count(db), 3);
+	assert_null(fp_dhcp_db_by_key(db, &d.key));
+	assert_int_equal(fp_dhcp_db_info(db)->damaged, 1);
+	/* up to its last byte that is not zero: the zeros are room */
+	assert_in_range(fp_dhcp_db_info(db)->damaged_bytes, 1, 30);
+	assert_int_equal(kept_files(), 1);
+	assert_int_equal(fp_dhcp_db_put(db, &d, NOW), 0);
+	assert_journal_holds(path, 4);
+	fp_dhcp_db_close(db);
+}
+
+static void test_dhcp_journal_file_of_zeros_is_an_empty_journal(void **state)
+{
+	struct fp_dhcp_lease_rec a = rec(1, 0x0a000001, NOW + 3600);
+	struct fp_dhcp_db *db;
+
+	(void)state;
+	close(open(path, O_CREAT | O_WRONLY, 0600));
+	assert_int_equal(truncate(path, 4096), 0);
+	db = open_db(NOW);
+	assert_int_equal(fp_dhcp_db_count(db), 0);
+	assert_int_equal(fp_dhcp_db_put(db, &a, NOW), 0);
+	assert_journal_holds(path, 1);
+	fp_dhcp_db_close(db);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -373,6 +496,10 @@ int main(void)
 		T(test_dhcp_journal_files_are_0600_or_0640_with_a_group),
 		T(test_dhcp_journal_compaction_ignores_a_planted_temp_link),
 		T(test_dhcp_journal_reads_version_1_records),
+		T(test_dhcp_journal_appends_into_its_room_and_grows_a_block_at_a_time),
+		T(test_dhcp_journal_room_of_any_length_is_read_as_the_end),
+		T(test_dhcp_journal_torn_record_in_the_room_is_skipped_and_appended_after),
+		T(test_dhcp_journal_file_of_zeros_is_an_empty_journal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

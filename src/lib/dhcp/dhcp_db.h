@@ -25,7 +25,8 @@ struct fp_dhcp_db {
 	int fd;                 /* -1: memory only */
 	char path[PATH_MAX];
 	size_t jrecs;           /* records since the last compaction */
-	off_t size;             /* bytes of whole records in the file */
+	off_t size;             /* where the next record goes: after the last one */
+	off_t room;             /* the file's size: zeros from size to here */
 	bool dirty;             /* written since the last fsync */
 	int failed;             /* 0, or the -errno that stopped the journal */
 	unsigned int mode;

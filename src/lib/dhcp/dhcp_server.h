@@ -9,6 +9,8 @@
 #include <fastpath/dhcp.h>
 
 #define FP_DHCP_BATCH      64
+#define FP_DHCP_LINGER_US  500   /* a batch's wait for more ACKs under load */
+#define FP_DHCP_BUSY_US    1000  /* under load: the last sync this recent */
 #define FP_DHCP_FRAME_MAX  (FP_DHCP_MSG_MAX + 64)
 #define FP_DHCP_LIMIT_SLOTS 4096
 
@@ -76,6 +78,7 @@ struct fp_dhcp_server {
 	bool tx_blocked;             /* XDP_TX replies could not arrive (veth) */
 	time_t tx_checked;           /* when tx_blocked was last looked at */
 	struct fp_dhcp_limiter client_limit, relay_limit;
+	int64_t synced_ns;           /* when the last sync for ACKs ended */
 	struct fp_dhcp_pending pend[FP_DHCP_BATCH];
 	uint8_t buf[FP_DHCP_FRAME_MAX];
 };
