@@ -296,9 +296,17 @@ int fp_dhcp_db_release(struct fp_dhcp_db *db, const struct fp_dhcp_key *key,
 int fp_dhcp_db_decline(struct fp_dhcp_db *db, const struct fp_dhcp_key *key,
 		       const uint8_t chaddr[6], struct in_addr ip, time_t until);
 
-/* fp_dhcp_db_sync: fsync what was journaled since the last sync; the
- * journal's error when it is not writable. */
+/* fp_dhcp_db_sync: fsync what was journaled since the last sync (a
+ * batch's records written first, in one write); the journal's error when
+ * it is not writable. Ends a batch. */
 int fp_dhcp_db_sync(struct fp_dhcp_db *db);
+
+/* fp_dhcp_db_batch: the records journaled from here to the next
+ * fp_dhcp_db_sync wait in memory and are written with it in one write
+ * (one system call for the batch, not one per record). Their changes
+ * return 0 and a write's error is fp_dhcp_db_sync's; a short write keeps
+ * the whole records it wrote and cuts the rest off. */
+void fp_dhcp_db_batch(struct fp_dhcp_db *db);
 
 /* fp_dhcp_db_expire: remove every entry past its expiry at NOW, calling
  * FN (may be NULL) on each first; BOUND ones are journaled as EXPIRED

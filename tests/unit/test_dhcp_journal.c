@@ -217,6 +217,61 @@ static void test_dhcp_journal_short_write_is_cut_back_and_stops_the_journal(void
 	fp_dhcp_db_close(db);
 }
 
+/* A batch written in one write and cut short: the records before it
+ * (synced) and the batch's whole records that reached the file stay, the
+ * torn one and the rest are cut off, and the sync fails: none of the
+ * batch's ACKs may leave. A rewrite brings them all back. */
+static void test_dhcp_journal_batch_cut_short_keeps_its_whole_records_and_fails_the_sync(void **state)
+{
+	struct fp_dhcp_lease_rec a = rec(1, 0x0a000001, NOW + 3600), b = rec(2, 0x0a000002, NOW + 3600),
+				 c = rec(3, 0x0a000003, NOW + 3600), d = rec(4, 0x0a000004, NOW + 3600);
+	struct fp_dhcp_db *db = open_db(NOW);
+
+	(void)state;
+	assert_int_equal(fp_dhcp_db_put(db, &a, NOW), 0);
+	assert_int_equal(fp_dhcp_db_sync(db), 0);
+	fp_dhcp_db_batch(db);
+	assert_int_equal(fp_dhcp_db_put(db, &b, NOW), 0);
+	assert_int_equal(fp_dhcp_db_put(db, &c, NOW), 0);
+	assert_int_equal(fp_dhcp_db_put(db, &d, NOW), 0);
+	assert_journal_holds(path, 1);                   /* the batch waits for its sync */
+	short_write = REC_SIZE + 16;                     /* b whole, c torn, d never */
+	assert_int_equal(fp_dhcp_db_sync(db), -ENOSPC);  /* nothing may be ACKed */
+	assert_false(fp_dhcp_db_writable(db));
+	assert_int_equal(size_of(path), 2 * REC_SIZE);   /* a and b, no partial record */
+	assert_non_null(strstr(logbuf, "cannot write the lease file"));
+	short_write = 0;
+	fp_dhcp_db_close(db);
+	db = open_db(NOW);
+	assert_non_null(fp_dhcp_db_by_key(db, &a.key));
+	assert_non_null(fp_dhcp_db_by_key(db, &b.key));
+	assert_null(fp_dhcp_db_by_key(db, &c.key));
+	assert_null(fp_dhcp_db_by_key(db, &d.key));
+	assert_int_equal(fp_dhcp_db_info(db)->damaged, 0);
+	fp_dhcp_db_close(db);
+}
+
+/* A batch's records reach the file in one write, at its sync. */
+static void test_dhcp_journal_batch_is_written_at_its_sync(void **state)
+{
+	struct fp_dhcp_db *db = open_db(NOW);
+
+	(void)state;
+	fp_dhcp_db_batch(db);
+	for (int i = 1; i <= 60; i++) {
+		struct fp_dhcp_lease_rec r = rec((uint8_t)i, 0x0a000000 + (uint32_t)i, NOW + 3600);
+
+		assert_int_equal(fp_dhcp_db_put(db, &r, NOW), 0);
+	}
+	assert_journal_holds(path, 0);
+	assert_int_equal(fp_dhcp_db_sync(db), 0);
+	assert_journal_holds(path, 60);
+	fp_dhcp_db_close(db);
+	db = open_db(NOW);
+	assert_int_equal(fp_dhcp_db_count(db), 60);
+	fp_dhcp_db_close(db);
+}
+
 static void test_dhcp_journal_failed_fsync_is_reported_until_recovered(void **state)
 {
 	struct fp_dhcp_lease_rec a = rec(1, 0x0a000001, NOW + 3600), b = rec(2, 0x0a000002, NOW + 3600);
@@ -489,6 +544,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_dhcp_journal_damaged_middle_record_is_skipped_and_the_rest_read),
 		T(test_dhcp_journal_short_write_is_cut_back_and_stops_the_journal),
+		T(test_dhcp_journal_batch_cut_short_keeps_its_whole_records_and_fails_the_sync),
+		T(test_dhcp_journal_batch_is_written_at_its_sync),
 		T(test_dhcp_journal_failed_fsync_is_reported_until_recovered),
 		T(test_dhcp_journal_opens_on_a_full_disk_and_serves_what_it_has),
 		T(test_dhcp_journal_refuses_a_foreign_file_and_leaves_it),

@@ -7,6 +7,10 @@
 #include <limits.h>
 #include <fastpath/dhcp.h>
 
+/* A batch's records wait for its sync in one buffer this long (about a
+ * hundred records); a fuller batch writes what it holds and goes on. */
+#define FP_DHCP_HELD_MAX 16384
+
 struct fp_dhcp_ent {
 	struct fp_dhcp_lease_rec rec;
 	int32_t next_key;       /* chain in bkey, or the free list */
@@ -28,6 +32,10 @@ struct fp_dhcp_db {
 	off_t size;             /* where the next record goes: after the last one */
 	off_t room;             /* the file's size: zeros from size to here */
 	bool dirty;             /* written since the last fsync */
+	bool batch;             /* records wait in held for the next sync */
+	size_t held_len;        /* bytes of whole records in held */
+	size_t held_recs;
+	uint8_t held[FP_DHCP_HELD_MAX];
 	int failed;             /* 0, or the -errno that stopped the journal */
 	unsigned int mode;
 	long gid;
@@ -52,7 +60,8 @@ int fp_dhcp_db_insert(struct fp_dhcp_db *db, const struct fp_dhcp_lease_rec *rec
 void fp_dhcp_db_remove(struct fp_dhcp_db *db, struct fp_dhcp_ent *x);
 
 /* fp_dhcp_journal: append R with STATE to the journal (nothing when memory
- * only). A failed or short write is cut back to the last whole record and
+ * only); in a batch (fp_dhcp_db_batch) R waits in db->held for the sync.
+ * A failed or short write is cut back to the last whole record and
  * stops the journal (db->failed) until fp_dhcp_db_recover. */
 int fp_dhcp_journal(struct fp_dhcp_db *db, const struct fp_dhcp_lease_rec *r,
 		    enum fp_dhcp_lease_state state);

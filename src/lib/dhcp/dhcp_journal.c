@@ -302,31 +302,44 @@ static int stop(struct fp_dhcp_db *db, int err, const char *what)
 	return err;
 }
 
-int fp_dhcp_journal(struct fp_dhcp_db *db, const struct fp_dhcp_lease_rec *r,
-		    enum fp_dhcp_lease_state state)
+/* whole_prefix: how many of B's first N bytes (whole records encoded one
+ * after another) are whole records; their count in *RECS. */
+static size_t whole_prefix(const uint8_t *b, size_t n, size_t *recs)
 {
-	struct fp_dhcp_lease_rec c = *r;
-	uint8_t b[V2_MAX];
-	size_t len;
-	ssize_t n;
+	struct fp_dhcp_lease_rec r;
+	size_t off = 0, len;
 
-	if (db->fd < 0)
-		return 0;
-	if (db->failed)
-		return db->failed;
-	c.state = state;
-	len = encode(&c, b);
-	n = do_write(db, db->fd, b, len);
+	*recs = 0;
+	while ((len = decode_at(b + off, n - off, &r))) {
+		off += len;
+		(*recs)++;
+	}
+	return off;
+}
+
+/* append: LEN bytes of RECS whole records written at the journal's end,
+ * in one write. A short write keeps the whole records it wrote and cuts
+ * the rest off, so nothing half-written stays in front of the next
+ * record (the room after it goes too); it and a failed one stop the
+ * journal. */
+static int append(struct fp_dhcp_db *db, const uint8_t *b, size_t len, size_t recs)
+{
+	ssize_t n = do_write(db, db->fd, b, len);
+
 	if (n != (ssize_t)len) {
 		int err = n < 0 ? -errno : -ENOSPC;
+		size_t keep = 0, kept = 0;
 
-		/* Nothing half-written stays in front of the next record (the
-		 * room after it goes too). */
-		if (n > 0 && ftruncate(db->fd, db->size))
-			fp_log(&db->log, FP_LOG_WARN, "dhcp: cannot cut the torn record off %s: "
-			       "%s; the next replay skips it", db->path, strerror(errno));
 		if (n > 0) {
+			keep = whole_prefix(b, (size_t)n, &kept);
+			if (ftruncate(db->fd, db->size + (off_t)keep))
+				fp_log(&db->log, FP_LOG_WARN, "dhcp: cannot cut the torn record "
+				       "off %s: %s; the next replay skips it", db->path,
+				       strerror(errno));
+			db->size += (off_t)keep;
 			db->room = db->size;
+			db->jrecs += kept;
+			db->dirty = db->dirty || kept;
 			lseek(db->fd, db->size, SEEK_SET);
 		}
 		return stop(db, err, "write");
@@ -334,16 +347,58 @@ int fp_dhcp_journal(struct fp_dhcp_db *db, const struct fp_dhcp_lease_rec *r,
 	db->size += (off_t)len;
 	if (db->size > db->room)
 		db->room = make_room(db->fd, db->size);
-	db->jrecs++;
+	db->jrecs += recs;
 	db->dirty = true;
 	return 0;
 }
 
-int fp_dhcp_db_sync(struct fp_dhcp_db *db)
+/* flush_held: the batch's records so far, written. */
+static int flush_held(struct fp_dhcp_db *db)
 {
+	size_t len = db->held_len, recs = db->held_recs;
+
+	db->held_len = db->held_recs = 0;
+	return len ? append(db, db->held, len, recs) : 0;
+}
+
+int fp_dhcp_journal(struct fp_dhcp_db *db, const struct fp_dhcp_lease_rec *r,
+		    enum fp_dhcp_lease_state state)
+{
+	struct fp_dhcp_lease_rec c = *r;
+	uint8_t b[V2_MAX];
+	size_t len;
+
 	if (db->fd < 0)
 		return 0;
 	if (db->failed)
+		return db->failed;
+	c.state = state;
+	len = encode(&c, b);
+	if (!db->batch)
+		return append(db, b, len, 1);
+	if (db->held_len + len > sizeof(db->held) && flush_held(db))
+		return 0;   /* the batch's sync reports it */
+	memcpy(db->held + db->held_len, b, len);
+	db->held_len += len;
+	db->held_recs++;
+	return 0;
+}
+
+void fp_dhcp_db_batch(struct fp_dhcp_db *db)
+{
+	db->batch = db->fd >= 0;
+}
+
+int fp_dhcp_db_sync(struct fp_dhcp_db *db)
+{
+	db->batch = false;
+	if (db->fd < 0)
+		return 0;
+	if (db->failed) {
+		db->held_len = db->held_recs = 0;
+		return db->failed;
+	}
+	if (flush_held(db))
 		return db->failed;
 	if (!db->dirty)
 		return 0;
@@ -365,6 +420,10 @@ const struct fp_dhcp_db_info *fp_dhcp_db_info(const struct fp_dhcp_db *db)
 
 void fp_dhcp_journal_close(struct fp_dhcp_db *db)
 {
+	/* A batch's records reach the file as unbatched ones would have. */
+	if (db->fd >= 0 && !db->failed)
+		flush_held(db);
+	db->held_len = db->held_recs = 0;
 	if (db->fd >= 0)
 		close(db->fd);
 	db->fd = -1;
@@ -475,6 +534,7 @@ int fp_dhcp_db_compact(struct fp_dhcp_db *db)
 	close(db->fd);
 	db->fd = w.fd;
 	db->jrecs = w.n;
+	db->held_len = db->held_recs = 0;   /* in the new file already */
 	db->size = w.size;
 	db->room = room;
 	db->dirty = false;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* The DHCPv4 server's loop: requests read in batches, decided
- * (dhcp_decide.c), journaled, fsync'ed once, then answered: no ACK leaves
+ * (dhcp_decide.c), journaled in one write, fsync'ed once, then answered: no ACK leaves
  * before the lease it grants is on disk. Around it: the lease database,
  * the sockets (dhcp_socket.c) and the maps the XDP stage answers from
  * (dhcp_maps.c). */
@@ -510,12 +510,15 @@ static void drain_packets(struct fp_dhcp_server *s)
 		int64_t start = mono_ns();
 		bool busy = start - s->synced_ns < FP_DHCP_BUSY_US * 1000ll;
 
+		fp_dhcp_db_batch(s->db);   /* one write for the batch's records */
 		r = read_batch(s, &n, &got, now);
 		while (r < 0 && n && busy &&
 		       wait_readable(s->ifc.pkt_fd, start + FP_DHCP_LINGER_US * 1000ll))
 			r = read_batch(s, &n, &got, now);
-		if (!got)
+		if (!got) {
+			fp_dhcp_db_sync(s->db);   /* ends the batch: nothing in it */
 			return;
+		}
 		/* Durable before any reply that commits it leaves. */
 		err = fp_dhcp_db_sync(s->db);
 		if (n)
