@@ -416,27 +416,18 @@ static bool may_send(struct fp_dhcp_server *s, const struct fp_dhcp_pending *p, 
 	return false;
 }
 
-/* read_one: one request from the packet socket decided into P; -1 when
- * none is queued, 0 when it was not for us. */
-static int read_one(struct fp_dhcp_server *s, struct fp_dhcp_pending *p, time_t now)
+/* decide_one: frame I of s->rx decided into P; false when it was not
+ * for us (our own replies, another host's frames). */
+static bool decide_one(struct fp_dhcp_server *s, int i, struct fp_dhcp_pending *p, time_t now)
 {
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
-	} ctl;
-	struct sockaddr_ll from;
-	struct iovec iov = { s->buf, sizeof(s->buf) };
-	struct msghdr mh = { .msg_name = &from, .msg_namelen = sizeof(from),
-			     .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = &ctl, .msg_controllen = sizeof(ctl) };
+	struct msghdr *mh = &s->rx.mh[i].msg_hdr;
+	const struct sockaddr_ll *from = &s->rx.from[i];
 	uint16_t vlan = 0;
-	ssize_t len = recvmsg(s->ifc.pkt_fd, &mh, MSG_DONTWAIT);
 
-	if (len < 0)
-		return -1;
-	if (from.sll_pkttype == PACKET_OUTGOING || from.sll_pkttype == PACKET_OTHERHOST)
-		return 0;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+	p->ok = false;
+	if (from->sll_pkttype == PACKET_OUTGOING || from->sll_pkttype == PACKET_OTHERHOST)
+		return false;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
 		struct tpacket_auxdata aux;
 
 		if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA)
@@ -445,8 +436,8 @@ static int read_one(struct fp_dhcp_server *s, struct fp_dhcp_pending *p, time_t 
 		if (aux.tp_status & TP_STATUS_VLAN_VALID)
 			vlan = aux.tp_vlan_tci & 0x0fff;
 	}
-	handle(s, s->buf, (size_t)len, vlan, p, now);
-	return 1;
+	handle(s, s->rx.frame[i], s->rx.mh[i].msg_len, vlan, p, now);
+	return true;
 }
 
 /* wait_readable: whether FD has something to read before UNTIL_NS
@@ -460,35 +451,45 @@ static bool wait_readable(int fd, int64_t until_ns)
 	return left > 0 && ppoll(&p, 1, &ts, NULL) == 1;
 }
 
-/* ack: P's ACK sent, its lease (durable now) into the fast path's map:
- * the stage answers the client's renewals only from here on. */
+/* ack: P's ACK queued (sent with the batch's), its lease (durable now)
+ * into the fast path's map: the stage answers the client's renewals
+ * only from here on. */
 static void ack(struct fp_dhcp_server *s, const struct fp_dhcp_pending *p)
 {
 	const struct fp_dhcp_lease_rec *cur = fp_dhcp_db_by_key(s->db, &p->d.rec.key);
 
-	fp_dhcp_send_reply(s, p);
+	fp_dhcp_queue_reply(s, p);
 	if (cur && cur->state == FP_DHCP_LEASE_BOUND)
 		fp_dhcp_maps_put_lease(s, cur);
 }
 
-/* read_batch: requests read and decided until none is queued (-1) or
- * the batch is full (0), counted in *GOT; a reply that commits nothing
- * leaves at once, an ACK waits in s->pend[*N] for the sync. */
+/* read_batch: requests read (one recvmmsg for up to a batch) and decided
+ * until none is queued (-1) or the batch is full (0), counted in *GOT; a
+ * reply that commits nothing leaves with the others read with it (one
+ * sendmmsg), an ACK waits in s->pend[*N] for the sync. */
 static int read_batch(struct fp_dhcp_server *s, int *n, int *got, time_t now)
 {
 	while (*n < FP_DHCP_BATCH && *got < 2 * FP_DHCP_BATCH) {
-		struct fp_dhcp_pending *p = &s->pend[*n];
-		int r = read_one(s, p, now);
+		int want = FP_DHCP_BATCH - *n, k;
 
-		if (r < 0)
+		if (want > 2 * FP_DHCP_BATCH - *got)
+			want = 2 * FP_DHCP_BATCH - *got;
+		k = fp_dhcp_recv_batch(s, want);
+		for (int i = 0; i < k; i++) {
+			struct fp_dhcp_pending *p = &s->pend[*n];
+
+			if (!decide_one(s, i, p, now) || !p->ok)
+				continue;
+			if (needs_sync(p))
+				(*n)++;
+			else
+				fp_dhcp_queue_reply(s, p);
+		}
+		*got += k;
+		fp_dhcp_send_replies(s);
+		/* Fewer than asked for: the queue is empty (for now). */
+		if (k < want)
 			return -1;
-		(*got)++;
-		if (!r || !p->ok)
-			continue;
-		if (needs_sync(p))
-			(*n)++;
-		else
-			fp_dhcp_send_reply(s, p);
 	}
 	return 0;
 }
@@ -527,6 +528,7 @@ static void drain_packets(struct fp_dhcp_server *s)
 		for (int i = 0; i < n; i++)
 			if (may_send(s, &s->pend[i], err))
 				ack(s, &s->pend[i]);
+		fp_dhcp_send_replies(s);
 		if (r < 0)
 			return;
 	}

@@ -6,12 +6,15 @@
 #ifndef FP_DHCP_SERVER_H
 #define FP_DHCP_SERVER_H
 
+#include <linux/if_packet.h>
+#include <sys/socket.h>
 #include <fastpath/dhcp.h>
 
 #define FP_DHCP_BATCH      64
 #define FP_DHCP_LINGER_US  500   /* a batch's wait for more ACKs under load */
 #define FP_DHCP_BUSY_US    1000  /* under load: the last sync this recent */
 #define FP_DHCP_FRAME_MAX  (FP_DHCP_MSG_MAX + 64)
+#define FP_DHCP_OUT_MAX    (2 * FP_DHCP_BATCH) /* replies sent in one sendmmsg */
 #define FP_DHCP_LIMIT_SLOTS 4096
 
 /* ---- the decision (dhcp_decide.c) ---- */
@@ -62,6 +65,32 @@ struct fp_dhcp_iface {
 	int udp_fd;                  /* port 67, receives nothing: relayed replies out */
 };
 
+/* A batch's requests as one recvmmsg reads them. */
+struct fp_dhcp_rx {
+	struct mmsghdr mh[FP_DHCP_BATCH];
+	struct iovec iov[FP_DHCP_BATCH];
+	struct sockaddr_ll from[FP_DHCP_BATCH];
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+	} ctl[FP_DHCP_BATCH];
+	uint8_t frame[FP_DHCP_BATCH][FP_DHCP_FRAME_MAX];
+};
+
+/* Replies built and waiting for one sendmmsg per socket. */
+struct fp_dhcp_tx {
+	int n;
+	struct fp_dhcp_out {
+		bool relay;                  /* to giaddr on the UDP socket */
+		size_t len;
+		union {
+			struct sockaddr_in in;
+			struct sockaddr_ll ll;
+		} to;
+		uint8_t b[FP_DHCP_FRAME_MAX];
+	} out[FP_DHCP_OUT_MAX];
+};
+
 struct fp_dhcp_server {
 	struct fp_dhcp_config cfg;   /* our copy */
 	struct fp_logger log;
@@ -80,7 +109,8 @@ struct fp_dhcp_server {
 	struct fp_dhcp_limiter client_limit, relay_limit;
 	int64_t synced_ns;           /* when the last sync for ACKs ended */
 	struct fp_dhcp_pending pend[FP_DHCP_BATCH];
-	uint8_t buf[FP_DHCP_FRAME_MAX];
+	struct fp_dhcp_rx rx;
+	struct fp_dhcp_tx tx;
 };
 
 /* fp_dhcp_count: one more of counter C (-1: none). */
@@ -136,7 +166,16 @@ int fp_dhcp_sockets_open(const char *dev, const struct fp_logger *log,
 			 struct fp_dhcp_iface *f);
 void fp_dhcp_sockets_close(struct fp_dhcp_iface *f);
 
-/* fp_dhcp_send_reply: P's reply built and sent (counted on failure). */
-void fp_dhcp_send_reply(struct fp_dhcp_server *s, const struct fp_dhcp_pending *p);
+/* fp_dhcp_recv_batch: up to MAX (<= FP_DHCP_BATCH) frames from the packet
+ * socket into s->rx in one recvmmsg; how many (0 when none is queued). */
+int fp_dhcp_recv_batch(struct fp_dhcp_server *s, int max);
+
+/* fp_dhcp_queue_reply: P's reply built into s->tx (counted on failure);
+ * sent by fp_dhcp_send_replies, or here when s->tx is full. */
+void fp_dhcp_queue_reply(struct fp_dhcp_server *s, const struct fp_dhcp_pending *p);
+
+/* fp_dhcp_send_replies: what s->tx holds, sent: one sendmmsg per socket
+ * (a reply that cannot be sent is counted and skipped). */
+void fp_dhcp_send_replies(struct fp_dhcp_server *s);
 
 #endif

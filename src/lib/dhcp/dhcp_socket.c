@@ -135,37 +135,96 @@ fail_err:
 	return err;
 }
 
-void fp_dhcp_send_reply(struct fp_dhcp_server *s, const struct fp_dhcp_pending *p)
+int fp_dhcp_recv_batch(struct fp_dhcp_server *s, int max)
+{
+	struct fp_dhcp_rx *rx = &s->rx;
+	int n;
+
+	for (int i = 0; i < max; i++) {
+		rx->iov[i] = (struct iovec){ rx->frame[i], sizeof(rx->frame[i]) };
+		rx->mh[i].msg_hdr = (struct msghdr){
+			.msg_name = &rx->from[i], .msg_namelen = sizeof(rx->from[i]),
+			.msg_iov = &rx->iov[i], .msg_iovlen = 1,
+			.msg_control = &rx->ctl[i], .msg_controllen = sizeof(rx->ctl[i]) };
+	}
+	n = recvmmsg(s->ifc.pkt_fd, rx->mh, (unsigned int)max, MSG_DONTWAIT, NULL);
+	return n < 0 ? 0 : n;
+}
+
+void fp_dhcp_queue_reply(struct fp_dhcp_server *s, const struct fp_dhcp_pending *p)
 {
 	const struct fp_dhcp_decision *d = &p->d;
 	uint8_t payload[FP_DHCP_MSG_MAX];
 	int len = fp_dhcp_build(&d->reply, payload, sizeof(payload)), flen;
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_ifindex = s->ifc.ifindex,
-				   .sll_halen = 6, .sll_protocol = htons(ETH_P_IP) };
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(FP_DHCP_SERVER_PORT),
-				   .sin_addr = d->dst_ip };
-	ssize_t n;
+	struct fp_dhcp_out *o;
 
 	if (len < 0) {
 		fp_dhcp_count(s, FP_DHCP_SLOW_ERR);
 		return;
 	}
-	if (d->dest == FP_DHCP_DEST_RELAY) {
-		n = sendto(s->ifc.udp_fd, payload, (size_t)len, 0, (struct sockaddr *)&sin, sizeof(sin));
+	if (s->tx.n == FP_DHCP_OUT_MAX)
+		fp_dhcp_send_replies(s);
+	o = &s->tx.out[s->tx.n];
+	o->relay = d->dest == FP_DHCP_DEST_RELAY;
+	if (o->relay) {
+		memcpy(o->b, payload, (size_t)len);
+		o->len = (size_t)len;
+		o->to.in = (struct sockaddr_in){ .sin_family = AF_INET,
+						 .sin_port = htons(FP_DHCP_SERVER_PORT),
+						 .sin_addr = d->dst_ip };
 	} else {
-		flen = fp_dhcp_frame_build(s->buf, sizeof(s->buf), s->ifc.mac, d->dst_mac, p->vlan,
+		flen = fp_dhcp_frame_build(o->b, sizeof(o->b), s->ifc.mac, d->dst_mac, p->vlan,
 					   s->cfg.server_id, d->dst_ip, payload, (size_t)len);
 		if (flen < 0) {
 			fp_dhcp_count(s, FP_DHCP_SLOW_ERR);
 			return;
 		}
-		memcpy(sll.sll_addr, d->dst_mac, 6);
-		n = sendto(s->ifc.pkt_fd, s->buf, (size_t)flen, 0, (struct sockaddr *)&sll, sizeof(sll));
+		o->len = (size_t)flen;
+		o->to.ll = (struct sockaddr_ll){ .sll_family = AF_PACKET,
+						 .sll_ifindex = s->ifc.ifindex, .sll_halen = 6,
+						 .sll_protocol = htons(ETH_P_IP) };
+		memcpy(o->to.ll.sll_addr, d->dst_mac, 6);
 	}
-	if (n < 0) {
-		fp_dhcp_count(s, FP_DHCP_SLOW_ERR);
-		fp_log(&s->log, FP_LOG_DEBUG, "dhcp: cannot send to %s: %s", inet_ntoa(d->dst_ip),
-		       strerror(errno));
+	s->tx.n++;
+}
+
+/* send_all: the N messages of MH on FD; one that fails is counted and
+ * skipped, and the rest still go. */
+static void send_all(struct fp_dhcp_server *s, int fd, struct mmsghdr *mh, int n)
+{
+	while (n > 0) {
+		int k = sendmmsg(fd, mh, (unsigned int)n, 0);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			fp_dhcp_count(s, FP_DHCP_SLOW_ERR);
+			fp_log(&s->log, FP_LOG_DEBUG, "dhcp: cannot send a reply: %s",
+			       strerror(errno));
+			k = 1;
+		}
+		mh += k;
+		n -= k;
 	}
 }
 
+void fp_dhcp_send_replies(struct fp_dhcp_server *s)
+{
+	struct mmsghdr mh[2][FP_DHCP_OUT_MAX];
+	struct iovec iov[FP_DHCP_OUT_MAX];
+	int n[2] = { 0, 0 };
+
+	for (int i = 0; i < s->tx.n; i++) {
+		struct fp_dhcp_out *o = &s->tx.out[i];
+		int relay = o->relay;
+
+		iov[i] = (struct iovec){ o->b, o->len };
+		mh[relay][n[relay]++].msg_hdr = (struct msghdr){
+			.msg_name = &o->to,
+			.msg_namelen = relay ? sizeof(o->to.in) : sizeof(o->to.ll),
+			.msg_iov = &iov[i], .msg_iovlen = 1 };
+	}
+	s->tx.n = 0;
+	send_all(s, s->ifc.pkt_fd, mh[0], n[0]);
+	send_all(s, s->ifc.udp_fd, mh[1], n[1]);
+}
