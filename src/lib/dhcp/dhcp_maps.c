@@ -56,17 +56,47 @@ static bool syncable(const struct fp_dhcp_key *k)
 	return k->kind == FP_DHCP_KEY_MAC || k->kind == FP_DHCP_KEY_CLIENT_ID;
 }
 
+/* lease_value: R as the stage's map holds it; false when R is not for
+ * the map (a key the stage does not look up, or not BOUND). */
+static bool lease_value(const struct fp_dhcp_lease_rec *r, struct fp_dhcp_lease *v)
+{
+	if (!syncable(&r->key) || r->state != FP_DHCP_LEASE_BOUND)
+		return false;
+	*v = (struct fp_dhcp_lease){ .ip = r->ip.s_addr, .pool = r->pool };
+	v->expires_ns = fp_dhcp_wall_to_boot_ns(r->expires);
+	memcpy(v->chaddr, r->chaddr, 6);
+	return true;
+}
+
 void fp_dhcp_maps_put_lease(struct fp_dhcp_server *s, const struct fp_dhcp_lease_rec *r)
 {
-	struct fp_dhcp_lease v = { .ip = r->ip.s_addr, .pool = r->pool };
+	struct fp_dhcp_lease v;
 
-	if (s->leases_fd < 0 || !syncable(&r->key) || r->state != FP_DHCP_LEASE_BOUND)
+	if (s->leases_fd < 0 || !lease_value(r, &v))
 		return;
-	v.expires_ns = fp_dhcp_wall_to_boot_ns(r->expires);
-	memcpy(v.chaddr, r->chaddr, 6);
 	if (bpf_map_update_elem(s->leases_fd, &r->key, &v, BPF_ANY))
 		fp_log(&s->log, FP_LOG_DEBUG, "dhcp: cannot cache the lease of %s: %s",
 		       inet_ntoa(r->ip), strerror(errno));
+}
+
+void fp_dhcp_maps_put_leases(struct fp_dhcp_server *s, const struct fp_dhcp_lease_rec *r, int n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, o, .elem_flags = BPF_ANY);
+	struct fp_dhcp_key keys[FP_DHCP_BATCH];
+	struct fp_dhcp_lease vals[FP_DHCP_BATCH];
+	__u32 count = 0;
+
+	if (s->leases_fd < 0)
+		return;
+	for (int i = 0; i < n && count < FP_DHCP_BATCH; i++)
+		if (lease_value(&r[i], &vals[count]))
+			keys[count++] = r[i].key;
+	if (!count || !bpf_map_update_batch(s->leases_fd, keys, vals, &count, &o))
+		return;
+	/* A kernel without batches, or a lease that failed: all of them one
+	 * at a time (writing one twice does no harm). */
+	for (int i = 0; i < n; i++)
+		fp_dhcp_maps_put_lease(s, &r[i]);
 }
 
 void fp_dhcp_maps_del_lease(struct fp_dhcp_server *s, const struct fp_dhcp_key *k)
@@ -75,19 +105,28 @@ void fp_dhcp_maps_del_lease(struct fp_dhcp_server *s, const struct fp_dhcp_key *
 		bpf_map_delete_elem(s->leases_fd, k);
 }
 
+/* The counters go in one batch: one system call each time they change,
+ * not one per counter. */
 void fp_dhcp_maps_publish(struct fp_dhcp_server *s)
 {
+	LIBBPF_OPTS(bpf_map_batch_opts, o, .elem_flags = BPF_ANY);
+	enum { N = FP_DHCP_COUNTERS - FP_DHCP_SLOW_RX };
+	__u32 keys[N], count = N;
 	__u64 *v;
 
 	if (!s->cnt_dirty || s->stats_fd < 0 || s->ncpus <= 0)
 		return;
-	v = calloc((size_t)s->ncpus, sizeof(*v));
+	v = calloc((size_t)s->ncpus * N, sizeof(*v));
 	if (!v)
 		return;
-	for (__u32 i = FP_DHCP_SLOW_RX; i < FP_DHCP_COUNTERS; i++) {
-		v[0] = s->cnt[i];
-		bpf_map_update_elem(s->stats_fd, &i, v, BPF_ANY);
+	for (__u32 i = 0; i < N; i++) {
+		keys[i] = FP_DHCP_SLOW_RX + i;
+		v[(size_t)i * s->ncpus] = s->cnt[keys[i]];
 	}
+	if (bpf_map_update_batch(s->stats_fd, keys, v, &count, &o))
+		for (__u32 i = 0; i < N; i++)
+			bpf_map_update_elem(s->stats_fd, &keys[i], v + (size_t)i * s->ncpus,
+					    BPF_ANY);
 	free(v);
 	s->cnt_dirty = false;
 }

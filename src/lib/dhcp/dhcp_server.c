@@ -452,15 +452,16 @@ static bool wait_readable(int fd, int64_t until_ns)
 }
 
 /* ack: P's ACK queued (sent with the batch's), its lease (durable now)
- * into the fast path's map: the stage answers the client's renewals
- * only from here on. */
-static void ack(struct fp_dhcp_server *s, const struct fp_dhcp_pending *p)
+ * into *PUT, for the fast path's map: the stage answers the client's
+ * renewals only from there on. */
+static void ack(struct fp_dhcp_server *s, const struct fp_dhcp_pending *p,
+		struct fp_dhcp_lease_rec *put, int *n_put)
 {
 	const struct fp_dhcp_lease_rec *cur = fp_dhcp_db_by_key(s->db, &p->d.rec.key);
 
 	fp_dhcp_queue_reply(s, p);
 	if (cur && cur->state == FP_DHCP_LEASE_BOUND)
-		fp_dhcp_maps_put_lease(s, cur);
+		put[(*n_put)++] = *cur;
 }
 
 /* read_batch: requests read (one recvmmsg for up to a batch) and decided
@@ -506,7 +507,8 @@ static int read_batch(struct fp_dhcp_server *s, int *n, int *got, time_t now)
 static void drain_packets(struct fp_dhcp_server *s)
 {
 	for (int round = 0; round < 4; round++) {
-		int n = 0, got = 0, r, err;
+		struct fp_dhcp_lease_rec put[FP_DHCP_BATCH];
+		int n = 0, got = 0, n_put = 0, r, err;
 		time_t now = fp_dhcp_now();
 		int64_t start = mono_ns();
 		bool busy = start - s->synced_ns < FP_DHCP_BUSY_US * 1000ll;
@@ -527,7 +529,8 @@ static void drain_packets(struct fp_dhcp_server *s)
 		check_store(s);
 		for (int i = 0; i < n; i++)
 			if (may_send(s, &s->pend[i], err))
-				ack(s, &s->pend[i]);
+				ack(s, &s->pend[i], put, &n_put);
+		fp_dhcp_maps_put_leases(s, put, n_put);
 		fp_dhcp_send_replies(s);
 		if (r < 0)
 			return;

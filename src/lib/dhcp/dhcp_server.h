@@ -137,6 +137,10 @@ void fp_dhcp_maps_sync_leases(struct fp_dhcp_server *s);
 void fp_dhcp_maps_put_lease(struct fp_dhcp_server *s, const struct fp_dhcp_lease_rec *r);
 void fp_dhcp_maps_del_lease(struct fp_dhcp_server *s, const struct fp_dhcp_key *k);
 
+/* fp_dhcp_maps_put_leases: the N leases R in one batch (one system call;
+ * one at a time where the kernel takes no batch). */
+void fp_dhcp_maps_put_leases(struct fp_dhcp_server *s, const struct fp_dhcp_lease_rec *r, int n);
+
 /* fp_dhcp_maps_consume: read the stage's events; how many. */
 int fp_dhcp_maps_consume(struct fp_dhcp_server *s);
 
