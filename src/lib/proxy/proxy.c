@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* The TCP proxy's event loop: listeners, dialing with backend health,
  * and the copy carrier; splice and sockmap directions are pumped from
- * here too. Every descriptor is edge-triggered on one epoll: a
- * connection is pumped (both directions until they block) on any event
- * of either of its sockets. */
+ * here too. Every descriptor is edge-triggered on one epoll: an event
+ * pumps the direction it can move (dirs_of), until it blocks. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -238,7 +237,9 @@ static bool dial(struct fp_proxy_engine *e, struct conn *c)
 		c->fd[1] = fd;
 		c->be = b;
 		c->tag[1] = (struct tag){ TAG_CONN, 1, c };
-		if (proxy_ep_add(e, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->tag[1])) {
+		/* EPOLLOUT says the connect is done; the pump drops it. */
+		c->ev[1] = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+		if (proxy_ep_add(e, fd, c->ev[1], &c->tag[1])) {
 			close(fd);
 			c->fd[1] = -1;
 			return false;
@@ -296,7 +297,7 @@ static void connect_done(struct fp_proxy_engine *e, struct conn *c)
 		proxy_sockmap_forget(e, c);
 		c->carrier = FP_PROXY_SPLICE;
 	}
-	proxy_pump(e, c);
+	proxy_pump(e, c, PUMP_BOTH);
 }
 
 /* ---- accepting --------------------------------------------------------- */
@@ -347,7 +348,8 @@ static void accept_one(struct fp_proxy_engine *e, struct proxy *px, int fd,
 	e->conns = c;
 	e->n_conns++;
 	c->state = C_CONNECTING;
-	if (proxy_ep_add(e, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->tag[0])) {
+	c->ev[0] = EPOLLIN | EPOLLRDHUP | EPOLLET;
+	if (proxy_ep_add(e, fd, c->ev[0], &c->tag[0])) {
 		proxy_conn_kill(e, c, false);
 		return;
 	}
@@ -382,10 +384,12 @@ static void run_again(struct fp_proxy_engine *e)
 	e->again = NULL;
 	while (list) {
 		struct conn *c = list;
+		unsigned int dirs = c->again_dirs;
 
 		list = c->again_next;
 		c->queued = false;
-		proxy_pump(e, c);
+		c->again_dirs = 0;
+		proxy_pump(e, c, dirs);
 	}
 }
 
@@ -403,6 +407,20 @@ static bool sock_failed(struct fp_proxy_engine *e, struct conn *c, int side)
 	fp_log(e->log, FP_LOG_DEBUG, "proxy %s: %s: %s; both reset", c->px->cfg.name,
 	       side ? "backend" : "client", strerror(err));
 	return true;
+}
+
+/* dirs_of: the directions an event on fd[SIDE] can move: its input
+ * feeds direction SIDE, its room direction !SIDE (EPOLLOUT is only
+ * registered while that one is blocked). */
+static unsigned int dirs_of(int side, uint32_t events)
+{
+	unsigned int dirs = 0;
+
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		dirs |= 1u << side;
+	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+		dirs |= 1u << !side;
+	return dirs;
 }
 
 void fp_proxy_engine_process(struct fp_proxy_engine *e)
@@ -424,7 +442,7 @@ void fp_proxy_engine_process(struct fp_proxy_engine *e)
 		else if (c->state == C_OPEN && (ev[i].events & EPOLLERR) && sock_failed(e, c, t->side))
 			proxy_conn_kill(e, c, true);
 		else if (c->state == C_OPEN)
-			proxy_pump(e, c);
+			proxy_pump(e, c, dirs_of(t->side, ev[i].events));
 	}
 	run_again(e);
 	reap(e);
@@ -457,7 +475,7 @@ void fp_proxy_engine_tick(struct fp_proxy_engine *e, unsigned long long now)
 			continue;
 		if (c->d[0].waiting || c->d[1].waiting) {
 			c->d[0].waiting = c->d[1].waiting = false;
-			proxy_pump(e, c);
+			proxy_pump(e, c, PUMP_BOTH);
 			continue;
 		}
 		if (!full)

@@ -60,6 +60,8 @@ struct dir {
 	bool armed;             /* sockmap: ctl says redirect */
 	bool ever_armed;
 	bool eof;               /* the source said FIN */
+	bool blocked;           /* bytes wait for room in fd[!side]'s send
+				 * buffer: fd[!side] wants EPOLLOUT */
 	bool shut;              /* the destination's write side is shut */
 	bool unflushed;         /* sockmap: read after an arming; not written
 				 * before the kernel's bytes are all out */
@@ -76,6 +78,7 @@ struct conn {
 	uint64_t cookie[2];
 	uint64_t base[2];       /* bytes in fd[i]'s send path when it opened */
 	struct tag tag[2];
+	uint32_t ev[2];         /* the events fd[i] is registered for */
 	enum cstate state;
 	enum fp_proxy_carrier carrier;
 	struct dir d[2];        /* d[0] client to backend, d[1] backend to client */
@@ -85,6 +88,7 @@ struct conn {
 	unsigned long long started_ms;
 	struct fp_proxy_addr client;
 	bool queued;            /* on the engine's again list */
+	uint8_t again_dirs;     /* the directions to pump again (bit = side) */
 	bool waiting_counted;   /* counted in the engine's n_waiting */
 	struct conn *prev, *next;       /* all connections */
 	struct conn *again_next;        /* pumps that stopped at PROXY_PUMP_MAX */
@@ -120,10 +124,13 @@ int proxy_ep_add(struct fp_proxy_engine *e, int fd, uint32_t events, struct tag 
 /* the carrier a new connection of PX starts with */
 enum fp_proxy_carrier proxy_carrier_for(struct fp_proxy_engine *e, const struct proxy *px);
 
-/* proxy_pump.c: move both directions of C until they block (or until
- * PROXY_PUMP_MAX, when C is queued to go on), pass a FIN on, end C when
- * both are shut or either fails. */
-void proxy_pump(struct fp_proxy_engine *e, struct conn *c);
+#define PUMP_BOTH 3u
+
+/* proxy_pump.c: move the directions of C in DIRS (bit 1 << side) until
+ * they block (or until PROXY_PUMP_MAX, when C is queued to go on), pass
+ * a FIN on, end C when both are shut or either fails, and register each
+ * socket for EPOLLOUT only while a direction waits for room in it. */
+void proxy_pump(struct fp_proxy_engine *e, struct conn *c, unsigned int dirs);
 /* a direction's copy buffer and pipe, freed */
 void proxy_dir_free(struct dir *d);
 

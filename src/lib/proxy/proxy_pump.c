@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include "proxy/proxy_int.h"
 
@@ -42,6 +43,7 @@ static long copy_dir(struct fp_proxy_engine *e, struct conn *c, int side, size_t
 	struct dir *d = &c->d[side];
 	int src = c->fd[side], dst = c->fd[!side];
 	size_t total = 0;
+	bool full = false;
 
 	while (total < max) {
 		bool progress = false;
@@ -67,10 +69,13 @@ static long copy_dir(struct fp_proxy_engine *e, struct conn *c, int side, size_t
 				total += n;
 				moved(c, side, n);
 				progress = true;
+				full = false;
 				if (d->head == d->tail)
 					d->head = d->tail = 0;
 			} else if (n < 0 && !would_block(errno)) {
 				return -errno;
+			} else if (n < 0) {
+				full = true;
 			}
 		}
 		if (!d->eof && d->tail < PROXY_BUF) {
@@ -98,6 +103,7 @@ static long copy_dir(struct fp_proxy_engine *e, struct conn *c, int side, size_t
 		if (!progress)
 			break;
 	}
+	d->blocked = full && d->tail > d->head;
 	if (d->buf && d->head == d->tail) {
 		free(d->buf);
 		d->buf = NULL;
@@ -143,9 +149,31 @@ static void set_waiting(struct fp_proxy_engine *e, struct conn *c)
 	c->waiting_counted = w;
 }
 
-void proxy_pump(struct fp_proxy_engine *e, struct conn *c)
+/* want_events: FD[F]'s interest: its input always (edge-triggered), its
+ * room only while the direction writing into it is blocked. Registered
+ * for EPOLLOUT all the time, every wake-up of the socket also reported
+ * it writable, and the proxy pumped the other direction for nothing. */
+static void want_events(struct fp_proxy_engine *e, struct conn *c)
 {
-	bool more = false;
+	for (int f = 0; f < 2; f++) {
+		uint32_t want = EPOLLIN | EPOLLRDHUP | EPOLLET;
+		struct epoll_event ev;
+
+		if (c->d[!f].blocked && !c->d[!f].shut)
+			want |= EPOLLOUT;
+		if (want == c->ev[f])
+			continue;
+		ev = (struct epoll_event){ .events = want, .data.ptr = &c->tag[f] };
+		/* MOD polls the socket again: room that came meanwhile is
+		 * reported, not lost. */
+		if (!epoll_ctl(e->ep, EPOLL_CTL_MOD, c->fd[f], &ev))
+			c->ev[f] = want;
+	}
+}
+
+void proxy_pump(struct fp_proxy_engine *e, struct conn *c, unsigned int dirs)
+{
+	unsigned int more = 0;
 
 	if (c->state != C_OPEN)
 		return;
@@ -153,7 +181,7 @@ void proxy_pump(struct fp_proxy_engine *e, struct conn *c)
 		struct dir *d = &c->d[side];
 		long n;
 
-		if (d->shut)
+		if (d->shut || !(dirs & (1u << side)))
 			continue;
 		if (c->carrier == FP_PROXY_SPLICE)
 			n = proxy_splice_dir(c, side, PROXY_PUMP_MAX);
@@ -173,7 +201,8 @@ void proxy_pump(struct fp_proxy_engine *e, struct conn *c)
 			if (c->carrier == FP_PROXY_SPLICE)
 				moved(c, side, (uint64_t)n);
 		}
-		more |= n >= (long)PROXY_PUMP_MAX;
+		if (n >= (long)PROXY_PUMP_MAX)
+			more |= 1u << side;
 		if (c->carrier == FP_PROXY_SOCKMAP && !d->eof && d->head == d->tail &&
 		    !d->waiting)
 			proxy_sockmap_arm(e, c, side);
@@ -187,6 +216,8 @@ void proxy_pump(struct fp_proxy_engine *e, struct conn *c)
 		proxy_conn_kill(e, c, false);
 		return;
 	}
+	want_events(e, c);
+	c->again_dirs |= more;
 	if (more && !c->queued) {
 		c->queued = true;
 		c->again_next = e->again;
