@@ -437,6 +437,8 @@ void fp_proxy_engine_process(struct fp_proxy_engine *e)
 			continue;
 		}
 		c = t->owner;
+		if (ev[i].events & (EPOLLRDHUP | EPOLLHUP))
+			c->d[t->side].hup = true;
 		if (c->state == C_CONNECTING && t->side == 1)
 			connect_done(e, c);
 		else if (c->state == C_OPEN && (ev[i].events & EPOLLERR) && sock_failed(e, c, t->side))
@@ -452,11 +454,15 @@ void fp_proxy_engine_process(struct fp_proxy_engine *e)
 
 long long fp_proxy_engine_deadline(const struct fp_proxy_engine *e)
 {
+	unsigned long long dl = e->next_tick_ms;
+
 	if (e->again)
 		return 0;
-	if (e->n_waiting && e->wait_ms && e->wait_ms < e->next_tick_ms)
-		return (long long)e->wait_ms;
-	return (long long)e->next_tick_ms;
+	if (e->n_waiting && e->wait_ms && e->wait_ms < dl)
+		dl = e->wait_ms;
+	if (e->check_ms && e->check_ms < dl)
+		dl = e->check_ms;
+	return (long long)dl;
 }
 
 void fp_proxy_engine_tick(struct fp_proxy_engine *e, unsigned long long now)
@@ -464,6 +470,7 @@ void fp_proxy_engine_tick(struct fp_proxy_engine *e, unsigned long long now)
 	bool full = now >= e->next_tick_ms;
 
 	e->wait_ms = 0;
+	e->check_ms = 0;        /* the loop and the pumps set it again */
 	run_again(e);
 	for (struct conn *c = e->conns, *next; c; c = next) {
 		next = c->next;
@@ -477,6 +484,13 @@ void fp_proxy_engine_tick(struct fp_proxy_engine *e, unsigned long long now)
 			c->d[0].waiting = c->d[1].waiting = false;
 			proxy_pump(e, c, PUMP_BOTH);
 			continue;
+		}
+		if (c->check_ms && now >= c->check_ms) {
+			proxy_pump(e, c, PUMP_BOTH);
+			if (c->state != C_OPEN)
+				continue;
+		} else if (c->check_ms && (!e->check_ms || c->check_ms < e->check_ms)) {
+			e->check_ms = c->check_ms;
 		}
 		if (!full)
 			continue;

@@ -57,8 +57,16 @@ struct dir {
 	uint64_t armed_at;      /* sockmap: read count it is armed at */
 	uint64_t limit;         /* sockmap: the redirect limit last set */
 	unsigned long long armed_ms; /* sockmap: when ctl was last written */
+	unsigned long long checked_ms;  /* sockmap: when the limit was last
+					 * looked at */
+	unsigned long long next_check_ms; /* sockmap: when to look again */
+	uint64_t checked_redir; /* sockmap: cnt.redirected then */
 	bool armed;             /* sockmap: ctl says redirect */
 	bool ever_armed;
+	bool quiet;             /* sockmap: the kernel redirects what arrives:
+				 * fd[side] is not registered for EPOLLIN and a
+				 * timer looks at it instead (proxy_pump.c) */
+	bool hup;               /* fd[side] reported EPOLLRDHUP or EPOLLHUP */
 	bool eof;               /* the source said FIN */
 	bool blocked;           /* bytes wait for room in fd[!side]'s send
 				 * buffer: fd[!side] wants EPOLLOUT */
@@ -86,6 +94,7 @@ struct conn {
 	unsigned long long deadline_ms;  /* connecting: connect timeout */
 	unsigned long long active_ms;
 	unsigned long long started_ms;
+	unsigned long long check_ms;    /* a quiet direction's next look; 0: none */
 	struct fp_proxy_addr client;
 	bool queued;            /* on the engine's again list */
 	uint8_t again_dirs;     /* the directions to pump again (bit = side) */
@@ -111,6 +120,7 @@ struct fp_proxy_engine {
 	unsigned long long next_state_ms, next_tick_ms;
 	size_t n_waiting;               /* connections waiting on the kernel */
 	unsigned long long wait_ms;     /* when to look at them again; 0: unset */
+	unsigned long long check_ms;    /* the earliest conn.check_ms; 0: none */
 };
 
 unsigned long long fp_proxy_now_ms(void);

@@ -149,16 +149,22 @@ static void set_waiting(struct fp_proxy_engine *e, struct conn *c)
 	c->waiting_counted = w;
 }
 
-/* want_events: FD[F]'s interest: its input always (edge-triggered), its
- * room only while the direction writing into it is blocked. Registered
- * for EPOLLOUT all the time, every wake-up of the socket also reported
- * it writable, and the proxy pumped the other direction for nothing. */
+/* want_events: FD[F]'s interest: its end always, its input unless the
+ * kernel redirects it (quiet), its room only while the direction writing
+ * into it is blocked (edge-triggered). Registered for EPOLLOUT all the
+ * time, every wake-up of the socket also reported it writable and the
+ * proxy pumped the other direction for nothing; registered for EPOLLIN
+ * under sockmap, the psock woke the proxy for every segment it
+ * redirected (sk_psock_verdict_data_ready calls the socket's
+ * data_ready), to read nothing. */
 static void want_events(struct fp_proxy_engine *e, struct conn *c)
 {
 	for (int f = 0; f < 2; f++) {
-		uint32_t want = EPOLLIN | EPOLLRDHUP | EPOLLET;
+		uint32_t want = EPOLLRDHUP | EPOLLET;
 		struct epoll_event ev;
 
+		if (!c->d[f].quiet)
+			want |= EPOLLIN;
 		if (c->d[!f].blocked && !c->d[!f].shut)
 			want |= EPOLLOUT;
 		if (want == c->ev[f])
@@ -169,6 +175,19 @@ static void want_events(struct fp_proxy_engine *e, struct conn *c)
 		if (!epoll_ctl(e->ep, EPOLL_CTL_MOD, c->fd[f], &ev))
 			c->ev[f] = want;
 	}
+}
+
+/* schedule_check: a quiet direction learns of nothing by itself: the
+ * bytes the verdict passes at its limit and the limit's refresh wait for
+ * the engine's timer (proxy_sockmap.c says when). */
+static void schedule_check(struct fp_proxy_engine *e, struct conn *c)
+{
+	c->check_ms = 0;
+	for (int s = 0; s < 2; s++)
+		if (c->d[s].quiet && (!c->check_ms || c->d[s].next_check_ms < c->check_ms))
+			c->check_ms = c->d[s].next_check_ms;
+	if (c->check_ms && (!e->check_ms || c->check_ms < e->check_ms))
+		e->check_ms = c->check_ms;
 }
 
 void proxy_pump(struct fp_proxy_engine *e, struct conn *c, unsigned int dirs)
@@ -206,6 +225,12 @@ void proxy_pump(struct fp_proxy_engine *e, struct conn *c, unsigned int dirs)
 		if (c->carrier == FP_PROXY_SOCKMAP && !d->eof && d->head == d->tail &&
 		    !d->waiting)
 			proxy_sockmap_arm(e, c, side);
+		else
+			d->quiet = false;
+		/* The end comes with bytes the verdict passed still on their
+		 * way (copy_dir): their arrival must wake the proxy. */
+		if (d->hup)
+			d->quiet = false;
 		if (finish_dir(e, c, side)) {
 			proxy_conn_kill(e, c, true);
 			return;
@@ -217,6 +242,7 @@ void proxy_pump(struct fp_proxy_engine *e, struct conn *c, unsigned int dirs)
 		return;
 	}
 	want_events(e, c);
+	schedule_check(e, c);
 	c->again_dirs |= more;
 	if (more && !c->queued) {
 		c->queued = true;
