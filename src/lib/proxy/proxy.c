@@ -109,7 +109,7 @@ void proxy_conn_kill(struct fp_proxy_engine *e, struct conn *c, bool reset)
 		abortive(c->fd[s], reset);
 		close(c->fd[s]);
 		c->fd[s] = -1;
-		proxy_dir_free(&c->d[s]);
+		proxy_dir_free(e, &c->d[s]);
 	}
 	if (c->be && c->state == C_OPEN)
 		c->be->conns_now--;
@@ -573,6 +573,7 @@ void fp_proxy_engine_close(struct fp_proxy_engine *e)
 		free(p);
 	}
 	proxy_sockmap_close(e);
+	proxy_spare_free(e);
 	unlink(e->state);
 	close(e->ep);
 	free(e);

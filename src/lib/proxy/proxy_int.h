@@ -14,6 +14,7 @@
 
 #define PROXY_BUF       (64u << 10)     /* a copy direction's buffer */
 #define PROXY_PUMP_MAX  (1u << 20)      /* bytes a direction moves per turn */
+#define PROXY_SPARE     16              /* copy buffers kept for reuse */
 
 enum ptag { TAG_LISTEN, TAG_CONN };
 
@@ -121,6 +122,8 @@ struct fp_proxy_engine {
 	size_t n_waiting;               /* connections waiting on the kernel */
 	unsigned long long wait_ms;     /* when to look at them again; 0: unset */
 	unsigned long long check_ms;    /* the earliest conn.check_ms; 0: none */
+	char *spare[PROXY_SPARE];       /* copy buffers freed, for the next */
+	unsigned int n_spare;
 };
 
 unsigned long long fp_proxy_now_ms(void);
@@ -141,8 +144,10 @@ enum fp_proxy_carrier proxy_carrier_for(struct fp_proxy_engine *e, const struct 
  * a FIN on, end C when both are shut or either fails, and register each
  * socket for EPOLLOUT only while a direction waits for room in it. */
 void proxy_pump(struct fp_proxy_engine *e, struct conn *c, unsigned int dirs);
-/* a direction's copy buffer and pipe, freed */
-void proxy_dir_free(struct dir *d);
+/* a direction's copy buffer (kept as a spare) and pipe, freed */
+void proxy_dir_free(struct fp_proxy_engine *e, struct dir *d);
+/* the engine's spare copy buffers, freed */
+void proxy_spare_free(struct fp_proxy_engine *e);
 
 /* proxy_listen.c: close PX's listener; its connections run out */
 void proxy_retire(struct fp_proxy_engine *e, struct proxy *px);

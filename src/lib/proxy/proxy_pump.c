@@ -11,11 +11,34 @@
 #include <sys/socket.h>
 #include "proxy/proxy_int.h"
 
-void proxy_dir_free(struct dir *d)
+/* A direction's buffer goes when it empties (10,000 idle connections
+ * hold none), but freed and taken again on every request, malloc gave
+ * the 64 KiB back to the kernel and took it again, page faults and all:
+ * a few are kept. */
+static char *buf_get(struct fp_proxy_engine *e)
 {
-	free(d->buf);
+	return e->n_spare ? e->spare[--e->n_spare] : malloc(PROXY_BUF);
+}
+
+static void buf_put(struct fp_proxy_engine *e, struct dir *d)
+{
+	if (d->buf && e->n_spare < PROXY_SPARE)
+		e->spare[e->n_spare++] = d->buf;
+	else
+		free(d->buf);
 	d->buf = NULL;
 	d->head = d->tail = 0;
+}
+
+void proxy_spare_free(struct fp_proxy_engine *e)
+{
+	while (e->n_spare)
+		free(e->spare[--e->n_spare]);
+}
+
+void proxy_dir_free(struct fp_proxy_engine *e, struct dir *d)
+{
+	buf_put(e, d);
 	proxy_splice_free(d);
 }
 
@@ -79,7 +102,7 @@ static long copy_dir(struct fp_proxy_engine *e, struct conn *c, int side, size_t
 			}
 		}
 		if (!d->eof && d->tail < PROXY_BUF) {
-			if (!d->buf && !(d->buf = malloc(PROXY_BUF)))
+			if (!d->buf && !(d->buf = buf_get(e)))
 				return -ENOMEM;
 			n = recv(src, d->buf + d->tail, PROXY_BUF - d->tail, MSG_DONTWAIT);
 			if (n > 0) {
@@ -104,11 +127,8 @@ static long copy_dir(struct fp_proxy_engine *e, struct conn *c, int side, size_t
 			break;
 	}
 	d->blocked = full && d->tail > d->head;
-	if (d->buf && d->head == d->tail) {
-		free(d->buf);
-		d->buf = NULL;
-		d->head = d->tail = 0;
-	}
+	if (d->buf && d->head == d->tail)
+		buf_put(e, d);
 	return (long)total;
 }
 
@@ -132,7 +152,7 @@ static int finish_dir(struct fp_proxy_engine *e, struct conn *c, int side)
 	if (shutdown(c->fd[!side], SHUT_WR) && errno != ENOTCONN)
 		return -errno;
 	d->shut = true;
-	proxy_dir_free(d);
+	proxy_dir_free(e, d);
 	return 0;
 }
 
