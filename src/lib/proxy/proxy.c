@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* The TCP proxy's event loop: listeners, dialing with backend health,
  * and the copy carrier; splice and sockmap directions are pumped from
- * here too. Every descriptor is edge-triggered on one epoll: a
- * connection is pumped (both directions until they block) on any event
- * of either of its sockets. */
+ * here too. Every descriptor is edge-triggered on one epoll: an event
+ * pumps the direction it can move (dirs_of), until it blocks. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -110,7 +109,7 @@ void proxy_conn_kill(struct fp_proxy_engine *e, struct conn *c, bool reset)
 		abortive(c->fd[s], reset);
 		close(c->fd[s]);
 		c->fd[s] = -1;
-		proxy_dir_free(&c->d[s]);
+		proxy_dir_free(e, &c->d[s]);
 	}
 	if (c->be && c->state == C_OPEN)
 		c->be->conns_now--;
@@ -238,7 +237,9 @@ static bool dial(struct fp_proxy_engine *e, struct conn *c)
 		c->fd[1] = fd;
 		c->be = b;
 		c->tag[1] = (struct tag){ TAG_CONN, 1, c };
-		if (proxy_ep_add(e, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->tag[1])) {
+		/* EPOLLOUT says the connect is done; the pump drops it. */
+		c->ev[1] = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+		if (proxy_ep_add(e, fd, c->ev[1], &c->tag[1])) {
 			close(fd);
 			c->fd[1] = -1;
 			return false;
@@ -296,7 +297,7 @@ static void connect_done(struct fp_proxy_engine *e, struct conn *c)
 		proxy_sockmap_forget(e, c);
 		c->carrier = FP_PROXY_SPLICE;
 	}
-	proxy_pump(e, c);
+	proxy_pump(e, c, PUMP_BOTH);
 }
 
 /* ---- accepting --------------------------------------------------------- */
@@ -347,7 +348,8 @@ static void accept_one(struct fp_proxy_engine *e, struct proxy *px, int fd,
 	e->conns = c;
 	e->n_conns++;
 	c->state = C_CONNECTING;
-	if (proxy_ep_add(e, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->tag[0])) {
+	c->ev[0] = EPOLLIN | EPOLLRDHUP | EPOLLET;
+	if (proxy_ep_add(e, fd, c->ev[0], &c->tag[0])) {
 		proxy_conn_kill(e, c, false);
 		return;
 	}
@@ -382,10 +384,12 @@ static void run_again(struct fp_proxy_engine *e)
 	e->again = NULL;
 	while (list) {
 		struct conn *c = list;
+		unsigned int dirs = c->again_dirs;
 
 		list = c->again_next;
 		c->queued = false;
-		proxy_pump(e, c);
+		c->again_dirs = 0;
+		proxy_pump(e, c, dirs);
 	}
 }
 
@@ -405,6 +409,20 @@ static bool sock_failed(struct fp_proxy_engine *e, struct conn *c, int side)
 	return true;
 }
 
+/* dirs_of: the directions an event on fd[SIDE] can move: its input
+ * feeds direction SIDE, its room direction !SIDE (EPOLLOUT is only
+ * registered while that one is blocked). */
+static unsigned int dirs_of(int side, uint32_t events)
+{
+	unsigned int dirs = 0;
+
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		dirs |= 1u << side;
+	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+		dirs |= 1u << !side;
+	return dirs;
+}
+
 void fp_proxy_engine_process(struct fp_proxy_engine *e)
 {
 	struct epoll_event ev[256];
@@ -419,12 +437,14 @@ void fp_proxy_engine_process(struct fp_proxy_engine *e)
 			continue;
 		}
 		c = t->owner;
+		if (ev[i].events & (EPOLLRDHUP | EPOLLHUP))
+			c->d[t->side].hup = true;
 		if (c->state == C_CONNECTING && t->side == 1)
 			connect_done(e, c);
 		else if (c->state == C_OPEN && (ev[i].events & EPOLLERR) && sock_failed(e, c, t->side))
 			proxy_conn_kill(e, c, true);
 		else if (c->state == C_OPEN)
-			proxy_pump(e, c);
+			proxy_pump(e, c, dirs_of(t->side, ev[i].events));
 	}
 	run_again(e);
 	reap(e);
@@ -434,11 +454,15 @@ void fp_proxy_engine_process(struct fp_proxy_engine *e)
 
 long long fp_proxy_engine_deadline(const struct fp_proxy_engine *e)
 {
+	unsigned long long dl = e->next_tick_ms;
+
 	if (e->again)
 		return 0;
-	if (e->n_waiting && e->wait_ms && e->wait_ms < e->next_tick_ms)
-		return (long long)e->wait_ms;
-	return (long long)e->next_tick_ms;
+	if (e->n_waiting && e->wait_ms && e->wait_ms < dl)
+		dl = e->wait_ms;
+	if (e->check_ms && e->check_ms < dl)
+		dl = e->check_ms;
+	return (long long)dl;
 }
 
 void fp_proxy_engine_tick(struct fp_proxy_engine *e, unsigned long long now)
@@ -446,6 +470,7 @@ void fp_proxy_engine_tick(struct fp_proxy_engine *e, unsigned long long now)
 	bool full = now >= e->next_tick_ms;
 
 	e->wait_ms = 0;
+	e->check_ms = 0;        /* the loop and the pumps set it again */
 	run_again(e);
 	for (struct conn *c = e->conns, *next; c; c = next) {
 		next = c->next;
@@ -457,8 +482,15 @@ void fp_proxy_engine_tick(struct fp_proxy_engine *e, unsigned long long now)
 			continue;
 		if (c->d[0].waiting || c->d[1].waiting) {
 			c->d[0].waiting = c->d[1].waiting = false;
-			proxy_pump(e, c);
+			proxy_pump(e, c, PUMP_BOTH);
 			continue;
+		}
+		if (c->check_ms && now >= c->check_ms) {
+			proxy_pump(e, c, PUMP_BOTH);
+			if (c->state != C_OPEN)
+				continue;
+		} else if (c->check_ms && (!e->check_ms || c->check_ms < e->check_ms)) {
+			e->check_ms = c->check_ms;
 		}
 		if (!full)
 			continue;
@@ -541,6 +573,7 @@ void fp_proxy_engine_close(struct fp_proxy_engine *e)
 		free(p);
 	}
 	proxy_sockmap_close(e);
+	proxy_spare_free(e);
 	unlink(e->state);
 	close(e->ep);
 	free(e);

@@ -14,6 +14,7 @@
 
 #define PROXY_BUF       (64u << 10)     /* a copy direction's buffer */
 #define PROXY_PUMP_MAX  (1u << 20)      /* bytes a direction moves per turn */
+#define PROXY_SPARE     16              /* copy buffers kept for reuse */
 
 enum ptag { TAG_LISTEN, TAG_CONN };
 
@@ -57,9 +58,19 @@ struct dir {
 	uint64_t armed_at;      /* sockmap: read count it is armed at */
 	uint64_t limit;         /* sockmap: the redirect limit last set */
 	unsigned long long armed_ms; /* sockmap: when ctl was last written */
+	unsigned long long checked_ms;  /* sockmap: when the limit was last
+					 * looked at */
+	unsigned long long next_check_ms; /* sockmap: when to look again */
+	uint64_t checked_redir; /* sockmap: cnt.redirected then */
 	bool armed;             /* sockmap: ctl says redirect */
 	bool ever_armed;
+	bool quiet;             /* sockmap: the kernel redirects what arrives:
+				 * fd[side] is not registered for EPOLLIN and a
+				 * timer looks at it instead (proxy_pump.c) */
+	bool hup;               /* fd[side] reported EPOLLRDHUP or EPOLLHUP */
 	bool eof;               /* the source said FIN */
+	bool blocked;           /* bytes wait for room in fd[!side]'s send
+				 * buffer: fd[!side] wants EPOLLOUT */
 	bool shut;              /* the destination's write side is shut */
 	bool unflushed;         /* sockmap: read after an arming; not written
 				 * before the kernel's bytes are all out */
@@ -76,6 +87,7 @@ struct conn {
 	uint64_t cookie[2];
 	uint64_t base[2];       /* bytes in fd[i]'s send path when it opened */
 	struct tag tag[2];
+	uint32_t ev[2];         /* the events fd[i] is registered for */
 	enum cstate state;
 	enum fp_proxy_carrier carrier;
 	struct dir d[2];        /* d[0] client to backend, d[1] backend to client */
@@ -83,8 +95,10 @@ struct conn {
 	unsigned long long deadline_ms;  /* connecting: connect timeout */
 	unsigned long long active_ms;
 	unsigned long long started_ms;
+	unsigned long long check_ms;    /* a quiet direction's next look; 0: none */
 	struct fp_proxy_addr client;
 	bool queued;            /* on the engine's again list */
+	uint8_t again_dirs;     /* the directions to pump again (bit = side) */
 	bool waiting_counted;   /* counted in the engine's n_waiting */
 	struct conn *prev, *next;       /* all connections */
 	struct conn *again_next;        /* pumps that stopped at PROXY_PUMP_MAX */
@@ -107,6 +121,9 @@ struct fp_proxy_engine {
 	unsigned long long next_state_ms, next_tick_ms;
 	size_t n_waiting;               /* connections waiting on the kernel */
 	unsigned long long wait_ms;     /* when to look at them again; 0: unset */
+	unsigned long long check_ms;    /* the earliest conn.check_ms; 0: none */
+	char *spare[PROXY_SPARE];       /* copy buffers freed, for the next */
+	unsigned int n_spare;
 };
 
 unsigned long long fp_proxy_now_ms(void);
@@ -120,12 +137,17 @@ int proxy_ep_add(struct fp_proxy_engine *e, int fd, uint32_t events, struct tag 
 /* the carrier a new connection of PX starts with */
 enum fp_proxy_carrier proxy_carrier_for(struct fp_proxy_engine *e, const struct proxy *px);
 
-/* proxy_pump.c: move both directions of C until they block (or until
- * PROXY_PUMP_MAX, when C is queued to go on), pass a FIN on, end C when
- * both are shut or either fails. */
-void proxy_pump(struct fp_proxy_engine *e, struct conn *c);
-/* a direction's copy buffer and pipe, freed */
-void proxy_dir_free(struct dir *d);
+#define PUMP_BOTH 3u
+
+/* proxy_pump.c: move the directions of C in DIRS (bit 1 << side) until
+ * they block (or until PROXY_PUMP_MAX, when C is queued to go on), pass
+ * a FIN on, end C when both are shut or either fails, and register each
+ * socket for EPOLLOUT only while a direction waits for room in it. */
+void proxy_pump(struct fp_proxy_engine *e, struct conn *c, unsigned int dirs);
+/* a direction's copy buffer (kept as a spare) and pipe, freed */
+void proxy_dir_free(struct fp_proxy_engine *e, struct dir *d);
+/* the engine's spare copy buffers, freed */
+void proxy_spare_free(struct fp_proxy_engine *e);
 
 /* proxy_listen.c: close PX's listener; its connections run out */
 void proxy_retire(struct fp_proxy_engine *e, struct proxy *px);

@@ -7,14 +7,38 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include "proxy/proxy_int.h"
 
-void proxy_dir_free(struct dir *d)
+/* A direction's buffer goes when it empties (10,000 idle connections
+ * hold none), but freed and taken again on every request, malloc gave
+ * the 64 KiB back to the kernel and took it again, page faults and all:
+ * a few are kept. */
+static char *buf_get(struct fp_proxy_engine *e)
 {
-	free(d->buf);
+	return e->n_spare ? e->spare[--e->n_spare] : malloc(PROXY_BUF);
+}
+
+static void buf_put(struct fp_proxy_engine *e, struct dir *d)
+{
+	if (d->buf && e->n_spare < PROXY_SPARE)
+		e->spare[e->n_spare++] = d->buf;
+	else
+		free(d->buf);
 	d->buf = NULL;
 	d->head = d->tail = 0;
+}
+
+void proxy_spare_free(struct fp_proxy_engine *e)
+{
+	while (e->n_spare)
+		free(e->spare[--e->n_spare]);
+}
+
+void proxy_dir_free(struct fp_proxy_engine *e, struct dir *d)
+{
+	buf_put(e, d);
 	proxy_splice_free(d);
 }
 
@@ -42,6 +66,7 @@ static long copy_dir(struct fp_proxy_engine *e, struct conn *c, int side, size_t
 	struct dir *d = &c->d[side];
 	int src = c->fd[side], dst = c->fd[!side];
 	size_t total = 0;
+	bool full = false;
 
 	while (total < max) {
 		bool progress = false;
@@ -67,14 +92,17 @@ static long copy_dir(struct fp_proxy_engine *e, struct conn *c, int side, size_t
 				total += n;
 				moved(c, side, n);
 				progress = true;
+				full = false;
 				if (d->head == d->tail)
 					d->head = d->tail = 0;
 			} else if (n < 0 && !would_block(errno)) {
 				return -errno;
+			} else if (n < 0) {
+				full = true;
 			}
 		}
 		if (!d->eof && d->tail < PROXY_BUF) {
-			if (!d->buf && !(d->buf = malloc(PROXY_BUF)))
+			if (!d->buf && !(d->buf = buf_get(e)))
 				return -ENOMEM;
 			n = recv(src, d->buf + d->tail, PROXY_BUF - d->tail, MSG_DONTWAIT);
 			if (n > 0) {
@@ -98,11 +126,9 @@ static long copy_dir(struct fp_proxy_engine *e, struct conn *c, int side, size_t
 		if (!progress)
 			break;
 	}
-	if (d->buf && d->head == d->tail) {
-		free(d->buf);
-		d->buf = NULL;
-		d->head = d->tail = 0;
-	}
+	d->blocked = full && d->tail > d->head;
+	if (d->buf && d->head == d->tail)
+		buf_put(e, d);
 	return (long)total;
 }
 
@@ -126,7 +152,7 @@ static int finish_dir(struct fp_proxy_engine *e, struct conn *c, int side)
 	if (shutdown(c->fd[!side], SHUT_WR) && errno != ENOTCONN)
 		return -errno;
 	d->shut = true;
-	proxy_dir_free(d);
+	proxy_dir_free(e, d);
 	return 0;
 }
 
@@ -143,9 +169,50 @@ static void set_waiting(struct fp_proxy_engine *e, struct conn *c)
 	c->waiting_counted = w;
 }
 
-void proxy_pump(struct fp_proxy_engine *e, struct conn *c)
+/* want_events: FD[F]'s interest: its end always, its input unless the
+ * kernel redirects it (quiet), its room only while the direction writing
+ * into it is blocked (edge-triggered). Registered for EPOLLOUT all the
+ * time, every wake-up of the socket also reported it writable and the
+ * proxy pumped the other direction for nothing; registered for EPOLLIN
+ * under sockmap, the psock woke the proxy for every segment it
+ * redirected (sk_psock_verdict_data_ready calls the socket's
+ * data_ready), to read nothing. */
+static void want_events(struct fp_proxy_engine *e, struct conn *c)
 {
-	bool more = false;
+	for (int f = 0; f < 2; f++) {
+		uint32_t want = EPOLLRDHUP | EPOLLET;
+		struct epoll_event ev;
+
+		if (!c->d[f].quiet)
+			want |= EPOLLIN;
+		if (c->d[!f].blocked && !c->d[!f].shut)
+			want |= EPOLLOUT;
+		if (want == c->ev[f])
+			continue;
+		ev = (struct epoll_event){ .events = want, .data.ptr = &c->tag[f] };
+		/* MOD polls the socket again: room that came meanwhile is
+		 * reported, not lost. */
+		if (!epoll_ctl(e->ep, EPOLL_CTL_MOD, c->fd[f], &ev))
+			c->ev[f] = want;
+	}
+}
+
+/* schedule_check: a quiet direction learns of nothing by itself: the
+ * bytes the verdict passes at its limit and the limit's refresh wait for
+ * the engine's timer (proxy_sockmap.c says when). */
+static void schedule_check(struct fp_proxy_engine *e, struct conn *c)
+{
+	c->check_ms = 0;
+	for (int s = 0; s < 2; s++)
+		if (c->d[s].quiet && (!c->check_ms || c->d[s].next_check_ms < c->check_ms))
+			c->check_ms = c->d[s].next_check_ms;
+	if (c->check_ms && (!e->check_ms || c->check_ms < e->check_ms))
+		e->check_ms = c->check_ms;
+}
+
+void proxy_pump(struct fp_proxy_engine *e, struct conn *c, unsigned int dirs)
+{
+	unsigned int more = 0;
 
 	if (c->state != C_OPEN)
 		return;
@@ -153,7 +220,7 @@ void proxy_pump(struct fp_proxy_engine *e, struct conn *c)
 		struct dir *d = &c->d[side];
 		long n;
 
-		if (d->shut)
+		if (d->shut || !(dirs & (1u << side)))
 			continue;
 		if (c->carrier == FP_PROXY_SPLICE)
 			n = proxy_splice_dir(c, side, PROXY_PUMP_MAX);
@@ -173,10 +240,17 @@ void proxy_pump(struct fp_proxy_engine *e, struct conn *c)
 			if (c->carrier == FP_PROXY_SPLICE)
 				moved(c, side, (uint64_t)n);
 		}
-		more |= n >= (long)PROXY_PUMP_MAX;
+		if (n >= (long)PROXY_PUMP_MAX)
+			more |= 1u << side;
 		if (c->carrier == FP_PROXY_SOCKMAP && !d->eof && d->head == d->tail &&
 		    !d->waiting)
 			proxy_sockmap_arm(e, c, side);
+		else
+			d->quiet = false;
+		/* The end comes with bytes the verdict passed still on their
+		 * way (copy_dir): their arrival must wake the proxy. */
+		if (d->hup)
+			d->quiet = false;
 		if (finish_dir(e, c, side)) {
 			proxy_conn_kill(e, c, true);
 			return;
@@ -187,6 +261,9 @@ void proxy_pump(struct fp_proxy_engine *e, struct conn *c)
 		proxy_conn_kill(e, c, false);
 		return;
 	}
+	want_events(e, c);
+	schedule_check(e, c);
+	c->again_dirs |= more;
 	if (more && !c->queued) {
 		c->queued = true;
 		c->again_next = e->again;

@@ -21,7 +21,9 @@
 #include "proxy_abi.h"
 #include "bpf/proxy_sk_skb.skel.h"
 
-#define ARM_EVERY_MS 1  /* at most one limit refresh per direction per ms */
+#define CHECK_MIN_MS 1
+#define CHECK_MAX_MS 25 /* a quiet direction's bytes passed at its limit
+			 * wait at most this long (proxy_pump.c) */
 
 struct sockmap {
 	struct proxy_sk_skb *skel;
@@ -294,6 +296,28 @@ bool proxy_sockmap_flushed(struct fp_proxy_engine *e, struct conn *c, int side)
 	return proxy_sent_into(c->fd[dst]) - c->base[dst] >= c->d[side].user + cnt.redirected;
 }
 
+/* next_check: when to look at armed direction D again: before half the
+ * room under its limit is used at the rate it moved since the last look
+ * (at first in CHECK_MIN_MS, the rate unknown), within CHECK_MAX_MS. */
+static unsigned long long next_check(struct dir *d, uint64_t redirected,
+				     unsigned long long now)
+{
+	uint64_t room = d->limit > redirected ? d->limit - redirected : 0;
+	uint64_t ms = now - d->checked_ms, rate, wait = CHECK_MIN_MS;
+
+	if (d->checked_ms) {
+		rate = (redirected - d->checked_redir) / (ms ? ms : 1);
+		wait = rate ? room / 2 / rate : CHECK_MAX_MS;
+	}
+	if (wait < CHECK_MIN_MS)
+		wait = CHECK_MIN_MS;
+	if (wait > CHECK_MAX_MS)
+		wait = CHECK_MAX_MS;
+	d->checked_ms = now;
+	d->checked_redir = redirected;
+	return now + wait;
+}
+
 void proxy_sockmap_arm(struct fp_proxy_engine *e, struct conn *c, int side)
 {
 	struct dir *d = &c->d[side];
@@ -302,8 +326,10 @@ void proxy_sockmap_arm(struct fp_proxy_engine *e, struct conn *c, int side)
 	struct fp_proxy_ctl ctl;
 	struct fp_proxy_cnt cnt;
 
-	if (d->armed && d->armed_at == d->read && now - d->armed_ms < ARM_EVERY_MS)
+	/* Armed at what was read and not due: nothing to look at. */
+	if (d->armed && d->armed_at == d->read && now < d->next_check_ms)
 		return;
+	d->quiet = false;
 	if (counts(e, c, side, &cnt))
 		return;
 	/* Bytes the verdict passed that are not read yet: arming now would
@@ -323,16 +349,16 @@ void proxy_sockmap_arm(struct fp_proxy_engine *e, struct conn *c, int side)
 		.armed = 1,
 	};
 	/* Within a quarter of the bound of what is set: not worth a write. */
-	if (d->armed && d->armed_at == d->read && ctl.limit < d->limit + max / 4) {
-		d->armed_ms = now;
-		return;
+	if (!(d->armed && d->armed_at == d->read && ctl.limit < d->limit + max / 4)) {
+		if (bpf_map_update_elem(e->sm->ctl, &c->cookie[side], &ctl, BPF_EXIST))
+			return;
+		d->armed = d->ever_armed = true;
+		d->armed_at = d->read;
+		d->limit = ctl.limit;
 	}
-	if (bpf_map_update_elem(e->sm->ctl, &c->cookie[side], &ctl, BPF_EXIST))
-		return;
-	d->armed = d->ever_armed = true;
-	d->armed_at = d->read;
-	d->limit = ctl.limit;
 	d->armed_ms = now;
+	d->next_check_ms = next_check(d, cnt.redirected, now);
+	d->quiet = true;
 }
 
 uint64_t proxy_sockmap_unacked(struct fp_proxy_engine *e, struct conn *c, int side)

@@ -26,6 +26,7 @@ long proxy_splice_dir(struct conn *c, int side, size_t max)
 	int src = c->fd[side], dst = c->fd[!side];
 	unsigned int flags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
 	size_t out = 0;
+	bool full = false;
 
 	if (d->pipe[0] < 0) {
 		if (pipe2(d->pipe, O_NONBLOCK | O_CLOEXEC))
@@ -54,12 +55,16 @@ long proxy_splice_dir(struct conn *c, int side, size_t max)
 				d->in_pipe -= n;
 				out += n;
 				progress = true;
+				full = false;
 			} else if (n < 0 && errno != EAGAIN) {
 				return -errno;
+			} else if (n < 0) {
+				full = true;
 			}
 		}
 		if (!progress)
 			break;
 	}
+	d->blocked = full && d->in_pipe;
 	return (long)out;
 }
