@@ -34,15 +34,19 @@ orchestrator:
   ebpf: {enabled: false}
   prometheus_port: 0
 proxy:
-  - {name: sm, listen: 127.0.0.1:$((BASE + 1)), backends: [127.0.0.1:$((BASE + 5))], accelerate: sockmap, max_inflight_bytes: ${2:-4194304}}
+  - {name: sm, listen: 127.0.0.1:$((BASE + 1)), backends: [127.0.0.1:$((BASE + 5))], accelerate: sockmap, max_inflight_bytes: ${2:-4194304}, max_connections: 20000}
   - {name: sp, listen: 127.0.0.1:$((BASE + 2)), backends: [127.0.0.1:$((BASE + 5))], accelerate: splice}
-  - {name: cp, listen: 127.0.0.1:$((BASE + 3)), backends: [127.0.0.1:$((BASE + 5))], accelerate: copy}
+  - {name: cp, listen: 127.0.0.1:$((BASE + 3)), backends: [127.0.0.1:$((BASE + 5))], accelerate: copy, max_connections: 20000}
   - {name: dead, listen: 127.0.0.1:$((BASE + 4)), backends: [127.0.0.1:$((BASE + 9))], connect_timeout: 2s}
 EOF2
 }
 
+# daemon_start CONFIG [NOFILE]: fastpathd with at most NOFILE descriptors.
 daemon_start() {
-	"$FPD" -c "$1" 2>>"$T_TMP/fastpathd.log" &
+	(
+		[ -z "${2:-}" ] || ulimit -n "$2"
+		exec "$FPD" -c "$1"
+	) 2>>"$T_TMP/fastpathd.log" &
 	DPID=$!
 	t_res pid "$DPID"
 	t_wait 50 proxy_ready || t_fail "fastpathd did not start its proxies: $(cat "$T_TMP/fastpathd.log")"
@@ -195,9 +199,17 @@ case_bytes_before_splice_in_order() {
 	true
 }
 
-# Many connections at once, each echoing twice, through sockmap and copy.
+# Many connections at once, each echoing twice, through sockmap and copy:
+# 10,000, or as many as the descriptor limit lets the proxy hold (two
+# each).
 case_many_concurrent() {
-	n=${PROXY_CONNS:-1000}
+	n=${PROXY_CONNS:-10000}
+	room=$((($(ulimit -Hn) - 100) / 2))
+	if [ "$n" -gt "$room" ]; then
+		echo "# $n connections need $((2 * n)) descriptors, the hard limit allows $room"
+		n=$room
+	fi
+	ulimit -n "$(ulimit -Hn)"
 	setup
 	$PEER echo $((BASE + 5)) >"$T_TMP/echo" 2>&1 &
 	t_res pid $!
@@ -206,6 +218,41 @@ case_many_concurrent() {
 		timeout 120 $PEER many $((BASE + off)) "$n" --timeout 90 >"$T_TMP/many" 2>&1
 		[ "$(t_json "$T_TMP/many" 'd["ok"]')" = "$n" ] ||
 			t_fail "port $((BASE + off)): $(cat "$T_TMP/many")"
+	done
+}
+
+# Out of descriptors: the connections the proxy cannot take are refused
+# (the client sees its connection end) instead of waiting in the
+# backlog, the ones it holds still work, it says so once, not per
+# connection, and it does not spin. Two limits: one leaves accept() a
+# descriptor that the backend's socket() then lacks, the other leaves
+# accept() none.
+case_descriptors_run_out() {
+	for lim in 128 129; do
+		ports
+		config "$T_TMP/p.yaml"
+		: >"$T_TMP/fastpathd.log"
+		daemon_start "$T_TMP/p.yaml" $lim
+		$PEER echo $((BASE + 5)) >"$T_TMP/echo" 2>&1 &
+		EPID=$!
+		t_res pid $EPID
+		t_wait 50 grep -q listening "$T_TMP/echo" || t_fail "echo server did not start"
+		timeout 60 $PEER many $((BASE + 3)) 200 --timeout 20 >"$T_TMP/many" 2>&1
+		ok=$(t_json "$T_TMP/many" 'd["ok"]')
+		bad=$(t_json "$T_TMP/many" 'd["bad"]')
+		[ "$(t_json "$T_TMP/many" 'd["unfinished"]')" = 0 ] ||
+			t_fail "limit $lim: connections hung: $(cat "$T_TMP/many")"
+		[ "$ok" -gt 0 ] && [ "$bad" -gt 0 ] ||
+			t_fail "limit $lim: want some served and some refused: $(cat "$T_TMP/many")"
+		n=$(grep -c "descriptors are short" "$T_TMP/fastpathd.log")
+		[ "$n" -ge 1 ] && [ "$n" -le 2 ] ||
+			t_fail "limit $lim: logged $n times: $(tail -3 "$T_TMP/fastpathd.log")"
+		t0=$(awk '{print $14 + $15}' /proc/$DPID/stat)
+		sleep 1
+		t1=$(awk '{print $14 + $15}' /proc/$DPID/stat)
+		[ $((t1 - t0)) -le 10 ] || t_fail "limit $lim: fastpathd used $((t1 - t0)) ticks in an idle second"
+		kill $DPID $EPID
+		wait $DPID $EPID 2>/dev/null || true
 	done
 }
 
@@ -332,6 +379,7 @@ t_ok backend_down_at_connect case_backend_down_at_connect
 t_ok backend_dies_midstream case_backend_dies_midstream
 t_ok bytes_before_splice_in_order case_bytes_before_splice_in_order
 t_ok many_concurrent case_many_concurrent
+t_ok descriptors_run_out case_descriptors_run_out
 t_ok overlapping_retransmission_once case_overlapping_retransmission_once
 t_ok fin_while_kernel_holds_bytes case_fin_while_kernel_holds_bytes
 t_ok slow_reader_bounded case_slow_reader_bounded

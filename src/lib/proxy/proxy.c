@@ -21,6 +21,7 @@
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 30000
 #define ACCEPT_BATCH   64
+#define FDS_OUT_LOG_MS 10000
 
 unsigned long long fp_proxy_now_ms(void)
 {
@@ -204,6 +205,20 @@ static struct backend *pick(struct proxy *px, unsigned long long now)
 	return best;
 }
 
+/* fds_short: WHAT failed with ERR, out of descriptors: logged at most
+ * every FDS_OUT_LOG_MS, not once per connection. */
+static void fds_short(struct fp_proxy_engine *e, struct proxy *px, const char *what, int err)
+{
+	unsigned long long now = fp_proxy_now_ms();
+
+	if (e->fds_out_ms && now - e->fds_out_ms < FDS_OUT_LOG_MS)
+		return;
+	fp_log(e->log, FP_LOG_WARN, "proxy %s: %s: %s: new connections are refused while "
+	       "descriptors are short (raise LimitNOFILE or ulimit -n)", px->cfg.name, what,
+	       strerror(err));
+	e->fds_out_ms = now;
+}
+
 /* dial: connect to a backend without blocking; false when none is left
  * (the caller closes the client). */
 static bool dial(struct fp_proxy_engine *e, struct conn *c)
@@ -216,6 +231,10 @@ static bool dial(struct fp_proxy_engine *e, struct conn *c)
 	while (c->tries < c->px->cfg.n_backends && (b = pick(c->px, now))) {
 		c->tries++;
 		fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+			fds_short(e, c->px, "socket", errno);
+			return false;
+		}
 		if (fd < 0) {
 			fp_log(e->log, FP_LOG_WARN, "proxy %s: socket: %s", c->px->cfg.name,
 			       strerror(errno));
@@ -314,18 +333,24 @@ enum fp_proxy_carrier proxy_carrier_for(struct fp_proxy_engine *e, const struct 
 	}
 }
 
+/* refuse: accepted connection FD closed at once, counted. */
+static void refuse(struct fp_proxy_engine *e, struct proxy *px, int fd)
+{
+	uint64_t cookie;
+
+	px->refused++;
+	if (px->sockmap && !proxy_sockmap_claim(e, fd, &cookie))
+		proxy_sockmap_forget_cookie(e, cookie);
+	close(fd);
+}
+
 static void accept_one(struct fp_proxy_engine *e, struct proxy *px, int fd,
 		       const struct sockaddr_in *peer)
 {
 	struct conn *c;
 
 	if (px->conns_now >= px->cfg.max_connections || !(c = calloc(1, sizeof(*c)))) {
-		uint64_t cookie;
-
-		px->refused++;
-		if (px->sockmap && !proxy_sockmap_claim(e, fd, &cookie))
-			proxy_sockmap_forget_cookie(e, cookie);
-		close(fd);
+		refuse(e, px, fd);
 		return;
 	}
 	c->px = px;
@@ -357,6 +382,25 @@ static void accept_one(struct fp_proxy_engine *e, struct proxy *px, int fd,
 		no_backend(e, c);
 }
 
+/* refuse_one: out of descriptors (ERR), the next queued connection is
+ * taken with the reserve descriptor and closed at once: its client sees
+ * the end instead of waiting in the backlog for as long as descriptors
+ * stay short. false when none was taken. */
+static bool refuse_one(struct fp_proxy_engine *e, struct proxy *px, int err)
+{
+	int fd;
+
+	fds_short(e, px, "accept", err);
+	if (e->reserve_fd < 0)
+		return false;
+	close(e->reserve_fd);
+	fd = accept4(px->lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0)
+		refuse(e, px, fd);
+	e->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return fd >= 0;
+}
+
 static void accept_ready(struct fp_proxy_engine *e, struct proxy *px)
 {
 	for (int i = 0; i < ACCEPT_BATCH && px->lfd >= 0; i++) {
@@ -365,13 +409,10 @@ static void accept_ready(struct fp_proxy_engine *e, struct proxy *px)
 		int fd = accept4(px->lfd, (struct sockaddr *)&peer, &len,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE)
-				fp_log(e->log, FP_LOG_WARN, "proxy %s: accept: %s",
-				       px->cfg.name, strerror(errno));
+		if (fd >= 0)
+			accept_one(e, px, fd, &peer);
+		else if ((errno != EMFILE && errno != ENFILE) || !refuse_one(e, px, errno))
 			return;
-		}
-		accept_one(e, px, fd, &peer);
 	}
 }
 
@@ -539,6 +580,7 @@ int fp_proxy_engine_open(const struct fp_logger *log, const char *state,
 		free(e);
 		return -errno;
 	}
+	e->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	/* Two descriptors per connection, four more when spliced. */
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
@@ -575,6 +617,8 @@ void fp_proxy_engine_close(struct fp_proxy_engine *e)
 	proxy_sockmap_close(e);
 	proxy_spare_free(e);
 	unlink(e->state);
+	if (e->reserve_fd >= 0)
+		close(e->reserve_fd);
 	close(e->ep);
 	free(e);
 }

@@ -122,6 +122,9 @@ struct fp_proxy_engine {
 	size_t n_waiting;               /* connections waiting on the kernel */
 	unsigned long long wait_ms;     /* when to look at them again; 0: unset */
 	unsigned long long check_ms;    /* the earliest conn.check_ms; 0: none */
+	int reserve_fd;                 /* /dev/null, given up to refuse a
+					 * connection when descriptors run out */
+	unsigned long long fds_out_ms;  /* when running out was last logged */
 	char *spare[PROXY_SPARE];       /* copy buffers freed, for the next */
 	unsigned int n_spare;
 };

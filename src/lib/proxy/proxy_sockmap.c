@@ -298,7 +298,10 @@ bool proxy_sockmap_flushed(struct fp_proxy_engine *e, struct conn *c, int side)
 
 /* next_check: when to look at armed direction D again: before half the
  * room under its limit is used at the rate it moved since the last look
- * (at first in CHECK_MIN_MS, the rate unknown), within CHECK_MAX_MS. */
+ * (at first in CHECK_MIN_MS, the rate unknown), within CHECK_MAX_MS; 0
+ * when it moved nothing since: an idle direction is not looked at (ten
+ * thousand idle connections kept the proxy busy), it goes loud again and
+ * its next segment wakes the proxy. */
 static unsigned long long next_check(struct dir *d, uint64_t redirected,
 				     unsigned long long now)
 {
@@ -306,6 +309,10 @@ static unsigned long long next_check(struct dir *d, uint64_t redirected,
 	uint64_t ms = now - d->checked_ms, rate, wait = CHECK_MIN_MS;
 
 	if (d->checked_ms) {
+		if (redirected == d->checked_redir) {
+			d->checked_ms = 0;
+			return 0;
+		}
 		rate = (redirected - d->checked_redir) / (ms ? ms : 1);
 		wait = rate ? room / 2 / rate : CHECK_MAX_MS;
 	}
@@ -358,7 +365,7 @@ void proxy_sockmap_arm(struct fp_proxy_engine *e, struct conn *c, int side)
 	}
 	d->armed_ms = now;
 	d->next_check_ms = next_check(d, cnt.redirected, now);
-	d->quiet = true;
+	d->quiet = d->next_check_ms != 0;
 }
 
 uint64_t proxy_sockmap_unacked(struct fp_proxy_engine *e, struct conn *c, int side)
