@@ -28,7 +28,10 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-B=$((30000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 3000 * 10))
+# Below the ephemeral range (32768-60999): a port that a connection of
+# an earlier run still holds (FIN_WAIT2, CLOSE_WAIT) cannot be listened
+# on, and every row but one came out empty.
+B=$((10000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 900 * 10))
 IPERF=$B; HTTP=$((B + 1))
 # ports: direct, haproxy, sockmap, splice, copy; +0 bulk, +10 rr
 P_DIRECT=$IPERF; P_HA=$((B + 2)); P_SM=$((B + 3)); P_SP=$((B + 4)); P_CP=$((B + 5))
@@ -82,6 +85,10 @@ haproxy -f "$TMP/ha.cfg" >/dev/null 2>&1 & PIDS="$PIDS $!"
 "$RUN" "$TMP/fp.yaml" "$TMP/state.json" 2>"$TMP/run.log" & PIDS="$PIDS $!"
 sleep 1
 grep -q sockmap "$TMP/run.log" || echo "proxy_bench: $(cat "$TMP/run.log")"
+for p in $IPERF $HTTP $P_HA $((P_HA + 10)) $P_SM $((P_SM + 10)) $P_SP $((P_SP + 10)) $P_CP $((P_CP + 10)); do
+	ss -Htln "sport = :$p" | grep -q . ||
+		{ echo "proxy_bench: nothing listens on port $p: $(cat "$TMP/run.log")"; exit 1; }
+done
 
 busy() {
 	awk '/^cpu / {print $2+$3+$4+$7+$8}' /proc/stat

@@ -299,9 +299,9 @@ bool proxy_sockmap_flushed(struct fp_proxy_engine *e, struct conn *c, int side)
 /* next_check: when to look at armed direction D again: before half the
  * room under its limit is used at the rate it moved since the last look
  * (at first in CHECK_MIN_MS, the rate unknown), within CHECK_MAX_MS; 0
- * when it moved nothing since: an idle direction is not looked at (ten
- * thousand idle connections kept the proxy busy), it goes loud again and
- * its next segment wakes the proxy. */
+ * when it moved nothing for CHECK_MAX_MS: an idle direction is not
+ * looked at (ten thousand idle connections kept the proxy busy), it goes
+ * loud again and its next segment wakes the proxy. */
 static unsigned long long next_check(struct dir *d, uint64_t redirected,
 				     unsigned long long now)
 {
@@ -309,10 +309,15 @@ static unsigned long long next_check(struct dir *d, uint64_t redirected,
 	uint64_t ms = now - d->checked_ms, rate, wait = CHECK_MIN_MS;
 
 	if (d->checked_ms) {
-		if (redirected == d->checked_redir) {
+		if (redirected == d->checked_redir && ms >= CHECK_MAX_MS) {
 			d->checked_ms = 0;
 			return 0;
 		}
+		/* Quiet for less than that: a request/response connection
+		 * between two requests. Looked at once more, the rate then
+		 * taken over the whole wait. */
+		if (redirected == d->checked_redir)
+			return d->checked_ms + CHECK_MAX_MS;
 		rate = (redirected - d->checked_redir) / (ms ? ms : 1);
 		wait = rate ? room / 2 / rate : CHECK_MAX_MS;
 	}
