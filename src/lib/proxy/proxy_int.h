@@ -176,8 +176,10 @@ void proxy_sockmap_forget(struct fp_proxy_engine *e, struct conn *c);
 void proxy_sockmap_forget_cookie(struct fp_proxy_engine *e, uint64_t cookie);
 /* sockmap direction: arm it when everything read is forwarded */
 void proxy_sockmap_arm(struct fp_proxy_engine *e, struct conn *c, int side);
-/* the kernel's count of bytes it sent on from fd[side] */
-uint64_t proxy_sockmap_redirected(struct fp_proxy_engine *e, struct conn *c, int side);
+/* the kernel's count of bytes it sent on from fd[side]; *BROKEN set when
+ * the verdict gave up on fd[side] (proxy_sockmap_broken) */
+uint64_t proxy_sockmap_redirected(struct fp_proxy_engine *e, struct conn *c, int side,
+				  bool *broken);
 /* the verdict's count of bytes it left to the proxy to read on fd[side] */
 uint64_t proxy_sockmap_passed(struct fp_proxy_engine *e, struct conn *c, int side);
 /* the verdict could not cut bytes it saw twice on fd[side] and drops all

@@ -236,12 +236,14 @@ static int counts(struct fp_proxy_engine *e, const struct conn *c, int side,
 	return bpf_map_lookup_elem(e->sm->cnt, &c->cookie[side], cnt) ? -errno : 0;
 }
 
-uint64_t proxy_sockmap_redirected(struct fp_proxy_engine *e, struct conn *c, int side)
+uint64_t proxy_sockmap_redirected(struct fp_proxy_engine *e, struct conn *c, int side,
+				  bool *broken)
 {
 	struct fp_proxy_cnt cnt;
 
 	if (counts(e, c, side, &cnt))
 		return c->d[side].redirected;
+	*broken |= cnt.broken;
 	return cnt.redirected;
 }
 
