@@ -188,7 +188,7 @@ clean:
 # UBSan. It compiles their sources itself, so the library (and everything
 # linked with it) stays uninstrumented; the rest comes from the library.
 FUZZ_FLAGS := $(SAN_FLAGS)
-DHCP_SRCS  := src/lib/dhcp/dhcp_proto.c src/lib/dhcp/dhcp_lease.c src/lib/dhcp/dhcp_journal.c src/lib/dhcp/dhcp_decide.c
+DHCP_SRCS  := src/lib/dhcp/dhcp_proto.c src/lib/dhcp/dhcp_lease.c src/lib/dhcp/dhcp_journal.c src/lib/dhcp/dhcp_record.c src/lib/dhcp/dhcp_decide.c
 $(BUILD)/tests/unit/test_dhcp_fuzz: tests/unit/test_dhcp_fuzz.c $(DHCP_SRCS) $(LIB) $(wildcard include/fastpath/*.h) $(BPF_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(FUZZ_FLAGS) $< $(DHCP_SRCS) $(LIB) $(LDLIBS) -lcmocka -o $@

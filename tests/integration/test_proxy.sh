@@ -95,10 +95,19 @@ check_integrity() {
 	[ "$(t_json "$T_TMP/cli" 'd["recv"]')" = "$n" ] || t_fail "client got $res, want $n"
 }
 
+# setup [MAX_INFLIGHT] [NOFILE]: ports, a config and fastpathd on it.
 setup() {
 	ports
-	config "$T_TMP/p.yaml" "$@"
-	daemon_start "$T_TMP/p.yaml"
+	config "$T_TMP/p.yaml" "${1:-}"
+	daemon_start "$T_TMP/p.yaml" "${2:-}"
+}
+
+# echo_server: the peer's echo server on BASE+5 (EPID its pid).
+echo_server() {
+	$PEER echo $((BASE + 5)) >"$T_TMP/echo" 2>&1 &
+	EPID=$!
+	t_res pid $EPID
+	t_wait 50 grep -q listening "$T_TMP/echo" || t_fail "echo server did not start"
 }
 
 case_integrity_sockmap() { setup; server --send $((MIB << 20)); client $((BASE + 1)) --send $((MIB << 20)); check_integrity "$MIB << 20"; carrier_was sm; }
@@ -216,9 +225,7 @@ case_many_concurrent() {
 	fi
 	ulimit -n "$(ulimit -Hn)"
 	setup
-	$PEER echo $((BASE + 5)) >"$T_TMP/echo" 2>&1 &
-	t_res pid $!
-	t_wait 50 grep -q listening "$T_TMP/echo" || t_fail "echo server did not start"
+	echo_server
 	for off in 1 3; do
 		timeout 120 $PEER many $((BASE + off)) "$n" --timeout 90 >"$T_TMP/many" 2>&1
 		[ "$(t_json "$T_TMP/many" 'd["ok"]')" = "$n" ] ||
@@ -234,14 +241,9 @@ case_many_concurrent() {
 # accept() none.
 case_descriptors_run_out() {
 	for lim in 128 129; do
-		ports
-		config "$T_TMP/p.yaml"
 		: >"$T_TMP/fastpathd.log"
-		daemon_start "$T_TMP/p.yaml" $lim
-		$PEER echo $((BASE + 5)) >"$T_TMP/echo" 2>&1 &
-		EPID=$!
-		t_res pid $EPID
-		t_wait 50 grep -q listening "$T_TMP/echo" || t_fail "echo server did not start"
+		setup "" $lim
+		echo_server
 		timeout 60 $PEER many $((BASE + 3)) 200 --timeout 20 >"$T_TMP/many" 2>&1
 		ok=$(t_json "$T_TMP/many" 'd["ok"]')
 		bad=$(t_json "$T_TMP/many" 'd["bad"]')

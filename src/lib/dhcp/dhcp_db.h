@@ -59,6 +59,37 @@ struct fp_dhcp_ent *fp_dhcp_db_find_key(const struct fp_dhcp_db *db,
 int fp_dhcp_db_insert(struct fp_dhcp_db *db, const struct fp_dhcp_lease_rec *rec, bool in_key);
 void fp_dhcp_db_remove(struct fp_dhcp_db *db, struct fp_dhcp_ent *x);
 
+/* ---- records (dhcp_record.c) ---- */
+
+/* The longest record: a v2 record with the longest hostname. */
+#define FP_DHCP_REC_MAX (68 + FP_DHCP_HOSTNAME_MAX - 1 + 4)
+
+typedef int (*fp_dhcp_replay_fn)(void *ctx, const struct fp_dhcp_lease_rec *r);
+
+/* fp_dhcp_rec_encode: R as a record in B; its length. */
+size_t fp_dhcp_rec_encode(const struct fp_dhcp_lease_rec *r, uint8_t b[FP_DHCP_REC_MAX]);
+
+/* fp_dhcp_rec_decode: the whole, valid record at the start of B's AVAIL
+ * bytes into R; its length, 0 when there is none. */
+size_t fp_dhcp_rec_decode(const uint8_t *b, size_t avail, struct fp_dhcp_lease_rec *r);
+
+/* fp_dhcp_rec_replay: every valid record of BUF through FN, in order; a
+ * damaged stretch is skipped, counted in *INFO and logged with its
+ * offset through LOG (NULL: not logged). *END: where the next record
+ * goes. */
+int fp_dhcp_rec_replay(const char *path, const uint8_t *buf, size_t len, fp_dhcp_replay_fn fn,
+		       void *ctx, const struct fp_logger *log, struct fp_dhcp_db_info *info,
+		       size_t *end);
+
+/* fp_dhcp_rec_ours: BUF, replayed into INFO, is a lease journal (or
+ * empty), not somebody else's file. */
+bool fp_dhcp_rec_ours(const uint8_t *buf, size_t len, const struct fp_dhcp_db_info *info);
+
+/* fp_dhcp_read_all: FD's whole content into *BUF (malloc'ed), *LEN. */
+int fp_dhcp_read_all(int fd, uint8_t **buf, size_t *len);
+
+/* ---- the journal (dhcp_journal.c) ---- */
+
 /* fp_dhcp_journal: append R with STATE to the journal (nothing when memory
  * only); in a batch (fp_dhcp_db_batch) R waits in db->held for the sync.
  * A failed or short write is cut back to the last whole record and

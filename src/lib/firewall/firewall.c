@@ -24,10 +24,10 @@
 #include <fastpath/pipeline.h>
 #include "core/bpffs.h"
 #include "firewall/firewall_compiled.h"
+#include "firewall/firewall_gen.h"
 
-/* The inner maps, as bpf/firewall_stage.h declares their templates; what the
- * kernel compares (type, sizes, flags) must match. */
-enum { IN_META, IN_NODES, IN_VALUES, IN_MATCH, IN_RULES, IN_COUNTERS, IN_LIST, IN_MAX };
+/* The inner maps (firewall_gen.h), as bpf/firewall_stage.h declares their
+ * templates; what the kernel compares (type, sizes, flags) must match. */
 
 struct inner_spec {
 	const char *pin;        /* the outer map's pin in the pipeline's directory */
@@ -98,11 +98,6 @@ void fp_firewall_maps_close(struct fp_fw_maps *m)
 }
 
 /* ---- one generation's inner maps --------------------------------------------- */
-
-struct gen_maps {
-	int fd[IN_MAX];
-	__u32 max[IN_MAX];
-};
 
 static void gen_close(struct gen_maps *g)
 {
@@ -182,8 +177,7 @@ static int gen_create(const struct fp_fw_compiled *c, int ncpu, struct gen_maps 
 	return 0;
 }
 
-/* map_mmap: the whole of an mmapable array. */
-static void *map_mmap(const struct gen_maps *g, int k, size_t *size)
+void *fp_fw_gen_mmap(const struct gen_maps *g, int k, size_t *size)
 {
 	return fp_map_mmap(g->fd[k], (size_t)g->max[k] * specs[k].value_size, size);
 }
@@ -191,7 +185,7 @@ static void *map_mmap(const struct gen_maps *g, int k, size_t *size)
 static int map_write(const struct gen_maps *g, int k, const void *src, size_t len)
 {
 	size_t size;
-	void *p = map_mmap(g, k, &size);
+	void *p = fp_fw_gen_mmap(g, k, &size);
 
 	if (!p)
 		return -errno;
@@ -214,175 +208,6 @@ static int gen_fill(const struct fp_fw_compiled *c, int ncpu, const struct gen_m
 	err = err ?: map_write(g, IN_RULES, c->verdicts, (size_t)c->n_pos * sizeof(*c->verdicts));
 	err = err ?: map_write(g, IN_MATCH, c->buckets, (size_t)c->n_buckets * sizeof(*c->buckets));
 	return err;
-}
-
-/* ---- counters that survive a replace ------------------------------------------ */
-
-/* The old set's counters, and which new position each old one carries to. */
-struct carry {
-	struct fp_fw_entry *old;        /* the old list, mmapped */
-	size_t old_size;
-	struct fp_counter *cnt;         /* the old counters, mmapped */
-	size_t cnt_size;
-	__u32 old_pos, old_ncpu;
-	__u32 *to;                      /* by old position: new position + 1, 0 none */
-	struct fp_counter *snap;        /* by old position: live counts carried */
-};
-
-/* A rule's identity for carrying counters: everything but its place. */
-static int content_cmp(const struct fp_fw_entry *a, const struct fp_fw_entry *b)
-{
-	size_t from = offsetof(struct fp_fw_entry, action);
-	size_t to = offsetof(struct fp_fw_entry, base_packets);
-
-	return memcmp((const char *)a + from, (const char *)b + from, to - from);
-}
-
-struct ranked {
-	const struct fp_fw_entry *e;
-	__u32 pos;
-};
-
-static int ranked_cmp(const void *a, const void *b)
-{
-	const struct ranked *x = a, *y = b;
-	int c = content_cmp(x->e, y->e);
-
-	return c ? c : (x->pos > y->pos) - (x->pos < y->pos);
-}
-
-static struct ranked *rank(const struct fp_fw_entry *e, __u32 n)
-{
-	struct ranked *r = calloc(n ? n : 1, sizeof(*r));
-
-	for (__u32 i = 0; r && i < n; i++)
-		r[i] = (struct ranked){ &e[i + 1], i + 1 };
-	if (r)
-		qsort(r, n, sizeof(*r), ranked_cmp);
-	return r;
-}
-
-/* pair: the k-th old copy of a rule carries to its k-th new copy; the
- * policy carries to the policy when its action is the same. */
-static int pair(struct carry *cr, const struct fp_fw_compiled *c)
-{
-	struct ranked *o = rank(cr->old, cr->old_pos - 1), *n = rank(c->entries, c->n_pos - 1);
-	__u32 i = 0, j = 0;
-
-	if (!o || !n) {
-		free(o);
-		free(n);
-		return -ENOMEM;
-	}
-	if (cr->old[0].action == c->entries[0].action)
-		cr->to[0] = 1;
-	while (i < cr->old_pos - 1 && j < c->n_pos - 1) {
-		int d = content_cmp(o[i].e, n[j].e);
-
-		if (!d)
-			cr->to[o[i].pos] = n[j].pos + 1;
-		i += d <= 0;
-		j += d >= 0;
-	}
-	free(o);
-	free(n);
-	return 0;
-}
-
-static struct fp_counter live(const struct carry *cr, __u32 pos)
-{
-	struct fp_counter sum = { 0 };
-
-	for (__u32 cpu = 0; cpu < cr->old_ncpu; cpu++) {
-		sum.packets += cr->cnt[cpu * cr->old_pos + pos].packets;
-		sum.bytes += cr->cnt[cpu * cr->old_pos + pos].bytes;
-	}
-	return sum;
-}
-
-static void carry_free(struct carry *cr)
-{
-	if (cr->old)
-		munmap(cr->old, cr->old_size);
-	if (cr->cnt)
-		munmap(cr->cnt, cr->cnt_size);
-	free(cr->to);
-	free(cr->snap);
-	memset(cr, 0, sizeof(*cr));
-}
-
-/* carry_open: the old set's list and counters, paired with C if given. */
-static int carry_open(const struct gen_maps *old, const struct fp_fw_compiled *c,
-		      struct carry *cr)
-{
-	struct fp_fw_meta meta;
-	__u32 zero = 0;
-
-	memset(cr, 0, sizeof(*cr));
-	if (bpf_map_lookup_elem(old->fd[IN_META], &zero, &meta))
-		return -errno;
-	cr->old_pos = old->max[IN_LIST];
-	cr->old_ncpu = meta.ncpu;
-	if (meta.n_pos != cr->old_pos || (__u64)meta.ncpu * meta.n_pos > old->max[IN_COUNTERS])
-		return -EPROTO;
-	cr->old = map_mmap(old, IN_LIST, &cr->old_size);
-	cr->cnt = map_mmap(old, IN_COUNTERS, &cr->cnt_size);
-	cr->to = calloc(cr->old_pos, sizeof(*cr->to));
-	cr->snap = calloc(cr->old_pos, sizeof(*cr->snap));
-	if (!cr->old || !cr->cnt || !cr->to || !cr->snap) {
-		carry_free(cr);
-		return -ENOMEM;
-	}
-	return c ? pair(cr, c) : 0;
-}
-
-/* carry_list: the new list, with what each kept rule had counted so far
- * as its base. */
-static int carry_list(const struct carry *cr, const struct fp_fw_compiled *c,
-		      const struct gen_maps *g, struct fp_counter *snap)
-{
-	size_t size;
-	struct fp_fw_entry *list = map_mmap(g, IN_LIST, &size);
-
-	if (!list)
-		return -errno;
-	memcpy(list, c->entries, (size_t)c->n_pos * sizeof(*list));
-	for (__u32 pos = 0; cr->to && pos < cr->old_pos; pos++) {
-		struct fp_fw_entry *e;
-
-		if (!cr->to[pos])
-			continue;
-		e = &list[cr->to[pos] - 1];
-		snap[pos] = live(cr, pos);
-		e->base_packets = cr->old[pos].base_packets + snap[pos].packets;
-		e->base_bytes = cr->old[pos].base_bytes + snap[pos].bytes;
-	}
-	munmap(list, size);
-	return 0;
-}
-
-/* carry_rest: once no packet uses the old set, what it counted after the
- * snapshot. */
-static int carry_rest(const struct carry *cr, const struct gen_maps *g)
-{
-	size_t size;
-	struct fp_fw_entry *list = map_mmap(g, IN_LIST, &size);
-
-	if (!list)
-		return -errno;
-	for (__u32 pos = 0; pos < cr->old_pos; pos++) {
-		struct fp_counter now;
-		struct fp_fw_entry *e;
-
-		if (!cr->to[pos])
-			continue;
-		now = live(cr, pos);
-		e = &list[cr->to[pos] - 1];
-		e->base_packets += now.packets - cr->snap[pos].packets;
-		e->base_bytes += now.bytes - cr->snap[pos].bytes;
-	}
-	munmap(list, size);
-	return 0;
 }
 
 /* ---- install, uninstall --------------------------------------------------------- */
@@ -428,9 +253,9 @@ int fp_firewall_install(const struct fp_fw_maps *m, const struct fp_fw_compiled 
 	has_old = !gen_open(m, cur, &old);
 	err = gen_fill(c, ncpu, &fresh);
 	/* Counters that cannot be carried start from zero; the set still goes in. */
-	if (!err && has_old && carry_open(&old, c, &cr))
-		carry_free(&cr);
-	err = err ?: carry_list(&cr, c, &fresh, cr.snap);
+	if (!err && has_old && fp_fw_carry_open(&old, c, &cr))
+		fp_fw_carry_free(&cr);
+	err = err ?: fp_fw_carry_list(&cr, c, &fresh, cr.snap);
 	err = err ?: publish(m, next, &fresh);
 	if (!err && bpf_map_update_elem(m->gen, &zero, &next, BPF_ANY)) {
 		err = -errno;
@@ -439,9 +264,9 @@ int fp_firewall_install(const struct fp_fw_maps *m, const struct fp_fw_compiled 
 	if (!err) {
 		retire(m, cur);
 		if (cr.to)
-			carry_rest(&cr, &fresh);
+			fp_fw_carry_rest(&cr, &fresh);
 	}
-	carry_free(&cr);
+	fp_fw_carry_free(&cr);
 	if (has_old)
 		gen_close(&old);
 	gen_close(&fresh);
@@ -497,21 +322,21 @@ static int list_maps(const struct fp_fw_maps *m, struct fp_fw_listing *out, bool
 	err = err ?: gen_open(m, gen, &g);
 	if (err)
 		return err;
-	err = carry_open(&g, NULL, &cr);
+	err = fp_fw_carry_open(&g, NULL, &cr);
 	gen_close(&g);
 	if (err)
 		return err;
 	out->rules = calloc(cr.old_pos, sizeof(*out->rules));
 	if (!out->rules) {
-		carry_free(&cr);
+		fp_fw_carry_free(&cr);
 		return -ENOMEM;
 	}
 	out->policy = cr.old[0].action;
-	out->policy_packets = cr.old[0].base_packets + live(&cr, 0).packets;
-	out->policy_bytes = cr.old[0].base_bytes + live(&cr, 0).bytes;
+	out->policy_packets = cr.old[0].base_packets + fp_fw_carry_live(&cr, 0).packets;
+	out->policy_bytes = cr.old[0].base_bytes + fp_fw_carry_live(&cr, 0).bytes;
 	for (__u32 pos = 1; pos < cr.old_pos; pos++) {
 		struct fp_fw_rule_stats *s = &out->rules[out->n++];
-		struct fp_counter l = live(&cr, pos);
+		struct fp_counter l = fp_fw_carry_live(&cr, pos);
 
 		if (rules)
 			rule_of(&s->rule, &cr.old[pos]);
@@ -519,7 +344,7 @@ static int list_maps(const struct fp_fw_maps *m, struct fp_fw_listing *out, bool
 		s->packets = cr.old[pos].base_packets + l.packets;
 		s->bytes = cr.old[pos].base_bytes + l.bytes;
 	}
-	carry_free(&cr);
+	fp_fw_carry_free(&cr);
 	return 0;
 }
 
@@ -565,12 +390,12 @@ static bool same_as_live(const struct fp_fw_maps *m, const struct fp_fw_compiled
 
 	if (read_gen(m, &gen) || gen_open(m, gen, &g))
 		return false;
-	same = !carry_open(&g, NULL, &cr) && cr.old_pos == c->n_pos;
+	same = !fp_fw_carry_open(&g, NULL, &cr) && cr.old_pos == c->n_pos;
 	for (__u32 pos = 0; same && pos < c->n_pos; pos++)
-		same = !content_cmp(&cr.old[pos], &c->entries[pos]) &&
+		same = !fp_fw_content_cmp(&cr.old[pos], &c->entries[pos]) &&
 		       cr.old[pos].rule == c->entries[pos].rule &&
 		       cr.old[pos].line == c->entries[pos].line;
-	carry_free(&cr);
+	fp_fw_carry_free(&cr);
 	gen_close(&g);
 	return same;
 }

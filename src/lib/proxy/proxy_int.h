@@ -57,7 +57,6 @@ struct dir {
 	uint64_t read;          /* bytes the proxy read from the source */
 	uint64_t armed_at;      /* sockmap: read count it is armed at */
 	uint64_t limit;         /* sockmap: the redirect limit last set */
-	unsigned long long armed_ms; /* sockmap: when ctl was last written */
 	unsigned long long checked_ms;  /* sockmap: when the limit was last
 					 * looked at */
 	unsigned long long next_check_ms; /* sockmap: when to look again */

@@ -370,7 +370,6 @@ void proxy_sockmap_arm(struct fp_proxy_engine *e, struct conn *c, int side)
 		d->armed_at = d->read;
 		d->limit = ctl.limit;
 	}
-	d->armed_ms = now;
 	d->next_check_ms = next_check(d, cnt.redirected, now);
 	d->quiet = d->next_check_ms != 0;
 }

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Internal to the firewall: one generation's inner maps (firewall.c) and
+ * the counters carried from the old generation to the new one
+ * (firewall_carry.c). */
+#ifndef FP_LIB_FIREWALL_GEN_H
+#define FP_LIB_FIREWALL_GEN_H
+
+#include <stddef.h>
+#include <linux/types.h>
+#include "pipeline_abi.h"
+#include "firewall_abi.h"
+
+struct fp_fw_compiled;
+
+/* The inner maps, as bpf/firewall_stage.h declares their templates. */
+enum { IN_META, IN_NODES, IN_VALUES, IN_MATCH, IN_RULES, IN_COUNTERS, IN_LIST, IN_MAX };
+
+struct gen_maps {
+	int fd[IN_MAX];
+	__u32 max[IN_MAX];
+};
+
+/* fp_fw_gen_mmap: the whole of G's mmapable array K; its size in *SIZE. */
+void *fp_fw_gen_mmap(const struct gen_maps *g, int k, size_t *size);
+
+/* The old set's counters, and which new position each old one carries to. */
+struct carry {
+	struct fp_fw_entry *old;        /* the old list, mmapped */
+	size_t old_size;
+	struct fp_counter *cnt;         /* the old counters, mmapped */
+	size_t cnt_size;
+	__u32 old_pos, old_ncpu;
+	__u32 *to;                      /* by old position: new position + 1, 0 none */
+	struct fp_counter *snap;        /* by old position: live counts carried */
+};
+
+/* fp_fw_carry_open: OLD's list and counters, paired with C if given
+ * (the k-th old copy of a rule to its k-th new copy). */
+int fp_fw_carry_open(const struct gen_maps *old, const struct fp_fw_compiled *c,
+		     struct carry *cr);
+
+/* fp_fw_carry_list: C's list into G, each kept rule based on what it had
+ * counted so far (that count in SNAP, by old position). */
+int fp_fw_carry_list(const struct carry *cr, const struct fp_fw_compiled *c,
+		     const struct gen_maps *g, struct fp_counter *snap);
+
+/* fp_fw_carry_rest: once no packet uses the old set, what it counted
+ * after the snapshot, added to G's list. */
+int fp_fw_carry_rest(const struct carry *cr, const struct gen_maps *g);
+
+void fp_fw_carry_free(struct carry *cr);
+
+/* fp_fw_carry_live: what old position POS has counted on every CPU. */
+struct fp_counter fp_fw_carry_live(const struct carry *cr, __u32 pos);
+
+/* fp_fw_content_cmp: A and B are the same rule (everything but its
+ * place and counts) when 0. */
+int fp_fw_content_cmp(const struct fp_fw_entry *a, const struct fp_fw_entry *b);
+
+#endif
