@@ -1,19 +1,25 @@
 #!/bin/sh
-# A one-core UDP flood on the project's own veth lab, dropped by the same
-# rule set in three engines, measured in the same run:
+# A UDP flood on the project's own veth lab, dropped by the same rule set
+# in three engines, measured in the same run:
 #   fastpath   the pipeline's firewall stage (XDP, native mode on veth)
 #   nft-chain  nftables, one rule per line in a netdev ingress chain
 #   nft-set    nftables, the address rules as one interval set
 # The set has RULES rules: RULES-1 that the flood does not match (source
 # prefixes outside the lab), then "drop udp port 9", which it does. Each
 # engine's own drop counter over the flood's duration gives packets/s.
-#   sh bench/fw_flood.sh [BUILD] [RULES] [SECONDS]     (root)
+# With QUEUES > 1 the veth pair has QUEUES queues each way and QUEUES
+# senders, one per CPU (pinned, each its own flow): a veth runs a frame's
+# XDP program, or queues it to the stack, on the CPU that sent it, so the
+# receive side is spread over the cores as well; packets/s are then also
+# given per core.
+#   sh bench/fw_flood.sh [BUILD] [RULES] [SECONDS] [QUEUES]     (root)
 # On veth, native XDP still pays for the frame copy a real NIC does not.
 set -eu
 . "$(dirname "$0")/../scripts/lab.sh"
 BUILD=${1:-build}
 RULES=${2:-10000}
 SECS=${3:-3}
+QUEUES=${4:-1}
 FP=$BUILD/fastpath
 FLOOD=$BUILD/bench/udp_flood
 NS=fpbench$$
@@ -36,7 +42,18 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-lab_up "$NS" "$DEV" "$PEER" "$HOST/24" "$CLIENT/24"
+if [ "$QUEUES" -gt 1 ]; then
+	ip netns add "$NS"
+	ip link add "$DEV" numtxqueues "$QUEUES" numrxqueues "$QUEUES" type veth \
+		peer name "$PEER" numtxqueues "$QUEUES" numrxqueues "$QUEUES"
+	ip link set "$PEER" netns "$NS"
+	ip addr add "$HOST/24" dev "$DEV"
+	ip link set "$DEV" up
+	ip -n "$NS" addr add "$CLIENT/24" dev "$PEER"
+	ip -n "$NS" link set "$PEER" up
+else
+	lab_up "$NS" "$DEV" "$PEER" "$HOST/24" "$CLIENT/24"
+fi
 MAC=$(cat "/sys/class/net/$DEV/address")
 
 # The non-matching rules: distinct /24 source prefixes in 100.64.0.0/10
@@ -63,9 +80,19 @@ awk -v n="$RULES" -v dev="$DEV" 'BEGIN {
 	print "  ip saddr @blocked drop"; print "  udp dport 9 counter drop"; print " }"; print "}"
 }' >"$TMP/set.nft"
 
+# flood: QUEUES senders at once, sender i on CPU i (mod the CPUs) with
+# source port 20000 + i; prints the packets/s they sent together.
 flood() {
-	ip netns exec "$NS" "$FLOOD" --dev "$PEER" --dst-mac "$MAC" --src "$CLIENT" \
-		--dst "$HOST" --port 9 --seconds "$SECS" | sed -n 's/.*: \([0-9]*\) pps/\1/p'
+	i=0
+	while [ "$i" -lt "$QUEUES" ]; do
+		ip netns exec "$NS" taskset -c $((i % $(nproc))) "$FLOOD" --dev "$PEER" \
+			--dst-mac "$MAC" --src "$CLIENT" --dst "$HOST" --port 9 --sport $((20000 + i)) \
+			--seconds "$SECS" >"$TMP/flood.$i" &
+		i=$((i + 1))
+	done
+	wait
+	cat "$TMP"/flood.* | sed -n 's/.*: \([0-9]*\) pps/\1/p' | awk '{ s += $1 } END { print s }'
+	rm -f "$TMP"/flood.*
 }
 
 nft_count() {
@@ -77,8 +104,9 @@ fp_drops() {
 		'import json,sys; print(json.load(sys.stdin)[0]["counters"]["firewall"]["drop"]["packets"])'
 }
 
-echo "== UDP flood, 64-byte frames, one flow, ${SECS}s per engine, $RULES rules ($(nproc) CPUs, kernel $(uname -r))"
-printf '%-12s %14s %14s %10s\n' engine sent_pps dropped_pps vs_nft_set
+CORES=$(( QUEUES < $(nproc) ? QUEUES : $(nproc) ))
+echo "== UDP flood, 64-byte frames, $QUEUES sender(s) and queue(s) on $CORES core(s), ${SECS}s per engine, $RULES rules ($(nproc) CPUs, kernel $(uname -r))"
+printf '%-12s %14s %14s %14s %10s\n' engine sent_pps dropped_pps per_core vs_nft_set
 
 "$FP" up "$DEV" --mode native --stages firewall >/dev/null
 "$FP" firewall replace "$TMP/rules.yaml" >/dev/null
@@ -100,8 +128,8 @@ set_sent=$sent
 nft delete table netdev fpbench
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", b ? a / b : 0 }'; }
-printf '%-12s %14s %14s %10s\n' fastpath "$fp_sent" "$fp_pps" "$(ratio "$fp_pps" "$set_pps")"
-printf '%-12s %14s %14s %10s\n' nft-chain "$chain_sent" "$chain_pps" "$(ratio "$chain_pps" "$set_pps")"
-printf '%-12s %14s %14s %10s\n' nft-set "$set_sent" "$set_pps" "1.00x"
+printf '%-12s %14s %14s %14s %10s\n' fastpath "$fp_sent" "$fp_pps" $((fp_pps / CORES)) "$(ratio "$fp_pps" "$set_pps")"
+printf '%-12s %14s %14s %14s %10s\n' nft-chain "$chain_sent" "$chain_pps" $((chain_pps / CORES)) "$(ratio "$chain_pps" "$set_pps")"
+printf '%-12s %14s %14s %14s %10s\n' nft-set "$set_sent" "$set_pps" $((set_pps / CORES)) "1.00x"
 echo "goal: fastpath >= nft-set: $([ "$fp_pps" -ge "$set_pps" ] && echo met || echo missed)"
 echo "goal: fastpath >= 100x nft-chain: $([ "$fp_pps" -ge $((chain_pps * 100)) ] && echo met || echo missed)"

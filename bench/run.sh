@@ -33,6 +33,11 @@ fi
 if [ -x "$BUILD/bench/udp_flood" ] && command -v nft >/dev/null; then
 	echo
 	sh "$(dirname "$0")/fw_flood.sh" "$BUILD" 10000 3
+	# Again with the receive side spread: one queue and sender per CPU.
+	if [ "$(nproc)" -gt 1 ]; then
+		echo
+		sh "$(dirname "$0")/fw_flood.sh" "$BUILD" 10000 3 "$(nproc)"
+	fi
 fi
 # Egress shaping on a forwarding hop against plain tc (docs/shaper.md).
 if command -v iperf3 >/dev/null; then
@@ -45,4 +50,11 @@ if command -v perfdhcp >/dev/null && command -v kea-dhcp4 >/dev/null &&
    command -v dnsmasq >/dev/null; then
 	echo
 	sh "$(dirname "$0")/dhcp_bench.sh" "$BUILD" 3
+fi
+# Start-up time of `fastpath up` and fastpathd against xdp-filter's, and
+# fastpathd's memory with 10,000 rules and 100,000 leases (needs perfdhcp
+# and xdp-filter).
+if command -v perfdhcp >/dev/null && command -v xdp-filter >/dev/null; then
+	echo
+	sh "$(dirname "$0")/startup.sh" "$BUILD" 10000 100000 5
 fi

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -234,6 +235,8 @@ static int apply(struct daemon *d, struct fp_config *cfg)
 	d->cfg = cfg;
 	d->env = env;
 	snprintf(d->state.reason, sizeof(d->state.reason), "%s", reason);
+	/* What compiling and loading freed in smaller blocks, back too. */
+	malloc_trim(0);
 	return 0;
 }
 
@@ -438,6 +441,12 @@ int main(int argc, char **argv)
 	bool check = false;
 	int rc, lock;
 
+	/* Blocks of 128 KiB or more straight from mmap, so that they go back
+	 * to the system when freed: a rule set's compile (MBs) and a walk of
+	 * the leases are transient. glibc's own threshold grows after the
+	 * first such free and would keep them in the heap (10k rules and
+	 * 110k leases: 42 -> 30 MB resident). */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	d.log = (struct fp_logger){ .fn = log_line, .ctx = &d };
 	d.env.log = &d.log;
 	rc = parse_args(argc, argv, &d, &check);

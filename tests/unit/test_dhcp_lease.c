@@ -261,6 +261,52 @@ static void test_dhcp_db_expire_removes_past_leases(void **state)
 	fp_dhcp_db_close(db);
 }
 
+static int count_live(void *ctx, const struct fp_dhcp_lease_rec *r)
+{
+	(void)r;
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
+/* The table grows past its first capacity twice, half its entries are
+ * removed and as many new ones take their places: each walk sees exactly
+ * the live entries, and every lookup agrees. */
+static void test_dhcp_db_reuses_removed_entries_across_growth(void **state)
+{
+	struct fp_dhcp_db *db = open_db(NOW);
+	size_t walked = 0;
+
+	(void)state;
+	for (uint32_t i = 0; i < 200; i++) {
+		struct fp_dhcp_lease_rec r = rec(0, 0x0a010000 + i, i % 2 ? NOW + 10 : NOW + 100);
+
+		r.key.id[4] = (uint8_t)(i >> 8);
+		r.key.id[5] = (uint8_t)i;
+		assert_int_equal(fp_dhcp_db_put(db, &r, NOW), 0);
+	}
+	assert_int_equal(fp_dhcp_db_expire(db, NOW + 10, NULL, NULL), 100);
+	for (uint32_t i = 200; i < 300; i++) {
+		struct fp_dhcp_lease_rec r = rec(0, 0x0a010000 + i, NOW + 100);
+
+		r.key.id[4] = (uint8_t)(i >> 8);
+		r.key.id[5] = (uint8_t)i;
+		assert_int_equal(fp_dhcp_db_put(db, &r, NOW + 10), 0);
+	}
+	assert_int_equal(fp_dhcp_db_count(db), 200);
+	assert_int_equal(fp_dhcp_db_each(db, count_live, &walked), 0);
+	assert_int_equal(walked, 200);
+	for (uint32_t i = 0; i < 300; i++) {
+		struct fp_dhcp_lease_rec r = rec(0, 0x0a010000 + i, 0);
+		bool live = i >= 200 || i % 2 == 0;
+
+		r.key.id[4] = (uint8_t)(i >> 8);
+		r.key.id[5] = (uint8_t)i;
+		assert_int_equal(fp_dhcp_db_by_key(db, &r.key) != NULL, live);
+		assert_int_equal(fp_dhcp_db_by_ip(db, r.ip) != NULL, live);
+	}
+	fp_dhcp_db_close(db);
+}
+
 static void test_dhcp_leases_read_reports_each_state(void **state)
 {
 	struct fp_dhcp_lease_rec a = rec(1, 0x0a000064, time(NULL) + 3600),
@@ -317,6 +363,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dhcp_db_moving_client_frees_its_old_address, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dhcp_db_decline_quarantines_address_across_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dhcp_db_expire_removes_past_leases, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dhcp_db_reuses_removed_entries_across_growth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dhcp_leases_read_reports_each_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dhcp_leases_read_absent_file_is_empty, setup, teardown),
 	};

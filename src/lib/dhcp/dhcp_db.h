@@ -22,7 +22,9 @@ struct fp_dhcp_ent {
 struct fp_dhcp_db {
 	struct fp_dhcp_ent *e;
 	size_t cap, count;
-	int32_t free_head;
+	size_t top;             /* e[top..cap) never used: not even written, so
+				 * unused capacity costs no memory */
+	int32_t free_head;      /* entries used and removed */
 	int32_t *bkey, *bip;
 	size_t nb;              /* buckets, a power of two */
 	/* the journal */

@@ -79,7 +79,7 @@ static int rehash(struct fp_dhcp_db *db, size_t nb)
 	db->nb = nb;
 	for (size_t i = 0; i < nb; i++)
 		bk[i] = bi[i] = -1;
-	for (size_t i = 0; i < db->cap; i++) {
+	for (size_t i = 0; i < db->top; i++) {
 		struct ent *x = &db->e[i];
 		size_t b;
 
@@ -145,7 +145,7 @@ static int insert_ent(struct fp_dhcp_db *db, const struct fp_dhcp_lease_rec *rec
 	int32_t idx;
 	size_t b;
 
-	if (db->free_head < 0) {
+	if (db->free_head < 0 && db->top == db->cap) {
 		size_t ncap = db->cap ? db->cap * 2 : 64;
 		struct ent *ne;
 
@@ -154,11 +154,6 @@ static int insert_ent(struct fp_dhcp_db *db, const struct fp_dhcp_lease_rec *rec
 		ne = realloc(db->e, ncap * sizeof(*ne));
 		if (!ne)
 			return -ENOMEM;
-		memset(ne + db->cap, 0, (ncap - db->cap) * sizeof(*ne));
-		for (size_t i = ncap; i-- > db->cap;) {
-			ne[i].next_key = db->free_head;
-			db->free_head = (int32_t)i;
-		}
 		db->e = ne;
 		db->cap = ncap;
 	}
@@ -168,9 +163,14 @@ static int insert_ent(struct fp_dhcp_db *db, const struct fp_dhcp_lease_rec *rec
 		if (err)
 			return err;
 	}
-	idx = db->free_head;
+	if (db->free_head >= 0) {
+		idx = db->free_head;
+		db->free_head = db->e[idx].next_key;
+	} else {
+		idx = (int32_t)db->top++;
+	}
 	x = &db->e[idx];
-	db->free_head = x->next_key;
+	x->next_key = -1;
 	x->rec = *rec;
 	x->used = true;
 	x->in_key = in_key;
@@ -332,7 +332,7 @@ size_t fp_dhcp_db_expire(struct fp_dhcp_db *db, time_t now,
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < db->cap; i++) {
+	for (size_t i = 0; i < db->top; i++) {
 		struct ent *x = &db->e[i];
 		struct fp_dhcp_lease_rec r;
 
@@ -353,7 +353,7 @@ int fp_dhcp_db_each(const struct fp_dhcp_db *db,
 		    int (*fn)(void *ctx, const struct fp_dhcp_lease_rec *rec),
 		    void *ctx)
 {
-	for (size_t i = 0; i < db->cap; i++) {
+	for (size_t i = 0; i < db->top; i++) {
 		int rc;
 
 		if (!db->e[i].used)

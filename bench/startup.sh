@@ -1,0 +1,171 @@
+#!/bin/sh
+# Start-up time and memory (issue 18), with peers in the same run:
+#   up         `fastpath up DEV` with the daemon's stages (firewall, flows,
+#              DHCP), down again between runs
+#   xdp-filter `xdp-filter load DEV` (xdp-tools), unloaded between runs
+#   ip-xdp     `ip link set DEV xdp obj` of the empty program: the floor
+#              of loading and attaching any XDP program
+#   fastpathd  exec to serving: the example config's sections on the lab's
+#              interface with RULES firewall rules; serving is its state
+#              file (/run/fastpath/fastpathd.json) naming its pid, which
+#              fastpathd writes once its config is applied (pipeline up,
+#              rules and DHCP in), just before its control socket listens
+# Each is the median of RUNS runs. Then the daemon's memory: VmRSS with
+# RULES rules, and again after perfdhcp has bound LEASES clients through
+# its slow path (every lease journalled and in its table).
+#   sh bench/startup.sh [BUILD] [RULES] [LEASES] [RUNS]     (root)
+set -eu
+. "$(dirname "$0")/../scripts/lab.sh"
+BUILD=${1:-build}
+RULES=${2:-10000}
+LEASES=${3:-100000}
+RUNS=${4:-5}
+FPD=$BUILD/fastpathd
+FP=$BUILD/fastpath
+NS=fpstb$$
+DEV=fst$$
+PEER=fsp$$
+SERVER=10.224.0.1
+RELAY=10.224.0.2
+TMP=$(mktemp -d /tmp/fpstart.XXXXXX)
+PID=
+
+GOAL_UP_MS=50
+GOAL_DAEMON_MS=100
+GOAL_RSS_KB=20480
+
+[ "$(id -u)" -eq 0 ] || { echo "startup: run as root" >&2; exit 1; }
+for t in perfdhcp xdp-filter; do
+	command -v $t >/dev/null ||
+		{ echo "startup: $t not installed (sh scripts/deps.sh)" >&2; exit 1; }
+done
+
+stop() {
+	[ -n "$PID" ] || return 0
+	kill "$PID" 2>/dev/null || true
+	wait "$PID" 2>/dev/null || true
+	PID=
+}
+
+RMEM=$(sysctl -n net.core.rmem_default)
+cleanup() {
+	sysctl -qw net.core.rmem_default="$RMEM"
+	stop
+	"$FP" down "$DEV" >/dev/null 2>&1 || true
+	xdp-filter unload "$DEV" >/dev/null 2>&1 || true
+	ip link del "$DEV" 2>/dev/null || true
+	ip netns del "$NS" 2>/dev/null || true
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+sysctl -qw net.core.rmem_default=4194304
+lab_up "$NS" "$DEV" "$PEER" "$SERVER/12" "$RELAY/12"
+ip -n "$NS" link set dev "$PEER" xdp obj "$BUILD/tests/progs/xdp_pass.bpf.o" sec xdp
+
+# The example config (examples/fastpath.yaml), its interfaces the lab's;
+# RULES rules: distinct source /24s in 100.64.0.0/10, none the lab's.
+{
+	cat <<EOF
+orchestrator:
+  ebpf: {interfaces: [$DEV], mode: auto}
+  prometheus_port: 0
+  monitoring_interval: 10s
+firewall:
+  policy: allow
+  rules:
+EOF
+	awk -v n="$RULES" 'BEGIN { for (i = 0; i < n; i++)
+		printf "    - {action: drop, source_ip: 100.%d.%d.0/24}\n", 64 + int(i / 256) % 64, i % 256 }'
+	cat <<EOF
+flows: {enabled: true, max_flows: 65536, idle_timeout: 30s}
+dhcp:
+  interface: $DEV
+  server_id: $SERVER
+  lease_file: $TMP/fp.leases
+  pools:
+    - {subnet: 10.224.0.0/12, range: 10.224.1.0-10.239.255.254, router: $SERVER, lease_time: 1h}
+EOF
+} >"$TMP/fastpath.yaml"
+"$FPD" --check -c "$TMP/fastpath.yaml" >/dev/null
+
+# ms CMD...: the wall time of CMD in ms, one decimal.
+ms() {
+	a=$(date +%s%N)
+	"$@" >/dev/null
+	b=$(date +%s%N)
+	awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1f", (b - a) / 1e6 }'
+}
+median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+up_once() { "$FP" up "$DEV" --stages firewall,flows,dhcp; }
+xf_once() { xdp-filter load "$DEV" -m native; }
+ipx_once() { ip link set dev "$DEV" xdp obj "$BUILD/tests/progs/xdp_pass.bpf.o" sec xdp; }
+
+# daemon_once: fastpathd started (PID), the ms from exec to serving in
+# $TMP/dm.
+daemon_once() {
+	rm -f "$TMP"/fp.leases*
+	a=$(date +%s%N)
+	"$FPD" -c "$TMP/fastpath.yaml" --log-level warn >>"$TMP/fastpathd.log" 2>&1 &
+	PID=$!
+	# Looked at every 2 ms: a loop without a pause would take a core from
+	# the daemon on this 2-core machine.
+	until grep -qs "\"pid\":$PID," /run/fastpath/fastpathd.json; do
+		kill -0 "$PID" 2>/dev/null ||
+			{ echo "startup: fastpathd died: $(cat "$TMP/fastpathd.log")" >&2; exit 1; }
+		sleep 0.002
+	done
+	b=$(date +%s%N)
+	awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1f", (b - a) / 1e6 }' >"$TMP/dm"
+}
+
+up= xf= ipx= dm=
+for _ in $(seq "$RUNS"); do
+	up="$up $(ms up_once)"
+	"$FP" down "$DEV" >/dev/null
+	xf="$xf $(ms xf_once)"
+	xdp-filter unload "$DEV" >/dev/null
+	ipx="$ipx $(ms ipx_once)"
+	ip link set dev "$DEV" xdp off
+	daemon_once
+	dm="$dm $(cat "$TMP/dm")"
+	stop
+	"$FP" down "$DEV" >/dev/null 2>&1 || true
+done
+
+rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+daemon_once
+rss_rules=$(rss "$PID")
+# LEASES clients, bound at 8,000 exchanges/s from a client space 20 times
+# larger, so nearly every exchange is a new client; perfdhcp runs until
+# LEASES exchanges have completed.
+ip netns exec "$NS" perfdhcp -4 -l "$RELAY" -r 8000 -R $((LEASES * 20)) \
+	-n $((LEASES * 11 / 10)) -W 2000000 "$SERVER" >"$TMP/perfdhcp.out" 2>&1 || true
+bound=$("$FP" -j dhcp leases --file "$TMP/fp.leases" 2>/dev/null |
+	/usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d if isinstance(d, list) else d.get("leases", [])))' || echo 0)
+rss_leases=$(rss "$PID")
+stop
+
+m_up=$(echo "$up" | median)
+m_xf=$(echo "$xf" | median)
+m_ipx=$(echo "$ipx" | median)
+m_dm=$(echo "$dm" | median)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", b ? a / b : 0 }'; }
+verdict() { awk -v a="$1" -v b="$2" 'BEGIN { print (a <= b ? "met" : "MISSED") }'; }
+
+echo "== start-up, median of $RUNS runs ($(nproc) CPUs, kernel $(uname -r))"
+printf '%-36s %10s %12s\n' what ms vs_xdp-filter
+printf '%-36s %10s %12s\n' "ip link set xdp (empty program)" "$m_ipx" "$(ratio "$m_ipx" "$m_xf")"
+printf '%-36s %10s %12s\n' "xdp-filter load" "$m_xf" "1.00x"
+printf '%-36s %10s %12s\n' "fastpath up (firewall,flows,dhcp)" "$m_up" "$(ratio "$m_up" "$m_xf")"
+printf '%-36s %10s %12s\n' "fastpathd, exec to serving" "$m_dm" "$(ratio "$m_dm" "$m_xf")"
+echo "runs: up [$up ] xdp-filter [$xf ] ip [$ipx ] fastpathd [$dm ]"
+echo "== fastpathd memory"
+echo "VmRSS with $RULES rules: $rss_rules KB"
+echo "VmRSS with $RULES rules and $bound leases: $rss_leases KB"
+echo "fastpath up: $m_up ms, goal <= $GOAL_UP_MS ms: $(verdict "$m_up" $GOAL_UP_MS)"
+echo "fastpathd to serving with $RULES rules: $m_dm ms, goal <= $GOAL_DAEMON_MS ms: $(verdict "$m_dm" $GOAL_DAEMON_MS)"
+echo "fastpathd RSS with $RULES rules and $bound leases: $rss_leases KB, goal <= $GOAL_RSS_KB KB: $(verdict "$rss_leases" $GOAL_RSS_KB)"
+[ "$bound" -ge "$LEASES" ] || echo "(only $bound of $LEASES leases were bound: perfdhcp's rate was too high for this machine)"
