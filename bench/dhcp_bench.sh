@@ -34,18 +34,7 @@ CLIENTS=20000
 TMP=$(mktemp -d /tmp/fpdhcpb.XXXXXX)
 PID=
 
-[ "$(id -u)" -eq 0 ] || { echo "dhcp_bench: run as root" >&2; exit 1; }
-for t in perfdhcp kea-dhcp4 dnsmasq; do
-	command -v $t >/dev/null ||
-		{ echo "dhcp_bench: $t not installed (sh scripts/deps.sh)" >&2; exit 1; }
-done
-
-stop() {
-	[ -n "$PID" ] || return 0
-	kill "$PID" 2>/dev/null || true
-	wait "$PID" 2>/dev/null || true
-	PID=
-}
+lab_need dhcp_bench perfdhcp kea-dhcp4 dnsmasq
 
 # perfdhcp's one socket takes every reply; on a veth whose peer runs XDP
 # each arriving frame is charged a whole page, so the default receive
@@ -56,7 +45,7 @@ stop() {
 RMEM=$(sysctl -n net.core.rmem_default)
 cleanup() {
 	sysctl -qw net.core.rmem_default="$RMEM"
-	stop
+	lab_stop
 	"$FP" down "$DEV" >/dev/null 2>&1 || true
 	ip link del "$DEV" 2>/dev/null || true
 	ip netns del "$NS" 2>/dev/null || true
@@ -171,10 +160,10 @@ measure() {
 	while [ "$rate" -ge 100 ] && [ "$rate" -le "$MAX_RATE" ]; do
 		if [ "$start" != running ]; then
 			"start_$start"
-			ready || { stop; break; }
+			ready || { lab_stop; break; }
 		fi
 		out=$(perf "$rate")
-		[ "$start" != running ] && stop
+		[ "$start" != running ] && lab_stop
 		drops=$(echo "$out" | cut -d' ' -f2)
 		if awk -v d="$drops" 'BEGIN { exit !(d <= 1) }'; then
 			good=$rate good_out=$out
@@ -243,7 +232,7 @@ counts0=$(stage_counts)
 measure fp-fast running
 counts1=$(stage_counts)
 flood
-stop
+lab_stop
 echo "$counts0 $counts1" | awk '{ printf "fp-fast runs: the stage answered %d of the %d", $4 - $2, $3 - $1 }'
 echo " DISCOVERs and REQUESTs" \
 	"it saw in the kernel (the rest: clients the warm-up missed, to the slow path)"

@@ -34,23 +34,14 @@ GOAL_UP_MS=50
 GOAL_DAEMON_MS=100
 GOAL_RSS_KB=20480
 
-[ "$(id -u)" -eq 0 ] || { echo "startup: run as root" >&2; exit 1; }
-for t in perfdhcp xdp-filter; do
-	command -v $t >/dev/null ||
-		{ echo "startup: $t not installed (sh scripts/deps.sh)" >&2; exit 1; }
-done
+lab_need startup perfdhcp xdp-filter
 
-stop() {
-	[ -n "$PID" ] || return 0
-	kill "$PID" 2>/dev/null || true
-	wait "$PID" 2>/dev/null || true
-	PID=
-}
-
+# perfdhcp's receive buffer, raised for the run as in dhcp_bench.sh (which
+# says why) and put back on exit.
 RMEM=$(sysctl -n net.core.rmem_default)
 cleanup() {
 	sysctl -qw net.core.rmem_default="$RMEM"
-	stop
+	lab_stop
 	"$FP" down "$DEV" >/dev/null 2>&1 || true
 	xdp-filter unload "$DEV" >/dev/null 2>&1 || true
 	ip link del "$DEV" 2>/dev/null || true
@@ -131,7 +122,7 @@ for _ in $(seq "$RUNS"); do
 	ip link set dev "$DEV" xdp off
 	daemon_once
 	dm="$dm $(cat "$TMP/dm")"
-	stop
+	lab_stop
 	"$FP" down "$DEV" >/dev/null 2>&1 || true
 done
 
@@ -146,7 +137,7 @@ ip netns exec "$NS" perfdhcp -4 -l "$RELAY" -r 8000 -R $((LEASES * 20)) \
 bound=$("$FP" -j dhcp leases --file "$TMP/fp.leases" 2>/dev/null |
 	/usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d if isinstance(d, list) else d.get("leases", [])))' || echo 0)
 rss_leases=$(rss "$PID")
-stop
+lab_stop
 
 m_up=$(echo "$up" | median)
 m_xf=$(echo "$xf" | median)

@@ -13,3 +13,24 @@ lab_up() {
 	ip -n "$1" link set "$3" up
 	ip -n "$1" link set lo up
 }
+
+# lab_need NAME TOOL...: exit, saying why as NAME, unless run as root with
+# every TOOL installed.
+lab_need() {
+	_name=$1
+	shift
+	[ "$(id -u)" -eq 0 ] || { echo "$_name: run as root" >&2; exit 1; }
+	for _t in "$@"; do
+		command -v "$_t" >/dev/null ||
+			{ echo "$_name: $_t not installed (sh scripts/deps.sh)" >&2; exit 1; }
+	done
+}
+
+# lab_stop: stop the server the caller started in the background, whose
+# pid is in PID (nothing when PID is empty), and empty PID.
+lab_stop() {
+	[ -n "$PID" ] || return 0
+	kill "$PID" 2>/dev/null || true
+	wait "$PID" 2>/dev/null || true
+	PID=
+}
