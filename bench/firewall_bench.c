@@ -435,9 +435,21 @@ static double ms_since(const struct timespec *a)
 	return (b.tv_sec - a->tv_sec) * 1e3 + (b.tv_nsec - a->tv_nsec) / 1e6;
 }
 
+/* The pipeline as the library loads it for an interface: built for no
+ * stage, or for the firewall alone. */
+static int built_bare(struct pipeline *skel)
+{
+	return fp_test_pipeline_build_for(skel->obj, 0);
+}
+
+static int built_firewall(struct pipeline *skel)
+{
+	return fp_test_pipeline_build_for(skel->obj, FP_STAGE_BIT(FP_STAGE_FIREWALL));
+}
+
 static int bench_pipeline_bare(const struct opts *o, struct table *t)
 {
-	struct pipeline *s = fp_test_pipeline_load(NULL);
+	struct pipeline *s = fp_test_pipeline_load(built_bare);
 	struct fp_pkt p;
 	double ns;
 	int err;
@@ -474,7 +486,7 @@ static int bench_firewall(const struct opts *o, size_t n, struct table *t)
 		fprintf(stderr, "firewall_bench: %zu rules: %s\n", n, cerr.msg);
 		goto out;
 	}
-	s = fp_test_pipeline_load(NULL);
+	s = fp_test_pipeline_load(built_firewall);
 	if (!s) {
 		err = -errno;
 		goto out;

@@ -550,6 +550,12 @@ static struct bpf_object *open_bench(const struct bench *b, const char **why)
 	fp_test_unpin_maps(obj);
 	bpf_object__for_each_program(prog, obj)
 		bpf_program__set_autoload(prog, !strcmp(bpf_program__name(prog), b->prog));
+	/* The pipeline as the library loads it: built for the row's stages. */
+	if (!strcmp(b->prog, "fp_pipeline") && fp_test_pipeline_build_for(obj, b->stages)) {
+		*why = "has no fp_built to build it for its stages";
+		bpf_object__close(obj);
+		return NULL;
+	}
 	if (b->prepare && b->prepare(b, obj)) {
 		*why = "could not size its maps";
 		bpf_object__close(obj);

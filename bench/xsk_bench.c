@@ -173,6 +173,8 @@ int main(int argc, char **argv)
 	if (!skel)
 		return 1;
 	fp_test_unpin_maps(skel->obj);
+	/* Built for the XSK stage, as the library loads it for an interface. */
+	skel->rodata->fp_built = FP_STAGE_BIT(FP_STAGE_XSK);
 	if (pipeline__load(skel))
 		return 1;
 	fd = bpf_program__fd(skel->progs.fp_pipeline);

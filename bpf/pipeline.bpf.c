@@ -26,6 +26,13 @@ struct {
 	__type(value, struct fp_pipeline_stats);
 } fp_stats SEC(".maps");
 
+/* The stages this program is built for, set by the library before load
+ * (.rodata, frozen, so a constant to the verifier): fp_config.stages is
+ * masked with it, and the verifier drops the code of every stage outside
+ * it, so a program loads only what its interface uses. Left as is,
+ * every stage. */
+const volatile __u32 fp_built = ~0u;
+
 /* Slot 0: the user's own XDP program (orchestrator.ebpf.xdp_program). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -132,7 +139,7 @@ int fp_pipeline(struct xdp_md *ctx)
 
 	if (!cfg || !st)
 		return XDP_PASS;
-	stages = cfg->stages;
+	stages = cfg->stages & (fp_built | FP_STAGE_BIT(FP_STAGE_CHAIN));
 	/* Only the chain needs no parse: an empty pipeline costs two lookups. */
 	if (stages & ~FP_STAGE_BIT(FP_STAGE_CHAIN))
 		v = run_stages(ctx, st, stages, len);

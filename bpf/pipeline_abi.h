@@ -22,6 +22,11 @@ enum fp_stage {
 
 #define FP_STAGE_BIT(s) (1u << (s))
 
+/* The stages a pipeline program is built with or without (fp_built in
+ * bpf/pipeline.bpf.c): every one but the pipeline's own row and the
+ * chain, which are always there. */
+#define FP_STAGES_BUILT (~(FP_STAGE_BIT(FP_STAGE_PIPELINE) | FP_STAGE_BIT(FP_STAGE_CHAIN)))
+
 /* XDP_ABORTED..XDP_REDIRECT, and one more: handed to the chained user
  * program, whose verdict the pipeline does not see. */
 #define FP_VERDICT_CHAINED 5

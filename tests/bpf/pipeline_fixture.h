@@ -24,6 +24,30 @@ static inline struct pipeline *fp_test_pipeline_open(void)
 	return skel;
 }
 
+/* fp_test_pipeline_build_for: OBJ, the pipeline opened and not loaded,
+ * built for STAGES as the library builds it for an interface (its
+ * .rodata's fp_built); -ENOENT when OBJ has no such constant. */
+static inline int fp_test_pipeline_build_for(struct bpf_object *obj, uint32_t stages)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, obj) {
+		struct pipeline__rodata ro;
+		const void *v;
+		size_t size;
+
+		if (!bpf_map__is_internal(m) || !strstr(bpf_map__name(m), ".rodata"))
+			continue;
+		v = bpf_map__initial_value(m, &size);
+		if (!v || size != sizeof(ro))
+			return -EINVAL;
+		memcpy(&ro, v, sizeof(ro));
+		ro.fp_built = stages & FP_STAGES_BUILT;
+		return bpf_map__set_initial_value(m, &ro, sizeof(ro));
+	}
+	return -ENOENT;
+}
+
 /* fp_test_pipeline_load: fp_test_pipeline_open, then PREPARE (when not
  * NULL) on the opened skeleton, to size maps before the load, then the
  * load. NULL on any failure (libbpf has said why), nothing left open. */

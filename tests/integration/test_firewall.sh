@@ -143,6 +143,35 @@ case_add_and_delete() {
 	t_stderr_has "protocol"
 }
 
+# xlated: the size of the XDP program on T_DEV, in bytes of BPF.
+xlated() {
+	id=$(bpftool -j net show dev "$T_DEV" | "$T_PY" -c \
+		'import json,sys; print(json.load(sys.stdin)[0]["xdp"][0]["id"])')
+	bpftool -j prog show id "$id" | "$T_PY" -c 'import json,sys; print(json.load(sys.stdin)["bytes_xlated"])'
+}
+
+# A pipeline is built for its stages: up with ports only, it has no
+# firewall code; a rule set loaded into it rebuilds it in place with the
+# firewall, which then drops and counts.
+case_stage_added_to_a_pipeline_built_without_it() {
+	t_topo
+	t_res pipeline "$T_DEV"
+	t_fp 0 up "$T_DEV" --stages ports
+	small=$(xlated)
+	rules "$T_TMP/r.yaml" "{action: drop, protocol: udp, port: 7001}"
+	t_fp 0 firewall replace "$T_TMP/r.yaml" "$T_DEV"
+	big=$(xlated)
+	[ "$big" -gt $((small * 2)) ] ||
+		t_fail "the program did not gain the firewall: $small -> $big bytes"
+	t_udp_listen "" 7001 "$T_TMP/rx1"
+	send_udp 7001 10
+	sleep 0.3
+	[ ! -s "$T_TMP/rx1" ] || t_fail "datagrams to the dropped port arrived"
+	[ "$(rule_count 1 packets)" = 10 ] || t_fail "rule 1 counted $(rule_count 1 packets) packets, want 10"
+	t_fp 0 up "$T_DEV" --stages ports
+	[ "$(xlated)" = "$small" ] || t_fail "up with ports only kept the firewall's code: $(xlated) bytes"
+}
+
 t_ok firewall_drops_udp_port_and_counts_exactly case_udp_port_dropped_and_counted
 t_ok firewall_drops_tcp_port_only case_tcp_port_dropped
 t_ok firewall_drops_icmp_until_flush case_icmp_dropped_then_flushed
@@ -151,4 +180,5 @@ t_ok firewall_policy_drop_keeps_arp case_policy_drop_keeps_arp
 t_ok firewall_bad_file_changes_nothing case_bad_file_changes_nothing
 t_ok firewall_counters_survive_replace case_counters_survive_replace
 t_ok firewall_add_and_delete_from_cli case_add_and_delete
+t_ok firewall_rebuilds_a_pipeline_built_without_it case_stage_added_to_a_pipeline_built_without_it
 t_done

@@ -4,7 +4,10 @@
  * recreated, with the pins their stage says go with them, where they do
  * not), every stage's maps sized and seeded through its row, then
  * attached afresh, adopted as it runs, or reloaded into the running link
- * when its pins no longer fit. */
+ * when its pins no longer fit. A program is built for the stages its
+ * interface runs (fp_built in bpf/pipeline.bpf.c): the verifier drops the
+ * others, so it loads faster and runs fewer instructions; enabling a
+ * stage it lacks reloads it. */
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -141,10 +144,40 @@ static int pins_stale(struct bpf_object *obj, const char *dev, bool unpin)
 	return n;
 }
 
-/* Open a pipeline object for DEV: its own maps pinned to DEV's pins (kept
- * when they fit, so counters and config survive), every stage's maps
- * sized for opts. *stale: how many of DEV's pins do not fit it. */
-static int open_new(const char *dev, const struct fp_pipeline_opts *opts,
+/* Every map of OBJ sized as what is pinned at its pin path: a program
+ * that reuses each of DEV's maps as it stands. */
+static int size_from_pins(struct bpf_object *obj)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, obj) {
+		struct bpf_map_info info = { 0 };
+		__u32 len = sizeof(info);
+		const char *pin = bpf_map__pin_path(m);
+		int fd, err;
+
+		if (!pin)
+			continue;
+		fd = bpf_obj_get(pin);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue;
+			return -errno;
+		}
+		err = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0;
+		close(fd);
+		err = err ?: bpf_map__set_max_entries(m, info.max_entries);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Open a pipeline object for DEV, built for the stages BUILT: its own
+ * maps pinned to DEV's pins (kept when they fit, so counters and config
+ * survive), every stage's maps sized for opts, or as DEV's pins are
+ * without opts. *stale: how many of DEV's pins do not fit it. */
+static int open_new(const char *dev, const struct fp_pipeline_opts *opts, __u32 built,
 		    struct pipeline **out, int *stale)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = FP_PIN_ROOT "/maps");
@@ -153,8 +186,11 @@ static int open_new(const char *dev, const struct fp_pipeline_opts *opts,
 
 	if (!skel)
 		return -errno;
+	skel->rodata->fp_built = built & FP_STAGES_BUILT;
 	err = pin_dev_maps(skel->obj, dev);
-	for (int s = 0; !err && s < FP_STAGE_MAX; s++)
+	if (!err && !opts)
+		err = size_from_pins(skel->obj);
+	for (int s = 0; !err && opts && s < FP_STAGE_MAX; s++)
 		if (fp_stage_rows[s] && fp_stage_rows[s]->size)
 			err = fp_stage_rows[s]->size(skel->obj, opts);
 	if (!err) {
@@ -187,7 +223,7 @@ static int load_opened(const char *dev, struct pipeline *skel)
 static int load_new(const char *dev, const struct fp_pipeline_opts *opts,
 		    struct pipeline **out)
 {
-	int stale, err = open_new(dev, opts, out, &stale);
+	int stale, err = open_new(dev, opts, opts->stages, out, &stale);
 
 	return err ?: load_opened(dev, *out);
 }
@@ -243,13 +279,49 @@ out:
 	return err;
 }
 
+/* The stages DEV's running program is built for; -ENOENT when it is not
+ * a program of this build's kind (no .rodata of this layout: an older
+ * fastpath's), or -errno. */
+static int running_built(const char *dev, __u32 *built)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 ids[64], len = sizeof(info);
+	int fd = fp_pipeline_obj_get(dev, "prog"), err = -ENOENT;
+
+	if (fd < 0)
+		return fd;
+	info.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
+	info.map_ids = (__u64)(unsigned long)ids;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		err = -errno;
+	close(fd);
+	for (__u32 i = 0; err == -ENOENT && i < info.nr_map_ids && i < 64; i++) {
+		struct bpf_map_info mi = { 0 };
+		struct pipeline__rodata ro;
+		__u32 mlen = sizeof(mi), zero = 0;
+		int mfd = bpf_map_get_fd_by_id(ids[i]);
+		size_t n;
+
+		if (mfd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(mfd, &mi, &mlen) &&
+		    (n = strlen(mi.name)) >= 7 && !strcmp(mi.name + n - 7, ".rodata") &&
+		    mi.value_size == sizeof(ro) && !bpf_map_lookup_elem(mfd, &zero, &ro)) {
+			*built = ro.fp_built;
+			err = 0;
+		}
+		close(mfd);
+	}
+	return err;
+}
+
 int fp_pipeline_up_link(const char *dev, const struct fp_target *t,
 			const struct fp_pipeline_opts *opts, struct fp_pipeline_info *info)
 {
 	char path[PATH_MAX];
 	struct pipeline *skel;
 	const char *mode;
-	__u32 prog_id;
+	__u32 prog_id, built;
 	int fd, stale, err;
 
 	fd = link_live(dev, t->ifindex);
@@ -264,11 +336,26 @@ int fp_pipeline_up_link(const char *dev, const struct fp_target *t,
 		unlink(path);
 		return attach_new(dev, t, opts, info);
 	}
-	err = open_new(dev, opts, &skel, &stale);
+	err = open_new(dev, opts, opts->stages, &skel, &stale);
 	if (err)
 		return err;
-	if (stale)
+	/* Reloaded too when built for other stages than these: one built
+	 * for more would run, but pay for what it no longer uses. */
+	if (stale || running_built(dev, &built) ||
+	    (built & FP_STAGES_BUILT) != (opts->stages & FP_STAGES_BUILT))
 		return reload(dev, skel);
 	pipeline__destroy(skel);
 	return 0;
+}
+
+int fp_pipeline_build_for(const char *dev, __u32 stages)
+{
+	struct pipeline *skel;
+	__u32 built;
+	int stale, err;
+
+	if (!running_built(dev, &built) && !(stages & FP_STAGES_BUILT & ~built))
+		return 0;
+	err = open_new(dev, NULL, stages, &skel, &stale);
+	return err ?: reload(dev, skel);
 }
