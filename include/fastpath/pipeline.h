@@ -82,6 +82,14 @@ const char *fp_stage_name(enum fp_stage stage);
  * an interface. */
 int fp_pipeline_path(char *buf, size_t size, const char *dev, const char *obj);
 
+/* fp_pipeline_lock: DEV's pipeline directory locked with flock OP
+ * (LOCK_EX, LOCK_SH): the fd to close to unlock, or -errno (-ENOENT: no
+ * pipeline). Held by `up` across building the program and writing its
+ * stages, and by the firewall across an install (which may rebuild the
+ * program with its stage), so neither undoes the other; not taken by
+ * fp_pipeline_set_stages, whose callers hold it. */
+int fp_pipeline_lock(const char *dev, int op);
+
 /* fp_pipeline_obj_get: a new fd of OBJ pinned for DEV's pipeline, or
  * -errno (-ENOENT: not pinned). */
 int fp_pipeline_obj_get(const char *dev, const char *obj);

@@ -361,25 +361,6 @@ void fp_fw_listing_free(struct fp_fw_listing *l)
 
 /* ---- by interface ------------------------------------------------------------------- */
 
-/* dev_lock: installs on DEV one at a time, listings not during one. */
-static int dev_lock(const char *dev, int op)
-{
-	char path[PATH_MAX];
-	int fd, err = fp_pipeline_path(path, sizeof(path), dev, NULL);
-
-	if (err)
-		return err;
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? -ENOENT : -errno;
-	if (flock(fd, op)) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
 /* same_as_live: C is what runs already, rule for rule. */
 static bool same_as_live(const struct fp_fw_maps *m, const struct fp_fw_compiled *c)
 {
@@ -438,7 +419,7 @@ static int apply_locked(const char *dev, const struct fp_firewall_config *fw,
 int fp_firewall_apply(const char *dev, const struct fp_firewall_config *fw,
 		      struct fp_config_error *err)
 {
-	int lock = dev_lock(dev, LOCK_EX), ret;
+	int lock = fp_pipeline_lock(dev, LOCK_EX), ret;
 
 	if (lock < 0)
 		return lock;
@@ -477,7 +458,7 @@ int fp_firewall_edit(const char *dev, fp_firewall_edit_fn edit, void *ctx,
 		     struct fp_config_error *err)
 {
 	struct fp_firewall_config fw;
-	int lock = dev_lock(dev, LOCK_EX), ret;
+	int lock = fp_pipeline_lock(dev, LOCK_EX), ret;
 
 	if (lock < 0)
 		return lock;
@@ -492,7 +473,7 @@ int fp_firewall_edit(const char *dev, fp_firewall_edit_fn edit, void *ctx,
 int fp_firewall_clear(const char *dev)
 {
 	struct fp_fw_maps m;
-	int lock = dev_lock(dev, LOCK_EX), err;
+	int lock = fp_pipeline_lock(dev, LOCK_EX), err;
 
 	if (lock < 0)
 		return lock;
@@ -509,7 +490,7 @@ int fp_firewall_clear(const char *dev)
 static int list_dev(const char *dev, struct fp_fw_listing *out, bool rules)
 {
 	struct fp_fw_maps m;
-	int lock = dev_lock(dev, LOCK_SH), err;
+	int lock = fp_pipeline_lock(dev, LOCK_SH), err;
 
 	memset(out, 0, sizeof(*out));
 	if (lock < 0)

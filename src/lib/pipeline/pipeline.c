@@ -5,10 +5,12 @@
  * interchangeable and either may restart without touching traffic. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -157,6 +159,24 @@ static int stages_attach(const char *dev, int ifindex, __u32 stages)
 	return err;
 }
 
+int fp_pipeline_lock(const char *dev, int op)
+{
+	char path[PATH_MAX];
+	int fd, err = fp_pipeline_path(path, sizeof(path), dev, NULL);
+
+	if (err)
+		return err;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ENOENT : -errno;
+	if (flock(fd, op)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 int fp_pipeline_up(const char *dev, const struct fp_pipeline_opts *opts,
 		   struct fp_pipeline_info *info)
 {
@@ -164,7 +184,7 @@ int fp_pipeline_up(const char *dev, const struct fp_pipeline_opts *opts,
 	char path[PATH_MAX];
 	struct fp_target t;
 	bool created;
-	int err;
+	int err, lock;
 
 	memset(info, 0, sizeof(*info));
 	if (fp_target_parse(dev, &t) || t.kind != FP_TARGET_DEV)
@@ -178,6 +198,14 @@ int fp_pipeline_up(const char *dev, const struct fp_pipeline_opts *opts,
 	if (!created && errno != EEXIST)
 		return -errno;
 
+	/* The program and the stages it runs, together: a firewall install
+	 * rebuilding the program with its stage waits, and is not undone. */
+	lock = fp_pipeline_lock(dev, LOCK_EX);
+	if (lock < 0) {
+		if (created)
+			fp_pipeline_down(dev);
+		return lock;
+	}
 	err = fp_pipeline_up_link(dev, &t, opts, info);
 	if (!err) {
 		cfg_read(dev, &cfg);
@@ -185,6 +213,7 @@ int fp_pipeline_up(const char *dev, const struct fp_pipeline_opts *opts,
 			     (cfg.stages & FP_STAGE_BIT(FP_STAGE_CHAIN));
 		err = cfg_write(dev, &cfg);
 	}
+	close(lock);
 	err = err ?: stages_attach(dev, t.ifindex, opts->stages);
 	err = err ?: pipe_read_info(dev, info);
 	info->created = created;

@@ -144,8 +144,9 @@ static int pins_stale(struct bpf_object *obj, const char *dev, bool unpin)
 	return n;
 }
 
-/* Every map of OBJ sized as what is pinned at its pin path: a program
- * that reuses each of DEV's maps as it stands. */
+/* Every map of OBJ sized as what is pinned at its pin path, when that is
+ * a map of the same kind: a program that reuses each of DEV's maps as it
+ * stands. A map without such a pin keeps the size it had. */
 static int size_from_pins(struct bpf_object *obj)
 {
 	struct bpf_map *m;
@@ -166,7 +167,12 @@ static int size_from_pins(struct bpf_object *obj)
 		}
 		err = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0;
 		close(fd);
-		err = err ?: bpf_map__set_max_entries(m, info.max_entries);
+		if (err)
+			return err;
+		if (info.type != bpf_map__type(m) || info.key_size != bpf_map__key_size(m) ||
+		    info.value_size != bpf_map__value_size(m))
+			continue;
+		err = bpf_map__set_max_entries(m, info.max_entries);
 		if (err)
 			return err;
 	}
@@ -175,12 +181,14 @@ static int size_from_pins(struct bpf_object *obj)
 
 /* Open a pipeline object for DEV, built for the stages BUILT: its own
  * maps pinned to DEV's pins (kept when they fit, so counters and config
- * survive), every stage's maps sized for opts, or as DEV's pins are
- * without opts. *stale: how many of DEV's pins do not fit it. */
+ * survive), every stage's maps sized for opts; without opts, sized as
+ * DEV's pins are (a stage's defaults where a pin is missing). *stale:
+ * how many of DEV's pins do not fit it. */
 static int open_new(const char *dev, const struct fp_pipeline_opts *opts, __u32 built,
 		    struct pipeline **out, int *stale)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = FP_PIN_ROOT "/maps");
+	struct fp_pipeline_opts defaults = { .stages = built };
 	struct pipeline *skel = pipeline__open_opts(&oo);
 	int err;
 
@@ -188,11 +196,11 @@ static int open_new(const char *dev, const struct fp_pipeline_opts *opts, __u32 
 		return -errno;
 	skel->rodata->fp_built = built & FP_STAGES_BUILT;
 	err = pin_dev_maps(skel->obj, dev);
+	for (int s = 0; !err && s < FP_STAGE_MAX; s++)
+		if (fp_stage_rows[s] && fp_stage_rows[s]->size)
+			err = fp_stage_rows[s]->size(skel->obj, opts ? opts : &defaults);
 	if (!err && !opts)
 		err = size_from_pins(skel->obj);
-	for (int s = 0; !err && opts && s < FP_STAGE_MAX; s++)
-		if (fp_stage_rows[s] && fp_stage_rows[s]->size)
-			err = fp_stage_rows[s]->size(skel->obj, opts);
 	if (!err) {
 		*stale = pins_stale(skel->obj, dev, false);
 		err = *stale < 0 ? *stale : 0;
@@ -242,6 +250,7 @@ static int reload(const char *dev, struct pipeline *skel)
 	if (!err) {
 		err = bpf_link_update(fd, bpf_program__fd(skel->progs.fp_pipeline), NULL);
 		err = err ?: fp_pipeline_pin(bpf_program__fd(skel->progs.fp_pipeline), dev, "prog");
+		err = err ?: fp_pipeline_pin(bpf_map__fd(skel->maps.rodata), dev, "built");
 		pipeline__destroy(skel);
 	}
 	close(fd);
@@ -267,6 +276,7 @@ static int attach_new(const char *dev, const struct fp_target *t,
 		goto out;
 	err = fp_pipeline_pin(a.fd, dev, "link");
 	err = err ?: fp_pipeline_pin(bpf_program__fd(skel->progs.fp_pipeline), dev, "prog");
+	err = err ?: fp_pipeline_pin(bpf_map__fd(skel->maps.rodata), dev, "built");
 	if (err) {
 		fp_pipeline_path(path, sizeof(path), dev, "link");
 		unlink(path);
@@ -279,39 +289,27 @@ out:
 	return err;
 }
 
-/* The stages DEV's running program is built for; -ENOENT when it is not
- * a program of this build's kind (no .rodata of this layout: an older
- * fastpath's), or -errno. */
+/* The stages DEV's running program is built for: its .rodata, pinned as
+ * "built" beside it (read by pin: no CAP_SYS_ADMIN needed, as looking
+ * maps up by id would). -ENOENT when there is none of this layout (a
+ * program of an older fastpath), or -errno. */
 static int running_built(const char *dev, __u32 *built)
 {
-	struct bpf_prog_info info = { 0 };
-	__u32 ids[64], len = sizeof(info);
-	int fd = fp_pipeline_obj_get(dev, "prog"), err = -ENOENT;
+	struct bpf_map_info info = { 0 };
+	struct pipeline__rodata ro;
+	__u32 len = sizeof(info), zero = 0;
+	int fd = fp_pipeline_obj_get(dev, "built"), err;
 
 	if (fd < 0)
 		return fd;
-	info.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
-	info.map_ids = (__u64)(unsigned long)ids;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+	err = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0;
+	if (!err && info.value_size != sizeof(ro))
+		err = -ENOENT;
+	if (!err && bpf_map_lookup_elem(fd, &zero, &ro))
 		err = -errno;
 	close(fd);
-	for (__u32 i = 0; err == -ENOENT && i < info.nr_map_ids && i < 64; i++) {
-		struct bpf_map_info mi = { 0 };
-		struct pipeline__rodata ro;
-		__u32 mlen = sizeof(mi), zero = 0;
-		int mfd = bpf_map_get_fd_by_id(ids[i]);
-		size_t n;
-
-		if (mfd < 0)
-			continue;
-		if (!bpf_obj_get_info_by_fd(mfd, &mi, &mlen) &&
-		    (n = strlen(mi.name)) >= 7 && !strcmp(mi.name + n - 7, ".rodata") &&
-		    mi.value_size == sizeof(ro) && !bpf_map_lookup_elem(mfd, &zero, &ro)) {
-			*built = ro.fp_built;
-			err = 0;
-		}
-		close(mfd);
-	}
+	if (!err)
+		*built = ro.fp_built;
 	return err;
 }
 
