@@ -4,6 +4,7 @@
  * objects live under FP_PIPELINE_DIR/DEV/:
  *   link     the XDP attachment
  *   prog     the pipeline program
+ *   built    its .rodata: the stages it is built for (fp_built)
  *   config   stages enabled (struct fp_pipeline_cfg)
  *   stats    per-CPU counters per stage and verdict
  *   chain    PROG_ARRAY slot for a user's XDP program
