@@ -42,18 +42,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if [ "$QUEUES" -gt 1 ]; then
-	ip netns add "$NS"
-	ip link add "$DEV" numtxqueues "$QUEUES" numrxqueues "$QUEUES" type veth \
-		peer name "$PEER" numtxqueues "$QUEUES" numrxqueues "$QUEUES"
-	ip link set "$PEER" netns "$NS"
-	ip addr add "$HOST/24" dev "$DEV"
-	ip link set "$DEV" up
-	ip -n "$NS" addr add "$CLIENT/24" dev "$PEER"
-	ip -n "$NS" link set "$PEER" up
-else
-	lab_up "$NS" "$DEV" "$PEER" "$HOST/24" "$CLIENT/24"
-fi
+lab_up "$NS" "$DEV" "$PEER" "$HOST/24" "$CLIENT/24" "$QUEUES"
 MAC=$(cat "/sys/class/net/$DEV/address")
 
 # The non-matching rules: distinct /24 source prefixes in 100.64.0.0/10

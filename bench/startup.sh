@@ -29,7 +29,6 @@ DEV=fst$$
 PEER=fsp$$
 SERVER=10.224.0.1
 RELAY=10.224.0.2
-TMP=$(mktemp -d /tmp/fpstart.XXXXXX)
 PID=
 
 GOAL_UP_MS=50
@@ -37,6 +36,7 @@ GOAL_DAEMON_MS=100
 GOAL_RSS_KB=20480
 
 lab_need startup perfdhcp xdp-filter
+TMP=$(mktemp -d /tmp/fpstart.XXXXXX)
 
 # perfdhcp's receive buffer, raised for the run as in dhcp_bench.sh (which
 # says why) and put back on exit.

@@ -1,11 +1,14 @@
 # Sourced by the demo and the benchmarks: the veth lab they run on.
-#   lab_up NS DEV PEER DEV_ADDR/LEN PEER_ADDR/LEN
+#   lab_up NS DEV PEER DEV_ADDR/LEN PEER_ADDR/LEN [QUEUES]
 # makes namespace NS and a veth pair, DEV here with DEV_ADDR and PEER in
-# NS with PEER_ADDR, both up, and NS's loopback up. The caller removes DEV
-# and NS (its own cleanup trap).
+# NS with PEER_ADDR, both up, and NS's loopback up; QUEUES queues each
+# way on both ends (default 1). The caller removes DEV and NS (its own
+# cleanup trap).
 lab_up() {
+	_q=${6:-1}
 	ip netns add "$1"
-	ip link add "$2" type veth peer name "$3"
+	ip link add "$2" numtxqueues "$_q" numrxqueues "$_q" type veth \
+		peer name "$3" numtxqueues "$_q" numrxqueues "$_q"
 	ip link set "$3" netns "$1"
 	ip addr add "$4" dev "$2"
 	ip link set "$2" up

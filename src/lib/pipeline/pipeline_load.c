@@ -9,6 +9,7 @@
  * others, so it loads faster and runs fewer instructions; enabling a
  * stage it lacks reloads it. */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -69,6 +70,28 @@ static int pin_dev_maps(struct bpf_object *obj, const char *dev)
 
 #define PIN_ABSENT 2
 
+/* pinned_info: *INFO of the map pinned at M's pin path; -ENOENT when
+ * nothing is pinned there, or -errno. */
+static int pinned_info(const struct bpf_map *m, struct bpf_map_info *info)
+{
+	__u32 len = sizeof(*info);
+	int fd = bpf_obj_get(bpf_map__pin_path(m)), err;
+
+	if (fd < 0)
+		return -errno;
+	memset(info, 0, sizeof(*info));
+	err = bpf_obj_get_info_by_fd(fd, info, &len) ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+/* same_kind: INFO is a map of M's type, key and value size. */
+static bool same_kind(const struct bpf_map_info *info, const struct bpf_map *m)
+{
+	return info->type == bpf_map__type(m) && info->key_size == bpf_map__key_size(m) &&
+	       info->value_size == bpf_map__value_size(m);
+}
+
 /* 1 when the map pinned at M's pin path cannot be reused for M as
  * declared and sized (libbpf's own test: type, key and value size,
  * max_entries, flags), so the load would fail on it; 0 when it fits;
@@ -76,19 +99,12 @@ static int pin_dev_maps(struct bpf_object *obj, const char *dev)
  * so a table of another size is recreated rather than reused. */
 static int pin_stale(const struct bpf_map *m)
 {
-	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info);
-	int fd = bpf_obj_get(bpf_map__pin_path(m)), err;
+	struct bpf_map_info info;
+	int err = pinned_info(m, &info);
 
-	if (fd < 0)
-		return errno == ENOENT ? PIN_ABSENT : -errno;
-	err = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0;
-	close(fd);
 	if (err)
-		return err;
-	return info.type != bpf_map__type(m) || info.key_size != bpf_map__key_size(m) ||
-	       info.value_size != bpf_map__value_size(m) ||
-	       info.max_entries != bpf_map__max_entries(m) ||
+		return err == -ENOENT ? PIN_ABSENT : err;
+	return !same_kind(&info, m) || info.max_entries != bpf_map__max_entries(m) ||
 	       info.map_flags != bpf_map__map_flags(m);
 }
 
@@ -152,27 +168,15 @@ static int size_from_pins(struct bpf_object *obj)
 	struct bpf_map *m;
 
 	bpf_object__for_each_map(m, obj) {
-		struct bpf_map_info info = { 0 };
-		__u32 len = sizeof(info);
-		const char *pin = bpf_map__pin_path(m);
-		int fd, err;
+		struct bpf_map_info info;
+		int err;
 
-		if (!pin)
+		if (!bpf_map__pin_path(m))
 			continue;
-		fd = bpf_obj_get(pin);
-		if (fd < 0) {
-			if (errno == ENOENT)
-				continue;
-			return -errno;
-		}
-		err = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0;
-		close(fd);
-		if (err)
-			return err;
-		if (info.type != bpf_map__type(m) || info.key_size != bpf_map__key_size(m) ||
-		    info.value_size != bpf_map__value_size(m))
+		err = pinned_info(m, &info);
+		if (err == -ENOENT || (!err && !same_kind(&info, m)))
 			continue;
-		err = bpf_map__set_max_entries(m, info.max_entries);
+		err = err ?: bpf_map__set_max_entries(m, info.max_entries);
 		if (err)
 			return err;
 	}
