@@ -138,7 +138,7 @@ rss_rules=$(rss "$PID")
 # larger, so nearly every exchange is a new client; perfdhcp runs until
 # LEASES exchanges have completed.
 ip netns exec "$NS" perfdhcp -4 -l "$RELAY" -r 8000 -R $((LEASES * 20)) \
-	-n $((LEASES * 11 / 10)) -W 2000000 "$SERVER" >"$TMP/perfdhcp.out" 2>&1 || true
+	-n "$LEASES" -W 2000000 "$SERVER" >"$TMP/perfdhcp.out" 2>&1 || true
 bound=$("$FP" -j dhcp leases --file "$TMP/fp.leases" 2>/dev/null |
 	/usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d if isinstance(d, list) else d.get("leases", [])))' || echo 0)
 rss_leases=$(rss "$PID")

@@ -261,12 +261,14 @@ int fp_dhcp_db_recover(struct fp_dhcp_db *db);
 void fp_dhcp_db_close(struct fp_dhcp_db *db);
 
 /* fp_dhcp_db_by_key / _by_ip: the OFFERED or BOUND entry of KEY; the
- * OFFERED, BOUND or DECLINED entry holding IP. NULL when none. Entries
- * may be past their expiry until fp_dhcp_db_expire removes them. */
+ * OFFERED, BOUND or DECLINED entry holding IP; copied into *OUT, which is
+ * returned, or NULL when none. Entries may be past their expiry until
+ * fp_dhcp_db_expire removes them. */
 const struct fp_dhcp_lease_rec *fp_dhcp_db_by_key(const struct fp_dhcp_db *db,
-						  const struct fp_dhcp_key *key);
+						  const struct fp_dhcp_key *key,
+						  struct fp_dhcp_lease_rec *out);
 const struct fp_dhcp_lease_rec *fp_dhcp_db_by_ip(const struct fp_dhcp_db *db,
-						 struct in_addr ip);
+						 struct in_addr ip, struct fp_dhcp_lease_rec *out);
 
 /* fp_dhcp_db_ip_free: IP is held by no entry, or by one past its expiry
  * at NOW, or by KEY's own (KEY may be NULL). fp_dhcp_db_ip_bindable:

@@ -189,6 +189,11 @@ int fp_firewall_list(const char *dev, struct fp_fw_listing *out);
  * (each rule field zeroed): index and counters, all metrics export. */
 int fp_firewall_counts(const char *dev, struct fp_fw_listing *out);
 
+/* fp_firewall_shape: only how many rules DEV's active set has (n) and
+ * its policy; no counter is read and nothing is allocated (rules NULL),
+ * so a periodic check costs a few lookups whatever the set's size. */
+int fp_firewall_shape(const char *dev, struct fp_fw_listing *out);
+
 /* fp_firewall_list_maps: the same from maps by fd. */
 int fp_firewall_list_maps(const struct fp_fw_maps *m, struct fp_fw_listing *out);
 

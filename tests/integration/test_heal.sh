@@ -108,6 +108,28 @@ case_pins_removed() {
 	t_ping_ok "after the repair"
 }
 
+# The configured rule set flushed, then edited, behind the daemon's back:
+# the periodic check (which reads only the set's size and policy) finds
+# each and installs the configuration's set again.
+case_firewall_changed() {
+	t_topo
+	t_res pipeline "$T_DEV"
+	ORCH_INTERVAL=1s config "$T_TMP/c.yaml" "$T_DEV" "firewall:" "  policy: allow" \
+		"  rules:" "    - {action: drop, protocol: icmp}"
+	t_daemon "$T_TMP/c.yaml"
+	t_wait 50 attached || t_fail "fastpathd attached nothing"
+	t_ping_blocked "with the configured rule"
+	t_fp 0 firewall flush "$T_DEV"
+	wait_logged "repaired (firewall): firewall on $T_DEV"
+	t_ping_blocked "after the flush was repaired"
+	: >"$T_TMP/fastpathd.log"
+	t_fp 0 firewall add "$T_DEV" allow --protocol icmp --at 1
+	wait_logged "repaired (firewall): firewall on $T_DEV"
+	t_ping_blocked "after the added rule was repaired"
+	"$FP" firewall list "$T_DEV" >"$T_TMP/fw.txt"
+	[ "$(grep -c icmp "$T_TMP/fw.txt")" -eq 1 ] || t_fail "not the configured set: $(cat "$T_TMP/fw.txt")"
+}
+
 # ---- the interface deleted and created again, with DHCP ---------------------
 
 # DHCP on T_DEV as test_dhcp.sh's lab: pool .100-.199, clients in T_NS,
@@ -281,6 +303,7 @@ case_check_refuses_bad_settings() {
 
 t_ok heal_pipeline_taken_down_is_attached_again_and_logged case_down_behind_back
 t_ok heal_pins_removed_are_pinned_again_on_the_same_maps case_pins_removed
+t_ok heal_firewall_changed_behind_back_is_installed_again case_firewall_changed
 t_ok heal_recreated_interface_gets_pipeline_and_dhcp_back case_recreated_interface
 t_ok heal_bpffs_unmounted_is_mounted_and_pinned_again case_bpffs_unmounted
 t_ok heal_alert_runs_hook_once_per_min_interval case_alert_hook

@@ -77,11 +77,15 @@ struct check {
 static int check_entry(void *ctx, const struct fp_dhcp_lease_rec *r)
 {
 	struct check *c = ctx;
+	struct fp_dhcp_lease_rec got;
 
 	/* the address index names exactly this holder: no address twice */
-	assert_ptr_equal(fp_dhcp_db_by_ip(c->db, r->ip), r);
-	if (r->state != FP_DHCP_LEASE_DECLINED)
-		assert_ptr_equal(fp_dhcp_db_by_key(c->db, &r->key), r);
+	assert_non_null(fp_dhcp_db_by_ip(c->db, r->ip, &got));
+	assert_memory_equal(&got, r, sizeof(got));
+	if (r->state != FP_DHCP_LEASE_DECLINED) {
+		assert_non_null(fp_dhcp_db_by_key(c->db, &r->key, &got));
+		assert_memory_equal(&got, r, sizeof(got));
+	}
 	c->n++;
 	return 0;
 }

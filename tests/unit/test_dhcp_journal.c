@@ -19,6 +19,9 @@
 #include <cmocka.h>
 #include <fastpath/dhcp.h>
 
+/* where fp_dhcp_db_by_key/_by_ip copy what they find */
+static struct fp_dhcp_lease_rec found;
+
 #define NOW 1700000000
 #define REC_SIZE 78 /* a record with a 6-byte hostname */
 
@@ -172,9 +175,9 @@ static void test_dhcp_journal_damaged_middle_record_is_skipped_and_the_rest_read
 		struct fp_dhcp_lease_rec r = rec((uint8_t)i, 0, 0);
 
 		if (i == 6)
-			assert_null(fp_dhcp_db_by_key(db, &r.key));
+			assert_null(fp_dhcp_db_by_key(db, &r.key, &found));
 		else
-			assert_non_null(fp_dhcp_db_by_key(db, &r.key));
+			assert_non_null(fp_dhcp_db_by_key(db, &r.key, &found));
 	}
 	assert_int_equal(fp_dhcp_db_info(db)->damaged, 1);
 	assert_int_equal(fp_dhcp_db_info(db)->damaged_bytes, REC_SIZE);
@@ -211,9 +214,9 @@ static void test_dhcp_journal_short_write_is_cut_back_and_stops_the_journal(void
 	assert_non_null(strstr(logbuf, "writable again"));
 	fp_dhcp_db_close(db);
 	db = open_db(NOW);
-	assert_non_null(fp_dhcp_db_by_key(db, &a.key));
-	assert_non_null(fp_dhcp_db_by_key(db, &b.key));
-	assert_non_null(fp_dhcp_db_by_key(db, &c.key));
+	assert_non_null(fp_dhcp_db_by_key(db, &a.key, &found));
+	assert_non_null(fp_dhcp_db_by_key(db, &b.key, &found));
+	assert_non_null(fp_dhcp_db_by_key(db, &c.key, &found));
 	fp_dhcp_db_close(db);
 }
 
@@ -243,10 +246,10 @@ static void test_dhcp_journal_batch_cut_short_keeps_its_whole_records_and_fails_
 	short_write = 0;
 	fp_dhcp_db_close(db);
 	db = open_db(NOW);
-	assert_non_null(fp_dhcp_db_by_key(db, &a.key));
-	assert_non_null(fp_dhcp_db_by_key(db, &b.key));
-	assert_null(fp_dhcp_db_by_key(db, &c.key));
-	assert_null(fp_dhcp_db_by_key(db, &d.key));
+	assert_non_null(fp_dhcp_db_by_key(db, &a.key, &found));
+	assert_non_null(fp_dhcp_db_by_key(db, &b.key, &found));
+	assert_null(fp_dhcp_db_by_key(db, &c.key, &found));
+	assert_null(fp_dhcp_db_by_key(db, &d.key, &found));
 	assert_int_equal(fp_dhcp_db_info(db)->damaged, 0);
 	fp_dhcp_db_close(db);
 }
@@ -291,7 +294,7 @@ static void test_dhcp_journal_failed_fsync_is_reported_until_recovered(void **st
 	assert_int_equal(fp_dhcp_db_sync(db), 0);
 	fp_dhcp_db_close(db);
 	db = open_db(NOW);
-	assert_non_null(fp_dhcp_db_by_key(db, &b.key));
+	assert_non_null(fp_dhcp_db_by_key(db, &b.key, &found));
 	fp_dhcp_db_close(db);
 }
 
@@ -306,7 +309,7 @@ static void test_dhcp_journal_opens_on_a_full_disk_and_serves_what_it_has(void *
 	write_err = ENOSPC;
 	db = open_db(NOW);
 	assert_false(fp_dhcp_db_writable(db));
-	assert_non_null(fp_dhcp_db_by_key(db, &a.key));
+	assert_non_null(fp_dhcp_db_by_key(db, &a.key, &found));
 	assert_int_equal(fp_dhcp_db_put(db, &b, NOW), -ENOSPC);
 	assert_journal_holds(path, 1);                   /* the journal is intact */
 	write_err = 0;
@@ -429,8 +432,8 @@ static void test_dhcp_journal_reads_version_1_records(void **state)
 	fwrite(b, 1, sizeof(b), f);
 	fclose(f);
 	db = open_db(NOW);
-	assert_non_null(fp_dhcp_db_by_key(db, &r.key));
-	assert_int_equal(fp_dhcp_db_by_key(db, &r.key)->expires, NOW + 3600);
+	assert_non_null(fp_dhcp_db_by_key(db, &r.key, &found));
+	assert_int_equal(fp_dhcp_db_by_key(db, &r.key, &found)->expires, NOW + 3600);
 	fp_dhcp_db_close(db);
 }
 
@@ -512,7 +515,7 @@ static void test_dhcp_journal_torn_record_in_the_room_is_skipped_and_appended_af
 	close(fd);
 	db = open_db(NOW);
 	assert_int_equal(fp_dhcp_db_count(db), 3);
-	assert_null(fp_dhcp_db_by_key(db, &d.key));
+	assert_null(fp_dhcp_db_by_key(db, &d.key, &found));
 	assert_int_equal(fp_dhcp_db_info(db)->damaged, 1);
 	/* up to its last byte that is not zero: the zeros are room */
 	assert_in_range(fp_dhcp_db_info(db)->damaged_bytes, 1, 30);

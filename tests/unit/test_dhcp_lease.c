@@ -17,6 +17,9 @@
 #include <cmocka.h>
 #include <fastpath/dhcp.h>
 
+/* where fp_dhcp_db_by_key/_by_ip copy what they find */
+static struct fp_dhcp_lease_rec found;
+
 #define NOW 1700000000
 #define REC_SIZE 78 /* a journal record with a 6-byte hostname (src/lib/dhcp/dhcp_journal.c) */
 
@@ -88,18 +91,20 @@ static void test_dhcp_db_bound_lease_survives_reopen(void **state)
 	struct fp_dhcp_lease_rec a = rec(1, 0x0a000064, NOW + 3600);
 	struct fp_dhcp_db *db = open_db(NOW);
 	const struct fp_dhcp_lease_rec *got;
+	struct fp_dhcp_lease_rec by_ip;
 
 	(void)state;
 	assert_int_equal(fp_dhcp_db_put(db, &a, NOW), 0);
 	assert_int_equal(fp_dhcp_db_sync(db), 0);
 	fp_dhcp_db_close(db);
 	db = open_db(NOW + 10);
-	got = fp_dhcp_db_by_key(db, &a.key);
+	got = fp_dhcp_db_by_key(db, &a.key, &found);
 	assert_non_null(got);
 	assert_int_equal(got->ip.s_addr, a.ip.s_addr);
 	assert_int_equal(got->expires, NOW + 3600);
 	assert_string_equal(got->hostname, "host-1");
-	assert_ptr_equal(fp_dhcp_db_by_ip(db, a.ip), got);
+	assert_non_null(fp_dhcp_db_by_ip(db, a.ip, &by_ip));
+	assert_memory_equal(&by_ip, got, sizeof(by_ip));
 	fp_dhcp_db_close(db);
 }
 
@@ -113,7 +118,7 @@ static void test_dhcp_db_offer_is_not_persisted(void **state)
 	assert_int_equal(fp_dhcp_db_put(db, &a, NOW), 0);
 	fp_dhcp_db_close(db);
 	db = open_db(NOW);
-	assert_null(fp_dhcp_db_by_key(db, &a.key));
+	assert_null(fp_dhcp_db_by_key(db, &a.key, &found));
 	fp_dhcp_db_close(db);
 }
 
@@ -128,8 +133,8 @@ static void test_dhcp_db_ignores_torn_tail(void **state)
 	fp_dhcp_db_close(db);
 	assert_int_equal(truncate(path, 2 * REC_SIZE - 20), 0);  /* b is torn */
 	db = open_db(NOW);
-	assert_non_null(fp_dhcp_db_by_key(db, &a.key));
-	assert_null(fp_dhcp_db_by_key(db, &b.key));
+	assert_non_null(fp_dhcp_db_by_key(db, &a.key, &found));
+	assert_null(fp_dhcp_db_by_key(db, &b.key, &found));
 	fp_dhcp_db_close(db);
 	assert_journal_holds(path, 1);   /* the compaction dropped the tail */
 }
@@ -150,8 +155,8 @@ static void test_dhcp_db_skips_corrupt_last_record(void **state)
 	assert_int_equal(pwrite(fd, "\xde\xad\xbe\xef", 4, REC_SIZE + 60), 4);
 	close(fd);
 	db = open_db(NOW);
-	assert_non_null(fp_dhcp_db_by_key(db, &a.key));
-	assert_null(fp_dhcp_db_by_key(db, &b.key));
+	assert_non_null(fp_dhcp_db_by_key(db, &a.key, &found));
+	assert_null(fp_dhcp_db_by_key(db, &b.key, &found));
 	fp_dhcp_db_close(db);
 }
 
@@ -175,7 +180,7 @@ static void test_dhcp_db_compaction_keeps_live_leases_only(void **state)
 	db = open_db(NOW);
 	assert_int_equal(fp_dhcp_db_count(db), 2);
 	a = rec(1, 0, 0);
-	assert_int_equal(fp_dhcp_db_by_key(db, &a.key)->expires, NOW + 3600 + 49);
+	assert_int_equal(fp_dhcp_db_by_key(db, &a.key, &found)->expires, NOW + 3600 + 49);
 	fp_dhcp_db_close(db);
 }
 
@@ -219,8 +224,8 @@ static void test_dhcp_db_moving_client_frees_its_old_address(void **state)
 	assert_int_equal(fp_dhcp_db_put(db, &b, NOW), 0);
 	fp_dhcp_db_close(db);
 	db = open_db(NOW);
-	assert_int_equal(fp_dhcp_db_by_key(db, &a.key)->ip.s_addr, htonl(0x0a000070));
-	assert_int_equal(fp_dhcp_db_by_key(db, &b.key)->ip.s_addr, htonl(0x0a000064));
+	assert_int_equal(fp_dhcp_db_by_key(db, &a.key, &found)->ip.s_addr, htonl(0x0a000070));
+	assert_int_equal(fp_dhcp_db_by_key(db, &b.key, &found)->ip.s_addr, htonl(0x0a000064));
 	fp_dhcp_db_close(db);
 }
 
@@ -232,10 +237,10 @@ static void test_dhcp_db_decline_quarantines_address_across_reopen(void **state)
 	(void)state;
 	fp_dhcp_db_put(db, &a, NOW);
 	assert_int_equal(fp_dhcp_db_decline(db, &a.key, a.chaddr, a.ip, NOW + 600), 0);
-	assert_null(fp_dhcp_db_by_key(db, &a.key));
+	assert_null(fp_dhcp_db_by_key(db, &a.key, &found));
 	fp_dhcp_db_close(db);
 	db = open_db(NOW + 1);
-	assert_int_equal(fp_dhcp_db_by_ip(db, a.ip)->state, FP_DHCP_LEASE_DECLINED);
+	assert_int_equal(fp_dhcp_db_by_ip(db, a.ip, &found)->state, FP_DHCP_LEASE_DECLINED);
 	assert_false(fp_dhcp_db_ip_free(db, a.ip, &a.key, NOW + 1));
 	assert_int_equal(fp_dhcp_db_put(db, &b, NOW + 1), -EADDRINUSE);
 	assert_true(fp_dhcp_db_ip_free(db, a.ip, NULL, NOW + 600));
@@ -252,9 +257,9 @@ static void test_dhcp_db_expire_removes_past_leases(void **state)
 	fp_dhcp_db_put(db, &a, NOW);
 	fp_dhcp_db_put(db, &b, NOW);
 	assert_int_equal(fp_dhcp_db_expire(db, NOW + 10, NULL, NULL), 1);
-	assert_null(fp_dhcp_db_by_key(db, &a.key));
-	assert_null(fp_dhcp_db_by_ip(db, a.ip));
-	assert_non_null(fp_dhcp_db_by_key(db, &b.key));
+	assert_null(fp_dhcp_db_by_key(db, &a.key, &found));
+	assert_null(fp_dhcp_db_by_ip(db, a.ip, &found));
+	assert_non_null(fp_dhcp_db_by_key(db, &b.key, &found));
 	fp_dhcp_db_close(db);
 	db = open_db(NOW + 100);  /* b expired while closed: dropped */
 	assert_int_equal(fp_dhcp_db_count(db), 0);
@@ -301,8 +306,8 @@ static void test_dhcp_db_reuses_removed_entries_across_growth(void **state)
 
 		r.key.id[4] = (uint8_t)(i >> 8);
 		r.key.id[5] = (uint8_t)i;
-		assert_int_equal(fp_dhcp_db_by_key(db, &r.key) != NULL, live);
-		assert_int_equal(fp_dhcp_db_by_ip(db, r.ip) != NULL, live);
+		assert_int_equal(fp_dhcp_db_by_key(db, &r.key, &found) != NULL, live);
+		assert_int_equal(fp_dhcp_db_by_ip(db, r.ip, &found) != NULL, live);
 	}
 	fp_dhcp_db_close(db);
 }

@@ -12,6 +12,9 @@
 #include <fastpath/dhcp.h>
 #include "dhcp/dhcp_server.h" /* the rate limiter, the clocks */
 
+/* where fp_dhcp_db_by_key/_by_ip copy what they find */
+static struct fp_dhcp_lease_rec found;
+
 #define NOW 1700000000
 
 static struct fp_dhcp_pool pools[2];
@@ -112,7 +115,7 @@ static void test_dhcp_discover_offers_free_address_in_range(void **state)
 	assert_true(in_range0(d.reply.yiaddr));
 	assert_int_equal(d.reply.lease_s, 3600);
 	assert_int_equal(d.counter, FP_DHCP_SLOW_OFFER);
-	assert_int_equal(fp_dhcp_db_by_ip(db, d.reply.yiaddr)->state, FP_DHCP_LEASE_OFFERED);
+	assert_int_equal(fp_dhcp_db_by_ip(db, d.reply.yiaddr, &found)->state, FP_DHCP_LEASE_OFFERED);
 }
 
 static void test_dhcp_discover_offer_goes_unicast_to_yiaddr_at_chaddr(void **state)
@@ -157,7 +160,7 @@ static void test_dhcp_discover_offers_existing_binding(void **state)
 	(void)state;
 	assert_int_equal(d.reply.yiaddr.s_addr, ip.s_addr);
 	assert_int_equal(d.change, FP_DHCP_CHANGE_NONE);   /* the binding stays BOUND */
-	assert_int_equal(fp_dhcp_db_by_key(db, &d.rec.key)->state, FP_DHCP_LEASE_BOUND);
+	assert_int_equal(fp_dhcp_db_by_key(db, &d.rec.key, &found)->state, FP_DHCP_LEASE_BOUND);
 }
 
 static void test_dhcp_discover_honours_free_requested_address(void **state)
@@ -238,8 +241,8 @@ static void test_dhcp_request_selecting_acks_offered_address(void **state)
 	(void)state;
 	ip = bind_client(1);
 	assert_true(in_range0(ip));
-	assert_int_equal(fp_dhcp_db_by_ip(db, ip)->state, FP_DHCP_LEASE_BOUND);
-	assert_int_equal(fp_dhcp_db_by_ip(db, ip)->expires, NOW + 3600);
+	assert_int_equal(fp_dhcp_db_by_ip(db, ip, &found)->state, FP_DHCP_LEASE_BOUND);
+	assert_int_equal(fp_dhcp_db_by_ip(db, ip, &found)->expires, NOW + 3600);
 }
 
 static void test_dhcp_request_selecting_naks_address_leased_to_another(void **state)
@@ -274,7 +277,7 @@ static void test_dhcp_request_selecting_other_server_frees_offer(void **state)
 	r.msg.requested_ip = A("10.0.0.77");
 	d = run(&r, NOW);
 	assert_int_equal(d.reply.type, 0);
-	assert_null(fp_dhcp_db_by_ip(db, ip));
+	assert_null(fp_dhcp_db_by_ip(db, ip, &found));
 }
 
 static struct fp_dhcp_decision init_reboot(uint8_t id, const char *ip)
@@ -297,7 +300,7 @@ static void test_dhcp_request_init_reboot_acks_own_binding(void **state)
 	d = init_reboot(1, s);
 	assert_int_equal(d.reply.type, FP_DHCPACK);
 	assert_int_equal(d.reply.yiaddr.s_addr, ip.s_addr);
-	assert_int_equal(fp_dhcp_db_by_ip(db, ip)->expires, NOW + 10 + 3600);
+	assert_int_equal(fp_dhcp_db_by_ip(db, ip, &found)->expires, NOW + 10 + 3600);
 }
 
 static void test_dhcp_request_init_reboot_naks_wrong_subnet(void **state)
@@ -326,7 +329,7 @@ static void test_dhcp_request_init_reboot_silent_for_client_without_binding(void
 	(void)state;
 	assert_int_equal(d.reply.type, 0);
 	assert_int_equal(d.change, FP_DHCP_CHANGE_NONE);
-	assert_null(fp_dhcp_db_by_ip(db, A("10.0.0.101")));
+	assert_null(fp_dhcp_db_by_ip(db, A("10.0.0.101"), &found));
 }
 
 static void test_dhcp_request_init_reboot_silent_for_unknown_address_outside_range(void **state)
@@ -342,7 +345,7 @@ static void test_dhcp_request_init_reboot_never_acks_reserved_address_of_another
 {
 	(void)state;
 	assert_int_not_equal(init_reboot(7, "10.0.0.50").reply.type, FP_DHCPACK);
-	assert_null(fp_dhcp_db_by_ip(db, A("10.0.0.50")));
+	assert_null(fp_dhcp_db_by_ip(db, A("10.0.0.50"), &found));
 }
 
 static void test_dhcp_request_renewing_acks_bound_address(void **state)
@@ -359,7 +362,7 @@ static void test_dhcp_request_renewing_acks_bound_address(void **state)
 	assert_int_equal(d.reply.ciaddr.s_addr, ip.s_addr);
 	assert_int_equal(d.dest, FP_DHCP_DEST_UNICAST);
 	assert_int_equal(d.dst_ip.s_addr, ip.s_addr);
-	assert_int_equal(fp_dhcp_db_by_ip(db, ip)->expires, NOW + 1800 + 3600);
+	assert_int_equal(fp_dhcp_db_by_ip(db, ip, &found)->expires, NOW + 1800 + 3600);
 }
 
 static void test_dhcp_request_renewing_naks_address_not_bound_to_client(void **state)
@@ -372,7 +375,7 @@ static void test_dhcp_request_renewing_naks_address_not_bound_to_client(void **s
 	r.msg.ciaddr = ip;
 	d = run(&r, NOW + 10);
 	assert_int_equal(d.reply.type, FP_DHCPNAK);
-	assert_int_equal(fp_dhcp_db_by_ip(db, ip)->chaddr[5], 1);
+	assert_int_equal(fp_dhcp_db_by_ip(db, ip, &found)->chaddr[5], 1);
 }
 
 static void test_dhcp_request_relayed_nak_goes_to_giaddr_with_broadcast_bit(void **state)
@@ -401,7 +404,7 @@ static void test_dhcp_release_frees_binding(void **state)
 	d = run(&r, NOW + 5);
 	assert_int_equal(d.reply.type, 0);
 	assert_int_equal(d.counter, FP_DHCP_SLOW_RELEASE);
-	assert_null(fp_dhcp_db_by_ip(db, ip));
+	assert_null(fp_dhcp_db_by_ip(db, ip, &found));
 }
 
 static void test_dhcp_release_of_another_clients_address_is_ignored(void **state)
@@ -412,7 +415,7 @@ static void test_dhcp_release_of_another_clients_address_is_ignored(void **state
 	(void)state;
 	r.msg.ciaddr = ip;
 	run(&r, NOW + 5);
-	assert_non_null(fp_dhcp_db_by_ip(db, ip));
+	assert_non_null(fp_dhcp_db_by_ip(db, ip, &found));
 }
 
 static void test_dhcp_decline_quarantines_address_for_lease_time(void **state)
@@ -426,7 +429,7 @@ static void test_dhcp_decline_quarantines_address_for_lease_time(void **state)
 	r.msg.requested_ip = ip;
 	d = run(&r, NOW);
 	assert_int_equal(d.counter, FP_DHCP_SLOW_DECLINE);
-	assert_int_equal(fp_dhcp_db_by_ip(db, ip)->state, FP_DHCP_LEASE_DECLINED);
+	assert_int_equal(fp_dhcp_db_by_ip(db, ip, &found)->state, FP_DHCP_LEASE_DECLINED);
 	/* never offered while quarantined, to anyone */
 	for (uint8_t id = 1; id < 40; id++) {
 		r = req(FP_DHCPDISCOVER, id);
@@ -517,7 +520,7 @@ static void test_dhcp_offer_is_held_for_offer_hold(void **state)
 	(void)state;
 	cfg.offer_hold_s = 3;
 	d = run(&r, NOW);
-	assert_int_equal(fp_dhcp_db_by_ip(db, d.reply.yiaddr)->expires, NOW + 3);
+	assert_int_equal(fp_dhcp_db_by_ip(db, d.reply.yiaddr, &found)->expires, NOW + 3);
 }
 
 static void test_dhcp_rebinding_relayed_from_another_network_is_naked(void **state)
@@ -531,7 +534,7 @@ static void test_dhcp_rebinding_relayed_from_another_network_is_naked(void **sta
 	r.msg.giaddr = A("10.1.0.1");   /* moved behind the relay of pool 1 */
 	d = run(&r, NOW + 5);
 	assert_int_equal(d.reply.type, FP_DHCPNAK);
-	assert_int_equal(fp_dhcp_db_by_ip(db, ip)->expires, NOW + 3600);
+	assert_int_equal(fp_dhcp_db_by_ip(db, ip, &found)->expires, NOW + 3600);
 }
 
 static void test_dhcp_decline_of_an_offered_address_is_ignored(void **state)
@@ -546,7 +549,7 @@ static void test_dhcp_decline_of_an_offered_address_is_ignored(void **state)
 	d = run(&r, NOW);
 	assert_int_equal(d.change, FP_DHCP_CHANGE_NONE);
 	assert_int_equal(d.counter, FP_DHCP_SLOW_DROPPED);
-	assert_int_not_equal(fp_dhcp_db_by_ip(db, r.msg.requested_ip)->state,
+	assert_int_not_equal(fp_dhcp_db_by_ip(db, r.msg.requested_ip, &found)->state,
 			     FP_DHCP_LEASE_DECLINED);
 }
 
@@ -560,7 +563,7 @@ static void test_dhcp_decline_quarantine_lasts_decline_hold(void **state)
 	r.msg.has_requested_ip = true;
 	r.msg.requested_ip = ip;
 	run(&r, NOW);
-	assert_int_equal(fp_dhcp_db_by_ip(db, ip)->expires, NOW + 120);
+	assert_int_equal(fp_dhcp_db_by_ip(db, ip, &found)->expires, NOW + 120);
 }
 
 /* A flood of DISCOVERs from clients that never REQUEST fills the pool
@@ -591,7 +594,7 @@ static void test_dhcp_discover_flood_does_not_starve_a_requesting_client(void **
 	r.msg.requested_ip = d.reply.yiaddr;
 	d = run(&r, NOW);
 	assert_int_equal(d.reply.type, FP_DHCPACK);
-	assert_int_equal(fp_dhcp_db_by_ip(db, d.reply.yiaddr)->state, FP_DHCP_LEASE_BOUND);
+	assert_int_equal(fp_dhcp_db_by_ip(db, d.reply.yiaddr, &found)->state, FP_DHCP_LEASE_BOUND);
 }
 
 static void test_dhcp_rate_limit_allows_a_burst_then_the_rate(void **state)

@@ -11,12 +11,19 @@
  * hundred records); a fuller batch writes what it holds and goes on. */
 #define FP_DHCP_HELD_MAX 16384
 
+/* An entry: a lease record's fields without its padding, the hostname
+ * apart (most clients send none): 80 bytes, where the record is 136. */
 struct fp_dhcp_ent {
-	struct fp_dhcp_lease_rec rec;
+	struct fp_dhcp_key key;
+	uint8_t chaddr[6];
+	uint8_t state;          /* enum fp_dhcp_lease_state; 0: not used */
+	bool in_key;            /* OFFERED or BOUND: the key's entry */
+	struct in_addr ip;
+	uint32_t pool;
 	int32_t next_key;       /* chain in bkey, or the free list */
 	int32_t next_ip;        /* chain in bip */
-	bool used;
-	bool in_key;            /* OFFERED or BOUND: the key's entry */
+	time_t expires;
+	char *hostname;         /* NULL: none */
 };
 
 struct fp_dhcp_db {
@@ -52,6 +59,9 @@ int fp_dhcp_db_new(struct fp_dhcp_db **out);
 /* fp_dhcp_db_replay_one: apply one journal record (the journal's order is
  * the truth: a live holder of the address gives way). */
 int fp_dhcp_db_replay_one(struct fp_dhcp_db *db, const struct fp_dhcp_lease_rec *r);
+
+/* fp_dhcp_ent_rec: X as a record in *R; R. */
+struct fp_dhcp_lease_rec *fp_dhcp_ent_rec(const struct fp_dhcp_ent *x, struct fp_dhcp_lease_rec *r);
 
 /* fp_dhcp_db_find_key: KEY's OFFERED or BOUND entry, or NULL. */
 struct fp_dhcp_ent *fp_dhcp_db_find_key(const struct fp_dhcp_db *db,

@@ -204,7 +204,8 @@ static void discover(const struct fp_dhcp_config *cfg, const struct fp_dhcp_db *
 	const struct fp_dhcp_msg *m = &req->msg;
 	const struct fp_dhcp_key *key = &d->rec.key;
 	const struct fp_dhcp_reservation *res = reservation(cfg, m->chaddr);
-	const struct fp_dhcp_lease_rec *cur = fp_dhcp_db_by_key(db, key);
+	struct fp_dhcp_lease_rec held;
+	const struct fp_dhcp_lease_rec *cur = fp_dhcp_db_by_key(db, key, &held);
 	int pi = select_pool(cfg, m);
 	const struct fp_dhcp_pool *p;
 	struct in_addr ip = fp_ipv4_net(0);
@@ -248,7 +249,8 @@ static void confirm(const struct fp_dhcp_config *cfg, const struct fp_dhcp_db *d
 {
 	const struct fp_dhcp_msg *m = &req->msg;
 	const struct fp_dhcp_key *key = &d->rec.key;
-	const struct fp_dhcp_lease_rec *cur = fp_dhcp_db_by_key(db, key);
+	struct fp_dhcp_lease_rec held;
+	const struct fp_dhcp_lease_rec *cur = fp_dhcp_db_by_key(db, key, &held);
 	const struct fp_dhcp_reservation *res = reservation(cfg, m->chaddr);
 	int pi = select_pool(cfg, m);
 	const struct fp_dhcp_pool *p;
@@ -279,7 +281,8 @@ static void request(const struct fp_dhcp_config *cfg, const struct fp_dhcp_db *d
 		    const struct fp_dhcp_request *req, time_t now, struct fp_dhcp_decision *d)
 {
 	const struct fp_dhcp_msg *m = &req->msg;
-	const struct fp_dhcp_lease_rec *cur = fp_dhcp_db_by_key(db, &d->rec.key);
+	struct fp_dhcp_lease_rec held;
+	const struct fp_dhcp_lease_rec *cur = fp_dhcp_db_by_key(db, &d->rec.key, &held);
 	int pi;
 
 	if (m->has_server_id) {           /* SELECTING */
@@ -314,7 +317,8 @@ static void release(const struct fp_dhcp_config *cfg, const struct fp_dhcp_db *d
 		    const struct fp_dhcp_request *req, struct fp_dhcp_decision *d)
 {
 	const struct fp_dhcp_msg *m = &req->msg;
-	const struct fp_dhcp_lease_rec *cur = fp_dhcp_db_by_key(db, &d->rec.key);
+	struct fp_dhcp_lease_rec held;
+	const struct fp_dhcp_lease_rec *cur = fp_dhcp_db_by_key(db, &d->rec.key, &held);
 
 	if (m->has_server_id && m->server_id.s_addr != cfg->server_id.s_addr)
 		return ignore(d, "RELEASE for another server");
@@ -329,7 +333,8 @@ static void decline(const struct fp_dhcp_config *cfg, const struct fp_dhcp_db *d
 		    const struct fp_dhcp_request *req, time_t now, struct fp_dhcp_decision *d)
 {
 	const struct fp_dhcp_msg *m = &req->msg;
-	const struct fp_dhcp_lease_rec *cur = fp_dhcp_db_by_key(db, &d->rec.key);
+	struct fp_dhcp_lease_rec held;
+	const struct fp_dhcp_lease_rec *cur = fp_dhcp_db_by_key(db, &d->rec.key, &held);
 	int pi;
 
 	if (m->has_server_id && m->server_id.s_addr != cfg->server_id.s_addr)
@@ -389,6 +394,7 @@ void fp_dhcp_decide(const struct fp_dhcp_config *cfg, const struct fp_dhcp_db *d
 
 int fp_dhcp_apply(struct fp_dhcp_db *db, const struct fp_dhcp_decision *d, time_t now)
 {
+	struct fp_dhcp_lease_rec held;
 	const struct fp_dhcp_lease_rec *cur;
 
 	switch (d->change) {
@@ -401,7 +407,7 @@ int fp_dhcp_apply(struct fp_dhcp_db *db, const struct fp_dhcp_decision *d, time_
 		return fp_dhcp_db_decline(db, &d->rec.key, d->rec.chaddr, d->rec.ip,
 					  d->rec.expires);
 	case FP_DHCP_CHANGE_UNOFFER:
-		cur = fp_dhcp_db_by_key(db, &d->rec.key);
+		cur = fp_dhcp_db_by_key(db, &d->rec.key, &held);
 		if (cur && cur->state == FP_DHCP_LEASE_OFFERED)
 			return fp_dhcp_db_release(db, &d->rec.key, FP_DHCP_LEASE_RELEASED);
 		return 0;

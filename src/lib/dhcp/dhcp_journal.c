@@ -386,7 +386,7 @@ static int replay_into(void *ctx, const struct fp_dhcp_lease_rec *r)
 static void drop_expired(struct fp_dhcp_db *db, time_t now)
 {
 	for (size_t i = 0; i < db->top; i++)
-		if (db->e[i].used && db->e[i].rec.expires <= now)
+		if (db->e[i].state && db->e[i].expires <= now)
 			fp_dhcp_db_remove(db, &db->e[i]);
 }
 

@@ -10,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include "dhcp_db.h"
 
 _Static_assert(sizeof(struct fp_dhcp_key) == 36, "fp_dhcp_key is 36 bytes");
+_Static_assert(sizeof(struct fp_dhcp_ent) == 80, "fp_dhcp_ent is 80 bytes");
 
 #define ent fp_dhcp_ent
 
@@ -63,17 +65,38 @@ static bool key_eq(const struct fp_dhcp_key *a, const struct fp_dhcp_key *b)
 	return !memcmp(a, b, sizeof(*a));
 }
 
+/* The entries and both indexes live in mappings of their own: a table
+ * that grows moves with mremap, and the one it replaces goes back to the
+ * system at once. From the heap, each outgrown index stayed resident in
+ * freed blocks (2.7 MB at 100,000 leases). Pages not yet touched cost
+ * nothing. */
+static void *table_grow(void *p, size_t old, size_t bytes)
+{
+	if (p)
+		p = mremap(p, old, bytes, MREMAP_MAYMOVE);
+	else
+		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void table_free(void *p, size_t bytes)
+{
+	if (p)
+		munmap(p, bytes);
+}
+
 static int rehash(struct fp_dhcp_db *db, size_t nb)
 {
-	int32_t *bk = malloc(nb * sizeof(*bk)), *bi = malloc(nb * sizeof(*bi));
+	int32_t *bk = table_grow(NULL, 0, nb * sizeof(*bk));
+	int32_t *bi = table_grow(NULL, 0, nb * sizeof(*bi));
 
 	if (!bk || !bi) {
-		free(bk);
-		free(bi);
+		table_free(bk, nb * sizeof(*bk));
+		table_free(bi, nb * sizeof(*bi));
 		return -ENOMEM;
 	}
-	free(db->bkey);
-	free(db->bip);
+	table_free(db->bkey, db->nb * sizeof(*bk));
+	table_free(db->bip, db->nb * sizeof(*bi));
 	db->bkey = bk;
 	db->bip = bi;
 	db->nb = nb;
@@ -83,13 +106,13 @@ static int rehash(struct fp_dhcp_db *db, size_t nb)
 		struct ent *x = &db->e[i];
 		size_t b;
 
-		if (!x->used)
+		if (!x->state)
 			continue;
-		b = ip_bucket(db, x->rec.ip);
+		b = ip_bucket(db, x->ip);
 		x->next_ip = bi[b];
 		bi[b] = (int32_t)i;
 		if (x->in_key) {
-			b = key_bucket(db, &x->rec.key);
+			b = key_bucket(db, &x->key);
 			x->next_key = bk[b];
 			bk[b] = (int32_t)i;
 		}
@@ -100,7 +123,7 @@ static int rehash(struct fp_dhcp_db *db, size_t nb)
 static struct ent *find_key(const struct fp_dhcp_db *db, const struct fp_dhcp_key *k)
 {
 	for (int32_t i = db->bkey[key_bucket(db, k)]; i >= 0; i = db->e[i].next_key)
-		if (key_eq(&db->e[i].rec.key, k))
+		if (key_eq(&db->e[i].key, k))
 			return &db->e[i];
 	return NULL;
 }
@@ -108,7 +131,7 @@ static struct ent *find_key(const struct fp_dhcp_db *db, const struct fp_dhcp_ke
 static struct ent *find_ip(const struct fp_dhcp_db *db, struct in_addr ip)
 {
 	for (int32_t i = db->bip[ip_bucket(db, ip)]; i >= 0; i = db->e[i].next_ip)
-		if (db->e[i].rec.ip.s_addr == ip.s_addr)
+		if (db->e[i].ip.s_addr == ip.s_addr)
 			return &db->e[i];
 	return NULL;
 }
@@ -128,9 +151,10 @@ static void remove_ent(struct fp_dhcp_db *db, struct ent *x)
 {
 	int32_t idx = (int32_t)(x - db->e);
 
-	unlink_chain(db, &db->bip[ip_bucket(db, x->rec.ip)], idx, false);
+	unlink_chain(db, &db->bip[ip_bucket(db, x->ip)], idx, false);
 	if (x->in_key)
-		unlink_chain(db, &db->bkey[key_bucket(db, &x->rec.key)], idx, true);
+		unlink_chain(db, &db->bkey[key_bucket(db, &x->key)], idx, true);
+	free(x->hostname);
 	memset(x, 0, sizeof(*x));
 	x->next_key = db->free_head;
 	db->free_head = idx;
@@ -141,27 +165,37 @@ static void remove_ent(struct fp_dhcp_db *db, struct ent *x)
  * The caller has made room: nobody else holds the address. */
 static int insert_ent(struct fp_dhcp_db *db, const struct fp_dhcp_lease_rec *rec, bool in_key)
 {
+	char *host = NULL;
 	struct ent *x;
 	int32_t idx;
 	size_t b;
 
+	if (rec->hostname[0]) {
+		host = strndup(rec->hostname, sizeof(rec->hostname) - 1);
+		if (!host)
+			return -ENOMEM;
+	}
 	if (db->free_head < 0 && db->top == db->cap) {
 		size_t ncap = db->cap ? db->cap * 2 : 64;
 		struct ent *ne;
 
-		if (ncap > INT32_MAX)
+		ne = ncap > INT32_MAX ? NULL :
+			table_grow(db->e, db->cap * sizeof(*ne), ncap * sizeof(*ne));
+		if (!ne) {
+			free(host);
 			return -ENOMEM;
-		ne = realloc(db->e, ncap * sizeof(*ne));
-		if (!ne)
-			return -ENOMEM;
+		}
 		db->e = ne;
 		db->cap = ncap;
 	}
-	if (db->count + 1 > db->nb / 2) {
+	/* chains of one entry on average: 4 bytes of index a lease each way */
+	if (db->count + 1 > db->nb) {
 		int err = rehash(db, db->nb * 2);
 
-		if (err)
+		if (err) {
+			free(host);
 			return err;
+		}
 	}
 	if (db->free_head >= 0) {
 		idx = db->free_head;
@@ -170,10 +204,15 @@ static int insert_ent(struct fp_dhcp_db *db, const struct fp_dhcp_lease_rec *rec
 		idx = (int32_t)db->top++;
 	}
 	x = &db->e[idx];
-	x->next_key = -1;
-	x->rec = *rec;
-	x->used = true;
+	x->key = rec->key;
+	memcpy(x->chaddr, rec->chaddr, 6);
+	x->state = (uint8_t)rec->state;
 	x->in_key = in_key;
+	x->ip = rec->ip;
+	x->pool = rec->pool;
+	x->next_key = -1;
+	x->expires = rec->expires;
+	x->hostname = host;
 	b = ip_bucket(db, rec->ip);
 	x->next_ip = db->bip[b];
 	db->bip[b] = idx;
@@ -195,7 +234,7 @@ int fp_dhcp_db_new(struct fp_dhcp_db **out)
 		return -ENOMEM;
 	db->fd = -1;
 	db->free_head = -1;
-	err = rehash(db, 128);
+	err = rehash(db, 1024);   /* a page each */
 	if (err) {
 		free(db);
 		return err;
@@ -209,26 +248,43 @@ void fp_dhcp_db_close(struct fp_dhcp_db *db)
 	if (!db)
 		return;
 	fp_dhcp_journal_close(db);
-	free(db->e);
-	free(db->bkey);
-	free(db->bip);
+	for (size_t i = 0; i < db->top; i++)
+		free(db->e[i].hostname);
+	table_free(db->e, db->cap * sizeof(*db->e));
+	table_free(db->bkey, db->nb * sizeof(*db->bkey));
+	table_free(db->bip, db->nb * sizeof(*db->bip));
 	free(db);
 }
 
+struct fp_dhcp_lease_rec *fp_dhcp_ent_rec(const struct ent *x, struct fp_dhcp_lease_rec *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->key = x->key;
+	memcpy(r->chaddr, x->chaddr, 6);
+	r->ip = x->ip;
+	r->pool = x->pool;
+	r->expires = x->expires;
+	r->state = x->state;
+	if (x->hostname)
+		strncpy(r->hostname, x->hostname, sizeof(r->hostname) - 1);
+	return r;
+}
+
 const struct fp_dhcp_lease_rec *fp_dhcp_db_by_key(const struct fp_dhcp_db *db,
-						  const struct fp_dhcp_key *key)
+						  const struct fp_dhcp_key *key,
+						  struct fp_dhcp_lease_rec *out)
 {
 	struct ent *x = find_key(db, key);
 
-	return x ? &x->rec : NULL;
+	return x ? fp_dhcp_ent_rec(x, out) : NULL;
 }
 
 const struct fp_dhcp_lease_rec *fp_dhcp_db_by_ip(const struct fp_dhcp_db *db,
-						 struct in_addr ip)
+						 struct in_addr ip, struct fp_dhcp_lease_rec *out)
 {
 	struct ent *x = find_ip(db, ip);
 
-	return x ? &x->rec : NULL;
+	return x ? fp_dhcp_ent_rec(x, out) : NULL;
 }
 
 bool fp_dhcp_db_ip_free(const struct fp_dhcp_db *db, struct in_addr ip,
@@ -236,9 +292,9 @@ bool fp_dhcp_db_ip_free(const struct fp_dhcp_db *db, struct in_addr ip,
 {
 	const struct ent *x = find_ip(db, ip);
 
-	if (!x || x->rec.expires <= now)
+	if (!x || x->expires <= now)
 		return true;
-	return key && x->in_key && key_eq(&x->rec.key, key);
+	return key && x->in_key && key_eq(&x->key, key);
 }
 
 bool fp_dhcp_db_ip_bindable(const struct fp_dhcp_db *db, struct in_addr ip,
@@ -246,7 +302,7 @@ bool fp_dhcp_db_ip_bindable(const struct fp_dhcp_db *db, struct in_addr ip,
 {
 	const struct ent *x = find_ip(db, ip);
 
-	return fp_dhcp_db_ip_free(db, ip, key, now) || x->rec.state == FP_DHCP_LEASE_OFFERED;
+	return fp_dhcp_db_ip_free(db, ip, key, now) || x->state == FP_DHCP_LEASE_OFFERED;
 }
 
 struct fp_dhcp_ent *fp_dhcp_db_find_key(const struct fp_dhcp_db *db,
@@ -273,7 +329,7 @@ static int make_room(struct fp_dhcp_db *db, const struct fp_dhcp_key *key,
 {
 	struct ent *h = find_ip(db, ip), *own = find_key(db, key);
 
-	if (h && h != own && h->rec.expires > now && h->rec.state != FP_DHCP_LEASE_OFFERED &&
+	if (h && h != own && h->expires > now && h->state != FP_DHCP_LEASE_OFFERED &&
 	    !force)
 		return -EADDRINUSE;
 	if (own)
@@ -307,7 +363,7 @@ int fp_dhcp_db_release(struct fp_dhcp_db *db, const struct fp_dhcp_key *key,
 
 	if (!x)
 		return -ENOENT;
-	r = x->rec;
+	fp_dhcp_ent_rec(x, &r);
 	remove_ent(db, x);
 	return r.state == FP_DHCP_LEASE_BOUND ? fp_dhcp_journal(db, &r, state) : 0;
 }
@@ -336,9 +392,9 @@ size_t fp_dhcp_db_expire(struct fp_dhcp_db *db, time_t now,
 		struct ent *x = &db->e[i];
 		struct fp_dhcp_lease_rec r;
 
-		if (!x->used || x->rec.expires > now)
+		if (!x->state || x->expires > now)
 			continue;
-		r = x->rec;
+		fp_dhcp_ent_rec(x, &r);
 		if (fn)
 			fn(ctx, &r);
 		remove_ent(db, x);
@@ -353,12 +409,14 @@ int fp_dhcp_db_each(const struct fp_dhcp_db *db,
 		    int (*fn)(void *ctx, const struct fp_dhcp_lease_rec *rec),
 		    void *ctx)
 {
+	struct fp_dhcp_lease_rec r;
+
 	for (size_t i = 0; i < db->top; i++) {
 		int rc;
 
-		if (!db->e[i].used)
+		if (!db->e[i].state)
 			continue;
-		rc = fn(ctx, &db->e[i].rec);
+		rc = fn(ctx, fp_dhcp_ent_rec(&db->e[i], &r));
 		if (rc)
 			return rc;
 	}
@@ -390,7 +448,7 @@ int fp_dhcp_db_replay_one(struct fp_dhcp_db *db, const struct fp_dhcp_lease_rec 
 		return err ? err : insert_ent(db, r, false);
 	default:
 		own = find_key(db, &r->key);
-		if (own && own->rec.ip.s_addr == r->ip.s_addr)
+		if (own && own->ip.s_addr == r->ip.s_addr)
 			remove_ent(db, own);
 		return 0;
 	}

@@ -196,13 +196,14 @@ static int sync_one(void *ctx, const struct fp_dhcp_lease_rec *r)
 void fp_dhcp_maps_sync_leases(struct fp_dhcp_server *s)
 {
 	struct fp_dhcp_key k, next, *stale = NULL;
+	struct fp_dhcp_lease_rec held;
 	size_t n = 0, cap = 0;
 	void *prev = NULL;
 
 	if (s->leases_fd < 0)
 		return;
 	while (!bpf_map_get_next_key(s->leases_fd, prev, &next)) {
-		const struct fp_dhcp_lease_rec *r = fp_dhcp_db_by_key(s->db, &next);
+		const struct fp_dhcp_lease_rec *r = fp_dhcp_db_by_key(s->db, &next, &held);
 
 		if (!r || r->state != FP_DHCP_LEASE_BOUND) {
 			if (n == cap) {
@@ -230,6 +231,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct fp_dhcp_server *s = ctx;
 	const struct fp_dhcp_event *ev = data;
 	struct fp_dhcp_lease_rec r = { 0 };
+	struct fp_dhcp_lease_rec held;
 	const struct fp_dhcp_lease_rec *cur;
 	int err;
 	time_t now = fp_dhcp_now();
@@ -237,7 +239,7 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*ev))
 		return 0;
-	cur = fp_dhcp_db_by_key(s->db, &ev->key);
+	cur = fp_dhcp_db_by_key(s->db, &ev->key, &held);
 	if (cur)
 		r = *cur;
 	r.key = ev->key;

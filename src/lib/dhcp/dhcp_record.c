@@ -284,7 +284,7 @@ static int collect_ended(void *ctx, const struct fp_dhcp_lease_rec *r)
 {
 	struct collect *c = ctx;
 
-	if (fp_dhcp_db_by_key(c->live, &r->key))
+	if (fp_dhcp_db_find_key(c->live, &r->key))
 		return 0;
 	c->v[c->n++] = *r;
 	return 0;

@@ -354,6 +354,7 @@ static void handle(struct fp_dhcp_server *s, const uint8_t *frame, size_t len,
 	const uint8_t *payload;
 	size_t plen;
 	struct fp_dhcp_lease_rec prev = { 0 };
+	struct fp_dhcp_lease_rec held;
 	const struct fp_dhcp_lease_rec *cur;
 	bool had = false;
 	int err;
@@ -372,7 +373,7 @@ static void handle(struct fp_dhcp_server *s, const uint8_t *frame, size_t len,
 	}
 	fp_dhcp_decide(&s->cfg, s->db, &req, now, &p->d);
 	p->vlan = req.vlan;
-	cur = fp_dhcp_db_by_key(s->db, &p->d.rec.key);
+	cur = fp_dhcp_db_by_key(s->db, &p->d.rec.key, &held);
 	if (cur) {
 		prev = *cur;
 		had = true;
@@ -389,7 +390,7 @@ static void handle(struct fp_dhcp_server *s, const uint8_t *frame, size_t len,
 	if (!err)
 		fp_dhcp_count(s, p->d.counter);
 	log_decision(s, &p->d, now);
-	cur = fp_dhcp_db_by_key(s->db, &p->d.rec.key);
+	cur = fp_dhcp_db_by_key(s->db, &p->d.rec.key, &held);
 	if (had && prev.state == FP_DHCP_LEASE_BOUND &&
 	    (!cur || cur->state != FP_DHCP_LEASE_BOUND || cur->ip.s_addr != prev.ip.s_addr))
 		fp_dhcp_maps_del_lease(s, &prev.key);
@@ -457,7 +458,8 @@ static bool wait_readable(int fd, int64_t until_ns)
 static void ack(struct fp_dhcp_server *s, const struct fp_dhcp_pending *p,
 		struct fp_dhcp_lease_rec *put, int *n_put)
 {
-	const struct fp_dhcp_lease_rec *cur = fp_dhcp_db_by_key(s->db, &p->d.rec.key);
+	struct fp_dhcp_lease_rec held;
+	const struct fp_dhcp_lease_rec *cur = fp_dhcp_db_by_key(s->db, &p->d.rec.key, &held);
 
 	fp_dhcp_queue_reply(s, p);
 	if (cur && cur->state == FP_DHCP_LEASE_BOUND)

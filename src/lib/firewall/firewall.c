@@ -310,7 +310,29 @@ static void rule_of(struct fp_fw_rule *r, const struct fp_fw_entry *e)
 }
 
 /* RULES: the rules themselves too, not only their index and counters. */
-static int list_maps(const struct fp_fw_maps *m, struct fp_fw_listing *out, bool rules)
+enum list_what {
+	LIST_RULES,             /* rules and counters */
+	LIST_COUNTS,            /* counters, each rule's fields zeroed */
+	LIST_SHAPE,             /* how many rules and the policy: no counter
+				 * read, nothing allocated (a health check's) */
+};
+
+/* list_shape: from G's meta and the policy's entry, the first. */
+static int list_shape(const struct gen_maps *g, struct fp_fw_listing *out)
+{
+	struct fp_fw_meta meta;
+	struct fp_fw_entry policy;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(g->fd[IN_META], &zero, &meta) ||
+	    bpf_map_lookup_elem(g->fd[IN_LIST], &zero, &policy))
+		return -errno;
+	out->n = meta.n_pos ? meta.n_pos - 1 : 0;
+	out->policy = policy.action;
+	return 0;
+}
+
+static int list_maps(const struct fp_fw_maps *m, struct fp_fw_listing *out, enum list_what what)
 {
 	struct gen_maps g;
 	struct carry cr = { 0 };
@@ -322,6 +344,11 @@ static int list_maps(const struct fp_fw_maps *m, struct fp_fw_listing *out, bool
 	err = err ?: gen_open(m, gen, &g);
 	if (err)
 		return err;
+	if (what == LIST_SHAPE) {
+		err = list_shape(&g, out);
+		gen_close(&g);
+		return err;
+	}
 	err = fp_fw_carry_open(&g, NULL, &cr);
 	gen_close(&g);
 	if (err)
@@ -338,7 +365,7 @@ static int list_maps(const struct fp_fw_maps *m, struct fp_fw_listing *out, bool
 		struct fp_fw_rule_stats *s = &out->rules[out->n++];
 		struct fp_counter l = fp_fw_carry_live(&cr, pos);
 
-		if (rules)
+		if (what == LIST_RULES)
 			rule_of(&s->rule, &cr.old[pos]);
 		s->index = cr.old[pos].rule;
 		s->packets = cr.old[pos].base_packets + l.packets;
@@ -350,7 +377,7 @@ static int list_maps(const struct fp_fw_maps *m, struct fp_fw_listing *out, bool
 
 int fp_firewall_list_maps(const struct fp_fw_maps *m, struct fp_fw_listing *out)
 {
-	return list_maps(m, out, true);
+	return list_maps(m, out, LIST_RULES);
 }
 
 void fp_fw_listing_free(struct fp_fw_listing *l)
@@ -487,7 +514,7 @@ int fp_firewall_clear(const char *dev)
 	return err;
 }
 
-static int list_dev(const char *dev, struct fp_fw_listing *out, bool rules)
+static int list_dev(const char *dev, struct fp_fw_listing *out, enum list_what what)
 {
 	struct fp_fw_maps m;
 	int lock = fp_pipeline_lock(dev, LOCK_SH), err;
@@ -497,7 +524,7 @@ static int list_dev(const char *dev, struct fp_fw_listing *out, bool rules)
 		return lock;
 	err = fp_firewall_maps_open(dev, &m);
 	if (!err) {
-		err = list_maps(&m, out, rules);
+		err = list_maps(&m, out, what);
 		fp_firewall_maps_close(&m);
 	}
 	close(lock);
@@ -506,10 +533,15 @@ static int list_dev(const char *dev, struct fp_fw_listing *out, bool rules)
 
 int fp_firewall_list(const char *dev, struct fp_fw_listing *out)
 {
-	return list_dev(dev, out, true);
+	return list_dev(dev, out, LIST_RULES);
 }
 
 int fp_firewall_counts(const char *dev, struct fp_fw_listing *out)
 {
-	return list_dev(dev, out, false);
+	return list_dev(dev, out, LIST_COUNTS);
+}
+
+int fp_firewall_shape(const char *dev, struct fp_fw_listing *out)
+{
+	return list_dev(dev, out, LIST_SHAPE);
 }

@@ -63,14 +63,11 @@ static int firewall_one(const struct fp_config *cfg, const char *dev,
 static bool firewall_applied(const struct fp_config *cfg, const char *dev)
 {
 	struct fp_fw_listing l;
-	bool ok;
 
-	if (fp_firewall_list(dev, &l))
+	if (fp_firewall_shape(dev, &l))
 		return !firewall_configured(cfg);
-	ok = firewall_configured(cfg) && l.n == cfg->firewall.n_rules &&
-	     l.policy == cfg->firewall.policy;
-	fp_fw_listing_free(&l);
-	return ok;
+	return firewall_configured(cfg) && l.n == cfg->firewall.n_rules &&
+	       l.policy == cfg->firewall.policy;
 }
 
 const struct fp_stage_row fp_stage_firewall_row = {
