@@ -54,7 +54,16 @@ EXAMPLE_OBJS := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(EXAMPLE_SRCS))
 TESTPROG_OBJS:= $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(TESTPROG_SRCS))
 BENCHPROG_OBJS:= $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(BENCHPROG_SRCS))
 PIPE_OBJS    := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(PIPE_SRCS))
-BPF_OBJS     := $(PIPE_OBJS) $(EXAMPLE_OBJS) $(TESTPROG_OBJS) $(BENCHPROG_OBJS)
+# The pipeline is compiled once more for each stage set here (name:STAGE,...),
+# so that clang drops the other stages' code (bpf/pipeline.bpf.c,
+# FP_COMPILED_FOR); the library loads the object compiled for exactly an
+# interface's stages when there is one (src/lib/pipeline/pipeline_sets.c
+# lists the same sets, and the object says which set it was built for).
+PIPE_SETS    := firewall:FIREWALL flows_firewall:FLOWS,FIREWALL xsk:XSK
+PIPE_SET_OBJS:= $(foreach s,$(PIPE_SETS),$(BUILD)/bpf/sets/pipeline_$(firstword $(subst :, ,$s)).bpf.o)
+pipe_set_mask = ($(foreach t,$(subst $(comma), ,$(word 2,$(subst :, ,$(filter $1:%,$(PIPE_SETS))))),FP_STAGE_BIT(FP_STAGE_$t) |) 0)
+comma := ,
+BPF_OBJS     := $(PIPE_OBJS) $(PIPE_SET_OBJS) $(EXAMPLE_OBJS) $(TESTPROG_OBJS) $(BENCHPROG_OBJS)
 SKELS        := $(patsubst $(BUILD)/%.bpf.o,$(BUILD)/skel/%.skel.h,$(BPF_OBJS))
 
 # Userspace half.
@@ -92,6 +101,10 @@ deps:
 $(BUILD)/%.bpf.o: %.bpf.c $(BPF_HDRS)
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bpf/sets/pipeline_%.bpf.o: bpf/pipeline.bpf.c $(BPF_HDRS)
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) '-DFP_COMPILED_FOR=$(call pipe_set_mask,$*)' -c $< -o $@
 
 # Skeleton names are the file's base name: examples/xdp_port_count.bpf.c
 # gives struct xdp_port_count in skel/examples/xdp_port_count.skel.h.

@@ -435,23 +435,9 @@ static double ms_since(const struct timespec *a)
 	return (b.tv_sec - a->tv_sec) * 1e3 + (b.tv_nsec - a->tv_nsec) / 1e6;
 }
 
-/* The pipeline as the library loads it for an interface: built for no
- * stage, or for the firewall alone. */
-static int built_bare(struct pipeline *skel)
-{
-	skel->rodata->fp_built = 0;
-	return 0;
-}
-
-static int built_firewall(struct pipeline *skel)
-{
-	skel->rodata->fp_built = FP_STAGE_BIT(FP_STAGE_FIREWALL);
-	return 0;
-}
-
 static int bench_pipeline_bare(const struct opts *o, struct table *t)
 {
-	struct pipeline *s = fp_test_pipeline_load(built_bare);
+	struct pipeline *s = fp_test_pipeline_load_for(0, NULL);
 	struct fp_pkt p;
 	double ns;
 	int err;
@@ -488,7 +474,7 @@ static int bench_firewall(const struct opts *o, size_t n, struct table *t)
 		fprintf(stderr, "firewall_bench: %zu rules: %s\n", n, cerr.msg);
 		goto out;
 	}
-	s = fp_test_pipeline_load(built_firewall);
+	s = fp_test_pipeline_load_for(FP_STAGE_BIT(FP_STAGE_FIREWALL), NULL);
 	if (!s) {
 		err = -errno;
 		goto out;

@@ -336,7 +336,7 @@ static void dhcp_bound(struct fp_dhcp_key *key, struct fp_dhcp_lease *lease)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_BOOTTIME, &ts);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	*key = (struct fp_dhcp_key){ .kind = FP_DHCP_KEY_MAC, .len = 6 };
 	memcpy(key->id, dhcp_mac, 6);
 	*lease = (struct fp_dhcp_lease){ .ip = DHCP_CLIENT, .pool = DHCP_POOL,
@@ -532,7 +532,12 @@ static struct bpf_object *open_bench(const struct bench *b, const char **why)
 	const void *elf;
 	size_t size;
 
-	if (b->elf) {
+	/* The pipeline as the library opens it for an interface running the
+	 * row's stages: the object compiled for them when there is one. */
+	if (b->elf == pipeline__elf_bytes) {
+		elf = fp_pipeline_elf_for(b->stages, &size);
+		obj = bpf_object__open_mem(elf, size, &opts);
+	} else if (b->elf) {
 		elf = b->elf(&size);
 		obj = bpf_object__open_mem(elf, size, &opts);
 	} else {

@@ -23,7 +23,7 @@
 #include <stdio.h>
 #include <sys/mman.h>
 #include <xdp/xsk.h>
-#include "../tests/bpf/bpf_test.h"
+#include "../tests/bpf/pipeline_fixture.h"
 #include "pipeline_abi.h"
 #include "xsk_abi.h"
 #include "bpf/pipeline.skel.h"
@@ -169,12 +169,10 @@ int main(int argc, char **argv)
 	xdp_pass__destroy(pass_skel);
 	xdpfilt(&filt);
 
-	skel = pipeline__open();
+	/* Opened for the XSK stage, as the library opens it for an interface. */
+	skel = fp_test_pipeline_open_for(FP_STAGE_BIT(FP_STAGE_XSK));
 	if (!skel)
 		return 1;
-	fp_test_unpin_maps(skel->obj);
-	/* Built for the XSK stage, as the library loads it for an interface. */
-	skel->rodata->fp_built = FP_STAGE_BIT(FP_STAGE_XSK);
 	if (pipeline__load(skel))
 		return 1;
 	fd = bpf_program__fd(skel->progs.fp_pipeline);

@@ -33,6 +33,17 @@ struct {
  * every stage. */
 const volatile __u32 fp_built = ~0u;
 
+/* The stages this object is compiled for: every one, or a set the
+ * Makefile names (FP_COMPILED_FOR, one object per set in PIPE_SETS). Then
+ * clang, not only the verifier, drops the other stages' code, and the
+ * ones kept get registers of their own: fewer values spilled around the
+ * firewall's probe loop. fp_compiled tells the library which object it
+ * opened. */
+#ifndef FP_COMPILED_FOR
+#define FP_COMPILED_FOR FP_STAGES_BUILT
+#endif
+const volatile __u32 fp_compiled = FP_COMPILED_FOR;
+
 /* Slot 0: the user's own XDP program (orchestrator.ebpf.xdp_program). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -139,7 +150,7 @@ int fp_pipeline(struct xdp_md *ctx)
 
 	if (!cfg || !st)
 		return XDP_PASS;
-	stages = cfg->stages & (fp_built | FP_STAGE_BIT(FP_STAGE_CHAIN));
+	stages = cfg->stages & ((fp_built & FP_COMPILED_FOR) | FP_STAGE_BIT(FP_STAGE_CHAIN));
 	/* Only the chain needs no parse: an empty pipeline costs two lookups. */
 	if (stages & ~FP_STAGE_BIT(FP_STAGE_CHAIN))
 		v = run_stages(ctx, st, stages, len);

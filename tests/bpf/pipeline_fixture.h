@@ -10,14 +10,17 @@
 #include "bpf_test.h"
 #include "pipeline_abi.h"
 #include "bpf/pipeline.skel.h"
+#include "pipeline/pipeline_sets.h"
 
-/* fp_test_pipeline_open: the pipeline skeleton opened, every map kept out
- * of /sys/fs/bpf (fp_ports and fp_port_stats are LIBBPF_PIN_BY_NAME, the
- * others are not pinned at all: none may reach bpffs from a test). NULL
- * when libbpf cannot open it. */
-static inline struct pipeline *fp_test_pipeline_open(void)
+/* fp_test_pipeline_open_for: the pipeline opened as the library opens it
+ * for an interface running STAGES (the object compiled for exactly those
+ * when there is one, built for them), every map kept out of /sys/fs/bpf
+ * (fp_ports and fp_port_stats are LIBBPF_PIN_BY_NAME, the others are not
+ * pinned at all: none may reach bpffs from a test). NULL when libbpf
+ * cannot open it. */
+static inline struct pipeline *fp_test_pipeline_open_for(uint32_t stages)
 {
-	struct pipeline *skel = pipeline__open();
+	struct pipeline *skel = fp_pipeline_open_for(stages, NULL);
 
 	if (skel)
 		fp_test_unpin_maps(skel->obj);
@@ -48,12 +51,14 @@ static inline int fp_test_pipeline_build_for(struct bpf_object *obj, uint32_t st
 	return -ENOENT;
 }
 
-/* fp_test_pipeline_load: fp_test_pipeline_open, then PREPARE (when not
- * NULL) on the opened skeleton, to size maps before the load, then the
- * load. NULL on any failure (libbpf has said why), nothing left open. */
-static inline struct pipeline *fp_test_pipeline_load(int (*prepare)(struct pipeline *skel))
+/* fp_test_pipeline_load_for: fp_test_pipeline_open_for(STAGES), then
+ * PREPARE (when not NULL) on the opened skeleton, to size maps before the
+ * load, then the load. NULL on any failure (libbpf has said why), nothing
+ * left open. fp_test_pipeline_load: the same for every stage. */
+static inline struct pipeline *fp_test_pipeline_load_for(uint32_t stages,
+							 int (*prepare)(struct pipeline *skel))
 {
-	struct pipeline *skel = fp_test_pipeline_open();
+	struct pipeline *skel = fp_test_pipeline_open_for(stages);
 
 	if (!skel)
 		return NULL;
@@ -62,6 +67,11 @@ static inline struct pipeline *fp_test_pipeline_load(int (*prepare)(struct pipel
 		return NULL;
 	}
 	return skel;
+}
+
+static inline struct pipeline *fp_test_pipeline_load(int (*prepare)(struct pipeline *skel))
+{
+	return fp_test_pipeline_load_for(FP_STAGES_BUILT, prepare);
 }
 
 /* fp_test_set_stages: the stages the pipeline runs, FP_STAGE_BIT()s in

@@ -25,6 +25,11 @@ struct fixture {
 	struct fp_pipeline_stats stats;
 };
 
+/* The object the fixture loads: the one compiled for every stage, then
+ * (main's second round) the one an interface running the firewall alone
+ * gets. */
+static uint32_t opened_for = FP_STAGES_BUILT;
+
 static int setup(void **state)
 {
 	struct fixture *f;
@@ -34,7 +39,7 @@ static int setup(void **state)
 	if (err <= 0)
 		return err;
 	f = *state;
-	f->skel = fp_test_pipeline_load(NULL);
+	f->skel = fp_test_pipeline_load_for(opened_for, NULL);
 	if (!f->skel)
 		return -1;
 	f->prog_fd = bpf_program__fd(f->skel->progs.fp_pipeline);
@@ -960,5 +965,8 @@ int main(void)
 		T(test_firewall_replace_is_atomic),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int failed = cmocka_run_group_tests_name("every stage's object", tests, NULL, NULL);
+
+	opened_for = FW;
+	return failed + cmocka_run_group_tests_name("the firewall's own object", tests, NULL, NULL);
 }

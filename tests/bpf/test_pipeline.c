@@ -334,6 +334,34 @@ static void test_pipeline_ports_then_chain(void **state)
 	assert_stats(f, &want);
 }
 
+/* Each stage set compiled on its own is what the library opens for
+ * exactly those stages: the object says so (fp_compiled), is built for
+ * them, and the kernel loads it; stages no set matches get the object
+ * compiled for every stage. */
+static void test_pipeline_opens_the_object_compiled_for_the_stages(void **state)
+{
+	__u32 other = FP_STAGE_BIT(FP_STAGE_FIREWALL) | FP_STAGE_BIT(FP_STAGE_PORTS);
+	struct pipeline *skel;
+
+	(void)state;
+	assert_true(fp_pipeline_compiled_sets() > 0);
+	for (int i = 0; i < fp_pipeline_compiled_sets(); i++) {
+		__u32 set = fp_pipeline_compiled_set(i);
+
+		skel = fp_test_pipeline_open_for(set);
+		assert_non_null(skel);
+		assert_int_equal(skel->rodata->fp_compiled, set);
+		assert_int_equal(skel->rodata->fp_built, set);
+		assert_int_equal(pipeline__load(skel), 0);
+		pipeline__destroy(skel);
+	}
+	skel = fp_test_pipeline_open_for(other);
+	assert_non_null(skel);
+	assert_int_equal(skel->rodata->fp_compiled, FP_STAGES_BUILT);
+	assert_int_equal(skel->rodata->fp_built, other);
+	pipeline__destroy(skel);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -350,6 +378,7 @@ int main(void)
 		T(test_pipeline_chain_off_ignores_filled_slot),
 		T(test_pipeline_chain_emptied_slot_passes),
 		T(test_pipeline_ports_then_chain),
+		cmocka_unit_test(test_pipeline_opens_the_object_compiled_for_the_stages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,6 +17,7 @@
 #include <fastpath/pipeline.h>
 #include "bpf/pipeline.skel.h"
 #include "pipeline/pipeline_internal.h"
+#include "pipeline/pipeline_sets.h"
 #include "pipeline/stage.h"
 
 /* The attached link, if it still points at DEV (a link outlives the
@@ -193,12 +194,11 @@ static int open_new(const char *dev, const struct fp_pipeline_opts *opts, __u32 
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = FP_PIN_ROOT "/maps");
 	struct fp_pipeline_opts defaults = { .stages = built };
-	struct pipeline *skel = pipeline__open_opts(&oo);
+	struct pipeline *skel = fp_pipeline_open_for(built, &oo);
 	int err;
 
 	if (!skel)
 		return -errno;
-	skel->rodata->fp_built = built & FP_STAGES_BUILT;
 	err = pin_dev_maps(skel->obj, dev);
 	for (int s = 0; !err && s < FP_STAGE_MAX; s++)
 		if (fp_stage_rows[s] && fp_stage_rows[s]->size)
