@@ -44,7 +44,7 @@ int dhcp_floor(struct xdp_md *ctx)
 	k = bpf_map_lookup_elem(&floor_key, &zero);
 	if (!k)
 		return XDP_PASS;
-	now = bpf_ktime_get_boot_ns();
+	now = bpf_ktime_get_coarse_ns() + FP_DHCP_CLOCK_SLACK_NS;
 	l = bpf_map_lookup_elem(&fp_dhcp_leases, k);
 	if (!l || l->expires_ns <= now)
 		return XDP_PASS;

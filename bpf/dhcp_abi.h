@@ -52,8 +52,19 @@ struct fp_dhcp_key {
 	__u8 id[FP_DHCP_ID_MAX];
 };
 
-/* A binding the kernel may answer for. Times are CLOCK_BOOTTIME ns
- * (bpf_ktime_get_boot_ns()). Addresses are network order. */
+/* The stage's clock: CLOCK_MONOTONIC ns at a tick's resolution
+ * (bpf_ktime_get_coarse_ns(), a read of a variable, where the exact
+ * CLOCK_BOOTTIME's helper costs ~30 ns). It lags the exact time by up to
+ * a tick, 10 ms at the lowest HZ, so the stage's "now" is it plus this
+ * slack: a lease is answered only while it has the slack left, and an
+ * extension ends that much later, so the server's expiry never comes
+ * before the client's. Time suspended is not counted: after a resume the
+ * leases in the map look longer until the server's expiry pass (on wall-
+ * clock expiries) removes the ones past. */
+#define FP_DHCP_CLOCK_SLACK_NS 10000000ull
+
+/* A binding the kernel may answer for. Times are CLOCK_MONOTONIC ns (the
+ * stage's clock, above). Addresses are network order. */
 struct fp_dhcp_lease {
 	__u32 ip;                  /* yiaddr */
 	__u32 pool;                /* index into fp_dhcp_pools */
@@ -103,7 +114,7 @@ struct fp_dhcp_event {
 	struct fp_dhcp_key key;
 	__u32 ip;
 	__u32 pool;
-	__u64 expires_ns;          /* the new expiry, CLOCK_BOOTTIME ns */
+	__u64 expires_ns;          /* the new expiry, CLOCK_MONOTONIC ns */
 	__u8 chaddr[6];
 	__u8 msg_type;             /* 5: ACK */
 	__u8 pad;

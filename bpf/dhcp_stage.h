@@ -494,7 +494,7 @@ __attribute__((noinline)) int fp_stage_dhcp(struct xdp_md *ctx, const struct fp_
 	miss = FP_DHCP_MISS_MALFORMED;
 	if (fp_dhcp_key_of(ctx, u, end, l4, r, p, s))
 		goto pass;
-	now = bpf_ktime_get_boot_ns();
+	now = bpf_ktime_get_coarse_ns() + FP_DHCP_CLOCK_SLACK_NS;
 	l = fp_dhcp_lease_of(s, now, &pool, &miss);
 	if (!l || !pool)
 		goto pass;

@@ -55,11 +55,12 @@ static uint32_t a4(const char *s)
 	return a.s_addr;
 }
 
-static uint64_t boot_ns(void)
+/* mono_ns: the stage's clock, exactly (CLOCK_MONOTONIC). */
+static uint64_t mono_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_BOOTTIME, &ts);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
@@ -184,7 +185,7 @@ static void put_lease(struct fixture *f, const struct fp_dhcp_key *k, const char
 	memset(&l, 0, sizeof(l));
 	l.ip = a4(ip);
 	l.pool = POOL;
-	l.expires_ns = boot_ns() + expires_in_s * 1000000000ll;
+	l.expires_ns = mono_ns() + expires_in_s * 1000000000ll;
 	memcpy(l.chaddr, client_mac, 6);
 	assert_int_equal(bpf_map_update_elem(f->leases_fd, k, &l, BPF_ANY), 0);
 }
@@ -222,7 +223,7 @@ static int setup(void **state)
 	memcpy(dc.server_mac, server_mac, 6);
 	l.ip = a4(CLIENT_IP);
 	l.pool = POOL;
-	l.expires_ns = boot_ns() + 600 * 1000000000ull;
+	l.expires_ns = mono_ns() + 600 * 1000000000ull;
 	memcpy(l.chaddr, client_mac, 6);
 	if (fp_test_set_stages(bpf_map__fd(f->skel->maps.fp_config),
 			       FP_STAGE_BIT(FP_STAGE_DHCP)) ||
@@ -737,12 +738,14 @@ static void test_dhcp_ack_extends_lease_and_sends_event(void **state)
 	struct fp_run r;
 
 	build(&p, &q);
-	t0 = boot_ns();
+	t0 = mono_ns();
 	assert_int_equal(run(f, &p, &r), XDP_TX);
-	t1 = boot_ns();
+	t1 = mono_ns();
 	assert_int_equal(bpf_map_lookup_elem(f->leases_fd, &k, &l), 0);
+	/* never before the exact time plus the lease; at most the clock's
+	 * slack after it */
 	assert_true(l.expires_ns >= t0 + LEASE_S * 1000000000ull);
-	assert_true(l.expires_ns <= t1 + LEASE_S * 1000000000ull);
+	assert_true(l.expires_ns <= t1 + FP_DHCP_CLOCK_SLACK_NS + LEASE_S * 1000000000ull);
 	rb = ring_buffer__new(bpf_map__fd(f->skel->maps.fp_dhcp_events), count_event, &ev,
 			      NULL);
 	assert_non_null(rb);
@@ -868,6 +871,25 @@ static void test_dhcp_expired_lease_passes(void **state)
 	struct fp_pkt p;
 
 	put_lease(f, &k, CLIENT_IP, -1);
+	build(&p, &q);
+	assert_pass_untouched(f, &p);
+	assert_counters(f, FP_DHCP_RX_DISCOVER, 1, FP_DHCP_MISS_EXPIRED, 1, -1);
+}
+
+/* The stage's clock lags by up to a tick: a lease with less than the
+ * slack left is the server's to answer. */
+static void test_dhcp_lease_ending_within_clock_slack_passes(void **state)
+{
+	struct fixture *f = FP_TEST_STATE(state);
+	struct fp_dhcp_key k = mac_key(client_mac, 0);
+	struct req q = { .type = 1 };
+	struct fp_pkt p;
+	struct fp_dhcp_lease l;
+
+	put_lease(f, &k, CLIENT_IP, 600);
+	assert_int_equal(bpf_map_lookup_elem(f->leases_fd, &k, &l), 0);
+	l.expires_ns = mono_ns() + FP_DHCP_CLOCK_SLACK_NS / 2;
+	assert_int_equal(bpf_map_update_elem(f->leases_fd, &k, &l, BPF_ANY), 0);
 	build(&p, &q);
 	assert_pass_untouched(f, &p);
 	assert_counters(f, FP_DHCP_RX_DISCOVER, 1, FP_DHCP_MISS_EXPIRED, 1, -1);
@@ -1477,6 +1499,7 @@ int main(void)
 		T(test_dhcp_disabled_cfg_passes_without_counting),
 		T(test_dhcp_unknown_client_passes),
 		T(test_dhcp_expired_lease_passes),
+		T(test_dhcp_lease_ending_within_clock_slack_passes),
 		T(test_dhcp_invalid_pool_passes),
 		T(test_dhcp_request_for_other_address_passes),
 		T(test_dhcp_request_for_other_server_passes),

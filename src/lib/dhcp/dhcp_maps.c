@@ -33,18 +33,18 @@ time_t fp_dhcp_now(void)
 
 /* The two clocks are read back to back: their offset is what converts,
  * to the nanosecond, not two roundings to whole seconds. */
-uint64_t fp_dhcp_wall_to_boot_ns(time_t wall)
+uint64_t fp_dhcp_wall_to_mono_ns(time_t wall)
 {
-	int64_t boot = ns_of(CLOCK_BOOTTIME), real = ns_of(CLOCK_REALTIME);
-	int64_t v = (int64_t)wall * 1000000000ll - real + boot;
+	int64_t mono = ns_of(CLOCK_MONOTONIC), real = ns_of(CLOCK_REALTIME);
+	int64_t v = (int64_t)wall * 1000000000ll - real + mono;
 
 	return v > 0 ? (uint64_t)v : 0;
 }
 
-time_t fp_dhcp_boot_ns_to_wall(uint64_t boot_ns)
+time_t fp_dhcp_mono_ns_to_wall(uint64_t mono_ns)
 {
-	int64_t boot = ns_of(CLOCK_BOOTTIME), real = ns_of(CLOCK_REALTIME);
-	int64_t v = (int64_t)boot_ns - boot + real;
+	int64_t mono = ns_of(CLOCK_MONOTONIC), real = ns_of(CLOCK_REALTIME);
+	int64_t v = (int64_t)mono_ns - mono + real;
 
 	/* Up, but not for the few ns the two reads of the clocks differ by:
 	 * a whole second converted back stays that second. */
@@ -63,7 +63,7 @@ static bool lease_value(const struct fp_dhcp_lease_rec *r, struct fp_dhcp_lease 
 	if (!syncable(&r->key) || r->state != FP_DHCP_LEASE_BOUND)
 		return false;
 	*v = (struct fp_dhcp_lease){ .ip = r->ip.s_addr, .pool = r->pool };
-	v->expires_ns = fp_dhcp_wall_to_boot_ns(r->expires);
+	v->expires_ns = fp_dhcp_wall_to_mono_ns(r->expires);
 	memcpy(v->chaddr, r->chaddr, 6);
 	return true;
 }
@@ -247,7 +247,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	r.pool = ev->pool;
 	memcpy(r.chaddr, ev->chaddr, 6);
 	r.state = FP_DHCP_LEASE_BOUND;
-	r.expires = fp_dhcp_boot_ns_to_wall(ev->expires_ns);
+	r.expires = fp_dhcp_mono_ns_to_wall(ev->expires_ns);
 	err = fp_dhcp_db_put(s->db, &r, now);
 	if (err == -EADDRINUSE) {
 		fp_log(&s->log, FP_LOG_WARN, "dhcp: the fast path extended %s for %s, which the "

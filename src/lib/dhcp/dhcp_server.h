@@ -147,11 +147,11 @@ int fp_dhcp_maps_consume(struct fp_dhcp_server *s);
 /* fp_dhcp_maps_publish: the slow path's counters into the stats map. */
 void fp_dhcp_maps_publish(struct fp_dhcp_server *s);
 
-/* fp_dhcp_wall_to_boot_ns / fp_dhcp_boot_ns_to_wall: a wall-clock expiry
- * (seconds) as CLOCK_BOOTTIME ns, and back, rounded up: a lease is never
+/* fp_dhcp_wall_to_mono_ns / fp_dhcp_mono_ns_to_wall: a wall-clock expiry
+ * (seconds) as CLOCK_MONOTONIC ns, and back, rounded up: a lease is never
  * stored as ending before the moment its client was given. */
-uint64_t fp_dhcp_wall_to_boot_ns(time_t wall);
-time_t fp_dhcp_boot_ns_to_wall(uint64_t boot_ns);
+uint64_t fp_dhcp_wall_to_mono_ns(time_t wall);
+time_t fp_dhcp_mono_ns_to_wall(uint64_t mono_ns);
 
 /* fp_dhcp_now: the wall clock in whole seconds, rounded up. */
 time_t fp_dhcp_now(void);
