@@ -11,7 +11,6 @@
 #include "pipeline_abi.h"
 #include "bpf/pipeline.skel.h"
 #include "bpf/sets/pipeline_firewall.skel.h"
-#include "bpf/sets/pipeline_flows_firewall.skel.h"
 #include "bpf/sets/pipeline_xsk.skel.h"
 #include "pipeline/pipeline_sets.h"
 
@@ -22,7 +21,6 @@ static const struct {
 	const void *(*elf)(size_t *size);
 } sets[] = {
 	{ BIT(FP_STAGE_FIREWALL), pipeline_firewall__elf_bytes },
-	{ BIT(FP_STAGE_FLOWS) | BIT(FP_STAGE_FIREWALL), pipeline_flows_firewall__elf_bytes },
 	{ BIT(FP_STAGE_XSK), pipeline_xsk__elf_bytes },
 };
 
