@@ -88,6 +88,9 @@ static int umem_make(struct fp_xsk *x, const struct fp_xsk_opts *o)
 	return xsk_umem__create(&x->umem, x->area, x->area_size, &x->fq, &x->cq, &uc);
 }
 
+#define XSK_BUSY_WAIT_MS 250
+#define XSK_BUSY_STEP_MS 5
+
 /* xsk_try: one rung of the ladder, BIND_FLAGS XDP_ZEROCOPY or XDP_COPY. */
 static int xsk_try(struct fp_xsk *x, const struct fp_xsk_opts *o, __u16 bind_flags)
 {
@@ -100,7 +103,17 @@ static int xsk_try(struct fp_xsk *x, const struct fp_xsk_opts *o, __u16 bind_fla
 
 	if (err)
 		return err;
-	err = xsk_socket__create(&x->xsk, x->dev, x->queue, x->umem, &x->rx, &x->tx, &sc);
+	/* A socket that just left the queue holds it until the kernel's
+	 * deferred work frees its pool: a bind in those milliseconds (an
+	 * application restarted at once) finds it busy. Busy for longer, it
+	 * is another socket's. */
+	for (int ms = 0; ; ms += XSK_BUSY_STEP_MS) {
+		err = xsk_socket__create(&x->xsk, x->dev, x->queue, x->umem, &x->rx, &x->tx,
+					 &sc);
+		if (err != -EBUSY || ms >= XSK_BUSY_WAIT_MS)
+			break;
+		usleep(XSK_BUSY_STEP_MS * 1000);
+	}
 	if (err) {
 		x->xsk = NULL;
 		xsk_umem__delete(x->umem);
