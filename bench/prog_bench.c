@@ -331,6 +331,11 @@ static int size_leases(const struct bench *b, struct bpf_object *obj)
 					1024);
 }
 
+static int size_flows_leases(const struct bench *b, struct bpf_object *obj)
+{
+	return size_flows(b, obj) ?: size_leases(b, obj);
+}
+
 /* dhcp_bound: the benchmark's client, bound for a day. */
 static void dhcp_bound(struct fp_dhcp_key *key, struct fp_dhcp_lease *lease)
 {
@@ -448,6 +453,7 @@ static const char *const xdpfilt_paths[] = {
 #define PIPE_PORT  "fp_pipeline, ports"
 #define PIPE_FWALL "fp_pipeline, firewall"
 #define PIPE_FLOWF "fp_pipeline, firewall+flows"
+#define PIPE_FFD   "fp_pipeline, fw+flows+dhcp"
 #define STATS_EMPTY "xdp_pass, run-time stats on"
 #define STATS_FLOWF "firewall+flows, stats on"
 #define TABLE_SAME "flows table, same flow"
@@ -486,6 +492,10 @@ static const struct bench benches[] = {
 	{ .label = PIPE_FLOWF, .elf = pipeline__elf_bytes, .prog = "fp_pipeline",
 	  .prepare = size_flows, .prime = prime_pipeline, .check = check_pipeline,
 	  .stages = PIPE_FLOWS | PIPE_FW },
+	/* a frame that is not DHCP, on an interface that serves DHCP */
+	{ .label = PIPE_FFD, .elf = pipeline__elf_bytes, .prog = "fp_pipeline",
+	  .prepare = size_flows_leases, .prime = prime_pipeline, .check = check_pipeline,
+	  .stages = PIPE_FLOWS | PIPE_FW | FP_STAGE_BIT(FP_STAGE_DHCP) },
 	{ .label = STATS_EMPTY, .elf = xdp_pass__elf_bytes, .prog = "xdp_pass", .stats = true },
 	{ .label = STATS_FLOWF, .elf = pipeline__elf_bytes, .prog = "fp_pipeline",
 	  .prepare = size_flows, .prime = prime_pipeline, .check = check_pipeline,
@@ -661,6 +671,7 @@ static void print_goal(const struct result *res, int n)
 	double ports = added(res, n, PIPE_FLOWP, PIPE_PORT);
 	double alone = added(res, n, PIPE_FLOW, PIPE_BARE);
 	double insert = added(res, n, TABLE_NEW, TABLE_SAME);
+	double dhcp = added(res, n, PIPE_FFD, PIPE_FLOWF);
 	double ratio;
 
 	if (bare) {
@@ -680,6 +691,9 @@ static void print_goal(const struct result *res, int n)
 	if (!isnan(insert))
 		printf("flows stage, new flow (table full, evicting): %+.1f ns more than a "
 		       "known flow\n", insert);
+	if (!isnan(dhcp))
+		printf("DHCP stage on, a frame that is not DHCP (fw+flows+dhcp - "
+		       "firewall+flows): %+.1f ns\n", dhcp);
 	print_dhcp(res, n);
 	print_stats(res, n);
 }
