@@ -168,11 +168,11 @@ static __always_inline __u32 fp_dhcp_opts(struct xdp_md *ctx, __u32 l4,
  * The checksums are summed from the words as they are written, as 32-bit
  * words in memory order: the sum is byte-order independent, so the folded
  * sum stored as it is reads right on the wire. */
-static __always_inline int fp_dhcp_write(struct xdp_md *ctx, const struct fp_parsed *p,
+static __always_inline int fp_dhcp_write(struct xdp_md *ctx, __u32 l3,
 					 struct fp_dhcp_scratch *s, __u32 optlen, __u64 dst,
 					 const struct fp_dhcp_cfg *cfg)
 {
-	__u32 l3 = p->l3_off, len = FP_DHCP_REPLY_OPTS + optlen, saddr = cfg->server_id;
+	__u32 len = FP_DHCP_REPLY_OPTS + optlen, saddr = cfg->server_id;
 	/* An OFFER's ciaddr is 0 (RFC 2131 Table 3). */
 	__u32 daddr = s->daddr, ciaddr = s->type == FP_DHCPACK ? s->ciaddr : 0;
 	__u32 tot_be, ulen_be, dport_be, tail, i;

@@ -117,8 +117,8 @@ static __always_inline int run_stages(struct xdp_md *ctx, struct fp_pipeline_sta
 	if (stages & FP_STAGE_BIT(FP_STAGE_DHCP)) {
 		/* The stage is a function of its own, a call: only a frame to
 		 * the server's port goes in (the stage checks the rest). */
-		if (p.dport == FP_DHCP_SERVER_PORT && p.l4_proto == IPPROTO_UDP)
-			v = fp_stage_dhcp(ctx, &p);
+		if (fp_dhcp_wants(&p))
+			v = fp_stage_dhcp(ctx, p.l3_off, p.l4_off, fp_dhcp_vlan(&p), p.frag);
 		/* A global function: the verifier does not know what it returns,
 		 * clang does, and would drop verdict_row()'s range check. */
 		asm volatile("" : "+r"(v));
