@@ -425,7 +425,7 @@ static __always_inline __u32 fp_dhcp_vlan(const struct fp_parsed *p)
  * walk's 160 iterations with it. It takes scalars, not the parsed frame:
  * a pointer to it would be read whole at the call, and the verifier would
  * keep apart every path of the parse that differs in any field (212K
- * instructions for firewall, flows and DHCP against 172K). The caller
+ * instructions for firewall, flows and DHCP against 159K). The caller
  * holds no packet pointer across the call. */
 __attribute__((noinline)) int fp_stage_dhcp(struct xdp_md *ctx, __u32 l3_off, __u32 l4_off,
 					    __u32 vlan, __u32 frag)
