@@ -36,6 +36,8 @@ GOAL_DAEMON_MS=100
 GOAL_RSS_KB=20480
 
 lab_need startup perfdhcp xdp-filter
+# The daemon's config, lease journal and log, and perfdhcp's output; the
+# cleanup below removes it.
 TMP=$(mktemp -d /tmp/fpstart.XXXXXX)
 
 # perfdhcp's receive buffer, raised for the run as in dhcp_bench.sh (which

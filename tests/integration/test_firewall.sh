@@ -172,6 +172,38 @@ case_stage_added_to_a_pipeline_built_without_it() {
 	[ "$(xlated)" = "$small" ] || t_fail "up with ports only kept the firewall's code: $(xlated) bytes"
 }
 
+# compiled_for: the stages the object running on T_DEV was compiled for
+# (fp_compiled in the .rodata pinned as "built").
+compiled_for() {
+	bpftool -j map dump pinned "$T_PIN/pipeline/$T_DEV/built" 2>/dev/null |
+		"$T_PY" -c 'import json,sys
+for f in json.load(sys.stdin)[0]["formatted"]["value"][".rodata"]:
+    if "fp_compiled" in f: print(f["fp_compiled"])'
+}
+
+# The firewall alone runs the object compiled for it alone; with another
+# stage, the one compiled for every stage; back to the firewall alone,
+# its own object again (a reload, not the program built for more).
+case_firewall_alone_runs_its_own_object() {
+	t_topo
+	t_res pipeline "$T_DEV"
+	fw=$(( 1 << 2 ))   # FP_STAGE_BIT(FP_STAGE_FIREWALL), bpf/pipeline_abi.h
+	t_fp 0 up "$T_DEV" --stages firewall
+	[ "$(compiled_for)" = "$fw" ] || t_fail "firewall alone: compiled for $(compiled_for)"
+	t_fp 0 up "$T_DEV" --stages firewall,ports
+	c=$(compiled_for)
+	[ -n "$c" ] && [ "$c" != "$fw" ] || t_fail "firewall and ports: compiled for '$c'"
+	t_fp 0 up "$T_DEV" --stages firewall
+	[ "$(compiled_for)" = "$fw" ] || t_fail "firewall alone again: compiled for $(compiled_for)"
+	rules "$T_TMP/r.yaml" "{action: drop, protocol: udp, port: 7001}"
+	t_fp 0 firewall replace "$T_TMP/r.yaml" "$T_DEV"
+	t_udp_listen "" 7001 "$T_TMP/rx1"
+	send_udp 7001 5
+	sleep 0.3
+	[ ! -s "$T_TMP/rx1" ] || t_fail "datagrams to the dropped port arrived"
+	[ "$(rule_count 1 packets)" = 5 ] || t_fail "rule 1 counted $(rule_count 1 packets) packets, want 5"
+}
+
 t_ok firewall_drops_udp_port_and_counts_exactly case_udp_port_dropped_and_counted
 t_ok firewall_drops_tcp_port_only case_tcp_port_dropped
 t_ok firewall_drops_icmp_until_flush case_icmp_dropped_then_flushed
@@ -181,4 +213,5 @@ t_ok firewall_bad_file_changes_nothing case_bad_file_changes_nothing
 t_ok firewall_counters_survive_replace case_counters_survive_replace
 t_ok firewall_add_and_delete_from_cli case_add_and_delete
 t_ok firewall_rebuilds_a_pipeline_built_without_it case_stage_added_to_a_pipeline_built_without_it
+t_ok firewall_alone_runs_its_own_object case_firewall_alone_runs_its_own_object
 t_done

@@ -293,27 +293,25 @@ out:
 	return err;
 }
 
-/* The stages DEV's running program is built for: its .rodata, pinned as
+/* What DEV's running program is built for: its .rodata (the stages it
+ * runs, fp_built, and the object it came from, fp_compiled), pinned as
  * "built" beside it (read by pin: no CAP_SYS_ADMIN needed, as looking
  * maps up by id would). -ENOENT when there is none of this layout (a
  * program of an older fastpath), or -errno. */
-static int running_built(const char *dev, __u32 *built)
+static int running_built(const char *dev, struct pipeline__rodata *ro)
 {
 	struct bpf_map_info info = { 0 };
-	struct pipeline__rodata ro;
 	__u32 len = sizeof(info), zero = 0;
 	int fd = fp_pipeline_obj_get(dev, "built"), err;
 
 	if (fd < 0)
 		return fd;
 	err = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0;
-	if (!err && info.value_size != sizeof(ro))
+	if (!err && info.value_size != sizeof(*ro))
 		err = -ENOENT;
-	if (!err && bpf_map_lookup_elem(fd, &zero, &ro))
+	if (!err && bpf_map_lookup_elem(fd, &zero, ro))
 		err = -errno;
 	close(fd);
-	if (!err)
-		*built = ro.fp_built;
 	return err;
 }
 
@@ -323,7 +321,8 @@ int fp_pipeline_up_link(const char *dev, const struct fp_target *t,
 	char path[PATH_MAX];
 	struct pipeline *skel;
 	const char *mode;
-	__u32 prog_id, built;
+	struct pipeline__rodata ro;
+	__u32 prog_id;
 	int fd, stale, err;
 
 	fd = link_live(dev, t->ifindex);
@@ -341,10 +340,12 @@ int fp_pipeline_up_link(const char *dev, const struct fp_target *t,
 	err = open_new(dev, opts, opts->stages, &skel, &stale);
 	if (err)
 		return err;
-	/* Reloaded too when built for other stages than these: one built
-	 * for more would run, but pay for what it no longer uses. */
-	if (stale || running_built(dev, &built) ||
-	    (built & FP_STAGES_BUILT) != (opts->stages & FP_STAGES_BUILT))
+	/* Reloaded too when built for other stages than these (one built
+	 * for more would run, but pay for what it no longer uses), or from
+	 * another object than the one these stages now get. */
+	if (stale || running_built(dev, &ro) ||
+	    (ro.fp_built & FP_STAGES_BUILT) != (opts->stages & FP_STAGES_BUILT) ||
+	    ro.fp_compiled != skel->rodata->fp_compiled)
 		return reload(dev, skel);
 	pipeline__destroy(skel);
 	return 0;
@@ -352,11 +353,11 @@ int fp_pipeline_up_link(const char *dev, const struct fp_target *t,
 
 int fp_pipeline_build_for(const char *dev, __u32 stages)
 {
+	struct pipeline__rodata ro;
 	struct pipeline *skel;
-	__u32 built;
 	int stale, err;
 
-	if (!running_built(dev, &built) && !(stages & FP_STAGES_BUILT & ~built))
+	if (!running_built(dev, &ro) && !(stages & FP_STAGES_BUILT & ~ro.fp_built))
 		return 0;
 	err = open_new(dev, NULL, stages, &skel, &stale);
 	return err ?: reload(dev, skel);
