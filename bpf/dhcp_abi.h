@@ -54,14 +54,17 @@ struct fp_dhcp_key {
 
 /* The stage's clock: CLOCK_MONOTONIC ns at a tick's resolution
  * (bpf_ktime_get_coarse_ns(), a read of a variable, where the exact
- * CLOCK_BOOTTIME's helper costs ~30 ns). It lags the exact time by up to
- * a tick, 10 ms at the lowest HZ, so the stage's "now" is it plus this
- * slack: a lease is answered only while it has the slack left, and an
- * extension ends that much later, so the server's expiry never comes
- * before the client's. Time suspended is not counted: after a resume the
- * leases in the map look longer until the server's expiry pass (on wall-
- * clock expiries) removes the ones past. */
-#define FP_DHCP_CLOCK_SLACK_NS 10000000ull
+ * CLOCK_BOOTTIME's helper costs ~30 ns). It lags the exact time by a tick
+ * (4 ms at HZ=250) when ticks come on time, and by more when they do not:
+ * a virtual CPU the host deschedules misses its ticks (a lag past 5 ms
+ * was seen in CI). So the stage's "now" is it plus a second of slack: a
+ * lease is answered only while it has a second left, and an extension
+ * ends a second later than the exact time plus the lease, so the server's
+ * expiry never comes before the client's unless ticks stop for a second.
+ * Time suspended is not counted: after a resume the leases in the map
+ * look longer until the server's expiry pass (on wall-clock expiries)
+ * removes the ones past. */
+#define FP_DHCP_CLOCK_SLACK_NS 1000000000ull
 
 /* A binding the kernel may answer for. Times are CLOCK_MONOTONIC ns (the
  * stage's clock, above). Addresses are network order. */
