@@ -266,7 +266,8 @@ static __always_inline __u32 fp_fw_probe(const struct fp_fw_set *s, int i,
 static __always_inline __u32 fp_fw_first(const struct fp_parsed *p, const struct fp_fw_set *s)
 {
 	__u32 best = s->meta->catch_all, cand = ~0u, src, dst, sp, dp, pr, skey, dkey, unused;
-	int i, v6 = p->ip_version == 6;
+	int v6 = p->ip_version == 6;
+	__u64 i, left;
 	struct fp_fw_fields f;
 
 	if (p->ip_version) {
@@ -303,11 +304,13 @@ static __always_inline __u32 fp_fw_first(const struct fp_parsed *p, const struct
 	f.k0 = fp_fw_k0(skey, dkey);
 	f.k1 = fp_fw_k1(f.sport, f.dport, p->l4_proto, 0);
 	/* Slots are in the order of their first rule: once that is not
-	 * before the best so far, no later slot can win. */
-	for (i = 0; i < FP_FW_SLOTS && cand; i++) {
-		if (!(cand & (1u << i)))
+	 * before the best so far, no later slot can win. The slots left in
+	 * a 64-bit register shifted down as the loop goes: in 32 bits, each
+	 * slot stepped over cost ~18 instructions. */
+	left = cand;
+	for (i = 0; i < FP_FW_SLOTS && left; i++, left >>= 1) {
+		if (!(left & 1))
 			continue;
-		cand &= ~(1u << i);
 		if (s->meta->slot_min[i] >= best)
 			break;
 		best = fp_fw_probe(s, i, &f, best);

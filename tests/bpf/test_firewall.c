@@ -928,6 +928,178 @@ static void test_firewall_replace_is_atomic(void **state)
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
+/* ---- against the library's model, on random sets -------------------------- */
+
+static uint32_t rnd_state = 2026;
+
+static uint32_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 17;
+	rnd_state ^= rnd_state << 5;
+	return rnd_state;
+}
+
+#define PICK(a) (a)[rnd() % (sizeof(a) / sizeof((a)[0]))]
+
+/* Few values per field, so rules overlap and nest, and many shapes: the
+ * sets have up to 20-odd slots, probed in any mix. */
+static const char *const v4_pfx[] = { "10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24",
+				      "10.1.2.3/32", "10.1.2.2/31", "0.0.0.0/0" };
+static const char *const v6_pfx[] = { "2001:db8::/32", "2001:db8:1::/48", "2001:db8:1::1/128",
+				      "::/0" };
+static const char *const v4_addr[] = { "10.1.2.3", "10.1.2.2", "10.1.9.9", "10.7.0.1",
+				       "8.8.8.8" };
+static const char *const v6_addr[] = { "2001:db8:1::1", "2001:db8:1::2", "2001:db8:2::1",
+				       "fd00::1" };
+static const int ports[] = { 22, 53, 80, 443, 1000, 2000 };
+
+static void random_prefix(struct fp_fw_prefix *p, bool v6)
+{
+	char buf[64];
+	char *slash;
+
+	snprintf(buf, sizeof(buf), "%s", v6 ? PICK(v6_pfx) : PICK(v4_pfx));
+	slash = strchr(buf, '/');
+	*slash = 0;
+	p->family = v6 ? AF_INET6 : AF_INET;
+	assert_int_equal(inet_pton(p->family, buf, p->addr), 1);
+	p->len = atoi(slash + 1);
+	p->present = true;
+}
+
+static void random_ports(struct fp_fw_ports *r)
+{
+	r->lo = PICK(ports);
+	r->hi = rnd() % 2 ? r->lo : r->lo + rnd() % 1500;
+}
+
+static void random_rule(struct fp_fw_rule *r, unsigned int line)
+{
+	bool v6 = rnd() % 3 == 0;
+
+	memset(r, 0, sizeof(*r));
+	r->action = rnd() % 2 ? FP_FW_DROP : FP_FW_ALLOW;
+	r->line = line;
+	if (rnd() % 2)
+		random_prefix(&r->src, v6);
+	if (rnd() % 3 == 0)
+		random_prefix(&r->dst, v6);
+	switch (rnd() % 5) {
+	case 0:
+		r->proto = rnd() % 2 ? IPPROTO_TCP : IPPROTO_UDP;
+		break;
+	case 1:
+		r->proto = v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+		break;
+	case 2:
+	case 3:
+		r->proto = rnd() % 3 ? (rnd() % 2 ? IPPROTO_TCP : IPPROTO_UDP) : 0;
+		random_ports(rnd() % 3 ? &r->dport : &r->sport);
+		if (rnd() % 4 == 0)
+			random_ports(&r->sport);
+		break;
+	}
+	r->family = r->src.present ? r->src.family : r->dst.present ? r->dst.family : 0;
+}
+
+/* random_frame: a frame into P and what the model sees of it into M. */
+static void random_frame(struct fp_pkt *p, struct fp_fw_packet *m)
+{
+	bool v6 = rnd() % 3 == 0;
+	const char *src = v6 ? PICK(v6_addr) : PICK(v4_addr);
+	const char *dst = v6 ? PICK(v6_addr) : PICK(v4_addr);
+	int kind = rnd() % 3;
+
+	memset(m, 0, sizeof(*m));
+	m->family = v6 ? AF_INET6 : AF_INET;
+	assert_int_equal(inet_pton(m->family, src, m->src), 1);
+	assert_int_equal(inet_pton(m->family, dst, m->dst), 1);
+	if (v6)
+		ip6(p, src, dst);
+	else
+		ip4(p, src, dst);
+	if (kind == 2) {
+		m->proto = v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+		if (v6)
+			fp_pkt_icmp6(p, ICMPV6_ECHO_REQUEST);
+		else
+			fp_pkt_icmp(p, ICMP_ECHO);
+		fp_pkt_finish(p);
+		return;
+	}
+	m->proto = kind ? IPPROTO_UDP : IPPROTO_TCP;
+	m->ports = true;
+	m->sport = rnd() % 2 ? PICK(ports) : (int)(rnd() % 3000);
+	m->dport = rnd() % 2 ? PICK(ports) + (int)(rnd() % 3) : (int)(rnd() % 3000);
+	l4(p, m->proto, m->sport, m->dport);
+}
+
+/* counts: each rule's packet counter, [0] the policy's. */
+static void counts(struct fixture *f, uint64_t *n)
+{
+	struct fp_fw_listing l;
+
+	memset(n, 0, sizeof(*n) * (RULES + 1));
+	assert_int_equal(fp_firewall_list_maps(&f->maps, &l), 0);
+	n[0] = l.policy_packets;
+	for (size_t i = 0; i < l.n; i++) {
+		assert_true(l.rules[i].index <= RULES);
+		n[l.rules[i].index] = l.rules[i].packets;
+	}
+	fp_fw_listing_free(&l);
+}
+
+/* The stage decides as the library's model of it (which the unit tests
+ * hold to a linear scan of the rules): the same verdict from the same
+ * rule, on random sets of every shape and random frames. */
+static void test_firewall_agrees_with_its_model_on_random_sets(void **state)
+{
+	struct fixture *f = FP_TEST_STATE(state);
+	struct fp_fw_rule rules[RULES];
+
+	for (int round = 0; round < 40; round++) {
+		struct fp_firewall_config fw = {
+			.policy = rnd() % 2 ? FP_FW_DROP : FP_FW_ALLOW,
+			.rules = rules,
+			.n_rules = 1 + rnd() % RULES,
+		};
+		uint64_t want[RULES + 1] = { 0 }, before[RULES + 1], after[RULES + 1];
+		struct fp_config_error err;
+		struct fp_fw_compiled *c;
+
+		for (size_t i = 0; i < fw.n_rules; i++)
+			random_rule(&rules[i], i + 3);
+		if (fp_firewall_compile(&fw, "test0", &c, &err))
+			fail_msg("round %d: %s", round, err.msg);
+		assert_int_equal(fp_firewall_install(&f->maps, c), 0);
+		set_stages(f, FW);
+		counts(f, before);
+		for (int k = 0; k < 200; k++) {
+			struct fp_fw_packet m;
+			enum fp_fw_action a;
+			unsigned int rule;
+			struct fp_pkt p;
+			uint32_t got;
+
+			random_frame(&p, &m);
+			fp_fw_compiled_match(c, &m, &rule, &a);
+			got = run(f, &p);
+			if (got != (a == FP_FW_DROP ? XDP_DROP : XDP_PASS))
+				fail_msg("round %d frame %d: verdict %u, the model's rule %u", round,
+					 k, got, rule);
+			want[rule]++;
+		}
+		counts(f, after);
+		for (int r = 0; r <= RULES; r++)
+			if (after[r] - before[r] != want[r])
+				fail_msg("round %d: rule %d met %llu frames, the model %llu", round, r,
+					 (unsigned long long)(after[r] - before[r]),
+					 (unsigned long long)want[r]);
+		fp_fw_compiled_free(c);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -963,6 +1135,7 @@ int main(void)
 		T(test_firewall_replace_keeps_counters_of_unchanged_rules),
 		T(test_firewall_lists_rules_as_applied),
 		T(test_firewall_replace_is_atomic),
+		T(test_firewall_agrees_with_its_model_on_random_sets),
 	};
 
 	int failed = cmocka_run_group_tests_name("every stage's object", tests, NULL, NULL);
