@@ -105,12 +105,13 @@ t_undo() {
 		t_fastpath down "$1" >/dev/null 2>&1
 		rm -rf "$T_PIN/pipeline/$1" ;;
 	pid)
+		# Up to 5 s to exit (a sanitized fastpathd checks its heap on
+		# the way out); killed, it is still waited for: the next case
+		# must not find its sockets, pins or lock held.
 		kill -TERM "$1" 2>/dev/null || return 0
-		for i in 1 2 3 4 5 6 7 8 9 10; do
-			t_alive "$1" || return 0
-			sleep 0.1
-		done
-		kill -KILL "$1" 2>/dev/null ;;
+		t_gone "$1" 50 && return 0
+		kill -KILL "$1" 2>/dev/null
+		t_gone "$1" 30 ;;
 	cgroup)
 		case $1 in "$T_CGROOT/$T_ID"*) ;; *) return 0 ;; esac
 		[ -d "$1" ] || return 0
@@ -141,6 +142,16 @@ t_undo() {
 		umount "$1" 2>/dev/null || umount -l "$1" ;;
 	esac
 	return 0
+}
+
+# t_gone PID TENTHS: PID stops running within TENTHS of a second.
+t_gone() {
+	t_n=0
+	while t_alive "$1"; do
+		[ "$t_n" -lt "$2" ] || return 1
+		t_n=$((t_n + 1))
+		sleep 0.1
+	done
 }
 
 # t_alive PID: PID runs (a zombie waiting for its reaper does not).

@@ -10,6 +10,9 @@ fw_up() {
 	t_topo
 	t_res pipeline "$T_DEV"
 	t_fp 0 up "$T_DEV" --stages firewall
+	# Through before any rule, and the peer's ARP entry made: a ping a
+	# rule then blocks is one that reached the program.
+	t_ping_ok "before any rule"
 }
 
 # rules FILE LINE...: a firewall file with policy allow and these rules.
