@@ -220,8 +220,8 @@ static __always_inline int fp_fw_entry_fits(const struct fp_fw_match_entry *e, _
 
 /* fp_fw_bucket_best: the first rule in bucket IDX of key K0/K1 that F
  * matches, if before BEST; else BEST. *full: the bucket has no room. */
-static __always_inline __u32 fp_fw_bucket_best(void *match, __u32 idx, __u64 k0, __u64 k1,
-					       const struct fp_fw_fields *f, __u32 best,
+static __always_inline __u64 fp_fw_bucket_best(void *match, __u32 idx, __u64 k0, __u64 k1,
+					       const struct fp_fw_fields *f, __u64 best,
 					       int *full)
 {
 	const struct fp_fw_bucket *b = bpf_map_lookup_elem(match, &idx);
@@ -246,8 +246,8 @@ static __always_inline __u32 fp_fw_bucket_best(void *match, __u32 idx, __u64 k0,
  * else BEST. A key's entries go to its second bucket only when the first
  * is full, and buckets never empty: with room in the first, the second
  * holds none of them. */
-static __always_inline __u32 fp_fw_probe(const struct fp_fw_set *s, int i,
-					 const struct fp_fw_fields *f, __u32 best)
+static __always_inline __u64 fp_fw_probe(const struct fp_fw_set *s, int i,
+					 const struct fp_fw_fields *f, __u64 best)
 {
 	__u64 k0 = f->k0 & s->meta->slot_mask0[i];
 	__u64 k1 = (f->k1 & s->meta->slot_mask1[i]) | s->meta->slot_k1[i];
@@ -267,7 +267,7 @@ static __always_inline __u32 fp_fw_first(const struct fp_parsed *p, const struct
 {
 	__u32 best = s->meta->catch_all, cand = ~0u, src, dst, sp, dp, pr, skey, dkey, unused;
 	int v6 = p->ip_version == 6;
-	__u64 i, left;
+	__u64 i, left, found;
 	struct fp_fw_fields f;
 
 	if (p->ip_version) {
@@ -308,14 +308,15 @@ static __always_inline __u32 fp_fw_first(const struct fp_parsed *p, const struct
 	 * a 64-bit register shifted down as the loop goes: in 32 bits, each
 	 * slot stepped over cost ~18 instructions. */
 	left = cand;
+	found = best;
 	for (i = 0; i < FP_FW_SLOTS && left; i++, left >>= 1) {
 		if (!(left & 1))
 			continue;
-		if (s->meta->slot_min[i] >= best)
+		if (s->meta->slot_min[i] >= found)
 			break;
-		best = fp_fw_probe(s, i, &f, best);
+		found = fp_fw_probe(s, i, &f, found);
 	}
-	return best;
+	return found;
 }
 
 /* fp_stage_firewall: XDP_PASS or XDP_DROP for P, and the rule that
