@@ -304,9 +304,10 @@ static __always_inline __u32 fp_fw_first(const struct fp_parsed *p, const struct
 	f.k0 = fp_fw_k0(skey, dkey);
 	f.k1 = fp_fw_k1(f.sport, f.dport, p->l4_proto, 0);
 	/* Slots are in the order of their first rule: once that is not
-	 * before the best so far, no later slot can win. The slots left in
-	 * a 64-bit register shifted down as the loop goes: in 32 bits, each
-	 * slot stepped over cost ~18 instructions. */
+	 * before the best so far, no later slot can win. The slots left sit
+	 * in a 64-bit register the loop shifts down, and the best so far is
+	 * 64-bit too: in 32 bits each slot stepped over cost ~18
+	 * instructions, and each entry compared a zero extension. */
 	left = cand;
 	found = best;
 	for (i = 0; i < FP_FW_SLOTS && left; i++, left >>= 1) {
