@@ -87,6 +87,19 @@ struct {
 #define B_CHADDR  (FP_DHCP_UDP_HLEN + 28)
 #define B_COOKIE  (FP_DHCP_UDP_HLEN + FP_DHCP_BOOTP_LEN)
 
+/* Where the walk records the options the stage reads: the offset of
+ * each code's last one and how many there were. */
+enum {
+	FP_DHCP_AT_OTHER,    /* every other code (and pad): never read */
+	FP_DHCP_AT_TYPE,     /* 53 */
+	FP_DHCP_AT_REQUESTED, /* 50 */
+	FP_DHCP_AT_SERVER,   /* 54 */
+	FP_DHCP_AT_ID,       /* 61 */
+	FP_DHCP_AT_RELAY,    /* 82 */
+	FP_DHCP_AT_OVERLOAD, /* 52 */
+	FP_DHCP_AT_MAX = 8,
+};
+
 /* What the option walk found; offsets are from the UDP header. In the
  * scratch value, not on the stack: the verifier follows values on the
  * stack, and the walk's states, one for each mix of options seen, would
@@ -124,6 +137,8 @@ struct fp_dhcp_scratch {
 	__u32 yiaddr;
 	__u32 daddr;
 	__u32 walk_len;          /* fp_dhcp_walk's */
+	__u16 opt_at[FP_DHCP_AT_MAX]; /* fp_dhcp_walk's: valid where opt_n is 1 */
+	__u8 opt_n[FP_DHCP_AT_MAX];   /* byte 0 wraps, never read */
 	__u16 flags;             /* as in the packet */
 	__u16 dport;
 	__u8 type;
@@ -193,6 +208,31 @@ static __always_inline void fp_dhcp_put64(void *b, __u64 v)
 	*(fp_dhcp_w64_t *)b = v;
 }
 
+/* Each option code's slot; 0 for a code the stage ignores. Read-only
+ * in a section of its own: .rodata keeps one layout in every object (the
+ * library reads it back from a running program). */
+static const __u8 fp_dhcp_opt_slot[256] SEC(".rodata.dhcp") = {
+	[53] = FP_DHCP_AT_TYPE,
+	[50] = FP_DHCP_AT_REQUESTED,
+	[54] = FP_DHCP_AT_SERVER,
+	[61] = FP_DHCP_AT_ID,
+	[82] = FP_DHCP_AT_RELAY,
+	[52] = FP_DHCP_AT_OVERLOAD,
+};
+
+/* fp_dhcp_opt_of: the option the walk recorded in slot AT of S, in the
+ * datagram whose UDP header is at U. */
+static __always_inline const __u8 *fp_dhcp_opt_of(const __u8 *u, const struct fp_dhcp_scratch *s,
+						  int at)
+{
+	return u + fp_dhcp_idx(s->opt_at[at]);
+}
+
+/* opt_n's bytes that send a request on as an option in parts: two or
+ * more of an option the stage reads (RFC 3396: a repeated option is one
+ * option in parts), or any option 52. */
+#define FP_DHCP_AT_PARTS 0x00fffefefefefe00ull
+
 /* fp_dhcp_walk: the options of the request whose UDP header is at U,
  * its datagram LEN bytes (at most FP_DHCP_IN_MAX, all in the frame), into
  * S->req. FP_DHCP_WALK_OK at END, else the miss counter of what sends the
@@ -200,89 +240,97 @@ static __always_inline void fp_dhcp_put64(void *b, __u64 v)
  * the walk never reads past LEN, and each access is checked against END
  * as well, for the verifier.
  *
- * The verifier walks the loop once per iteration; that it checks each
- * iteration once, not once per path into it, rests on two things: POS is
- * masked to 0..1023 where it enters the next, LEN unknown to it (so the
- * states there are the same), and the option's findings go to the map
- * value, whose contents the verifier does not follow (on the stack, each
- * mix of options seen so far would be a state of its own). */
+ * The verifier walks the loop once per iteration and path through it, so
+ * an iteration has one path: each option's offset goes to its code's
+ * slot of S->opt_at and the slot's count goes up, whatever the code, and
+ * the options the stage reads are checked and read after the walk. (A
+ * switch on the code, and a branch for pad bytes, were seven paths an
+ * iteration: 40K of the stage's 78K verified instructions.) That it
+ * checks each iteration once, not once per way into it, rests on POS
+ * masked to 0..1023 where it enters the next, LEN unknown to it, and the
+ * findings in the map value, whose contents it does not follow. */
 static __always_inline int fp_dhcp_walk(const __u8 *u, const void *end, __u32 len,
 					struct fp_dhcp_scratch *s)
 {
+	__u64 pos = FP_DHCP_OPT_OFF, n, i, code, at, option, counts;
 	struct fp_dhcp_req *r = &s->req;
-	__u32 pos = FP_DHCP_OPT_OFF, code, olen;
 	const __u8 *o;
-	int i;
 
 	/* LEN read back from the map value, where the verifier does not
 	 * know it: known (1024, say), it would bound POS by it, differently
 	 * on each path, and the states would differ again. */
 	s->walk_len = len;
-	len = *(volatile __u32 *)&s->walk_len;
-	if (pos >= len)
+	n = *(volatile __u32 *)&s->walk_len;
+	fp_dhcp_put64(s->opt_n, 0);
+	if (pos >= n)
 		return FP_DHCP_MISS_MALFORMED;
-	for (i = 0; i < FP_DHCP_OPT_WALK; i++) {
+	for (i = FP_DHCP_OPT_WALK; i; i--) {
 		o = u + pos;
 		if ((void *)(o + 1) > end)
 			return FP_DHCP_MISS_MALFORMED;
 		code = o[0];
 		if (code == 255)
-			return FP_DHCP_WALK_OK;
-		if (code == 0) {
-			pos++;
-			goto next;
-		}
-		if (pos + 2 > len || (void *)(o + 2) > end)
+			goto found;
+		/* A pad byte (code 0) is read as an option too, its "length"
+		 * the next byte, and steps one byte: without a branch of its
+		 * own. An option that does not end before LEN, or a pad in
+		 * its last byte, leaves POS at or past LEN: no END. */
+		if ((void *)(o + 2) > end)
 			return FP_DHCP_MISS_MALFORMED;
-		olen = o[1];
-		if (pos + 2 + olen > len)
+		at = fp_dhcp_opt_slot[code] & (FP_DHCP_AT_MAX - 1);
+		s->opt_at[at] = pos;
+		s->opt_n[at]++;
+		option = (code + 255) >> 8; /* 0 for a pad byte */
+		asm volatile("" : "+r"(option)); /* else clang branches */
+		pos += 1 + ((1 + (__u64)o[1]) & (0 - option));
+		if (pos >= n)
 			return FP_DHCP_MISS_MALFORMED;
-		switch (code) {
-		case 53:
-			if (olen != 1 || (void *)(o + 3) > end)
-				return FP_DHCP_MISS_MALFORMED;
-			r->type = o[2];
-			break;
-		case 50:
-			if (olen != 4 || (void *)(o + 6) > end)
-				return FP_DHCP_MISS_MALFORMED;
-			r->requested = fp_dhcp_get32(o + 2);
-			r->has_requested = 1;
-			break;
-		case 54:
-			if (olen != 4 || (void *)(o + 6) > end)
-				return FP_DHCP_MISS_MALFORMED;
-			r->server = fp_dhcp_get32(o + 2);
-			r->has_server = 1;
-			break;
-		case 61:
-			if (olen < 2)
-				return FP_DHCP_MISS_MALFORMED; /* RFC 2132 §9.14 */
-			if (r->id_len)
-				return FP_DHCP_MISS_OVERLOAD; /* in parts: RFC 3396 */
-			if (olen > FP_DHCP_ID_MAX)
-				r->id_long = 1; /* no key can hold it */
-			r->id_off = pos + 2;
-			r->id_len = olen;
-			break;
-		case 82:
-			if (!olen)
-				return FP_DHCP_MISS_MALFORMED;
-			if (r->relay_len)
-				return FP_DHCP_MISS_OVERLOAD;
-			r->relay_off = pos;
-			r->relay_len = olen;
-			break;
-		case 52:
-			return FP_DHCP_MISS_OVERLOAD;
-		}
-		pos += 2 + olen;
-next:
-		if (pos >= len)
-			return FP_DHCP_MISS_MALFORMED; /* no END option */
-		pos = fp_dhcp_idx(pos);
+		asm volatile("%0 &= 0x3ff" : "+r"(pos)); /* as fp_dhcp_idx() */
 	}
 	return FP_DHCP_MISS_MALFORMED; /* more options than we walk */
+found:
+	counts = fp_dhcp_get64(s->opt_n);
+	if (counts & FP_DHCP_AT_PARTS)
+		return FP_DHCP_MISS_OVERLOAD;
+	/* The options the stage reads, each where the walk found it: within
+	 * LEN, so in the frame; the tests against END are for the verifier.
+	 * One of the wrong length is a malformed request (RFC 2132). */
+	if (s->opt_n[FP_DHCP_AT_TYPE]) {
+		o = fp_dhcp_opt_of(u, s, FP_DHCP_AT_TYPE);
+		if ((void *)(o + 3) > end || o[1] != 1)
+			return FP_DHCP_MISS_MALFORMED;
+		r->type = o[2];
+	}
+	if (s->opt_n[FP_DHCP_AT_REQUESTED]) {
+		o = fp_dhcp_opt_of(u, s, FP_DHCP_AT_REQUESTED);
+		if ((void *)(o + 6) > end || o[1] != 4)
+			return FP_DHCP_MISS_MALFORMED;
+		r->requested = fp_dhcp_get32(o + 2);
+		r->has_requested = 1;
+	}
+	if (s->opt_n[FP_DHCP_AT_SERVER]) {
+		o = fp_dhcp_opt_of(u, s, FP_DHCP_AT_SERVER);
+		if ((void *)(o + 6) > end || o[1] != 4)
+			return FP_DHCP_MISS_MALFORMED;
+		r->server = fp_dhcp_get32(o + 2);
+		r->has_server = 1;
+	}
+	if (s->opt_n[FP_DHCP_AT_ID]) {
+		o = fp_dhcp_opt_of(u, s, FP_DHCP_AT_ID);
+		if ((void *)(o + 2) > end || o[1] < 2) /* RFC 2132 §9.14 */
+			return FP_DHCP_MISS_MALFORMED;
+		r->id_long = o[1] > FP_DHCP_ID_MAX; /* no key can hold it */
+		r->id_off = o + 2 - u;
+		r->id_len = o[1];
+	}
+	if (s->opt_n[FP_DHCP_AT_RELAY]) {
+		o = fp_dhcp_opt_of(u, s, FP_DHCP_AT_RELAY);
+		if ((void *)(o + 2) > end || !o[1])
+			return FP_DHCP_MISS_MALFORMED;
+		r->relay_off = o - u;
+		r->relay_len = o[1];
+	}
+	return FP_DHCP_WALK_OK;
 }
 
 /* fp_dhcp_id_word: the 8 bytes of a client identifier at W, of which

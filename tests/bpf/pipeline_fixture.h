@@ -39,7 +39,10 @@ static inline int fp_test_pipeline_build_for(struct bpf_object *obj, uint32_t st
 		const void *v;
 		size_t size;
 
-		if (!bpf_map__is_internal(m) || !strstr(bpf_map__name(m), ".rodata"))
+		const char *name = bpf_map__name(m), *dot = strrchr(name, '.');
+
+		/* .rodata itself, not .rodata.dhcp beside it */
+		if (!bpf_map__is_internal(m) || !dot || strcmp(dot, ".rodata"))
 			continue;
 		v = bpf_map__initial_value(m, &size);
 		if (!v || size != sizeof(ro))

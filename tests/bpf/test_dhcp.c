@@ -1188,6 +1188,74 @@ static void test_dhcp_split_relay_option_passes(void **state)
 	assert_counters(f, FP_DHCP_MISS_OVERLOAD, 1, -1);
 }
 
+/* Each option the stage reads must have its length (RFC 2132): one that
+ * does not sends the request to the server. (Option 53 comes from the
+ * case alone: with build()'s own, it would be a repeated option.) */
+static void test_dhcp_option_of_wrong_length_passes(void **state)
+{
+	static const uint8_t bad[][6] = {
+		{ 53, 2, 1, 0 },       /* message type: 1 byte */
+		{ 53, 0 },
+		{ 50, 3, 10, 0, 0 },   /* requested address: 4 */
+		{ 54, 5, 10, 0, 0, 1 },/* server id: 4 (and a byte over) */
+		{ 61, 1, 1 },          /* client id: at least 2 */
+		{ 82, 0 },             /* relay agent: at least 1 */
+	};
+	struct fixture *f = FP_TEST_STATE(state);
+	struct fp_pkt p;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct req q = { .type = bad[i][0] == 53 ? 0 : 1, .extra = bad[i],
+				 .extra_len = 2 + bad[i][1] };
+
+		build(&p, &q);
+		assert_pass_untouched(f, &p);
+		assert_counters(f, FP_DHCP_MISS_MALFORMED, (int)i + 1, -1);
+	}
+}
+
+/* An option the stage reads, given twice, is one option in parts (RFC
+ * 3396): the server joins them. */
+static void test_dhcp_repeated_options_pass_as_in_parts(void **state)
+{
+	static const struct {
+		uint8_t opt[12];
+		size_t len;
+	} twice[] = {
+		{ { 61, 3, 1, 2, 3, 61, 3, 1, 2, 3 }, 10 },
+		{ { 53, 1, 1 }, 3 }, /* after build()'s own */
+		{ { 50, 4, 10, 0, 0, 9, 50, 4, 10, 0, 0, 9 }, 12 },
+	};
+	struct fixture *f = FP_TEST_STATE(state);
+	struct fp_pkt p;
+	size_t i;
+
+	for (i = 0; i < sizeof(twice) / sizeof(twice[0]); i++) {
+		struct req q = { .type = 1, .extra = twice[i].opt, .extra_len = twice[i].len };
+
+		build(&p, &q);
+		assert_pass_untouched(f, &p);
+		assert_counters(f, FP_DHCP_MISS_OVERLOAD, (int)i + 1, -1);
+	}
+}
+
+/* Pads between options and options of length 0 are stepped over. */
+static void test_dhcp_pads_and_empty_options_are_stepped_over(void **state)
+{
+	static const uint8_t extra[] = { 0, 0, 12, 0, 0, 53, 1, 1, 0, 60, 0, 0 };
+	struct fixture *f = FP_TEST_STATE(state);
+	struct req q = { .type = 0, .extra = extra, .extra_len = sizeof(extra) };
+	struct fp_pkt p;
+	struct fp_run r;
+
+	build(&p, &q);
+	assert_int_equal(run(f, &p, &r), XDP_TX);
+	q.type = 1; /* the DISCOVER of extra's option 53 */
+	assert_reply(&r, &q, &offer_unicast);
+	assert_counters(f, FP_DHCP_RX_DISCOVER, 1, FP_DHCP_HIT_OFFER, 1, -1);
+}
+
 /* ---- the walk and the reply at their edges --------------------------------- */
 
 /* reply_option: option CODE of the untagged reply R (its value, its length
@@ -1477,6 +1545,9 @@ int main(void)
 		T(test_dhcp_no_ack_flag_leaves_requests_to_the_server),
 		T(test_dhcp_relay_option_of_255_bytes_echoed_whole),
 		T(test_dhcp_split_relay_option_passes),
+		T(test_dhcp_option_of_wrong_length_passes),
+		T(test_dhcp_repeated_options_pass_as_in_parts),
+		T(test_dhcp_pads_and_empty_options_are_stepped_over),
 		T(test_dhcp_fast_and_slow_path_replies_are_the_same),
 		T(test_dhcp_client_id_at_the_end_of_the_frame_is_the_key),
 		T(test_dhcp_end_past_the_udp_length_is_not_end),
