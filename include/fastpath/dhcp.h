@@ -33,7 +33,12 @@
 #define FP_CONFIG_POOLS_MAX      10000
 #define FP_CONFIG_RESERV_MAX     (1u << 24)
 #define FP_DHCP_DNS_MAX          4
-#define FP_CONFIG_LEASE_CACHE    1000000
+/* The fast path's lease cache (dhcp.lease_cache_size): by default as many
+ * leases as the pools have addresses, with the reservations; a pipeline
+ * brought up without a configuration keeps what is pinned, else holds
+ * FP_DHCP_CACHE_UNCONFIGURED. A BPF hash allocates a bucket per entry it
+ * may hold when it is created (16 bytes each: 16 MB and ~30 ms for 1M). */
+#define FP_DHCP_CACHE_UNCONFIGURED 65536
 #define FP_CONFIG_LEASE_TIME_S   3600
 #define FP_CONFIG_CLIENT_RATE    10   /* dhcp.client_rate_limit: requests/s per client */
 #define FP_CONFIG_LEASE_FILE     "/var/lib/fastpath/dhcp4.leases"
@@ -63,7 +68,7 @@ struct fp_dhcp_config {
 	bool present;           /* the file has a dhcp: section */
 	char interface[IF_NAMESIZE];
 	struct in_addr server_id;
-	uint32_t lease_cache_size;
+	uint32_t lease_cache_size; /* 0: fp_dhcp_lease_cache() sizes it */
 	char lease_file[PATH_MAX]; /* the lease database, absolute */
 	char lease_file_group[FP_NAME_MAX]; /* "": the file is 0600, else 0640 in it */
 	uint32_t offer_hold_s;  /* an unanswered OFFER holds its address; 0: 5 s */
@@ -80,6 +85,13 @@ struct fp_dhcp_config {
  * range (range_lo..range_hi, inclusive). */
 bool fp_dhcp_pool_in_subnet(const struct fp_dhcp_pool *p, struct in_addr a);
 bool fp_dhcp_pool_in_range(const struct fp_dhcp_pool *p, struct in_addr a);
+
+/* fp_dhcp_lease_cache: the leases the fast path's cache holds under D:
+ * lease_cache_size, else the pools' addresses and the reservations (a
+ * bound lease has an address of its own) rounded up to a power of two,
+ * as the kernel rounds the hash's buckets anyway; at most
+ * FP_CONFIG_LEASES_MAX (itself one). */
+uint32_t fp_dhcp_lease_cache(const struct fp_dhcp_config *d);
 
 /* The dhcp: section of the configuration (src/lib/config/schema.h). */
 struct fp_cfg_section;

@@ -54,8 +54,8 @@ struct fp_pipeline_opts {
 	enum fp_xdp_mode mode;
 	__u32 stages;           /* FP_STAGE_BIT()s; the chain bit is ignored */
 	__u32 max_flows;        /* flows stage: flows per CPU; 0: FP_FLOWS_DEFAULT */
-	__u32 lease_cache;      /* DHCP stage: leases in fp_dhcp_leases;
-				 * 0: FP_CONFIG_LEASE_CACHE */
+	__u32 lease_cache;      /* DHCP stage: leases in fp_dhcp_leases; 0:
+				 * as pinned, else FP_DHCP_CACHE_UNCONFIGURED */
 };
 
 struct fp_pipeline_info {

@@ -396,6 +396,24 @@ EOF
 
 # A lease_file that is not a lease journal: the daemon refuses to start,
 # says why, and leaves the file as it was.
+# cache_map FIELD: a field of `bpftool map show` of T_DEV's lease cache.
+cache_map() {
+	bpftool -j map show pinned "$T_PIN/pipeline/$T_DEV/dhcp_leases" >"$T_TMP/cache.json" 2>/dev/null
+	t_json "$T_TMP/cache.json" 'd[a[0]]' "$1"
+}
+
+# The lease cache holds what the pool can bind (100 addresses: 128), not
+# a million; `fastpath up` beside the daemon keeps it (the
+# same map, not a new one of the CLI's size), so the daemon's cache stays.
+case_cache_size() {
+	lab
+	[ "$(cache_map max_entries)" = 128 ] || t_fail "cache of $(cache_map max_entries), want 128"
+	id=$(cache_map id)
+	t_fp 0 up "$T_DEV" --stages dhcp
+	[ "$(cache_map id)" = "$id" ] || t_fail "up made a new cache: map $(cache_map id), was $id"
+	[ "$(cache_map max_entries)" = 128 ] || t_fail "up resized the cache to $(cache_map max_entries)"
+}
+
 case_foreign_lease_file() {
 	t_dummy
 	LEASES=$T_TMP/dhcpd.conf
@@ -420,6 +438,7 @@ EOF
 	[ "$(ls "$T_TMP" | grep -c dhcpd.conf)" -eq 1 ] || t_fail "files were created beside it: $(ls "$T_TMP")"
 }
 
+t_ok lease_cache_sized_to_the_pool_and_kept_by_up case_cache_size
 t_ok dhclient_leases_renews_on_fast_path_releases case_dhclient
 t_ok udhcpc_leases_renews_on_fast_path_releases case_udhcpc
 t_ok dhcpcd_leases_renews_on_fast_path_releases case_dhcpcd

@@ -127,6 +127,32 @@ static void assert_prefix(const struct fp_fw_prefix *p, int family,
 
 /* ---- files that parse -------------------------------------------------- */
 
+/* The lease cache by default: the pools' addresses and the reservations,
+ * to a power of two, at most 2^24; lease_cache_size as it is. */
+static void test_lease_cache_sized_from_pools(void **state)
+{
+	struct fp_dhcp_pool pools[2] = { 0 };
+	struct fp_dhcp_config d = { .pools = pools, .n_pools = 2, .n_reservations = 3 };
+
+	(void)state;
+	inet_pton(AF_INET, "10.0.0.10", &pools[0].range_lo);
+	inet_pton(AF_INET, "10.0.0.109", &pools[0].range_hi);
+	inet_pton(AF_INET, "10.1.0.0", &pools[1].range_lo);
+	inet_pton(AF_INET, "10.1.0.24", &pools[1].range_hi);
+	assert_int_equal(fp_dhcp_lease_cache(&d), 128); /* 100 + 25 + 3 */
+	d.n_reservations = 4;
+	assert_int_equal(fp_dhcp_lease_cache(&d), 256);
+	d.lease_cache_size = 1000;
+	assert_int_equal(fp_dhcp_lease_cache(&d), 1000);
+	d.lease_cache_size = 0;
+	inet_pton(AF_INET, "10.0.0.0", &pools[0].range_lo);
+	inet_pton(AF_INET, "10.255.255.255", &pools[0].range_hi);
+	assert_int_equal(fp_dhcp_lease_cache(&d), 1u << 24);
+	d.n_pools = 0;
+	d.n_reservations = 0;
+	assert_int_equal(fp_dhcp_lease_cache(&d), 1);
+}
+
 static void test_example_file_parses_every_field(void **state)
 {
 	struct fp_config_error err;
@@ -186,7 +212,8 @@ static void test_example_file_parses_every_field(void **state)
 	assert_true(cfg.dhcp.present);
 	assert_string_equal(cfg.dhcp.interface, "eth1");
 	assert_ipv4(cfg.dhcp.server_id, "10.0.0.1");
-	assert_int_equal(cfg.dhcp.lease_cache_size, 1000000);
+	assert_int_equal(cfg.dhcp.lease_cache_size, 200);
+	assert_int_equal(fp_dhcp_lease_cache(&cfg.dhcp), 200);
 	assert_int_equal(cfg.dhcp.n_pools, 1);
 	p = &cfg.dhcp.pools[0];
 	assert_ipv4(p->subnet, "10.0.0.0");
@@ -298,7 +325,9 @@ static void test_dhcp_pool_defaults(void **state)
 
 	(void)state;
 	assert_int_equal(parse(text, &cfg, &err), 0);
-	assert_int_equal(cfg.dhcp.lease_cache_size, 1000000);
+	/* the cache: the range's 11 addresses, to a power of two */
+	assert_int_equal(cfg.dhcp.lease_cache_size, 0);
+	assert_int_equal(fp_dhcp_lease_cache(&cfg.dhcp), 16);
 	assert_int_equal(cfg.dhcp.pools[0].lease_time_s, 3600);
 	assert_int_equal(cfg.dhcp.pools[0].router.s_addr, 0);
 	assert_int_equal(cfg.dhcp.pools[0].n_dns, 0);
@@ -1316,6 +1345,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_example_file_parses_every_field),
+		cmocka_unit_test(test_lease_cache_sized_from_pools),
 		cmocka_unit_test(test_json_form_parses),
 		cmocka_unit_test(test_defaults_when_sections_absent),
 		cmocka_unit_test(test_dhcp_pool_defaults),

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* The DHCP stage's row of the pipeline's stage table: on for the
- * interface the dhcp: section serves, its lease cache sized for
- * dhcp.lease_cache_size while the stage is on, one lease while it is off.
- * A cache of another size cannot be resized (a hash map): the pipeline
- * recreates it empty and the DHCP server fills it again. */
+ * interface the dhcp: section serves, its lease cache sized for the
+ * configuration (fp_dhcp_lease_cache) while the stage is on, one lease
+ * while it is off; on without a configuration (`fastpath up`), as the
+ * pinned cache is, else FP_DHCP_CACHE_UNCONFIGURED. A cache of another
+ * size cannot be resized (a hash map): the pipeline recreates it empty
+ * and the DHCP server fills it again. */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <fastpath/config.h>
 #include <fastpath/dhcp.h>
@@ -14,8 +18,26 @@
 static bool dhcp_from_config(const struct fp_config *cfg, const char *dev,
 			     struct fp_pipeline_opts *opts)
 {
-	opts->lease_cache = cfg->dhcp.lease_cache_size;
+	opts->lease_cache = fp_dhcp_lease_cache(&cfg->dhcp);
 	return cfg->dhcp.present && !strcmp(cfg->dhcp.interface, dev);
+}
+
+/* The leases the cache pinned for M holds, 0 when there is none. */
+static __u32 pinned_leases(const struct bpf_map *m)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+	const char *pin = bpf_map__pin_path(m);
+	int fd = pin ? bpf_obj_get(pin) : -1;
+
+	if (fd < 0)
+		return 0;
+	/* one lease: the cache of a stage that was off */
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.type != bpf_map__type(m) ||
+	    info.max_entries < 2)
+		info.max_entries = 0;
+	close(fd);
+	return info.max_entries;
 }
 
 static int dhcp_size(struct bpf_object *obj, const struct fp_pipeline_opts *opts)
@@ -26,7 +48,7 @@ static int dhcp_size(struct bpf_object *obj, const struct fp_pipeline_opts *opts
 	if (!m)
 		return -ENOENT;
 	if (opts->stages & FP_STAGE_BIT(FP_STAGE_DHCP))
-		n = opts->lease_cache ? opts->lease_cache : FP_CONFIG_LEASE_CACHE;
+		n = opts->lease_cache ?: pinned_leases(m) ?: FP_DHCP_CACHE_UNCONFIGURED;
 	return bpf_map__set_max_entries(m, n);
 }
 
