@@ -243,18 +243,22 @@ static __always_inline __u64 fp_fw_bucket_best(void *match, __u32 idx, __u64 k0,
 }
 
 /* fp_fw_probe: the first rule of slot I that F matches, if before BEST;
- * else BEST. A key's entries go to its second bucket only when the first
- * is full, and buckets never empty: with room in the first, the second
- * holds none of them. */
+ * else BEST. A key whose bit in the meta's filter is clear has no entry
+ * (the buckets are not read). A key's entries go to its second bucket
+ * only when the first is full, and buckets never empty: with room in the
+ * first, the second holds none of them. */
 static __always_inline __u64 fp_fw_probe(const struct fp_fw_set *s, int i,
 					 const struct fp_fw_fields *f, __u64 best)
 {
 	__u64 k0 = f->k0 & s->meta->slot_mask0[i];
 	__u64 k1 = (f->k1 & s->meta->slot_mask1[i]) | s->meta->slot_k1[i];
+	__u64 h = fp_fw_hash(k0, k1);
 	__u32 b1, b2;
 	int full;
 
-	fp_fw_buckets(k0, k1, s->meta->match_mask, &b1, &b2);
+	if (!(s->meta->filter[fp_fw_filter_word(h)] & fp_fw_filter_bit(h)))
+		return best;
+	fp_fw_buckets(h, s->meta->match_mask, &b1, &b2);
 	best = fp_fw_bucket_best(s->match, b1, k0, k1, f, best, &full);
 	if (full)
 		best = fp_fw_bucket_best(s->match, b2, k0, k1, f, best, &full);

@@ -49,9 +49,12 @@ static __u32 probe(const struct fp_fw_compiled *c, int i, __u32 src, __u32 dst,
 	__u64 k0 = fp_fw_k0(src, dst) & c->meta.slot_mask0[i];
 	__u64 k1 = (fp_fw_k1(pkt->sport, pkt->dport, pkt->proto, 0) & c->meta.slot_mask1[i]) |
 		   c->meta.slot_k1[i];
+	__u64 h = fp_fw_hash(k0, k1);
 	__u32 b1, b2;
 
-	fp_fw_buckets(k0, k1, c->meta.match_mask, &b1, &b2);
+	if (!(c->meta.filter[fp_fw_filter_word(h)] & fp_fw_filter_bit(h)))
+		return best;
+	fp_fw_buckets(h, c->meta.match_mask, &b1, &b2);
 	best = bucket_best(&c->buckets[b1], k0, k1, pkt, best);
 	if (!bucket_full(&c->buckets[b1]))
 		return best;

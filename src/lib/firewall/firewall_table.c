@@ -191,7 +191,7 @@ static bool place_one(struct fp_fw_compiled *c, struct fp_fw_match_entry *e, __u
 		struct fp_fw_match_entry out;
 		int k;
 
-		fp_fw_buckets(e->k0, e->k1, mask, &b1, &b2);
+		fp_fw_buckets(fp_fw_hash(e->k0, e->k1), mask, &b1, &b2);
 		b = (k = room(&c->buckets[b1])) >= 0 ? b1 : (k = room(&c->buckets[b2])) >= 0 ? b2 : ~0u;
 		if (b != ~0u) {
 			c->buckets[b].e[k] = *e;
@@ -253,5 +253,10 @@ int fp_fw_build_table(struct compiler *cc)
 				      FP_FW_BUCKETS_MAX, FP_FW_BUCKET_ENTRIES);
 	}
 	c->n_match = cc->n_ment;
+	for (__u32 i = 0; i < cc->n_ment; i++) {
+		__u64 h = fp_fw_hash(cc->ment[i].k0, cc->ment[i].k1);
+
+		c->meta.filter[fp_fw_filter_word(h)] |= fp_fw_filter_bit(h);
+	}
 	return 0;
 }
