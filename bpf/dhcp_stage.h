@@ -228,6 +228,23 @@ static __always_inline const __u8 *fp_dhcp_opt_of(const __u8 *u, const struct fp
 	return u + fp_dhcp_idx(s->opt_at[at]);
 }
 
+/* fp_dhcp_addr_opt: the address in option slot AT of S (50 or 54) into
+ * *V, *HAS set, when the walk found one; -1 when it is not 4 bytes. */
+static __always_inline int fp_dhcp_addr_opt(const __u8 *u, const void *end,
+					    const struct fp_dhcp_scratch *s, int at, __u32 *v,
+					    __u8 *has)
+{
+	const __u8 *o = fp_dhcp_opt_of(u, s, at);
+
+	if (!s->opt_n[at])
+		return 0;
+	if ((void *)(o + 6) > end || o[1] != 4)
+		return -1;
+	*v = fp_dhcp_get32(o + 2);
+	*has = 1;
+	return 0;
+}
+
 /* opt_n's bytes that send a request on as an option in parts: two or
  * more of an option the stage reads (RFC 3396: a repeated option is one
  * option in parts), or any option 52. */
@@ -301,20 +318,9 @@ found:
 			return FP_DHCP_MISS_MALFORMED;
 		r->type = o[2];
 	}
-	if (s->opt_n[FP_DHCP_AT_REQUESTED]) {
-		o = fp_dhcp_opt_of(u, s, FP_DHCP_AT_REQUESTED);
-		if ((void *)(o + 6) > end || o[1] != 4)
-			return FP_DHCP_MISS_MALFORMED;
-		r->requested = fp_dhcp_get32(o + 2);
-		r->has_requested = 1;
-	}
-	if (s->opt_n[FP_DHCP_AT_SERVER]) {
-		o = fp_dhcp_opt_of(u, s, FP_DHCP_AT_SERVER);
-		if ((void *)(o + 6) > end || o[1] != 4)
-			return FP_DHCP_MISS_MALFORMED;
-		r->server = fp_dhcp_get32(o + 2);
-		r->has_server = 1;
-	}
+	if (fp_dhcp_addr_opt(u, end, s, FP_DHCP_AT_REQUESTED, &r->requested, &r->has_requested) ||
+	    fp_dhcp_addr_opt(u, end, s, FP_DHCP_AT_SERVER, &r->server, &r->has_server))
+		return FP_DHCP_MISS_MALFORMED;
 	if (s->opt_n[FP_DHCP_AT_ID]) {
 		o = fp_dhcp_opt_of(u, s, FP_DHCP_AT_ID);
 		if ((void *)(o + 2) > end || o[1] < 2) /* RFC 2132 §9.14 */
