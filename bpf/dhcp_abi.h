@@ -104,7 +104,9 @@ struct fp_dhcp_cfg {
 	__u16 flags;               /* FP_DHCP_CFG_* */
 	__u32 local_pool;          /* the pool of the server's own network, which
 				    * unrelayed requests come from; FP_DHCP_POOL_NONE */
-	__u32 pad;
+	__u32 leases_max;          /* the most leases the pools can bind (addresses
+				    * and reservations); 0: not known. The stage
+				    * never reads it: the health check does */
 };
 
 #define FP_DHCP_POOL_NONE    0xffffffffu

@@ -86,11 +86,13 @@ struct fp_dhcp_config {
 bool fp_dhcp_pool_in_subnet(const struct fp_dhcp_pool *p, struct in_addr a);
 bool fp_dhcp_pool_in_range(const struct fp_dhcp_pool *p, struct in_addr a);
 
-/* fp_dhcp_lease_cache: the leases the fast path's cache holds under D:
- * lease_cache_size, else the pools' addresses and the reservations (a
- * bound lease has an address of its own) rounded up to a power of two,
- * as the kernel rounds the hash's buckets anyway; at most
+/* fp_dhcp_leases_max: the most leases D's pools can bind at once: their
+ * addresses and the reservations (a bound lease has an address of its
+ * own). fp_dhcp_lease_cache: the leases the fast path's cache holds under
+ * D: lease_cache_size, else fp_dhcp_leases_max rounded up to a power of
+ * two, as the kernel rounds the hash's buckets anyway; at most
  * FP_CONFIG_LEASES_MAX (itself one). */
+uint32_t fp_dhcp_leases_max(const struct fp_dhcp_config *d);
 uint32_t fp_dhcp_lease_cache(const struct fp_dhcp_config *d);
 
 /* The dhcp: section of the configuration (src/lib/config/schema.h). */

@@ -246,13 +246,17 @@ int fp_health_run(struct fp_health *h);
 int fp_health_run_with(struct fp_health *h, const struct fp_health_config *cfg);
 
 /* The decisions, pure. fp_health_fill_ok: USED of MAX entries is below
- * PCT percent (a table of no size is never full). fp_health_drops_ok:
+ * PCT percent (a table of no size is never full). fp_health_cache_ok: a
+ * lease cache of MAX with USED is below PCT percent, or holds NEEDED,
+ * every lease its pools can bind (0: not known), and cannot fill.
+ * fp_health_drops_ok:
  * DROPPED of PROCESSED packets is below PCT percent, or fewer than
  * FP_HEALTH_DROP_MIN_PACKETS were processed (PCT 0: no drop at all).
  * fp_health_latency_ok: RUNS runs took less than THRESHOLD_NS each on
  * average (no run: nothing to judge). fp_health_disk_ok: at least MIN_MB
  * MiB free. */
 bool fp_health_fill_ok(__u64 used, __u64 max, unsigned int pct);
+bool fp_health_cache_ok(__u64 used, __u64 max, __u64 needed, unsigned int pct);
 bool fp_health_drops_ok(__u64 processed, __u64 dropped, unsigned int pct);
 bool fp_health_latency_ok(__u64 run_ns, __u64 runs, __u64 threshold_ns);
 bool fp_health_disk_ok(__u64 free_bytes, unsigned int min_mb);

@@ -403,11 +403,18 @@ cache_map() {
 }
 
 # The lease cache holds what the pool can bind (100 addresses: 128), not
-# a million; `fastpath up` beside the daemon keeps it (the
-# same map, not a new one of the CLI's size), so the daemon's cache stays.
+# a million, and the health check knows it cannot fill (the server wrote
+# the 100 beside it); `fastpath up` beside the daemon keeps it (the same
+# map, not a new one of the CLI's size), so the daemon's cache stays.
 case_cache_size() {
 	lab
 	[ "$(cache_map max_entries)" = 128 ] || t_fail "cache of $(cache_map max_entries), want 128"
+	bpftool -j map dump pinned "$T_PIN/pipeline/$T_DEV/dhcp_cfg" >"$T_TMP/cfg.json"
+	[ "$(t_json "$T_TMP/cfg.json" 'get("leases_max")')" = 100 ] ||
+		t_fail "leases_max: $(cat "$T_TMP/cfg.json")"
+	"$FP" health >"$T_TMP/health" 2>&1
+	grep -q "map_fill:$T_DEV.*room for every lease the pools can bind" "$T_TMP/health" ||
+		t_fail "health: $(cat "$T_TMP/health")"
 	id=$(cache_map id)
 	t_fp 0 up "$T_DEV" --stages dhcp
 	[ "$(cache_map id)" = "$id" ] || t_fail "up made a new cache: map $(cache_map id), was $id"

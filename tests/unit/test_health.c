@@ -24,6 +24,13 @@ static void test_health_fill_degraded_from_threshold(void **state)
 	/* No overflow on a table of billions. */
 	assert_true(fp_health_fill_ok(3000000000ULL, 4000000000ULL, 80));
 	assert_false(fp_health_fill_ok(3200000000ULL, 4000000000ULL, 80));
+	/* A lease cache with room for every lease its pools can bind cannot
+	 * fill, however full; one without, or not known, as any table. */
+	assert_true(fp_health_cache_ok(240, 256, 250, 80));
+	assert_true(fp_health_cache_ok(256, 256, 256, 80));
+	assert_false(fp_health_cache_ok(240, 256, 300, 80));
+	assert_false(fp_health_cache_ok(240, 256, 0, 80));
+	assert_true(fp_health_cache_ok(100, 256, 300, 80));
 }
 
 static void test_health_drops_judged_from_enough_packets(void **state)

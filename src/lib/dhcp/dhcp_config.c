@@ -20,18 +20,25 @@ bool fp_dhcp_pool_in_range(const struct fp_dhcp_pool *p, struct in_addr a)
 	       fp_ipv4_host(a) <= fp_ipv4_host(p->range_hi);
 }
 
-uint32_t fp_dhcp_lease_cache(const struct fp_dhcp_config *d)
+uint32_t fp_dhcp_leases_max(const struct fp_dhcp_config *d)
 {
 	uint64_t n = d->n_reservations;
 
-	if (d->lease_cache_size)
-		return d->lease_cache_size;
 	for (size_t i = 0; i < d->n_pools; i++)
 		n += (uint64_t)fp_ipv4_host(d->pools[i].range_hi) -
 		     fp_ipv4_host(d->pools[i].range_lo) + 1;
+	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+uint32_t fp_dhcp_lease_cache(const struct fp_dhcp_config *d)
+{
+	uint32_t n = fp_dhcp_leases_max(d);
+
+	if (d->lease_cache_size)
+		return d->lease_cache_size;
 	if (n >= FP_CONFIG_LEASES_MAX)
 		return FP_CONFIG_LEASES_MAX;
-	return n < 2 ? 1 : 1u << (64 - __builtin_clzll(n - 1));
+	return n < 2 ? 1 : 1u << (32 - __builtin_clz(n - 1));
 }
 
 static int p_pool_subnet(struct walk *w, yaml_node_t *n, const char *path,

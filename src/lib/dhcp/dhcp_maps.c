@@ -149,6 +149,7 @@ void fp_dhcp_maps_write_cfg(struct fp_dhcp_server *s)
 	if (s->cfg_fd < 0)
 		return;
 	c.local_pool = lp < 0 ? FP_DHCP_POOL_NONE : (__u32)lp;
+	c.leases_max = fp_dhcp_leases_max(&s->cfg);
 	memcpy(c.server_mac, s->ifc.mac, 6);
 	if (bpf_map_update_elem(s->cfg_fd, &zero, &c, BPF_ANY))
 		fp_log(&s->log, FP_LOG_WARN, "dhcp: cannot set the fast path's flags: %s",

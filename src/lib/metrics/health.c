@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include <json-c/json.h>
 #include <fastpath/daemon.h>
+#include <fastpath/dhcp.h>
 #include <fastpath/metrics.h>
 
 void fp_health_config_defaults(struct fp_health_config *c)
@@ -69,6 +70,11 @@ bool fp_health_fill_ok(__u64 used, __u64 max, unsigned int pct)
 	return !max || used * 100 < (__u64)pct * max;
 }
 
+bool fp_health_cache_ok(__u64 used, __u64 max, __u64 needed, unsigned int pct)
+{
+	return (needed && needed <= max) || fp_health_fill_ok(used, max, pct);
+}
+
 bool fp_health_drops_ok(__u64 processed, __u64 dropped, unsigned int pct)
 {
 	if (processed < FP_HEALTH_DROP_MIN_PACKETS)
@@ -104,13 +110,22 @@ static int hash_count(int fd, __u32 key_size, __u64 *n)
 	return errno == ENOENT ? 0 : -errno;
 }
 
-/* The DHCP stage's lease cache: entries in use and its size. */
-static int lease_cache_fill(const char *dev, __u64 *used, __u64 *max)
+/* The DHCP stage's lease cache: entries in use, its size, and the most
+ * leases the server's pools can bind (0: not known). */
+static int lease_cache_fill(const char *dev, __u64 *used, __u64 *max, __u64 *needed)
 {
 	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info);
-	int fd = fp_pipeline_obj_get(dev, "dhcp_leases"), err;
+	struct fp_dhcp_cfg c = { 0 };
+	__u32 len = sizeof(info), zero = 0;
+	int fd = fp_pipeline_obj_get(dev, "dhcp_cfg"), err;
 
+	if (fd >= 0) {
+		if (bpf_map_lookup_elem(fd, &zero, &c))
+			c.leases_max = 0;
+		close(fd);
+	}
+	*needed = c.leases_max;
+	fd = fp_pipeline_obj_get(dev, "dhcp_leases");
 	if (fd < 0)
 		return fd;
 	err = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0;
@@ -130,7 +145,7 @@ static int check_fill(struct fp_health *h, const char *dev, __u32 stages,
 	struct fp_flows_counters fc;
 	char what[2][112];
 	int n = 0, bad = 0;
-	__u64 used, max;
+	__u64 used, max, needed;
 
 	/* Each CPU has its own region of the flows table and evicts when it
 	 * is full, whatever the others hold: the fullest one is judged. */
@@ -145,12 +160,14 @@ static int check_fill(struct fp_health *h, const char *dev, __u32 stages,
 			 (unsigned long long)fc.in_use, (unsigned long long)fc.capacity);
 		bad |= !ok;
 	}
-	if ((stages & FP_STAGE_BIT(FP_STAGE_DHCP)) && !lease_cache_fill(dev, &used, &max) && max) {
-		bool ok = fp_health_fill_ok(used, max, cfg->map_fill_percent);
+	if ((stages & FP_STAGE_BIT(FP_STAGE_DHCP)) &&
+	    !lease_cache_fill(dev, &used, &max, &needed) && max) {
+		bool ok = fp_health_cache_ok(used, max, needed, cfg->map_fill_percent);
 
-		snprintf(what[n++], sizeof(what[0]), "DHCP lease cache %llu%% full (%llu of %llu)",
+		snprintf(what[n++], sizeof(what[0]), "DHCP lease cache %llu%% full (%llu of %llu%s)",
 			 (unsigned long long)(used * 100 / max), (unsigned long long)used,
-			 (unsigned long long)max);
+			 (unsigned long long)max, needed && needed <= max ?
+			 ": room for every lease the pools can bind" : "");
 		bad |= !ok << 1;
 	}
 	if (!n)
