@@ -182,11 +182,17 @@ void *fp_fw_gen_mmap(const struct gen_maps *g, int k, size_t *size)
 	return fp_map_mmap(g->fd[k], (size_t)g->max[k] * specs[k].value_size, size);
 }
 
+/* map_write: LEN bytes of SRC at the start of G's inner map K, through a
+ * mapping of those bytes alone: mapping a map maps every page of it at
+ * once (16 MB for fw_match, however little of it the set fills). */
 static int map_write(const struct gen_maps *g, int k, const void *src, size_t len)
 {
 	size_t size;
-	void *p = fp_fw_gen_mmap(g, k, &size);
+	void *p;
 
+	if (!len)
+		return 0;
+	p = fp_map_mmap(g->fd[k], len, &size);
 	if (!p)
 		return -errno;
 	memcpy(p, src, len);
