@@ -100,10 +100,10 @@ enum {
 	FP_DHCP_AT_MAX = 8,
 };
 
-/* What the option walk found; offsets are from the UDP header. In the
- * scratch value, not on the stack: the verifier follows values on the
- * stack, and the walk's states, one for each mix of options seen, would
- * not prune; it does not follow a map value's. */
+/* What the option walk found, read from the options after it; offsets
+ * are from the UDP header. In the scratch value, not on the stack: the
+ * verifier follows values on the stack, and the states, one for each mix
+ * of options seen, would not prune; it does not follow a map value's. */
 struct fp_dhcp_req {
 	__u32 requested;   /* option 50; valid when has_requested */
 	__u32 server;      /* option 54 */

@@ -32,10 +32,11 @@ uint32_t fp_dhcp_leases_max(const struct fp_dhcp_config *d)
 
 uint32_t fp_dhcp_lease_cache(const struct fp_dhcp_config *d)
 {
-	uint32_t n = fp_dhcp_leases_max(d);
+	uint32_t n;
 
 	if (d->lease_cache_size)
 		return d->lease_cache_size;
+	n = fp_dhcp_leases_max(d);
 	if (n >= FP_CONFIG_LEASES_MAX)
 		return FP_CONFIG_LEASES_MAX;
 	return n < 2 ? 1 : 1u << (32 - __builtin_clz(n - 1));

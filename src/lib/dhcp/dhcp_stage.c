@@ -8,8 +8,6 @@
  * and the DHCP server fills it again. */
 #include <errno.h>
 #include <string.h>
-#include <unistd.h>
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <fastpath/config.h>
 #include <fastpath/dhcp.h>
@@ -22,22 +20,13 @@ static bool dhcp_from_config(const struct fp_config *cfg, const char *dev,
 	return cfg->dhcp.present && !strcmp(cfg->dhcp.interface, dev);
 }
 
-/* The leases the cache pinned for M holds, 0 when there is none. */
+/* The leases the cache pinned for M holds; 0 when there is none, or it
+ * is the one lease of a stage that was off. */
 static __u32 pinned_leases(const struct bpf_map *m)
 {
-	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info);
-	const char *pin = bpf_map__pin_path(m);
-	int fd = pin ? bpf_obj_get(pin) : -1;
+	__u32 n = fp_pipeline_pinned_entries(m);
 
-	if (fd < 0)
-		return 0;
-	/* one lease: the cache of a stage that was off */
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.type != bpf_map__type(m) ||
-	    info.max_entries < 2)
-		info.max_entries = 0;
-	close(fd);
-	return info.max_entries;
+	return n > 1 ? n : 0;
 }
 
 static int dhcp_size(struct bpf_object *obj, const struct fp_pipeline_opts *opts)

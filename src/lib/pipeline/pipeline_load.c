@@ -161,6 +161,14 @@ static int pins_stale(struct bpf_object *obj, const char *dev, bool unpin)
 	return n;
 }
 
+__u32 fp_pipeline_pinned_entries(const struct bpf_map *m)
+{
+	struct bpf_map_info info;
+
+	return bpf_map__pin_path(m) && !pinned_info(m, &info) && same_kind(&info, m) ?
+	       info.max_entries : 0;
+}
+
 /* Every map of OBJ sized as what is pinned at its pin path, when that is
  * a map of the same kind: a program that reuses each of DEV's maps as it
  * stands. A map without such a pin keeps the size it had. */

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <fastpath/pipeline.h>
 
+struct bpf_map;
 struct bpf_object;
 struct fp_config;
 
@@ -47,6 +48,11 @@ struct fp_stage_row {
 	 * the stage holds can be lost on its own. */
 	bool (*applied)(const struct fp_config *cfg, const char *dev);
 };
+
+/* fp_pipeline_pinned_entries: the max_entries of the map pinned at M's
+ * pin path (a size hook runs after the pins are set), when it is a map of
+ * M's kind; 0 when there is none. */
+__u32 fp_pipeline_pinned_entries(const struct bpf_map *m);
 
 /* fp_stage_rows: one row per enum fp_stage, in the order they run. */
 extern const struct fp_stage_row *const fp_stage_rows[FP_STAGE_MAX];
