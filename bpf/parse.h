@@ -248,6 +248,52 @@ static __always_inline int fp_parse_frame(void *data, void *end, struct fp_parse
 	return p->status = fp_parse_l4(p, l4, end);
 }
 
+/* fp_parse_port: the transport protocol and destination port of a frame
+ * of the usual shape, read in place with nothing stored: Ethernet with no
+ * VLAN tag; IPv4 without options and not a fragment, or IPv6 with UDP or
+ * TCP as its first next header; then a whole UDP or TCP header. Returns
+ * IPPROTO_UDP or IPPROTO_TCP with *dport in host order, as fp_parse_frame
+ * would report them (with has_l4 set and no fragment); 0 for any other
+ * shape, which only fp_parse_frame reads. */
+static __always_inline int fp_parse_port(void *data, void *end, __u16 *dport)
+{
+	struct udphdr *uh;
+	__u16 proto;
+	int l4_proto;
+
+	/* The shortest frame of that shape: Ethernet, IPv4, UDP. */
+	if (data + ETH_HLEN + sizeof(struct iphdr) + sizeof(struct udphdr) > end)
+		return 0;
+	proto = *(const __be16 *)(data + __builtin_offsetof(struct ethhdr, h_proto));
+	if (proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = data + ETH_HLEN;
+
+		/* Version 4 and IHL 5 are the first byte; MF and the offset
+		 * clear. */
+		if (*(const __u8 *)ip != 0x45 || (ip->frag_off & bpf_htons(0x3fff)))
+			return 0;
+		l4_proto = ip->protocol;
+		uh = (void *)(ip + 1);
+	} else if (proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = data + ETH_HLEN;
+
+		uh = (void *)(ip6 + 1);
+		if ((void *)(uh + 1) > end || ip6->version != 6)
+			return 0;
+		l4_proto = ip6->nexthdr;
+	} else {
+		return 0;
+	}
+	if (l4_proto == IPPROTO_TCP) {
+		if ((void *)uh + sizeof(struct tcphdr) > end)
+			return 0;
+	} else if (l4_proto != IPPROTO_UDP) {
+		return 0;
+	}
+	*dport = bpf_ntohs(uh->dest);
+	return l4_proto;
+}
+
 /* fp_parse: fp_parse_frame on an XDP frame. */
 static __always_inline int fp_parse(struct xdp_md *ctx, struct fp_parsed *p)
 {

@@ -84,17 +84,21 @@ static __always_inline int run_stages(struct xdp_md *ctx, struct fp_pipeline_sta
 				      __u32 stages, __u32 len)
 {
 	struct fp_fw_result fw = { 0, XDP_PASS }; /* the firewall's, when it runs */
-	struct fp_flow_cpu *fc = fp_flow_cpu_get();
 	struct fp_counter *pass = &st->c[0][XDP_PASS];
+	struct fp_flow_cpu *fc = 0;
 	struct fp_parsed p;
 	int v = XDP_PASS;
 
-	/* Looked up whether flows runs or not, and its (impossible) failure
-	 * handled like fp_config's: a NULL fc carried past the firewall
-	 * would double the states the verifier walks (331K instructions
-	 * against 225K), for about one ns a packet. */
-	if (!fc)
-		return XDP_PASS;
+	/* In an object with flows, looked up whether flows runs or not, and
+	 * its (impossible) failure handled like fp_config's: a NULL fc
+	 * carried past the firewall would double the states the verifier
+	 * walks (331K instructions against 225K), for about one ns a
+	 * packet. */
+	if (FP_COMPILED_FOR & FP_STAGE_BIT(FP_STAGE_FLOWS)) {
+		fc = fp_flow_cpu_get();
+		if (!fc)
+			return XDP_PASS;
+	}
 	fp_parse(ctx, &p);
 	/* With the firewall, flows takes the frame before it and records it
 	 * after, with its verdict (flows_stage.h says why in two halves);
@@ -143,6 +147,27 @@ static __always_inline int run_stages(struct xdp_md *ctx, struct fp_pipeline_sta
 	return v;
 }
 
+/* run_xsk_alone: the pipeline of an object compiled for the XSK stage
+ * alone, which reads a frame's port and nothing else: a frame of the
+ * usual shape is steered from the port read in place, any other goes
+ * through the parse. */
+static __always_inline int run_xsk_alone(struct xdp_md *ctx, struct fp_pipeline_stats *st,
+					 __u32 len)
+{
+	__u16 dport;
+	int l4_proto = fp_parse_port((void *)(long)ctx->data, (void *)(long)ctx->data_end, &dport);
+	int v;
+
+	if (!l4_proto)
+		return run_stages(ctx, st, FP_STAGE_BIT(FP_STAGE_XSK), len);
+	/* The redirect's verdict when the slot is empty is its flags,
+	 * XDP_PASS: it has no other. Said so, the verdict's row is at a
+	 * constant offset, with no range check. */
+	v = fp_xsk_steer(ctx, l4_proto, dport, len) == XDP_REDIRECT ? XDP_REDIRECT : XDP_PASS;
+	count(&st->c[0][v], FP_STAGE_XSK, len);
+	return v;
+}
+
 SEC("xdp")
 int fp_pipeline(struct xdp_md *ctx)
 {
@@ -155,7 +180,9 @@ int fp_pipeline(struct xdp_md *ctx)
 		return XDP_PASS;
 	stages = cfg->stages & ((fp_built & FP_COMPILED_FOR) | FP_STAGE_BIT(FP_STAGE_CHAIN));
 	/* Only the chain needs no parse: an empty pipeline costs two lookups. */
-	if (stages & ~FP_STAGE_BIT(FP_STAGE_CHAIN))
+	if (FP_COMPILED_FOR == FP_STAGE_BIT(FP_STAGE_XSK) && (stages & FP_STAGE_BIT(FP_STAGE_XSK)))
+		v = run_xsk_alone(ctx, st, len);
+	else if (stages & ~FP_STAGE_BIT(FP_STAGE_CHAIN))
 		v = run_stages(ctx, st, stages, len);
 	if (v == XDP_PASS && (stages & FP_STAGE_BIT(FP_STAGE_CHAIN))) {
 		struct fp_counter *c = &st->c[FP_STAGE_CHAIN][FP_VERDICT_CHAINED];

@@ -48,24 +48,22 @@ struct {
 	__type(value, struct fp_xsk_socket);
 } fp_xsk_sockets SEC(".maps");
 
-/* fp_stage_xsk: XDP_REDIRECT to the queue's socket for a steered port,
- * else XDP_PASS. */
-static __always_inline int fp_stage_xsk(struct xdp_md *ctx, const struct fp_parsed *p)
+/* fp_xsk_steer: XDP_REDIRECT to the queue's socket when DPORT is steered
+ * for L4_PROTO (IPPROTO_UDP or IPPROTO_TCP; no other protocol is), else
+ * XDP_PASS; counted for the port. */
+static __always_inline int fp_xsk_steer(struct xdp_md *ctx, int l4_proto, __u16 dport, __u32 len)
 {
 	struct fp_xsk_port_stats *s;
 	struct fp_xsk_port *e;
-	__u32 key, bit;
+	__u32 key = dport, bit;
 	int v;
 
-	if (!p->has_l4 || p->frag != FP_FRAG_NONE)
-		return XDP_PASS;
-	if (p->l4_proto == IPPROTO_UDP)
+	if (l4_proto == IPPROTO_UDP)
 		bit = FP_XSK_UDP;
-	else if (p->l4_proto == IPPROTO_TCP)
+	else if (l4_proto == IPPROTO_TCP)
 		bit = FP_XSK_TCP;
 	else
 		return XDP_PASS;
-	key = p->dport;
 	e = bpf_map_lookup_elem(&fp_xsk_ports, &key);
 	if (!e || !(e->proto & bit))
 		return XDP_PASS;
@@ -74,12 +72,21 @@ static __always_inline int fp_stage_xsk(struct xdp_md *ctx, const struct fp_pars
 	if (s) {
 		if (v == XDP_REDIRECT) {
 			s->redirected++;
-			s->bytes += p->len;
+			s->bytes += len;
 		} else {
 			s->no_socket++;
 		}
 	}
 	return v;
+}
+
+/* fp_stage_xsk: fp_xsk_steer for a parsed frame; a frame with no
+ * transport header, or a fragment, passes. */
+static __always_inline int fp_stage_xsk(struct xdp_md *ctx, const struct fp_parsed *p)
+{
+	if (!p->has_l4 || p->frag != FP_FRAG_NONE)
+		return XDP_PASS;
+	return fp_xsk_steer(ctx, p->l4_proto, p->dport, p->len);
 }
 
 #endif

@@ -153,8 +153,8 @@ static struct fp_xsk_port_stats slot_stats(struct fixture *f, uint32_t slot)
 	return sum;
 }
 
-/* stage_count: the pipeline's XSK row, verdict V, summed over CPUs. */
-static uint64_t stage_count(struct fixture *f, int v)
+/* row_count: the pipeline's row of STAGE, verdict V, summed over CPUs. */
+static uint64_t row_count(struct fixture *f, int stage, int v)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct fp_pipeline_stats *st;
@@ -165,9 +165,14 @@ static uint64_t stage_count(struct fixture *f, int v)
 	assert_non_null(st);
 	assert_int_equal(bpf_map_lookup_elem(f->stats_fd, &zero, st), 0);
 	for (int i = 0; i < ncpu; i++)
-		n += st[i].c[FP_STAGE_XSK][v].packets;
+		n += st[i].c[stage][v].packets;
 	free(st);
 	return n;
+}
+
+static uint64_t stage_count(struct fixture *f, int v)
+{
+	return row_count(f, FP_STAGE_XSK, v);
 }
 
 static void test_xsk_redirects_steered_udp_port_to_queue_socket(void **state)
@@ -186,6 +191,8 @@ static void test_xsk_redirects_steered_udp_port_to_queue_socket(void **state)
 	assert_int_equal(s.bytes, 100);
 	assert_int_equal(s.no_socket, 0);
 	assert_int_equal(stage_count(f, XDP_REDIRECT), 1);
+	assert_int_equal(row_count(f, FP_STAGE_PIPELINE, XDP_REDIRECT), 1);
+	assert_int_equal(row_count(f, FP_STAGE_PIPELINE, XDP_PASS), 0);
 }
 
 static void test_xsk_redirects_steered_ipv6_udp(void **state)
@@ -334,6 +341,143 @@ static void test_xsk_passes_fragments(void **state)
 	assert_int_equal(slot_stats(f, 0).redirected, 0);
 }
 
+/* udp_frame: Ethernet with TAGS VLAN tags, IPv4 with OPTLEN bytes of
+ * options (IPV6: IPv6 with an OPTLEN-byte hop-by-hop header, none for
+ * 0), UDP to PORT and PAYLOAD bytes. */
+static void udp_frame(struct fp_pkt *p, int tags, int ipv6, size_t optlen, size_t payload)
+{
+	fp_pkt_init(p);
+	fp_pkt_eth(p);
+	for (int i = 0; i < tags; i++)
+		fp_pkt_vlan(p, ETH_P_8021Q, 10 + i);
+	if (!ipv6) {
+		fp_pkt_ipv4(p, optlen);
+	} else {
+		fp_pkt_ipv6(p);
+		if (optlen)
+			fp_pkt_ipv6_ext(p, IPPROTO_HOPOPTS, optlen);
+	}
+	fp_pkt_udp(p, FP_TEST_SPORT, PORT);
+	fp_pkt_payload(p, payload);
+	fp_pkt_finish(p);
+}
+
+/* The XSK object reads the port of a plain frame in place and leaves
+ * every other shape to the parse: each shape on the far side of that
+ * read is steered all the same. */
+static void test_xsk_redirects_tagged_optioned_and_extended_frames(void **state)
+{
+	struct fixture *f = FP_TEST_STATE(state);
+	struct fp_pkt p;
+
+	attach_socket(f);
+	set_stages(f, FP_STAGE_BIT(FP_STAGE_XSK));
+	steer(f, PORT, FP_XSK_UDP, 0);
+	udp_frame(&p, 1, 0, 0, 16);
+	assert_int_equal(run(f, &p), XDP_REDIRECT);
+	udp_frame(&p, 2, 0, 0, 16);
+	assert_int_equal(run(f, &p), XDP_REDIRECT);
+	udp_frame(&p, 0, 0, 4, 16);
+	assert_int_equal(run(f, &p), XDP_REDIRECT);
+	udp_frame(&p, 0, 1, 8, 16);
+	assert_int_equal(run(f, &p), XDP_REDIRECT);
+	assert_int_equal(slot_stats(f, 0).redirected, 4);
+}
+
+/* A frame that ends where its UDP header ends is whole. */
+static void test_xsk_redirects_frame_of_headers_alone(void **state)
+{
+	struct fixture *f = FP_TEST_STATE(state);
+	struct fp_pkt p;
+
+	attach_socket(f);
+	set_stages(f, FP_STAGE_BIT(FP_STAGE_XSK));
+	steer(f, PORT, FP_XSK_UDP, 0);
+	udp_frame(&p, 0, 0, 0, 0);
+	assert_int_equal(p.len, 42);
+	assert_int_equal(run(f, &p), XDP_REDIRECT);
+	udp_frame(&p, 0, 1, 0, 0);
+	assert_int_equal(p.len, 62);
+	assert_int_equal(run(f, &p), XDP_REDIRECT);
+}
+
+/* Cut one byte short of the transport header it needs: IPv6 inside
+ * UDP's, IPv4 past UDP's 8 bytes but inside TCP's 20. */
+static void test_xsk_passes_frames_cut_inside_the_port_header(void **state)
+{
+	struct fixture *f = FP_TEST_STATE(state);
+	struct fp_pkt udp6, tcp;
+
+	attach_socket(f);
+	set_stages(f, FP_STAGE_BIT(FP_STAGE_XSK));
+	steer(f, PORT, FP_XSK_UDP | FP_XSK_TCP, 0);
+	udp_frame(&udp6, 0, 1, 0, 0);
+	udp6.len--;
+	fp_pkt_init(&tcp);
+	fp_pkt_eth(&tcp);
+	fp_pkt_ipv4(&tcp, 0);
+	fp_pkt_tcp(&tcp, FP_TEST_SPORT, PORT);
+	fp_pkt_finish(&tcp);
+	tcp.len--;
+	assert_int_equal(run(f, &udp6), XDP_PASS);
+	assert_int_equal(run(f, &tcp), XDP_PASS);
+	tcp.len++;
+	assert_int_equal(run(f, &tcp), XDP_REDIRECT);
+	assert_int_equal(slot_stats(f, 0).redirected, 1);
+}
+
+/* An IP header whose version is not its EtherType's, or whose IHL is
+ * below 5, is malformed: no port is read from it. */
+static void test_xsk_passes_malformed_ip_headers(void **state)
+{
+	struct fixture *f = FP_TEST_STATE(state);
+	struct fp_pkt v6in4, ihl4, v4in6;
+
+	attach_socket(f);
+	set_stages(f, FP_STAGE_BIT(FP_STAGE_XSK));
+	steer(f, PORT, FP_XSK_UDP, 0);
+	udp_frame(&v6in4, 0, 0, 0, 16);
+	v6in4.data[v6in4.l3] = 0x65;
+	udp_frame(&ihl4, 0, 0, 0, 16);
+	ihl4.data[ihl4.l3] = 0x44;
+	udp_frame(&v4in6, 0, 1, 0, 16);
+	v4in6.data[v4in6.l3] = 0x40;
+	assert_int_equal(run(f, &v6in4), XDP_PASS);
+	assert_int_equal(run(f, &ihl4), XDP_PASS);
+	assert_int_equal(run(f, &v4in6), XDP_PASS);
+	assert_int_equal(slot_stats(f, 0).redirected, 0);
+}
+
+/* A later fragment whose payload starts like a UDP header to the port
+ * carries no port: it passes, IPv4 and IPv6. */
+static void test_xsk_passes_later_fragments(void **state)
+{
+	struct fixture *f = FP_TEST_STATE(state);
+	struct fp_pkt v4, v6;
+	struct iphdr *ip;
+
+	attach_socket(f);
+	set_stages(f, FP_STAGE_BIT(FP_STAGE_XSK));
+	steer(f, PORT, FP_XSK_UDP, 0);
+	fp_pkt_init(&v4);
+	fp_pkt_eth(&v4);
+	ip = fp_pkt_ipv4(&v4, 0);
+	fp_pkt_udp(&v4, FP_TEST_SPORT, PORT);
+	fp_pkt_payload(&v4, 16);
+	ip->frag_off = htons(185); /* offset 1480, last */
+	fp_pkt_finish(&v4);
+	fp_pkt_init(&v6);
+	fp_pkt_eth(&v6);
+	fp_pkt_ipv6(&v6);
+	fp_pkt_ipv6_frag(&v6, 185, 0);
+	fp_pkt_udp(&v6, FP_TEST_SPORT, PORT);
+	fp_pkt_payload(&v6, 16);
+	fp_pkt_finish(&v6);
+	assert_int_equal(run(f, &v4), XDP_PASS);
+	assert_int_equal(run(f, &v6), XDP_PASS);
+	assert_int_equal(slot_stats(f, 0).redirected, 0);
+}
+
 /* A removed port (proto 0) and a stage that is off both pass. */
 static void test_xsk_passes_removed_port_and_stage_off(void **state)
 {
@@ -381,6 +525,11 @@ int main(void)
 		T(test_xsk_redirects_tcp_when_steered_for_tcp),
 		T(test_xsk_passes_truncated_frame),
 		T(test_xsk_passes_fragments),
+		T(test_xsk_redirects_tagged_optioned_and_extended_frames),
+		T(test_xsk_redirects_frame_of_headers_alone),
+		T(test_xsk_passes_frames_cut_inside_the_port_header),
+		T(test_xsk_passes_malformed_ip_headers),
+		T(test_xsk_passes_later_fragments),
 		T(test_xsk_passes_removed_port_and_stage_off),
 		/* last: it needs the other stages, so the XSK object skips it */
 		T(test_xsk_runs_after_dhcp_and_before_ports),
