@@ -250,7 +250,9 @@ case_descriptors_run_out() {
 		[ "$(t_json "$T_TMP/many" 'd["unfinished"]')" = 0 ] ||
 			t_fail "limit $lim: connections hung: $(cat "$T_TMP/many")"
 		[ "$ok" -gt 0 ] && [ "$bad" -gt 0 ] ||
-			t_fail "limit $lim: want some served and some refused: $(cat "$T_TMP/many")"
+			t_fail "limit $lim: want some served and some refused: $(cat "$T_TMP/many");" \
+			       "fastpathd $(kill -0 $DPID 2>/dev/null && echo runs || echo is gone):" \
+			       "$(tail -n 8 "$T_TMP/fastpathd.log")"
 		n=$(grep -c "descriptors are short" "$T_TMP/fastpathd.log")
 		[ "$n" -ge 1 ] && [ "$n" -le 2 ] ||
 			t_fail "limit $lim: logged $n times: $(tail -3 "$T_TMP/fastpathd.log")"
