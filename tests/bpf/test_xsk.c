@@ -123,6 +123,15 @@ static void steer(struct fixture *f, uint16_t port, uint32_t proto, uint32_t slo
 	assert_int_equal(bpf_map_update_elem(f->ports_fd, &key, &e, BPF_ANY), 0);
 }
 
+/* socket_steered: the XSK stage alone on, an AF_XDP socket in queue 0's
+ * slot, PORT steered for PROTO to slot 0. */
+static void socket_steered(struct fixture *f, uint32_t proto)
+{
+	attach_socket(f);
+	set_stages(f, FP_STAGE_BIT(FP_STAGE_XSK));
+	steer(f, PORT, proto, 0);
+}
+
 /* run: P through the pipeline; a frame that passes or is redirected
  * comes out unchanged (the stage never writes). */
 static uint32_t run(struct fixture *f, const struct fp_pkt *p)
@@ -200,9 +209,7 @@ static void test_xsk_redirects_steered_ipv6_udp(void **state)
 	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
-	attach_socket(f);
-	set_stages(f, FP_STAGE_BIT(FP_STAGE_XSK));
-	steer(f, PORT, FP_XSK_UDP, 0);
+	socket_steered(f, FP_XSK_UDP);
 	fp_pkt_init(&p);
 	fp_pkt_eth(&p);
 	fp_pkt_ipv6(&p);
@@ -236,9 +243,7 @@ static void test_xsk_passes_after_socket_closed(void **state)
 	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
-	attach_socket(f);
-	set_stages(f, FP_STAGE_BIT(FP_STAGE_XSK));
-	steer(f, PORT, FP_XSK_UDP, 0);
+	socket_steered(f, FP_XSK_UDP);
 	fp_pkt_udp4(&p, PORT, 64);
 	assert_int_equal(run(f, &p), XDP_REDIRECT);
 	/* The umem's fd is the socket's: both go before it closes. */
@@ -255,9 +260,7 @@ static void test_xsk_passes_other_ports(void **state)
 	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
-	attach_socket(f);
-	set_stages(f, FP_STAGE_BIT(FP_STAGE_XSK));
-	steer(f, PORT, FP_XSK_UDP, 0);
+	socket_steered(f, FP_XSK_UDP);
 	fp_pkt_udp4(&p, OTHER, 64);
 	assert_int_equal(run(f, &p), XDP_PASS);
 	assert_int_equal(slot_stats(f, 0).redirected, 0);
@@ -269,9 +272,7 @@ static void test_xsk_passes_non_udp(void **state)
 	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt tcp, icmp;
 
-	attach_socket(f);
-	set_stages(f, FP_STAGE_BIT(FP_STAGE_XSK));
-	steer(f, PORT, FP_XSK_UDP, 0);
+	socket_steered(f, FP_XSK_UDP);
 	fp_pkt_init(&tcp);
 	fp_pkt_eth(&tcp);
 	fp_pkt_ipv4(&tcp, 0);
@@ -292,9 +293,7 @@ static void test_xsk_redirects_tcp_when_steered_for_tcp(void **state)
 	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt tcp, udp;
 
-	attach_socket(f);
-	set_stages(f, FP_STAGE_BIT(FP_STAGE_XSK));
-	steer(f, PORT, FP_XSK_TCP, 0);
+	socket_steered(f, FP_XSK_TCP);
 	fp_pkt_init(&tcp);
 	fp_pkt_eth(&tcp);
 	fp_pkt_ipv4(&tcp, 0);
@@ -311,9 +310,7 @@ static void test_xsk_passes_truncated_frame(void **state)
 	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
-	attach_socket(f);
-	set_stages(f, FP_STAGE_BIT(FP_STAGE_XSK));
-	steer(f, PORT, FP_XSK_UDP, 0);
+	socket_steered(f, FP_XSK_UDP);
 	fp_pkt_udp4(&p, PORT, 64);
 	p.len = p.l4 + 4;
 	assert_int_equal(run(f, &p), XDP_PASS);
@@ -327,9 +324,7 @@ static void test_xsk_passes_fragments(void **state)
 	struct iphdr *ip;
 	struct fp_pkt p;
 
-	attach_socket(f);
-	set_stages(f, FP_STAGE_BIT(FP_STAGE_XSK));
-	steer(f, PORT, FP_XSK_UDP, 0);
+	socket_steered(f, FP_XSK_UDP);
 	fp_pkt_init(&p);
 	fp_pkt_eth(&p);
 	ip = fp_pkt_ipv4(&p, 0);
@@ -370,9 +365,7 @@ static void test_xsk_redirects_tagged_optioned_and_extended_frames(void **state)
 	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
-	attach_socket(f);
-	set_stages(f, FP_STAGE_BIT(FP_STAGE_XSK));
-	steer(f, PORT, FP_XSK_UDP, 0);
+	socket_steered(f, FP_XSK_UDP);
 	udp_frame(&p, 1, 0, 0, 16);
 	assert_int_equal(run(f, &p), XDP_REDIRECT);
 	udp_frame(&p, 2, 0, 0, 16);
@@ -390,9 +383,7 @@ static void test_xsk_redirects_frame_of_headers_alone(void **state)
 	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt p;
 
-	attach_socket(f);
-	set_stages(f, FP_STAGE_BIT(FP_STAGE_XSK));
-	steer(f, PORT, FP_XSK_UDP, 0);
+	socket_steered(f, FP_XSK_UDP);
 	udp_frame(&p, 0, 0, 0, 0);
 	assert_int_equal(p.len, 42);
 	assert_int_equal(run(f, &p), XDP_REDIRECT);
@@ -408,9 +399,7 @@ static void test_xsk_passes_frames_cut_inside_the_port_header(void **state)
 	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt udp6, tcp;
 
-	attach_socket(f);
-	set_stages(f, FP_STAGE_BIT(FP_STAGE_XSK));
-	steer(f, PORT, FP_XSK_UDP | FP_XSK_TCP, 0);
+	socket_steered(f, FP_XSK_UDP | FP_XSK_TCP);
 	udp_frame(&udp6, 0, 1, 0, 0);
 	udp6.len--;
 	fp_pkt_init(&tcp);
@@ -433,9 +422,7 @@ static void test_xsk_passes_malformed_ip_headers(void **state)
 	struct fixture *f = FP_TEST_STATE(state);
 	struct fp_pkt v6in4, ihl4, v4in6;
 
-	attach_socket(f);
-	set_stages(f, FP_STAGE_BIT(FP_STAGE_XSK));
-	steer(f, PORT, FP_XSK_UDP, 0);
+	socket_steered(f, FP_XSK_UDP);
 	udp_frame(&v6in4, 0, 0, 0, 16);
 	v6in4.data[v6in4.l3] = 0x65;
 	udp_frame(&ihl4, 0, 0, 0, 16);
@@ -456,9 +443,7 @@ static void test_xsk_passes_later_fragments(void **state)
 	struct fp_pkt v4, v6;
 	struct iphdr *ip;
 
-	attach_socket(f);
-	set_stages(f, FP_STAGE_BIT(FP_STAGE_XSK));
-	steer(f, PORT, FP_XSK_UDP, 0);
+	socket_steered(f, FP_XSK_UDP);
 	fp_pkt_init(&v4);
 	fp_pkt_eth(&v4);
 	ip = fp_pkt_ipv4(&v4, 0);
