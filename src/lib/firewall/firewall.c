@@ -12,6 +12,8 @@
  * so its counters are final, and the next install may fill that slot. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,26 +220,89 @@ static int gen_fill(const struct fp_fw_compiled *c, int ncpu, const struct gen_m
 
 /* ---- install, uninstall --------------------------------------------------------- */
 
+/* One outer map's slot set to an inner map (fd >= 0) or emptied. */
+struct slot_op {
+	int outer;
+	__u32 slot;
+	int fd;
+	int err;
+	pthread_t thread;
+	bool started;
+};
+
+static void *slot_op_run(void *arg)
+{
+	struct slot_op *op = arg;
+	int r = op->fd >= 0 ? bpf_map_update_elem(op->outer, &op->slot, &op->fd, BPF_ANY) :
+			      bpf_map_delete_elem(op->outer, &op->slot);
+
+	op->err = r ? -errno : 0;
+	return NULL;
+}
+
+/* slots_set: slot SLOT of every outer map set to G's inner map (G NULL:
+ * emptied; a slot already empty is left alone). Each update or delete of
+ * an array of maps returns only after an RCU grace period
+ * (maybe_wait_bpf_programs): 8 ms apiece where grace periods are not
+ * expedited, the kernel's default, so seven in a row took 56 ms of every
+ * install. Made side by side, one thread each but the last, which this
+ * thread makes, they wait out the same grace period. Returns how many
+ * failed; ops[k].err says which. */
+static int slots_set(const struct fp_fw_maps *m, __u32 slot, const struct gen_maps *g,
+		     struct slot_op ops[IN_MAX])
+{
+	int failed = 0, last = -1;
+	__u32 id;
+
+	for (int k = 0; k < IN_MAX; k++) {
+		ops[k] = (struct slot_op){ .outer = outer_fd(m, k), .slot = slot,
+					   .fd = g ? g->fd[k] : -1 };
+		if (g || !bpf_map_lookup_elem(ops[k].outer, &slot, &id))
+			last = k;
+		else
+			ops[k].fd = -2; /* empty already: nothing to do */
+	}
+	for (int k = 0; k < last; k++) {
+		if (ops[k].fd == -2)
+			continue;
+		ops[k].started = !pthread_create(&ops[k].thread, NULL, slot_op_run, &ops[k]);
+		if (!ops[k].started)
+			slot_op_run(&ops[k]); /* no thread to be had: in turn */
+	}
+	if (last >= 0)
+		slot_op_run(&ops[last]);
+	for (int k = 0; k < IN_MAX; k++) {
+		if (ops[k].started)
+			pthread_join(ops[k].thread, NULL);
+		failed += ops[k].err != 0;
+	}
+	return failed;
+}
+
+/* publish: G into slot SLOT of every outer map, or into none. */
 static int publish(const struct fp_fw_maps *m, __u32 slot, const struct gen_maps *g)
 {
-	for (int k = 0; k < IN_MAX; k++) {
-		if (bpf_map_update_elem(outer_fd(m, k), &slot, &g->fd[k], BPF_ANY)) {
-			int err = -errno;
+	struct slot_op ops[IN_MAX];
+	int err = 0;
 
-			while (k-- > 0)
-				bpf_map_delete_elem(outer_fd(m, k), &slot);
-			return err;
-		}
+	if (!slots_set(m, slot, g, ops))
+		return 0;
+	for (int k = 0; k < IN_MAX; k++) {
+		if (ops[k].err && !err)
+			err = ops[k].err;
+		else if (!ops[k].err)
+			bpf_map_delete_elem(outer_fd(m, k), &slot);
 	}
-	return 0;
+	return err;
 }
 
 /* retire: empty SLOT. Each delete from an array of maps waits out an RCU
  * grace period, so packets that might still use the old maps are done. */
 static void retire(const struct fp_fw_maps *m, __u32 slot)
 {
-	for (int k = 0; k < IN_MAX; k++)
-		bpf_map_delete_elem(outer_fd(m, k), &slot);
+	struct slot_op ops[IN_MAX];
+
+	slots_set(m, slot, NULL, ops);
 }
 
 int fp_firewall_install(const struct fp_fw_maps *m, const struct fp_fw_compiled *c)
