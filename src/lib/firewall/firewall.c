@@ -246,12 +246,12 @@ static void *slot_op_run(void *arg)
  * (maybe_wait_bpf_programs): 8 ms apiece where grace periods are not
  * expedited, the kernel's default, so seven in a row took 56 ms of every
  * install. Made side by side, one thread each but the last, which this
- * thread makes, they wait out the same grace period. Returns how many
- * failed; ops[k].err says which. */
-static int slots_set(const struct fp_fw_maps *m, __u32 slot, const struct gen_maps *g,
-		     struct slot_op ops[IN_MAX])
+ * thread makes, they wait out the same grace period. Returns the first
+ * error, the others done all the same. */
+static int slots_set(const struct fp_fw_maps *m, __u32 slot, const struct gen_maps *g)
 {
-	int failed = 0, last = -1;
+	struct slot_op ops[IN_MAX];
+	int err = 0, last = -1;
 	__u32 id;
 
 	for (int k = 0; k < IN_MAX; k++) {
@@ -274,24 +274,7 @@ static int slots_set(const struct fp_fw_maps *m, __u32 slot, const struct gen_ma
 	for (int k = 0; k < IN_MAX; k++) {
 		if (ops[k].started)
 			pthread_join(ops[k].thread, NULL);
-		failed += ops[k].err != 0;
-	}
-	return failed;
-}
-
-/* publish: G into slot SLOT of every outer map, or into none. */
-static int publish(const struct fp_fw_maps *m, __u32 slot, const struct gen_maps *g)
-{
-	struct slot_op ops[IN_MAX];
-	int err = 0;
-
-	if (!slots_set(m, slot, g, ops))
-		return 0;
-	for (int k = 0; k < IN_MAX; k++) {
-		if (ops[k].err && !err)
-			err = ops[k].err;
-		else if (!ops[k].err)
-			bpf_map_delete_elem(outer_fd(m, k), &slot);
+		err = err ?: ops[k].err;
 	}
 	return err;
 }
@@ -300,9 +283,18 @@ static int publish(const struct fp_fw_maps *m, __u32 slot, const struct gen_maps
  * grace period, so packets that might still use the old maps are done. */
 static void retire(const struct fp_fw_maps *m, __u32 slot)
 {
-	struct slot_op ops[IN_MAX];
+	slots_set(m, slot, NULL);
+}
 
-	slots_set(m, slot, NULL, ops);
+/* publish: G into slot SLOT of every outer map, or, when one fails, into
+ * none (SLOT is not live: emptying it again is safe). */
+static int publish(const struct fp_fw_maps *m, __u32 slot, const struct gen_maps *g)
+{
+	int err = slots_set(m, slot, g);
+
+	if (err)
+		retire(m, slot);
+	return err;
 }
 
 int fp_firewall_install(const struct fp_fw_maps *m, const struct fp_fw_compiled *c)
