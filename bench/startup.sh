@@ -8,13 +8,16 @@
 #   ip-xdp     `ip link set DEV xdp obj` of the empty program: the floor
 #              of loading and attaching any XDP program
 #   fastpathd  exec to serving: the example config's sections on the lab's
-#              interface with RULES firewall rules; serving is its state
-#              file (/run/fastpath/fastpathd.json) naming its pid, which
+#              interface with RULES firewall rules and a pool of the
+#              example's size (101 addresses); serving is its state file
+#              (/run/fastpath/fastpathd.json) naming its pid, which
 #              fastpathd writes once its config is applied (pipeline up,
 #              rules and DHCP in), just before its control socket listens
-# Each is the median of RUNS runs. Then the daemon's memory: VmRSS with
-# RULES rules, and again after perfdhcp has bound LEASES clients through
-# its slow path (every lease journalled and in its table).
+#   fastpathd, /12 pool   the same with the pool the memory run needs
+#              (983,039 addresses: the lease cache sized to them)
+# Each is the median of RUNS runs. Then the daemon's memory, on the /12
+# pool: VmRSS with RULES rules, and again after perfdhcp has bound LEASES
+# clients through its slow path (every lease journalled and in its table).
 #   sh bench/startup.sh [BUILD] [RULES] [LEASES] [RUNS]     (root)
 set -eu
 . "$(dirname "$0")/../scripts/lab.sh"
@@ -60,8 +63,9 @@ lab_up "$NS" "$DEV" "$PEER" "$SERVER/12" "$RELAY/12"
 ip -n "$NS" link set dev "$PEER" xdp obj "$BUILD/tests/progs/xdp_pass.bpf.o" sec xdp
 
 # The example config (examples/fastpath.yaml), its interfaces the lab's;
-# RULES rules: distinct source /24s in 100.64.0.0/10, none the lab's.
-{
+# RULES rules: distinct source /24s in 100.64.0.0/10, none the lab's;
+# config RANGE: its pool's range.
+config() {
 	cat <<EOF
 orchestrator:
   ebpf: {interfaces: [$DEV], mode: auto}
@@ -80,10 +84,13 @@ dhcp:
   server_id: $SERVER
   lease_file: $TMP/fp.leases
   pools:
-    - {subnet: 10.224.0.0/12, range: 10.224.1.0-10.239.255.254, router: $SERVER, lease_time: 1h}
+    - {subnet: 10.224.0.0/12, range: $1, router: $SERVER, lease_time: 1h}
 EOF
-} >"$TMP/fastpath.yaml"
+}
+config 10.224.1.100-10.224.1.200 >"$TMP/fastpath.yaml"
+config 10.224.1.0-10.239.255.254 >"$TMP/leases.yaml"
 "$FPD" --check -c "$TMP/fastpath.yaml" >/dev/null
+"$FPD" --check -c "$TMP/leases.yaml" >/dev/null
 
 # ms CMD...: the wall time of CMD in ms, one decimal.
 ms() {
@@ -99,12 +106,12 @@ up2_once() { "$FP" up "$DEV" --stages firewall,flows; }
 xf_once() { xdp-filter load "$DEV" -m native; }
 ipx_once() { ip link set dev "$DEV" xdp obj "$BUILD/tests/progs/xdp_pass.bpf.o" sec xdp; }
 
-# daemon_once: fastpathd started (PID), the ms from exec to serving in
-# $TMP/dm.
+# daemon_once CONFIG: fastpathd started on $TMP/CONFIG (PID), the ms from
+# exec to serving in $TMP/dm.
 daemon_once() {
 	rm -f "$TMP"/fp.leases*
 	a=$(date +%s%N)
-	"$FPD" -c "$TMP/fastpath.yaml" --log-level warn >>"$TMP/fastpathd.log" 2>&1 &
+	"$FPD" -c "$TMP/$1" --log-level warn >>"$TMP/fastpathd.log" 2>&1 &
 	PID=$!
 	# Looked at every 2 ms: a loop without a pause would take a core from
 	# the daemon on this 2-core machine.
@@ -117,7 +124,7 @@ daemon_once() {
 	awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1f", (b - a) / 1e6 }' >"$TMP/dm"
 }
 
-up= up2= xf= ipx= dm=
+up= up2= xf= ipx= dm= dm12=
 for _ in $(seq "$RUNS"); do
 	up="$up $(ms up_once)"
 	"$FP" down "$DEV" >/dev/null
@@ -127,14 +134,18 @@ for _ in $(seq "$RUNS"); do
 	xdp-filter unload "$DEV" >/dev/null
 	ipx="$ipx $(ms ipx_once)"
 	ip link set dev "$DEV" xdp off
-	daemon_once
+	daemon_once fastpath.yaml
 	dm="$dm $(cat "$TMP/dm")"
+	lab_stop
+	"$FP" down "$DEV" >/dev/null 2>&1 || true
+	daemon_once leases.yaml
+	dm12="$dm12 $(cat "$TMP/dm")"
 	lab_stop
 	"$FP" down "$DEV" >/dev/null 2>&1 || true
 done
 
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
-daemon_once
+daemon_once leases.yaml
 rss_rules=$(rss "$PID")
 # LEASES clients, bound at 8,000 exchanges/s from a client space 20 times
 # larger, so nearly every exchange is a new client; perfdhcp runs until
@@ -151,6 +162,7 @@ m_up2=$(echo "$up2" | median)
 m_xf=$(echo "$xf" | median)
 m_ipx=$(echo "$ipx" | median)
 m_dm=$(echo "$dm" | median)
+m_dm12=$(echo "$dm12" | median)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", b ? a / b : 0 }'; }
 verdict() { awk -v a="$1" -v b="$2" 'BEGIN { print (a <= b ? "met" : "MISSED") }'; }
 
@@ -161,7 +173,8 @@ printf '%-36s %10s %12s\n' "xdp-filter load" "$m_xf" "1.00x"
 printf '%-36s %10s %12s\n' "fastpath up (firewall,flows,dhcp)" "$m_up" "$(ratio "$m_up" "$m_xf")"
 printf '%-36s %10s %12s\n' "fastpath up (firewall,flows)" "$m_up2" "$(ratio "$m_up2" "$m_xf")"
 printf '%-36s %10s %12s\n' "fastpathd, exec to serving" "$m_dm" "$(ratio "$m_dm" "$m_xf")"
-echo "runs: up [$up ] up firewall,flows [$up2 ] xdp-filter [$xf ] ip [$ipx ] fastpathd [$dm ]"
+printf '%-36s %10s %12s\n' "fastpathd, /12 pool" "$m_dm12" "$(ratio "$m_dm12" "$m_xf")"
+echo "runs: up [$up ] up firewall,flows [$up2 ] xdp-filter [$xf ] ip [$ipx ] fastpathd [$dm ] /12 [$dm12 ]"
 echo "== fastpathd memory"
 echo "VmRSS with $RULES rules: $rss_rules KB"
 echo "VmRSS with $RULES rules and $bound leases: $rss_leases KB"

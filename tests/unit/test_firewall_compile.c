@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 #include <fastpath/firewall.h>
+#include "firewall/firewall_compiled.h"
 
 #define MAX_RULES 64
 
@@ -653,6 +654,79 @@ static void test_check_compiles_every_named_interface(void **state)
 	assert_int_equal(fp_firewall_check(&s.fw, &err), 0);
 }
 
+/* ---- the set fp_firewall_check keeps for the apply after it ------------- */
+
+/* checked: a set of two rules (the second decides port 22), checked. */
+static void checked(struct set *s, enum fp_fw_action policy)
+{
+	struct fp_config_error err;
+
+	set_init(s, policy);
+	add(s, FP_FW_ALLOW, "src=10.1.0.0/16");
+	add(s, FP_FW_DROP, "proto=tcp dport=22");
+	assert_int_equal(fp_firewall_check(&s->fw, &err), 0);
+}
+
+static void test_check_keeps_the_set_for_one_apply_of_the_same_rules(void **state)
+{
+	struct fp_fw_packet ssh = pkt("10.2.0.1", "10.0.0.2", "tcp", 1000, 22);
+	struct fp_fw_compiled *c;
+	struct set s, same;
+
+	(void)state;
+	checked(&s, FP_FW_ALLOW);
+	same = s;
+	same.fw.rules = same.r; /* another copy of the same rules */
+	c = fp_fw_kept_take(&same.fw);
+	assert_non_null(c);
+	assert_int_equal(first(c, &ssh), 2);
+	assert_int_equal(action(c, &ssh), FP_FW_DROP);
+	fp_fw_compiled_free(c);
+	assert_null(fp_fw_kept_take(&s.fw)); /* taken once */
+}
+
+static void test_check_kept_set_is_not_taken_for_other_rules(void **state)
+{
+	struct set s;
+
+	(void)state;
+	checked(&s, FP_FW_ALLOW);
+	s.r[1].dport.lo = s.r[1].dport.hi = 23;
+	assert_null(fp_fw_kept_take(&s.fw));
+	checked(&s, FP_FW_ALLOW);
+	s.fw.policy = FP_FW_DROP;
+	assert_null(fp_fw_kept_take(&s.fw));
+	checked(&s, FP_FW_ALLOW);
+	s.fw.n_rules = 1;
+	assert_null(fp_fw_kept_take(&s.fw));
+}
+
+static void test_check_of_another_set_drops_the_kept_one(void **state)
+{
+	struct set a, b;
+	struct fp_fw_compiled *c;
+
+	(void)state;
+	checked(&a, FP_FW_ALLOW);
+	checked(&b, FP_FW_DROP);
+	assert_null(fp_fw_kept_take(&a.fw));
+	c = fp_fw_kept_take(&b.fw);
+	assert_non_null(c);
+	fp_fw_compiled_free(c);
+}
+
+static void test_check_keeps_nothing_for_a_set_naming_an_interface(void **state)
+{
+	struct fp_config_error err;
+	struct set s;
+
+	(void)state;
+	set_init(&s, FP_FW_ALLOW);
+	add(&s, FP_FW_DROP, "proto=tcp dport=22 if=eth7");
+	assert_int_equal(fp_firewall_check(&s.fw, &err), 0);
+	assert_null(fp_fw_kept_take(&s.fw));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -671,6 +745,10 @@ int main(void)
 		cmocka_unit_test(test_compile_refuses_prefixes_that_overflow_the_trie),
 		cmocka_unit_test(test_compile_fits_a_hundred_thousand_hosts),
 		cmocka_unit_test(test_check_compiles_every_named_interface),
+		cmocka_unit_test(test_check_keeps_the_set_for_one_apply_of_the_same_rules),
+		cmocka_unit_test(test_check_kept_set_is_not_taken_for_other_rules),
+		cmocka_unit_test(test_check_of_another_set_drops_the_kept_one),
+		cmocka_unit_test(test_check_keeps_nothing_for_a_set_naming_an_interface),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

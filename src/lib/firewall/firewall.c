@@ -485,13 +485,14 @@ static int stage_enable(const char *dev, bool on)
 	return fp_pipeline_set_stages(dev, info.stages);
 }
 
-/* Compile FW for DEV and install it, under DEV's lock (held by the caller). */
+/* Compile FW for DEV (or take what fp_firewall_check compiled of it) and
+ * install it, under DEV's lock (held by the caller). */
 static int apply_locked(const char *dev, const struct fp_firewall_config *fw,
 			struct fp_config_error *err)
 {
-	struct fp_fw_compiled *c;
+	struct fp_fw_compiled *c = fp_fw_kept_take(fw);
 	struct fp_fw_maps m;
-	int ret = fp_firewall_compile(fw, dev, &c, err);
+	int ret = c ? 0 : fp_firewall_compile(fw, dev, &c, err);
 
 	if (ret)
 		return ret;

@@ -35,4 +35,9 @@ int fp_fw_trie_insert(struct fp_fw_compiled *c, int root, const __u8 *addr, int 
  * (bpf/firewall_stage.h: fp_fw_addr_class). */
 __u32 fp_fw_trie_lookup(const struct fp_fw_compiled *c, int root, const __u8 *addr);
 
+/* fp_fw_kept_take: the set fp_firewall_check compiled for FW, when it
+ * was the last checked and FW names no interface (then it is every
+ * interface's): the caller's to install and free. NULL: compile it. */
+struct fp_fw_compiled *fp_fw_kept_take(const struct fp_firewall_config *fw);
+
 #endif

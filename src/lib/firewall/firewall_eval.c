@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* What the firewall stage decides for a packet, computed in userspace on a
  * compiled rule set (as bpf/firewall_stage.h walks the maps), and
- * fp_firewall_check: a rule set compiled for every device it names. */
+ * fp_firewall_check: a rule set compiled for every device it names, the
+ * compiled set kept for the apply that follows. */
+#include <pthread.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -112,13 +115,89 @@ void fp_fw_compiled_match(const struct fp_fw_compiled *c, const struct fp_fw_pac
 	*action = c->entries[pos].action;
 }
 
+/* The set fp_firewall_check compiled last, kept for the fp_firewall_apply
+ * that follows it (fastpathd checks a config whole, then applies it, and
+ * compiling 10,000 rules takes ~20 ms): only a set that names no
+ * interface, which is then every interface's, with a copy of its rules
+ * that an apply's must equal byte for byte. Taken by that apply, or
+ * dropped by the next check. */
+static struct {
+	pthread_mutex_t lock;
+	struct fp_fw_compiled *c;
+	enum fp_fw_action policy;
+	struct fp_fw_rule *rules;
+	size_t n;
+} kept = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static bool names_an_interface(const struct fp_firewall_config *fw)
+{
+	for (size_t i = 0; i < fw->n_rules; i++)
+		if (fw->rules[i].ifname[0])
+			return true;
+	return false;
+}
+
+static bool kept_is(const struct fp_firewall_config *fw)
+{
+	return kept.c && kept.policy == fw->policy && kept.n == fw->n_rules &&
+	       (!fw->n_rules || !memcmp(kept.rules, fw->rules, fw->n_rules * sizeof(*fw->rules)));
+}
+
+static void kept_drop(void)
+{
+	fp_fw_compiled_free(kept.c);
+	free(kept.rules);
+	kept.c = NULL;
+	kept.rules = NULL;
+	kept.n = 0;
+}
+
+/* keep: C (FW compiled for every interface), or free it when FW cannot
+ * be kept. */
+static void keep(const struct fp_firewall_config *fw, struct fp_fw_compiled *c)
+{
+	struct fp_fw_rule *copy = fw->n_rules ? malloc(fw->n_rules * sizeof(*copy)) : NULL;
+
+	pthread_mutex_lock(&kept.lock);
+	kept_drop();
+	if (fw->n_rules && !copy) {
+		fp_fw_compiled_free(c);
+	} else {
+		if (copy)
+			memcpy(copy, fw->rules, fw->n_rules * sizeof(*copy));
+		kept.c = c;
+		kept.policy = fw->policy;
+		kept.rules = copy;
+		kept.n = fw->n_rules;
+	}
+	pthread_mutex_unlock(&kept.lock);
+}
+
+struct fp_fw_compiled *fp_fw_kept_take(const struct fp_firewall_config *fw)
+{
+	struct fp_fw_compiled *c = NULL;
+
+	pthread_mutex_lock(&kept.lock);
+	if (kept_is(fw)) {
+		c = kept.c;
+		kept.c = NULL;
+		kept_drop();
+	}
+	pthread_mutex_unlock(&kept.lock);
+	return c;
+}
+
 int fp_firewall_check(const struct fp_firewall_config *fw, struct fp_config_error *err)
 {
+	bool named = names_an_interface(fw);
 	struct fp_fw_compiled *c;
 	int ret = fp_firewall_compile(fw, NULL, &c, err);
 
-	fp_fw_compiled_free(c);
-	for (size_t i = 0; !ret && i < fw->n_rules; i++) {
+	if (!ret && !named)
+		keep(fw, c);
+	else
+		fp_fw_compiled_free(c);
+	for (size_t i = 0; !ret && named && i < fw->n_rules; i++) {
 		const char *dev = fw->rules[i].ifname;
 		bool seen = !*dev;
 
