@@ -11,8 +11,7 @@
 
 int fp_fw_trie_init(struct fp_fw_compiled *c)
 {
-	c->nodes_cap = FP_FW_ROOTS * FP_FW_ROOT_NODES * 2;
-	c->nodes = malloc((size_t)c->nodes_cap * sizeof(*c->nodes));
+	c->nodes = fp_fw_big_alloc((size_t)FP_FW_NODES_MAX * sizeof(*c->nodes));
 	if (!c->nodes)
 		return -ENOMEM;
 	for (int root = 0; root < FP_FW_ROOTS; root++) {
@@ -86,15 +85,6 @@ static int new_node(struct fp_fw_compiled *c, __u32 fill, __u32 *idx)
 {
 	if (c->n_nodes >= FP_FW_NODES_MAX)
 		return -E2BIG;
-	if (c->n_nodes == c->nodes_cap) {
-		__u32 cap = c->nodes_cap * 2;
-		void *p = realloc(c->nodes, (size_t)cap * sizeof(*c->nodes));
-
-		if (!p)
-			return -ENOMEM;
-		c->nodes = p;
-		c->nodes_cap = cap;
-	}
 	for (int i = 0; i < FP_FW_FANOUT; i++)
 		c->nodes[c->n_nodes].e[i] = fill;
 	*idx = c->n_nodes++;
