@@ -643,17 +643,21 @@ static void test_compile_fits_a_hundred_thousand_hosts(void **state)
 }
 
 /* check compiles the set of every interface a rule names, and keeps none
- * for an apply: the set differs by interface. */
+ * for an apply (the set differs by interface), nor the one kept before. */
 static void test_check_compiles_every_named_interface(void **state)
 {
 	struct fp_config_error err;
-	struct set s;
+	struct set s, before;
 
 	(void)state;
+	set_init(&before, FP_FW_ALLOW);
+	add(&before, FP_FW_DROP, "proto=tcp dport=22");
+	assert_int_equal(fp_firewall_check(&before.fw, &err), 0);
 	set_init(&s, FP_FW_ALLOW);
 	add(&s, FP_FW_DROP, "proto=tcp dport=22 if=eth7");
 	assert_int_equal(fp_firewall_check(&s.fw, &err), 0);
 	assert_null(fp_fw_kept_take(&s.fw));
+	assert_null(fp_fw_kept_take(&before.fw));
 }
 
 /* ---- the set fp_firewall_check keeps for the apply after it ------------- */

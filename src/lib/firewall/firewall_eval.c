@@ -152,15 +152,15 @@ static void kept_drop(void)
 	kept.n = 0;
 }
 
-/* keep: C (FW compiled for every interface), or free it when FW cannot
- * be kept. */
+/* keep: C (FW compiled for every interface) in place of what was kept;
+ * C NULL: nothing. C is freed when FW cannot be copied. */
 static void keep(const struct fp_firewall_config *fw, struct fp_fw_compiled *c)
 {
-	struct fp_fw_rule *copy = fw->n_rules ? malloc(fw->n_rules * sizeof(*copy)) : NULL;
+	struct fp_fw_rule *copy = c && fw->n_rules ? malloc(fw->n_rules * sizeof(*copy)) : NULL;
 
 	pthread_mutex_lock(&kept.lock);
 	kept_drop();
-	if (fw->n_rules && !copy) {
+	if (!c || (fw->n_rules && !copy)) {
 		fp_fw_compiled_free(c);
 	} else {
 		if (copy)
@@ -193,10 +193,11 @@ int fp_firewall_check(const struct fp_firewall_config *fw, struct fp_config_erro
 	struct fp_fw_compiled *c;
 	int ret = fp_firewall_compile(fw, NULL, &c, err);
 
-	if (!ret && !named)
-		keep(fw, c);
-	else
+	if (ret || named) {
 		fp_fw_compiled_free(c);
+		c = NULL;
+	}
+	keep(fw, c);
 	for (size_t i = 0; !ret && named && i < fw->n_rules; i++) {
 		const char *dev = fw->rules[i].ifname;
 		bool seen = !*dev;
