@@ -75,7 +75,9 @@ unsigned int fp_pipeline_heal_plan(const struct fp_pipeline_facts *f, enum fp_xd
 struct fp_pipeline_keep;
 
 /* fp_pipeline_keep_take: hold what is pinned under DEV now, replacing
- * what *K held (allocated when NULL). -ENOMEM. */
+ * what *K held (allocated when NULL); an object *K held under a name
+ * that is not pinned now is still held, so that a pin removed while the
+ * caller looked elsewhere is put back, not forgotten. -ENOMEM. */
 int fp_pipeline_keep_take(struct fp_pipeline_keep **k, const char *dev);
 
 /* fp_pipeline_keep_missing: held objects whose pin is gone. */

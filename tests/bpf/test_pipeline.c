@@ -6,7 +6,12 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdio.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <sys/stat.h>
 #include <cmocka.h>
+#include <fastpath/pipeline.h>
+#include <fastpath/reconcile.h>
 #include "pipeline_fixture.h"
 #include "tests/progs/xdp_drop_icmp.skel.h"
 
@@ -362,6 +367,86 @@ static void test_pipeline_opens_the_object_compiled_for_the_stages(void **state)
 	pipeline__destroy(skel);
 }
 
+/* id_at: the id of the map pinned at DIR/NAME; 0 when none is. */
+static __u32 id_at(const char *dir, const char *name)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+	char path[PATH_MAX + 8];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.id = 0;
+	close(fd);
+	return info.id;
+}
+
+/* The pins of keep_dev(): removed, whatever the test's outcome. */
+static const char *const keep_names[2] = { "a", "b" };
+
+static const char *keep_dev(void)
+{
+	static char dev[IF_NAMESIZE];
+
+	snprintf(dev, sizeof(dev), "fpk%d", (int)getpid() % 100000);
+	return dev;
+}
+
+static int keep_teardown(void **state)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 8];
+
+	(void)state;
+	if (fp_pipeline_path(dir, sizeof(dir), keep_dev(), NULL))
+		return 0;
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, keep_names[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+	return 0;
+}
+
+/* fastpathd holds what its pipeline pins and takes the pins again after
+ * each pass of its checks: a pin removed after a pass looked at the pins
+ * but before it took them (so none was missing to that pass) is still
+ * held, and the next pass puts the same map back. */
+static void test_pipeline_keep_take_holds_a_pin_removed_before_it(void **state)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 8];
+	struct fp_pipeline_keep *k = NULL;
+	__u32 ids[2];
+
+	(void)state;
+	assert_int_equal(fp_pipeline_path(dir, sizeof(dir), keep_dev(), NULL), 0);
+	mkdir(FP_PIN_ROOT, 0700);
+	mkdir(FP_PIPELINE_DIR, 0700);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	for (int i = 0; i < 2; i++) {
+		int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, 4, 1, NULL);
+
+		assert_true(fd >= 0);
+		snprintf(path, sizeof(path), "%s/%s", dir, keep_names[i]);
+		assert_int_equal(bpf_obj_pin(fd, path), 0);
+		close(fd);
+		ids[i] = id_at(dir, keep_names[i]);
+		assert_true(ids[i] != 0);
+	}
+	assert_int_equal(fp_pipeline_keep_take(&k, keep_dev()), 0);
+	snprintf(path, sizeof(path), "%s/b", dir);
+	unlink(path); /* behind the pass's back */
+	assert_int_equal(fp_pipeline_keep_take(&k, keep_dev()), 0);
+	assert_int_equal(fp_pipeline_keep_missing(k), 1);
+	assert_int_equal(fp_pipeline_keep_repin(k), 1);
+	fp_pipeline_keep_free(k);
+	assert_int_equal(id_at(dir, "b"), ids[1]);
+	assert_int_equal(id_at(dir, "a"), ids[0]);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -379,6 +464,8 @@ int main(void)
 		T(test_pipeline_chain_emptied_slot_passes),
 		T(test_pipeline_ports_then_chain),
 		cmocka_unit_test(test_pipeline_opens_the_object_compiled_for_the_stages),
+		cmocka_unit_test_teardown(test_pipeline_keep_take_holds_a_pin_removed_before_it,
+					  keep_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,6 +4,7 @@
  * not held: unpinning a link must still detach it (`fastpath down`). */
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,34 +40,54 @@ static bool is_link(const char *name)
 	return n >= 4 && !strcmp(name + n - 4, "link");
 }
 
+static bool held(const struct fp_pipeline_keep *k, const char *name)
+{
+	for (size_t i = 0; i < k->n; i++)
+		if (!strcmp(k->obj[i].name, name))
+			return true;
+	return false;
+}
+
+/* What DEV's pins hold now, and what was held under a name that is no
+ * longer pinned: a pin removed between a check of the pins and this take
+ * is put back by the next check, not forgotten. */
 int fp_pipeline_keep_take(struct fp_pipeline_keep **kp, const char *dev)
 {
-	struct fp_pipeline_keep *k = *kp ? *kp : calloc(1, sizeof(*k));
+	struct fp_pipeline_keep *k = *kp ? *kp : calloc(1, sizeof(*k)), old;
 	char dir[PATH_MAX], path[PATH_MAX + 300];
 	struct dirent *e;
+	bool same;
 	DIR *d;
 
 	if (!k)
 		return -ENOMEM;
 	*kp = k;
-	keep_close(k);
+	old = *k;
+	same = !strcmp(old.dev, dev); /* else another interface's: none carries */
+	k->n = 0;
 	snprintf(k->dev, sizeof(k->dev), "%s", dev);
-	if (fp_pipeline_path(dir, sizeof(dir), dev, NULL) || !(d = opendir(dir)))
-		return 0;
-	while ((e = readdir(d)) && k->n < KEEP_MAX) {
-		int fd;
+	if (!fp_pipeline_path(dir, sizeof(dir), dev, NULL) && (d = opendir(dir))) {
+		while ((e = readdir(d)) && k->n < KEEP_MAX) {
+			int fd;
 
-		if (e->d_name[0] == '.' || is_link(e->d_name) ||
-		    strlen(e->d_name) >= sizeof(k->obj[0].name))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		fd = bpf_obj_get(path);
-		if (fd < 0)
-			continue;
-		strcpy(k->obj[k->n].name, e->d_name);
-		k->obj[k->n++].fd = fd;
+			if (e->d_name[0] == '.' || is_link(e->d_name) ||
+			    strlen(e->d_name) >= sizeof(k->obj[0].name))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			fd = bpf_obj_get(path);
+			if (fd < 0)
+				continue;
+			strcpy(k->obj[k->n].name, e->d_name);
+			k->obj[k->n++].fd = fd;
+		}
+		closedir(d);
 	}
-	closedir(d);
+	for (size_t i = 0; i < old.n; i++) {
+		if (same && k->n < KEEP_MAX && !held(k, old.obj[i].name))
+			k->obj[k->n++] = old.obj[i];
+		else
+			close(old.obj[i].fd);
+	}
 	return 0;
 }
 
