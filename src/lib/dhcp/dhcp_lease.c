@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
+#include "core/mapping.h"
 #include "dhcp_db.h"
 
 _Static_assert(sizeof(struct fp_dhcp_key) == 36, "fp_dhcp_key is 36 bytes");
@@ -65,38 +65,22 @@ static bool key_eq(const struct fp_dhcp_key *a, const struct fp_dhcp_key *b)
 	return !memcmp(a, b, sizeof(*a));
 }
 
-/* The entries and both indexes live in mappings of their own: a table
- * that grows moves with mremap, and the one it replaces goes back to the
- * system at once. From the heap, each outgrown index stayed resident in
- * freed blocks (2.7 MB at 100,000 leases). Pages not yet touched cost
- * nothing. */
-static void *table_grow(void *p, size_t old, size_t bytes)
-{
-	if (p)
-		p = mremap(p, old, bytes, MREMAP_MAYMOVE);
-	else
-		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	return p == MAP_FAILED ? NULL : p;
-}
-
-static void table_free(void *p, size_t bytes)
-{
-	if (p)
-		munmap(p, bytes);
-}
+/* The entries and both indexes live in mappings of their own
+ * (core/mapping.h): from the heap, each outgrown index stayed resident in
+ * freed blocks (2.7 MB at 100,000 leases). */
 
 static int rehash(struct fp_dhcp_db *db, size_t nb)
 {
-	int32_t *bk = table_grow(NULL, 0, nb * sizeof(*bk));
-	int32_t *bi = table_grow(NULL, 0, nb * sizeof(*bi));
+	int32_t *bk = fp_mapping(nb * sizeof(*bk), false);
+	int32_t *bi = fp_mapping(nb * sizeof(*bi), false);
 
 	if (!bk || !bi) {
-		table_free(bk, nb * sizeof(*bk));
-		table_free(bi, nb * sizeof(*bi));
+		fp_mapping_free(bk, nb * sizeof(*bk));
+		fp_mapping_free(bi, nb * sizeof(*bi));
 		return -ENOMEM;
 	}
-	table_free(db->bkey, db->nb * sizeof(*bk));
-	table_free(db->bip, db->nb * sizeof(*bi));
+	fp_mapping_free(db->bkey, db->nb * sizeof(*bk));
+	fp_mapping_free(db->bip, db->nb * sizeof(*bi));
 	db->bkey = bk;
 	db->bip = bi;
 	db->nb = nb;
@@ -180,7 +164,7 @@ static int insert_ent(struct fp_dhcp_db *db, const struct fp_dhcp_lease_rec *rec
 		struct ent *ne;
 
 		ne = ncap > INT32_MAX ? NULL :
-			table_grow(db->e, db->cap * sizeof(*ne), ncap * sizeof(*ne));
+			fp_mapping_grow(db->e, db->cap * sizeof(*ne), ncap * sizeof(*ne));
 		if (!ne) {
 			free(host);
 			return -ENOMEM;
@@ -250,9 +234,9 @@ void fp_dhcp_db_close(struct fp_dhcp_db *db)
 	fp_dhcp_journal_close(db);
 	for (size_t i = 0; i < db->top; i++)
 		free(db->e[i].hostname);
-	table_free(db->e, db->cap * sizeof(*db->e));
-	table_free(db->bkey, db->nb * sizeof(*db->bkey));
-	table_free(db->bip, db->nb * sizeof(*db->bip));
+	fp_mapping_free(db->e, db->cap * sizeof(*db->e));
+	fp_mapping_free(db->bkey, db->nb * sizeof(*db->bkey));
+	fp_mapping_free(db->bip, db->nb * sizeof(*db->bip));
 	free(db);
 }
 

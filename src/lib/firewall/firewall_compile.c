@@ -20,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <linux/bpf.h>
+#include "core/mapping.h"
 #include "firewall/firewall_compiled.h"
 #include "firewall/firewall_compiler.h"
 
@@ -419,30 +419,13 @@ static int fill_rules(struct compiler *cc, enum fp_fw_action policy)
 
 /* ---- the whole --------------------------------------------------------------------- */
 
-void *fp_fw_big_alloc(size_t size)
-{
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	/* Advice: where huge pages are off (or always on), nothing changes. */
-	madvise(p, size, MADV_HUGEPAGE);
-	return p;
-}
-
-void fp_fw_big_free(void *p, size_t size)
-{
-	if (p)
-		munmap(p, size);
-}
-
 void fp_fw_compiled_free(struct fp_fw_compiled *c)
 {
 	if (!c)
 		return;
-	fp_fw_big_free(c->nodes, (size_t)FP_FW_NODES_MAX * sizeof(*c->nodes));
-	fp_fw_big_free(c->values, (size_t)FP_FW_VALUES_MAX * sizeof(*c->values));
-	fp_fw_big_free(c->buckets, (size_t)FP_FW_BUCKETS_MAX * sizeof(*c->buckets));
+	fp_mapping_free(c->nodes, (size_t)FP_FW_NODES_MAX * sizeof(*c->nodes));
+	fp_mapping_free(c->values, (size_t)FP_FW_VALUES_MAX * sizeof(*c->values));
+	fp_mapping_free(c->buckets, (size_t)FP_FW_BUCKETS_MAX * sizeof(*c->buckets));
 	free(c->verdicts);
 	free(c->entries);
 	free(c);
@@ -468,7 +451,7 @@ int fp_firewall_compile(const struct fp_firewall_config *fw, const char *dev,
 	cc.c = calloc(1, sizeof(*cc.c));
 	if (!cc.c)
 		return -ENOMEM;
-	cc.c->values = fp_fw_big_alloc((size_t)FP_FW_VALUES_MAX * sizeof(*cc.c->values));
+	cc.c->values = fp_mapping((size_t)FP_FW_VALUES_MAX * sizeof(*cc.c->values), true);
 	ret = cc.c->values ? select_rules(&cc, fw, dev) : -ENOMEM;
 	if (!ret) {
 		assign_slots(&cc);

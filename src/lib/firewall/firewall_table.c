@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/mapping.h"
 #include "firewall/firewall_compiler.h"
 
 /* ---- the match table ------------------------------------------------------------ */
@@ -238,7 +239,7 @@ int fp_fw_build_table(struct compiler *cc)
 
 	while ((__u64)nb * FP_FW_BUCKET_ENTRIES < 2ull * cc->n_ment && nb < FP_FW_BUCKETS_MAX)
 		nb *= 2;
-	c->buckets = fp_fw_big_alloc((size_t)FP_FW_BUCKETS_MAX * sizeof(*c->buckets));
+	c->buckets = fp_mapping((size_t)FP_FW_BUCKETS_MAX * sizeof(*c->buckets), true);
 	if (!c->buckets)
 		return -ENOMEM;
 	for (;; nb *= 2) {

@@ -7,11 +7,12 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/mapping.h"
 #include "firewall/firewall_compiled.h"
 
 int fp_fw_trie_init(struct fp_fw_compiled *c)
 {
-	c->nodes = fp_fw_big_alloc((size_t)FP_FW_NODES_MAX * sizeof(*c->nodes));
+	c->nodes = fp_mapping((size_t)FP_FW_NODES_MAX * sizeof(*c->nodes), true);
 	if (!c->nodes)
 		return -ENOMEM;
 	for (int root = 0; root < FP_FW_ROOTS; root++) {
