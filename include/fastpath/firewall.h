@@ -126,8 +126,16 @@ void fp_fw_compiled_match(const struct fp_fw_compiled *c, const struct fp_fw_pac
 			  unsigned int *rule, enum fp_fw_action *action);
 
 /* fp_firewall_check: compile FW for every interface its rules name and
- * for the others; the first error found, as fp_firewall_compile. */
+ * for the others; the first error found, as fp_firewall_compile. A set
+ * that names no interface is kept compiled (megabytes) for the next
+ * fp_firewall_apply of the same rules, which takes it instead of
+ * compiling again; the next check replaces it. */
 int fp_firewall_check(const struct fp_firewall_config *fw, struct fp_config_error *err);
+
+/* fp_firewall_check_release: drop what fp_firewall_check kept, once the
+ * applies that follow it are done (fastpathd, after applying a config or
+ * refusing it): a set no apply took is not held. */
+void fp_firewall_check_release(void);
 
 /* The pipeline's firewall maps, by fd: pinned (fp_firewall_maps_open) or
  * a skeleton's own (tests, benchmarks). */

@@ -25,6 +25,7 @@
 #include <syslog.h>
 #include <fastpath/config.h>
 #include <fastpath/daemon.h>
+#include <fastpath/firewall.h>
 #include <fastpath/functions.h>
 #include <fastpath/reconcile.h>
 
@@ -166,6 +167,7 @@ static int load_config(struct daemon *d, struct fp_config *cfg)
 	if (rc) {
 		fp_log(&d->log, FP_LOG_ERROR, "%s: %s", d->path, err.msg);
 		fp_config_free(cfg);
+		fp_firewall_check_release();
 		return rc;
 	}
 	/* Handlers, users, namespaces exist; users and groups to ids. */
@@ -173,6 +175,7 @@ static int load_config(struct daemon *d, struct fp_config *cfg)
 	if (rc) {
 		fp_log(&d->log, FP_LOG_ERROR, "%s", err.msg);
 		fp_config_free(cfg);
+		fp_firewall_check_release();
 	}
 	return rc;
 }
@@ -218,6 +221,9 @@ static int apply(struct daemon *d, struct fp_config *cfg)
 	if (!env.ebpf)
 		fp_log(&d->log, FP_LOG_WARN, "userspace-only mode: %s", reason);
 	err = fp_services_apply(d->svc, cfg, d->cfg, &env, &d->env);
+	/* The firewall the check compiled, when no interface took it (the
+	 * data plane in userspace-only mode, say): not held. */
+	fp_firewall_check_release();
 	if (err && d->cfg)
 		fp_log(&d->log, FP_LOG_ERROR, "applying %s failed; restoring the "
 		       "previous configuration", d->path);

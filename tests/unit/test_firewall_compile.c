@@ -707,6 +707,16 @@ static void test_check_kept_set_is_not_taken_for_other_rules(void **state)
 	assert_null(fp_fw_kept_take(&s.fw));
 }
 
+static void test_check_release_drops_the_kept_set(void **state)
+{
+	struct set s;
+
+	(void)state;
+	checked(&s, FP_FW_ALLOW);
+	fp_firewall_check_release();
+	assert_null(fp_fw_kept_take(&s.fw));
+}
+
 static void test_check_of_another_set_drops_the_kept_one(void **state)
 {
 	struct set a, b;
@@ -741,6 +751,7 @@ int main(void)
 		cmocka_unit_test(test_check_compiles_every_named_interface),
 		cmocka_unit_test(test_check_keeps_the_set_for_one_apply_of_the_same_rules),
 		cmocka_unit_test(test_check_kept_set_is_not_taken_for_other_rules),
+		cmocka_unit_test(test_check_release_drops_the_kept_set),
 		cmocka_unit_test(test_check_of_another_set_drops_the_kept_one),
 	};
 

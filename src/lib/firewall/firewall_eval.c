@@ -120,7 +120,7 @@ void fp_fw_compiled_match(const struct fp_fw_compiled *c, const struct fp_fw_pac
  * compiling 10,000 rules takes ~20 ms): only a set that names no
  * interface, which is then every interface's, with a copy of its rules
  * that an apply's must equal byte for byte. Taken by that apply, or
- * dropped by the next check. */
+ * dropped by the next check or fp_firewall_check_release. */
 static struct {
 	pthread_mutex_t lock;
 	struct fp_fw_compiled *c;
@@ -170,6 +170,13 @@ static void keep(const struct fp_firewall_config *fw, struct fp_fw_compiled *c)
 		kept.rules = copy;
 		kept.n = fw->n_rules;
 	}
+	pthread_mutex_unlock(&kept.lock);
+}
+
+void fp_firewall_check_release(void)
+{
+	pthread_mutex_lock(&kept.lock);
+	kept_drop();
 	pthread_mutex_unlock(&kept.lock);
 }
 
