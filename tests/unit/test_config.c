@@ -855,6 +855,78 @@ static void test_second_document_rejected(void **state)
 			"bad.yaml:3: a second YAML document starts here", NULL);
 }
 
+/* The document is built from libyaml's events by our own loader
+ * (src/lib/config/document.c): an alias reads as the node its anchor
+ * names, and the errors of libyaml's own loader are said as it said them. */
+static void test_alias_reads_the_anchored_node(void **state)
+{
+	struct fp_firewall_config fw;
+	struct fp_config_error err;
+	int ret;
+
+	(void)state;
+	ret = parse_fw("policy: drop\n"
+		       "rules:\n"
+		       "  - &ssh {action: allow, protocol: tcp, port: &port 22}\n"
+		       "  - {action: allow, protocol: udp, port: *port}\n"
+		       "  - *ssh\n", &fw, &err);
+	if (ret)
+		fail_msg("%d: %s", ret, err.msg);
+	assert_int_equal(fw.n_rules, 3);
+	assert_int_equal(fw.rules[1].dport.lo, 22);
+	assert_int_equal(fw.rules[1].proto, IPPROTO_UDP);
+	assert_int_equal(fw.rules[2].dport.lo, 22);
+	assert_int_equal(fw.rules[2].proto, IPPROTO_TCP);
+	fp_firewall_config_free(&fw);
+}
+
+static void test_alias_without_anchor_rejected(void **state)
+{
+	(void)state;
+	expect_rejected("firewall:\n"
+			"  rules:\n"
+			"    - {action: drop, protocol: udp}\n"
+			"    - *nope\n",
+			"bad.yaml:4:7: YAML syntax error: found undefined alias", NULL);
+}
+
+static void test_anchor_given_twice_rejected(void **state)
+{
+	(void)state;
+	expect_rejected("firewall:\n"
+			"  rules:\n"
+			"    - &r {action: drop, protocol: udp}\n"
+			"    - &r {action: drop, protocol: tcp}\n",
+			"bad.yaml:4:7: YAML syntax error: second occurrence (found duplicate "
+			"anchor; first occurrence on line 3)", NULL);
+}
+
+/* Many nodes: the loader's arrays grow past their first mapping. */
+static void test_large_document_read_whole(void **state)
+{
+	size_t n = 20000, at = 0, cap = 64 + n * 48;
+	struct fp_firewall_config fw;
+	struct fp_config_error err;
+	char *text = malloc(cap);
+	int ret;
+
+	(void)state;
+	assert_non_null(text);
+	at += (size_t)snprintf(text + at, cap - at, "policy: allow\nrules:\n");
+	for (size_t i = 0; i < n; i++)
+		at += (size_t)snprintf(text + at, cap - at,
+				       "  - {action: drop, source_ip: 10.%zu.%zu.0/24}\n",
+				       i / 256 % 256, i % 256);
+	ret = parse_fw(text, &fw, &err);
+	if (ret)
+		fail_msg("%d: %s", ret, err.msg);
+	assert_int_equal(fw.n_rules, n);
+	assert_int_equal(fw.rules[n - 1].src.addr[1], (n - 1) / 256 % 256);
+	assert_int_equal(fw.rules[n - 1].src.addr[2], (n - 1) % 256);
+	fp_firewall_config_free(&fw);
+	free(text);
+}
+
 static void test_too_many_rules_rejected(void **state)
 {
 	size_t n = FP_CONFIG_RULES_MAX + 1, at;
@@ -1389,6 +1461,10 @@ int main(void)
 		cmocka_unit_test(test_top_level_not_mapping_rejected),
 		cmocka_unit_test(test_syntax_error_gives_line_and_column),
 		cmocka_unit_test(test_second_document_rejected),
+		cmocka_unit_test(test_alias_reads_the_anchored_node),
+		cmocka_unit_test(test_alias_without_anchor_rejected),
+		cmocka_unit_test(test_anchor_given_twice_rejected),
+		cmocka_unit_test(test_large_document_read_whole),
 		cmocka_unit_test(test_too_many_rules_rejected),
 		cmocka_unit_test(test_every_error_reported_one_per_line),
 		cmocka_unit_test(test_errors_beyond_the_buffer_are_counted),

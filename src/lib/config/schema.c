@@ -445,72 +445,69 @@ static void syntax_error(struct walk *w, const yaml_parser_t *p,
 	add_line(w, buf);
 }
 
-/* too_deep: TEXT nests collections deeper than FP_CONFIG_DEPTH_MAX.
- * libyaml checks every pending simple key on each token, so a deeply
- * nested document takes quadratic time to load (400 KB of '[' took 88 s):
- * count the depth on the event stream, which stops at the limit, before
- * loading. Syntax errors are left for the loader to report. */
-static bool too_deep(struct walk *w, const char *text, size_t len)
+/* second_document: after the first, the stream holds another; said at
+ * its first node, as the walk would. */
+static void second_document(struct walk *w, yaml_parser_t *p, const char *text, size_t len)
 {
-	unsigned int depth = 0;
-	yaml_parser_t parser;
 	yaml_event_t ev;
-	bool deep = false, done = false;
+	bool started = false;
 
-	if (!yaml_parser_initialize(&parser))
-		return false;
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	while (!done && yaml_parser_parse(&parser, &ev)) {
+	for (;;) {
+		if (!yaml_parser_parse(p, &ev)) {
+			syntax_error(w, p, text, len);
+			return;
+		}
 		switch (ev.type) {
+		case YAML_DOCUMENT_START_EVENT:
+			started = true;
+			break;
+		case YAML_SCALAR_EVENT:
+		case YAML_ALIAS_EVENT:
 		case YAML_SEQUENCE_START_EVENT:
 		case YAML_MAPPING_START_EVENT:
-			if (++depth > FP_CONFIG_DEPTH_MAX) {
-				fp_cfg_report_at(w, (unsigned int)ev.start_mark.line + 1,
-						 NULL, "nested deeper than %d levels; a "
-						 "configuration needs a few, so this file "
-						 "is refused", FP_CONFIG_DEPTH_MAX);
-				deep = done = true;
-			}
-			break;
-		case YAML_SEQUENCE_END_EVENT:
-		case YAML_MAPPING_END_EVENT:
-			depth--;
-			break;
+			if (started)
+				fp_cfg_report_at(w, (unsigned int)ev.start_mark.line + 1, NULL,
+						 "a second YAML document starts here; the "
+						 "file must hold one (remove '---')");
+			yaml_event_delete(&ev);
+			return;
 		case YAML_STREAM_END_EVENT:
-			done = true;
-			break;
+		case YAML_NO_EVENT:
+			yaml_event_delete(&ev);
+			return;
 		default:
 			break;
 		}
 		yaml_event_delete(&ev);
 	}
-	yaml_parser_delete(&parser);
-	return deep;
 }
 
 int fp_cfg_walk_file(struct walk *w, const char *text, size_t len,
 		     const struct schema *root, void *dst)
 {
-	yaml_document_t doc, extra;
+	struct fp_cfg_doc d;
 	yaml_parser_t parser;
 	yaml_node_t *top;
-	int ret = 0;
+	unsigned int deep_line = 1;
+	int ret;
 
-	if (too_deep(w, text, len)) {
-		finish_msg(w);
-		return w->nomem ? -ENOMEM : -EINVAL;
-	}
 	if (!yaml_parser_initialize(&parser))
 		return -ENOMEM;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		ret = parser.error == YAML_MEMORY_ERROR ? -ENOMEM : -EINVAL;
-		syntax_error(w, &parser, text, len);
+	ret = fp_cfg_doc_load(&parser, &d, &deep_line);
+	if (ret) {
+		if (ret == -E2BIG)
+			fp_cfg_report_at(w, deep_line, NULL, "nested deeper than %d levels; a "
+					 "configuration needs a few, so this file is "
+					 "refused", FP_CONFIG_DEPTH_MAX);
+		else if (ret == -EINVAL)
+			syntax_error(w, &parser, text, len);
 		yaml_parser_delete(&parser);
-		return ret;
+		finish_msg(w);
+		return ret == -ENOMEM ? -ENOMEM : -EINVAL;
 	}
-	w->doc = &doc;
-	top = yaml_document_get_root_node(&doc);
+	w->doc = &d.doc;
+	top = yaml_document_get_root_node(&d.doc);
 	if (!top || fp_cfg_is_null(top)) {
 		fp_cfg_report_at(w, 1, NULL, "the file is empty; it needs a mapping (key: "
 			  "value), see examples/fastpath.yaml");
@@ -526,17 +523,10 @@ int fp_cfg_walk_file(struct walk *w, const char *text, size_t len,
 	} else {
 		fp_cfg_walk_map(w, top, "", root, dst);
 		/* A second document would be silently ignored: refuse it. */
-		if (!yaml_parser_load(&parser, &extra)) {
-			syntax_error(w, &parser, text, len);
-		} else {
-			top = yaml_document_get_root_node(&extra);
-			if (top)
-				fp_cfg_report(w, top, NULL, "a second YAML document starts "
-				       "here; the file must hold one (remove '---')");
-			yaml_document_delete(&extra);
-		}
+		second_document(w, &parser, text, len);
 	}
-	yaml_document_delete(&doc);
+	w->doc = NULL;
+	fp_cfg_doc_free(&d);
 	yaml_parser_delete(&parser);
 	finish_msg(w);
 	if (w->nomem)

@@ -101,6 +101,26 @@ bool fp_cfg_root_usable(const struct fp_cfg_root *root, const char *key);
 /* fp_cfg_root_map: the file's top-level mapping. */
 yaml_node_t *fp_cfg_root_map(const struct fp_cfg_root *root);
 
+/* ---- the document (document.c) ---------------------------------------- */
+
+/* A file's document in libyaml's layout, built by fp_cfg_doc_load in
+ * mappings of its own: free it with fp_cfg_doc_free, never with
+ * yaml_document_delete. */
+struct fp_cfg_doc {
+	yaml_document_t doc;
+	size_t nodes_bytes;
+	struct fp_cfg_chunk *chunks;
+};
+
+/* fp_cfg_doc_load: P's next document into D (no node at all when the
+ * stream has none), the parser left after its end. -EINVAL: P's error
+ * says what (a syntax error, or an alias or anchor as libyaml's loader
+ * says it); -E2BIG: collections nested deeper than FP_CONFIG_DEPTH_MAX,
+ * the first too deep on *DEEP_LINE; -ENOMEM. D is empty on error. */
+int fp_cfg_doc_load(yaml_parser_t *p, struct fp_cfg_doc *d, unsigned int *deep_line);
+
+void fp_cfg_doc_free(struct fp_cfg_doc *d);
+
 /* ---- errors and warnings (schema.c) ----------------------------------- */
 
 unsigned int fp_cfg_line_of(const yaml_node_t *n);
