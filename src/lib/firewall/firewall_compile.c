@@ -305,23 +305,32 @@ static __u32 paint_find(__u32 *next, __u32 p)
 	return p;
 }
 
+/* The port passes' scratch, one mapping for the four: fresh memory is
+ * what they cost (a first touch is a fault), not their loops. */
+struct port_scratch {
+	__u32 next[65537];      /* paint_find's: the next port not painted */
+	__u32 imask[65537];     /* per elementary interval: admitted slots */
+	__u32 iv[65536];        /* per port: its elementary interval */
+	__u8 bnd[65537];        /* an interval starts at this port */
+};
+
 /* values_ports: the entries of one port dimension (0 source, 1
  * destination) and half (0 TCP, 1 UDP): admitted slots, the first rule on
  * this field alone. A port is admitted by a slot's range rules through
  * the elementary interval it lies in (between two ends of such ranges). */
-static int values_ports(struct compiler *cc, int dim, int half)
+static void values_ports(struct compiler *cc, struct port_scratch *ps, int dim, int half)
 {
 	__u8 proto = half ? IPPROTO_UDP : IPPROTO_TCP;
 	__u8 x = dim ? FP_FW_DPX : FP_FW_SPX, rng = dim ? FP_FW_DPR : FP_FW_SPR;
 	struct fp_fw_class *v = cc->c->values + (dim ? FP_FW_V_DPORT : FP_FW_V_SPORT) +
 				half * 65536;
-	__u32 *next = malloc(65537 * sizeof(*next)), *imask = calloc(65537, sizeof(*imask));
-	__u32 *iv = malloc(65536 * sizeof(*iv));
-	__u8 *bnd = calloc(65537, 1);
+	__u32 *next = ps->next, *imask = ps->imask, *iv = ps->iv;
+	__u8 *bnd = ps->bnd;
 	__u32 n = 0;
-	int err = next && imask && iv && bnd ? 0 : -ENOMEM;
 
-	for (__u32 i = 0; !err && i < cc->m; i++) {
+	memset(imask, 0, sizeof(ps->imask));
+	memset(bnd, 0, sizeof(ps->bnd));
+	for (__u32 i = 0; i < cc->m; i++) {
 		const struct crule *cr = &cc->rules[i];
 
 		if ((cr->shape & rng) && fp_fw_nfields(cr->shape) >= 2 && has_proto(cr, proto)) {
@@ -329,14 +338,13 @@ static int values_ports(struct compiler *cc, int dim, int half)
 			bnd[rule_ports(cr, dim)->hi + 1] = 1;
 		}
 	}
-	for (__u32 p = 0; !err && p < 65536; p++) {
+	for (__u32 p = 0; p < 65536; p++) {
 		n += bnd[p];
 		iv[p] = n;
 		next[p] = p;
 	}
-	if (!err)
-		next[65536] = 65536;
-	for (__u32 i = 0; !err && i < cc->m; i++) {
+	next[65536] = 65536;
+	for (__u32 i = 0; i < cc->m; i++) {
 		const struct crule *cr = &cc->rules[i];
 		const struct fp_fw_ports *pr = rule_ports(cr, dim);
 
@@ -356,13 +364,8 @@ static int values_ports(struct compiler *cc, int dim, int half)
 				imask[k] |= 1u << cc->slot_of[cr->shape];
 		}
 	}
-	for (__u32 p = 0; !err && p < 65536; p++)
+	for (__u32 p = 0; p < 65536; p++)
 		v[p].shapes |= imask[iv[p]];
-	free(next);
-	free(imask);
-	free(iv);
-	free(bnd);
-	return err;
 }
 
 /* ---- verdicts and the listing --------------------------------------------------- */
@@ -458,11 +461,15 @@ int fp_firewall_compile(const struct fp_firewall_config *fw, const char *dev,
 		ret = classify_prefixes(&cc);
 	}
 	if (!ret) {
+		struct port_scratch *ps = fp_mapping(sizeof(*ps), true);
+
 		values_init(&cc);
 		values_addr_proto(&cc);
+		ret = ps ? 0 : -ENOMEM;
 		for (int d = 0; !ret && d < 2; d++)
 			for (int h = 0; !ret && h < 2; h++)
-				ret = values_ports(&cc, d, h);
+				values_ports(&cc, ps, d, h);
+		fp_mapping_free(ps, sizeof(*ps));
 	}
 	ret = ret ?: fp_fw_expand_rules(&cc);
 	ret = ret ?: fp_fw_build_table(&cc);
