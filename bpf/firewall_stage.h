@@ -86,6 +86,15 @@ struct {
 		    sizeof(struct fp_fw_entry));
 } fp_fw_list SEC(".maps");
 
+/* The slots the probe loop walks at most, set by the library before load
+ * (.rodata, frozen: a constant to the verifier, which walks the loop once
+ * per slot and path: 40K instructions for 32 slots, 23K for 8). A set
+ * needs fewer than FP_FW_SLOTS in practice; the library loads the program
+ * for the slots the live set and the one being installed need, in steps
+ * of FP_FW_SLOTS_STEP, and reloads it before a set that needs more is
+ * installed. Left as is (tests, benchmarks), every slot. */
+const volatile __u32 fp_fw_slots = FP_FW_SLOTS;
+
 /* The live set's maps, all from one generation. */
 struct fp_fw_set {
 	const struct fp_fw_meta *meta;
@@ -271,7 +280,7 @@ static __always_inline __u32 fp_fw_first(const struct fp_parsed *p, const struct
 {
 	__u32 best = s->meta->catch_all, cand = ~0u, src, dst, sp, dp, pr, skey, dkey, unused;
 	int v6 = p->ip_version == 6;
-	__u64 i, left, found;
+	__u64 i, left, found, bound;
 	struct fp_fw_fields f;
 
 	if (p->ip_version) {
@@ -314,7 +323,8 @@ static __always_inline __u32 fp_fw_first(const struct fp_parsed *p, const struct
 	 * instructions, and each entry compared a zero extension. */
 	left = cand;
 	found = best;
-	for (i = 0; i < FP_FW_SLOTS && left; i++, left >>= 1) {
+	bound = fp_fw_slots < FP_FW_SLOTS ? fp_fw_slots : FP_FW_SLOTS;
+	for (i = 0; i < bound && left; i++, left >>= 1) {
 		if (!(left & 1))
 			continue;
 		if (s->meta->slot_min[i] >= found)

@@ -186,6 +186,8 @@ struct fp_fw_listing {
 	uint64_t policy_packets, policy_bytes;
 	struct fp_fw_rule_stats *rules;
 	size_t n;
+	unsigned int slots;     /* rule shapes of two fields or more: the
+				 * slots the stage probes (fp_firewall_shape) */
 };
 
 /* fp_firewall_list: DEV's active set and counters (summed over CPUs).
@@ -197,13 +199,20 @@ int fp_firewall_list(const char *dev, struct fp_fw_listing *out);
  * (each rule field zeroed): index and counters, all metrics export. */
 int fp_firewall_counts(const char *dev, struct fp_fw_listing *out);
 
-/* fp_firewall_shape: only how many rules DEV's active set has (n) and
- * its policy; no counter is read and nothing is allocated (rules NULL),
- * so a periodic check costs a few lookups whatever the set's size. */
+/* fp_firewall_shape: only how many rules DEV's active set has (n), its
+ * policy and its slots; no counter is read and nothing is allocated
+ * (rules NULL), so a periodic check costs a few lookups whatever the
+ * set's size. */
 int fp_firewall_shape(const char *dev, struct fp_fw_listing *out);
 
-/* fp_firewall_list_maps: the same from maps by fd. */
+/* fp_firewall_slots: the slots FW needs on DEV (NULL: rules naming an
+ * interface count on every one), as the compile would assign them. */
+unsigned int fp_firewall_slots(const struct fp_firewall_config *fw, const char *dev);
+
+/* fp_firewall_list_maps, fp_firewall_shape_maps: the same from maps by
+ * fd, without DEV's lock (the caller's to hold). */
 int fp_firewall_list_maps(const struct fp_fw_maps *m, struct fp_fw_listing *out);
+int fp_firewall_shape_maps(const struct fp_fw_maps *m, struct fp_fw_listing *out);
 
 void fp_fw_listing_free(struct fp_fw_listing *l);
 

@@ -56,6 +56,9 @@ struct fp_pipeline_opts {
 	__u32 max_flows;        /* flows stage: flows per CPU; 0: FP_FLOWS_DEFAULT */
 	__u32 lease_cache;      /* DHCP stage: leases in fp_dhcp_leases; 0:
 				 * as pinned, else FP_DHCP_CACHE_UNCONFIGURED */
+	__u32 fw_slots;         /* firewall stage: the slots (rule shapes) the
+				 * program walks at least; 0: as the live set
+				 * needs (firewall_stage.h: fp_fw_slots) */
 };
 
 struct fp_pipeline_info {

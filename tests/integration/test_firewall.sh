@@ -175,14 +175,17 @@ case_stage_added_to_a_pipeline_built_without_it() {
 	[ "$(xlated)" = "$small" ] || t_fail "up with ports only kept the firewall's code: $(xlated) bytes"
 }
 
-# compiled_for: the stages the object running on T_DEV was compiled for
-# (fp_compiled in the .rodata pinned as "built").
-compiled_for() {
+# built NAME: the constant NAME of the program running on T_DEV (its
+# .rodata, pinned as "built").
+built() {
 	bpftool -j map dump pinned "$T_PIN/pipeline/$T_DEV/built" 2>/dev/null |
 		"$T_PY" -c 'import json,sys
 for f in json.load(sys.stdin)[0]["formatted"]["value"][".rodata"]:
-    if "fp_compiled" in f: print(f["fp_compiled"])'
+    if "'"$1"'" in f: print(f["'"$1"'"])'
 }
+
+# compiled_for: the stages the object running on T_DEV was compiled for.
+compiled_for() { built fp_compiled; }
 
 # The firewall alone runs the object compiled for it alone; with another
 # stage, the one compiled for every stage; back to the firewall alone,
@@ -207,6 +210,36 @@ case_firewall_alone_runs_its_own_object() {
 	[ "$(rule_count 1 packets)" = 5 ] || t_fail "rule 1 counted $(rule_count 1 packets) packets, want 5"
 }
 
+# A set of ten rule shapes (slots) on a program built for eight: the
+# program is rebuilt for sixteen before the set goes live, so the rule in
+# the tenth slot drops; up with that set live keeps sixteen.
+case_set_of_many_shapes_rebuilds_for_its_slots() {
+	t_topo
+	t_res pipeline "$T_DEV"
+	t_fp 0 up "$T_DEV" --stages firewall
+	[ "$(built fp_fw_slots)" = 8 ] || t_fail "up built for $(built fp_fw_slots) slots, want 8"
+	rules "$T_TMP/r.yaml" \
+		"{action: allow, source_ip: 192.0.2.0/24, dest_ip: 198.51.100.0/24}" \
+		"{action: allow, source_ip: 192.0.2.0/24, protocol: icmp}" \
+		"{action: allow, dest_ip: 198.51.100.0/24, protocol: icmp}" \
+		"{action: allow, source_ip: 192.0.2.0/24, protocol: udp, port: 9}" \
+		"{action: allow, dest_ip: 198.51.100.0/24, protocol: udp, port: 9}" \
+		"{action: allow, source_ip: 192.0.2.0/24, protocol: udp, port: 9-10}" \
+		"{action: allow, protocol: udp, source_port: 9, port: 9}" \
+		"{action: allow, protocol: udp, source_port: 9-10, port: 9}" \
+		"{action: allow, source_ip: 192.0.2.0/24, dest_ip: 198.51.100.0/24, protocol: icmp}" \
+		"{action: drop, dest_ip: $T_ADDR/32, protocol: udp, source_port: 1-65535, port: 7001}"
+	t_fp 0 firewall replace "$T_TMP/r.yaml" "$T_DEV"
+	[ "$(built fp_fw_slots)" = 16 ] || t_fail "replace built for $(built fp_fw_slots) slots, want 16"
+	t_udp_listen "" 7001 "$T_TMP/rx1"
+	send_udp 7001 5
+	sleep 0.3
+	[ ! -s "$T_TMP/rx1" ] || t_fail "datagrams the tenth slot's rule drops arrived"
+	[ "$(rule_count 10 packets)" = 5 ] || t_fail "rule 10 counted $(rule_count 10 packets) packets, want 5"
+	t_fp 0 up "$T_DEV" --stages firewall
+	[ "$(built fp_fw_slots)" = 16 ] || t_fail "up with the set live built for $(built fp_fw_slots) slots"
+}
+
 t_ok firewall_drops_udp_port_and_counts_exactly case_udp_port_dropped_and_counted
 t_ok firewall_drops_tcp_port_only case_tcp_port_dropped
 t_ok firewall_drops_icmp_until_flush case_icmp_dropped_then_flushed
@@ -217,4 +250,5 @@ t_ok firewall_counters_survive_replace case_counters_survive_replace
 t_ok firewall_add_and_delete_from_cli case_add_and_delete
 t_ok firewall_rebuilds_a_pipeline_built_without_it case_stage_added_to_a_pipeline_built_without_it
 t_ok firewall_alone_runs_its_own_object case_firewall_alone_runs_its_own_object
+t_ok firewall_set_of_many_shapes_rebuilds_for_its_slots case_set_of_many_shapes_rebuilds_for_its_slots
 t_done

@@ -411,6 +411,34 @@ static void test_compile_leaves_out_other_interfaces_rules(void **state)
 	fp_fw_compiled_free(c);
 }
 
+/* fp_firewall_slots counts the slots the compile assigns: shapes of two
+ * fields or more, each once, on the interface asked for (every rule
+ * without one); the pipeline is built for them before the set is live. */
+static void test_slots_count_what_the_compile_assigns(void **state)
+{
+	struct fp_fw_compiled *c;
+	struct set s;
+
+	(void)state;
+	set_init(&s, FP_FW_ALLOW);
+	add(&s, FP_FW_DROP, "proto=tcp");                      /* one field: none */
+	add(&s, FP_FW_DROP, "src=10.0.0.0/8");
+	add(&s, FP_FW_DROP, "src=10.0.0.0/8 proto=icmp");      /* S+P */
+	add(&s, FP_FW_DROP, "src=10.1.0.0/16 proto=icmp");     /* S+P again */
+	add(&s, FP_FW_DROP, "src=10.0.0.0/8 proto=udp dport=53"); /* S+DPX */
+	add(&s, FP_FW_DROP, "proto=udp sport=1-9 dport=53");   /* SPR+DPX */
+	add(&s, FP_FW_DROP, "dst=10.0.0.1 proto=udp dport=1-9 if=eth1"); /* D+DPR, eth1 */
+	assert_int_equal(fp_firewall_slots(&s.fw, "eth0"), 3);
+	assert_int_equal(fp_firewall_slots(&s.fw, "eth1"), 4);
+	assert_int_equal(fp_firewall_slots(&s.fw, NULL), 4);
+	c = compile(&s, "eth0");
+	assert_int_equal(c->meta.n_slots, 3);
+	fp_fw_compiled_free(c);
+	c = compile(&s, "eth1");
+	assert_int_equal(c->meta.n_slots, 4);
+	fp_fw_compiled_free(c);
+}
+
 /* ---- against the linear scan ------------------------------------------------- */
 
 static uint32_t rnd_state = 12345;
@@ -744,6 +772,7 @@ int main(void)
 		cmocka_unit_test(test_compile_later_fragment_matches_no_port_rule),
 		cmocka_unit_test(test_compile_unparsed_ip_matches_only_a_rule_without_fields),
 		cmocka_unit_test(test_compile_leaves_out_other_interfaces_rules),
+		cmocka_unit_test(test_slots_count_what_the_compile_assigns),
 		cmocka_unit_test(test_compile_agrees_with_linear_scan_on_random_sets),
 		cmocka_unit_test(test_compile_refuses_rule_expanding_past_match_table),
 		cmocka_unit_test(test_compile_refuses_prefixes_that_overflow_the_trie),

@@ -27,6 +27,7 @@
 #include "core/bpffs.h"
 #include "firewall/firewall_compiled.h"
 #include "firewall/firewall_gen.h"
+#include "pipeline/stage.h"
 
 /* The inner maps (firewall_gen.h), as bpf/firewall_stage.h declares their
  * templates; what the kernel compares (type, sizes, flags) must match. */
@@ -392,6 +393,7 @@ static int list_shape(const struct gen_maps *g, struct fp_fw_listing *out)
 		return -errno;
 	out->n = meta.n_pos ? meta.n_pos - 1 : 0;
 	out->policy = policy.action;
+	out->slots = meta.n_slots;
 	return 0;
 }
 
@@ -443,6 +445,11 @@ int fp_firewall_list_maps(const struct fp_fw_maps *m, struct fp_fw_listing *out)
 	return list_maps(m, out, LIST_RULES);
 }
 
+int fp_firewall_shape_maps(const struct fp_fw_maps *m, struct fp_fw_listing *out)
+{
+	return list_maps(m, out, LIST_SHAPE);
+}
+
 void fp_fw_listing_free(struct fp_fw_listing *l)
 {
 	free(l->rules);
@@ -491,11 +498,20 @@ static int apply_locked(const char *dev, const struct fp_firewall_config *fw,
 			struct fp_config_error *err)
 {
 	struct fp_fw_compiled *c = fp_fw_kept_take(fw);
+	struct fp_pipeline_info info;
 	struct fp_fw_maps m;
 	int ret = c ? 0 : fp_firewall_compile(fw, dev, &c, err);
 
-	if (ret)
+	/* The program walks every slot of the set before the set is live:
+	 * reloaded first when it was built for fewer (or without the
+	 * firewall). */
+	ret = ret ?: fp_pipeline_info(dev, &info);
+	ret = ret ?: fp_pipeline_build_for(dev, info.stages | FP_STAGE_BIT(FP_STAGE_FIREWALL),
+					   c->meta.n_slots);
+	if (ret) {
+		fp_fw_compiled_free(c);
 		return ret;
+	}
 	ret = fp_firewall_maps_open(dev, &m);
 	if (!ret) {
 		if (!same_as_live(&m, c))

@@ -89,6 +89,25 @@ static bool rule_applies(const struct fp_fw_rule *r, const char *dev)
 	return !r->ifname[0] || (dev && !strcmp(r->ifname, dev));
 }
 
+unsigned int fp_firewall_slots(const struct fp_firewall_config *fw, const char *dev)
+{
+	bool seen[128] = { false };
+	unsigned int n = 0;
+
+	for (size_t i = 0; i < fw->n_rules; i++) {
+		struct crule cr = { .r = &fw->rules[i] };
+
+		if (dev && !rule_applies(cr.r, dev))
+			continue;
+		rule_shape(&cr);
+		if (fp_fw_nfields(cr.shape) >= 2 && !seen[cr.shape]) {
+			seen[cr.shape] = true;
+			n++;
+		}
+	}
+	return n;
+}
+
 static int select_rules(struct compiler *cc, const struct fp_firewall_config *fw,
 			const char *dev)
 {

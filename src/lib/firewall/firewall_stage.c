@@ -7,6 +7,8 @@
 #include <string.h>
 #include <fastpath/config.h>
 #include <fastpath/firewall.h>
+#include "bpf/pipeline.skel.h"
+#include "firewall_abi.h"
 #include "pipeline/stage.h"
 
 /* A firewall that allows everything with no rule is no firewall. */
@@ -15,12 +17,35 @@ static bool firewall_configured(const struct fp_config *cfg)
 	return cfg->firewall.n_rules || cfg->firewall.policy == FP_FW_DROP;
 }
 
+/* The slots the configured set needs: the program is built for them
+ * before the set is installed (no reload right after). */
 static bool firewall_from_config(const struct fp_config *cfg, const char *dev,
 				 struct fp_pipeline_opts *opts)
 {
-	(void)dev;
-	(void)opts;
+	opts->fw_slots = fp_firewall_slots(&cfg->firewall, dev);
 	return firewall_configured(cfg);
+}
+
+/* The probe loop walks at least the slots OPTS asks for and those of the
+ * set live on DEV, in steps of FP_FW_SLOTS_STEP (the verifier walks the
+ * loop once per slot: a program built for the 32 a set may have took
+ * 40K instructions to verify, for 8 23K). */
+static void firewall_build(const char *dev, const struct fp_pipeline_opts *opts,
+			   struct pipeline__rodata *ro)
+{
+	struct fp_fw_listing l;
+	struct fp_fw_maps m;
+	__u32 n = opts->fw_slots;
+
+	/* Under DEV's lock, which every load holds: read by maps. */
+	if (!fp_firewall_maps_open(dev, &m)) {
+		if (!fp_firewall_shape_maps(&m, &l) && l.slots > n)
+			n = l.slots;
+		fp_firewall_maps_close(&m);
+	}
+	n = (n + FP_FW_SLOTS_STEP - 1) / FP_FW_SLOTS_STEP * FP_FW_SLOTS_STEP;
+	ro->fp_fw_slots = n < FP_FW_SLOTS_STEP ? FP_FW_SLOTS_STEP :
+			  n > FP_FW_SLOTS ? FP_FW_SLOTS : n;
 }
 
 /* A rule set that does not fit the maps is refused before any change. */
@@ -74,6 +99,7 @@ const struct fp_stage_row fp_stage_firewall_row = {
 	.name = "firewall",
 	.selectable = true,
 	.from_config = firewall_from_config,
+	.build = firewall_build,
 	.check = firewall_check,
 	.apply = firewall_one,
 	.applied = firewall_applied,

@@ -18,8 +18,4 @@ int fp_pipeline_pin(int fd, const char *dev, const char *obj);
 int fp_pipeline_up_link(const char *dev, const struct fp_target *t,
 			const struct fp_pipeline_opts *opts, struct fp_pipeline_info *info);
 
-/* fp_pipeline_build_for: make DEV's running program one built for at
- * least STAGES, reloaded in place on the same maps when it is not. */
-int fp_pipeline_build_for(const char *dev, __u32 stages);
-
 #endif

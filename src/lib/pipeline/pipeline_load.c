@@ -194,14 +194,15 @@ static int size_from_pins(struct bpf_object *obj)
 
 /* Open a pipeline object for DEV, built for the stages BUILT: its own
  * maps pinned to DEV's pins (kept when they fit, so counters and config
- * survive), every stage's maps sized for opts; without opts, sized as
- * DEV's pins are (a stage's defaults where a pin is missing). *stale:
+ * survive), every stage's maps sized and constants set for opts; without
+ * opts, sized as DEV's pins are (a stage's defaults where a pin is
+ * missing), walking at least FW_SLOTS of the firewall's slots. *stale:
  * how many of DEV's pins do not fit it. */
 static int open_new(const char *dev, const struct fp_pipeline_opts *opts, __u32 built,
-		    struct pipeline **out, int *stale)
+		    __u32 fw_slots, struct pipeline **out, int *stale)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = FP_PIN_ROOT "/maps");
-	struct fp_pipeline_opts defaults = { .stages = built };
+	struct fp_pipeline_opts defaults = { .stages = built, .fw_slots = fw_slots };
 	struct pipeline *skel = fp_pipeline_open_for(built, &oo);
 	int err;
 
@@ -211,6 +212,9 @@ static int open_new(const char *dev, const struct fp_pipeline_opts *opts, __u32 
 	for (int s = 0; !err && s < FP_STAGE_MAX; s++)
 		if (fp_stage_rows[s] && fp_stage_rows[s]->size)
 			err = fp_stage_rows[s]->size(skel->obj, opts ? opts : &defaults);
+	for (int s = 0; !err && s < FP_STAGE_MAX; s++)
+		if (fp_stage_rows[s] && fp_stage_rows[s]->build)
+			fp_stage_rows[s]->build(dev, opts ? opts : &defaults, skel->rodata);
 	if (!err && !opts)
 		err = size_from_pins(skel->obj);
 	if (!err) {
@@ -243,7 +247,7 @@ static int load_opened(const char *dev, struct pipeline *skel)
 static int load_new(const char *dev, const struct fp_pipeline_opts *opts,
 		    struct pipeline **out)
 {
-	int stale, err = open_new(dev, opts, opts->stages, out, &stale);
+	int stale, err = open_new(dev, opts, opts->stages, 0, out, &stale);
 
 	return err ?: load_opened(dev, *out);
 }
@@ -345,28 +349,31 @@ int fp_pipeline_up_link(const char *dev, const struct fp_target *t,
 		unlink(path);
 		return attach_new(dev, t, opts, info);
 	}
-	err = open_new(dev, opts, opts->stages, &skel, &stale);
+	err = open_new(dev, opts, opts->stages, 0, &skel, &stale);
 	if (err)
 		return err;
 	/* Reloaded too when built for other stages than these (one built
-	 * for more would run, but pay for what it no longer uses), or from
-	 * another object than the one these stages now get. */
+	 * for more would run, but pay for what it no longer uses), from
+	 * another object than the one these stages now get, or walking fewer
+	 * of the firewall's slots than its set needs. */
 	if (stale || running_built(dev, &ro) ||
 	    (ro.fp_built & FP_STAGES_BUILT) != (opts->stages & FP_STAGES_BUILT) ||
-	    ro.fp_compiled != skel->rodata->fp_compiled)
+	    ro.fp_compiled != skel->rodata->fp_compiled ||
+	    ro.fp_fw_slots < skel->rodata->fp_fw_slots)
 		return reload(dev, skel);
 	pipeline__destroy(skel);
 	return 0;
 }
 
-int fp_pipeline_build_for(const char *dev, __u32 stages)
+int fp_pipeline_build_for(const char *dev, __u32 stages, __u32 fw_slots)
 {
 	struct pipeline__rodata ro;
 	struct pipeline *skel;
 	int stale, err;
 
-	if (!running_built(dev, &ro) && !(stages & FP_STAGES_BUILT & ~ro.fp_built))
+	if (!running_built(dev, &ro) && !(stages & FP_STAGES_BUILT & ~ro.fp_built) &&
+	    ro.fp_fw_slots >= fw_slots)
 		return 0;
-	err = open_new(dev, NULL, stages, &skel, &stale);
+	err = open_new(dev, NULL, stages, fw_slots, &skel, &stale);
 	return err ?: reload(dev, skel);
 }

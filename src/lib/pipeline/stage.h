@@ -13,6 +13,7 @@
 struct bpf_map;
 struct bpf_object;
 struct fp_config;
+struct pipeline__rodata;
 
 struct fp_stage_row {
 	const char *name;       /* as fp_stage_parse takes it */
@@ -22,6 +23,10 @@ struct fp_stage_row {
 	 * maps are part of the program either way). A pinned map that no
 	 * longer fits is recreated (pipeline_load.c: pins_stale). */
 	int (*size)(struct bpf_object *obj, const struct fp_pipeline_opts *opts);
+	/* build: before the pipeline object loads, after size: the stage's
+	 * constants in the program's .rodata (RO) for DEV under OPTS. */
+	void (*build)(const char *dev, const struct fp_pipeline_opts *opts,
+		      struct pipeline__rodata *ro);
 	/* init: after load, on fresh or reused maps: seed what they need. */
 	int (*init)(struct bpf_object *obj);
 	/* enable: on every up with the stage on, after its bit is set:
@@ -53,6 +58,12 @@ struct fp_stage_row {
  * pin path (a size hook runs after the pins are set), when it is a map of
  * M's kind; 0 when there is none. */
 __u32 fp_pipeline_pinned_entries(const struct bpf_map *m);
+
+/* fp_pipeline_build_for: make DEV's running program one built for at
+ * least STAGES that walks at least FW_SLOTS of the firewall's slots,
+ * reloaded in place on the same maps and link when it is not. The caller
+ * holds DEV's lock (fp_pipeline_lock). */
+int fp_pipeline_build_for(const char *dev, __u32 stages, __u32 fw_slots);
 
 /* fp_stage_rows: one row per enum fp_stage, in the order they run. */
 extern const struct fp_stage_row *const fp_stage_rows[FP_STAGE_MAX];
