@@ -280,7 +280,7 @@ static __always_inline __u32 fp_fw_first(const struct fp_parsed *p, const struct
 {
 	__u32 best = s->meta->catch_all, cand = ~0u, src, dst, sp, dp, pr, skey, dkey, unused;
 	int v6 = p->ip_version == 6;
-	__u64 i, left, found, bound;
+	__u64 i, left, found;
 	struct fp_fw_fields f;
 
 	if (p->ip_version) {
@@ -321,10 +321,12 @@ static __always_inline __u32 fp_fw_first(const struct fp_parsed *p, const struct
 	 * in a 64-bit register the loop shifts down, and the best so far is
 	 * 64-bit too: in 32 bits each slot stepped over cost ~18
 	 * instructions, and each entry compared a zero extension. */
-	left = cand;
+	/* The slots left hold only the first fp_fw_slots (the library loads
+	 * the program for every slot of the live set): the loop ends when
+	 * they are spent, which bounds it for the verifier too. */
+	left = cand & (~0ull >> (64 - fp_fw_slots));
 	found = best;
-	bound = fp_fw_slots < FP_FW_SLOTS ? fp_fw_slots : FP_FW_SLOTS;
-	for (i = 0; i < bound && left; i++, left >>= 1) {
+	for (i = 0; left; i++, left >>= 1) {
 		if (!(left & 1))
 			continue;
 		if (s->meta->slot_min[i] >= found)
