@@ -40,6 +40,17 @@ rule_count() {
 	t_json "$T_TMP/fw.json" "find('index', $1)['$2']"
 }
 
+# dropped_and_counted PORT N RULE: N datagrams to PORT do not arrive, and
+# rule RULE counted exactly N packets.
+dropped_and_counted() {
+	t_udp_listen "" "$1" "$T_TMP/rx$1"
+	send_udp "$1" "$2"
+	sleep 0.3
+	[ ! -s "$T_TMP/rx$1" ] || t_fail "datagrams to port $1, which rule $3 drops, arrived"
+	[ "$(rule_count "$3" packets)" = "$2" ] ||
+		t_fail "rule $3 counted $(rule_count "$3" packets) packets, want $2"
+}
+
 tcp_connects() {
 	printf hi | ip netns exec "$T_NS" timeout 3 socat -u - "TCP4:$T_ADDR:$1,connect-timeout=1" 2>/dev/null
 }
@@ -166,11 +177,7 @@ case_stage_added_to_a_pipeline_built_without_it() {
 	big=$(xlated)
 	[ "$big" -gt $((small * 2)) ] ||
 		t_fail "the program did not gain the firewall: $small -> $big bytes"
-	t_udp_listen "" 7001 "$T_TMP/rx1"
-	send_udp 7001 10
-	sleep 0.3
-	[ ! -s "$T_TMP/rx1" ] || t_fail "datagrams to the dropped port arrived"
-	[ "$(rule_count 1 packets)" = 10 ] || t_fail "rule 1 counted $(rule_count 1 packets) packets, want 10"
+	dropped_and_counted 7001 10 1
 	t_fp 0 up "$T_DEV" --stages ports
 	[ "$(xlated)" = "$small" ] || t_fail "up with ports only kept the firewall's code: $(xlated) bytes"
 }
@@ -203,11 +210,7 @@ case_firewall_alone_runs_its_own_object() {
 	[ "$(compiled_for)" = "$fw" ] || t_fail "firewall alone again: compiled for $(compiled_for)"
 	rules "$T_TMP/r.yaml" "{action: drop, protocol: udp, port: 7001}"
 	t_fp 0 firewall replace "$T_TMP/r.yaml" "$T_DEV"
-	t_udp_listen "" 7001 "$T_TMP/rx1"
-	send_udp 7001 5
-	sleep 0.3
-	[ ! -s "$T_TMP/rx1" ] || t_fail "datagrams to the dropped port arrived"
-	[ "$(rule_count 1 packets)" = 5 ] || t_fail "rule 1 counted $(rule_count 1 packets) packets, want 5"
+	dropped_and_counted 7001 5 1
 }
 
 # A set of ten rule shapes (slots) on a program built for eight: the
@@ -231,11 +234,7 @@ case_set_of_many_shapes_rebuilds_for_its_slots() {
 		"{action: drop, dest_ip: $T_ADDR/32, protocol: udp, source_port: 1-65535, port: 7001}"
 	t_fp 0 firewall replace "$T_TMP/r.yaml" "$T_DEV"
 	[ "$(built fp_fw_slots)" = 16 ] || t_fail "replace built for $(built fp_fw_slots) slots, want 16"
-	t_udp_listen "" 7001 "$T_TMP/rx1"
-	send_udp 7001 5
-	sleep 0.3
-	[ ! -s "$T_TMP/rx1" ] || t_fail "datagrams the tenth slot's rule drops arrived"
-	[ "$(rule_count 10 packets)" = 5 ] || t_fail "rule 10 counted $(rule_count 10 packets) packets, want 5"
+	dropped_and_counted 7001 5 10
 	t_fp 0 up "$T_DEV" --stages firewall
 	[ "$(built fp_fw_slots)" = 16 ] || t_fail "up with the set live built for $(built fp_fw_slots) slots"
 }
