@@ -320,10 +320,10 @@ static __always_inline __u32 fp_fw_first(const struct fp_parsed *p, const struct
 	 * before the best so far, no later slot can win. The slots left sit
 	 * in a 64-bit register the loop shifts down, and the best so far is
 	 * 64-bit too: in 32 bits each slot stepped over cost ~18
-	 * instructions, and each entry compared a zero extension. */
-	/* The slots left hold only the first fp_fw_slots (the library loads
-	 * the program for every slot of the live set): the loop ends when
-	 * they are spent, which bounds it for the verifier too. */
+	 * instructions, and each entry compared a zero extension. They are
+	 * cut to the first fp_fw_slots once (the library loads the program
+	 * for every slot of the live set), and the loop ends when they are
+	 * spent, which bounds it for the verifier too. */
 	left = cand & (~0ull >> (64 - fp_fw_slots));
 	found = best;
 	for (i = 0; left; i++, left >>= 1) {
