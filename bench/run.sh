@@ -51,6 +51,12 @@ if command -v perfdhcp >/dev/null && command -v kea-dhcp4 >/dev/null &&
 	echo
 	sh "$(dirname "$0")/dhcp_bench.sh" "$BUILD" 3
 fi
+# What the verifier walks to load the pipeline, per stage set: most of
+# fastpath up's time and a part of fastpathd's start (startup.sh).
+if [ -x "$BUILD/bench/verifier_bench" ]; then
+	echo
+	"$BUILD/bench/verifier_bench"
+fi
 # Start-up time of `fastpath up` and fastpathd against xdp-filter's, and
 # fastpathd's memory with 10,000 rules and 100,000 leases (needs perfdhcp
 # and xdp-filter).
