@@ -28,8 +28,8 @@ static bool firewall_from_config(const struct fp_config *cfg, const char *dev,
 
 /* The probe loop walks at least the slots OPTS asks for and those of the
  * set live on DEV, in steps of FP_FW_SLOTS_STEP (the verifier walks the
- * loop once per slot: a program built for the 32 a set may have took
- * 40K instructions to verify, for 8 23K). */
+ * loop once per slot: a program built for the 32 a set may have takes
+ * 42K instructions to verify, for 8 22K: bench/verifier_bench). */
 static void firewall_build(const char *dev, const struct fp_pipeline_opts *opts,
 			   struct pipeline__rodata *ro)
 {
