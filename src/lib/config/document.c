@@ -103,7 +103,7 @@ static int new_node(struct build *b, yaml_node_type_t type, yaml_char_t *t,
 	size_t n = (size_t)(doc->nodes.top - doc->nodes.start);
 	yaml_node_t *node;
 
-	if (!t)
+	if (!t || n + 1 > INT32_MAX) /* node ids are ints */
 		return 0;
 	if ((n + 1) * sizeof(*node) > d->nodes_bytes) {
 		size_t want = d->nodes_bytes ? 2 * d->nodes_bytes : NODES_FIRST;
@@ -111,7 +111,7 @@ static int new_node(struct build *b, yaml_node_type_t type, yaml_char_t *t,
 			fp_mapping_grow(doc->nodes.start, d->nodes_bytes, want) :
 			fp_mapping(want, true);
 
-		if (!moved || n + 1 > INT32_MAX)
+		if (!moved)
 			return 0;
 		doc->nodes.start = moved;
 		doc->nodes.top = moved + n;

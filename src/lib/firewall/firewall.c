@@ -478,18 +478,12 @@ static bool same_as_live(const struct fp_fw_maps *m, const struct fp_fw_compiled
 	return same;
 }
 
-static int stage_enable(const char *dev, bool on)
+static int stage_off(const char *dev)
 {
 	struct fp_pipeline_info info;
 	int err = fp_pipeline_info(dev, &info);
 
-	if (err)
-		return err;
-	if (on)
-		info.stages |= FP_STAGE_BIT(FP_STAGE_FIREWALL);
-	else
-		info.stages &= ~FP_STAGE_BIT(FP_STAGE_FIREWALL);
-	return fp_pipeline_set_stages(dev, info.stages);
+	return err ?: fp_pipeline_set_stages(dev, info.stages & ~FP_STAGE_BIT(FP_STAGE_FIREWALL));
 }
 
 /* Compile FW for DEV (or take what fp_firewall_check compiled of it) and
@@ -498,16 +492,17 @@ static int apply_locked(const char *dev, const struct fp_firewall_config *fw,
 			struct fp_config_error *err)
 {
 	struct fp_fw_compiled *c = fp_fw_kept_take(fw);
-	struct fp_pipeline_info info;
+	struct fp_pipeline_info info = { 0 };
 	struct fp_fw_maps m;
 	int ret = c ? 0 : fp_firewall_compile(fw, dev, &c, err);
+	__u32 stages;
 
-	/* The program walks every slot of the set before the set is live:
-	 * reloaded first when it was built for fewer (or without the
-	 * firewall). */
+	/* The program is built for the firewall and walks every slot of the
+	 * set before the set is live: reloaded first when it is not; the
+	 * stage is turned on once the set is installed. */
 	ret = ret ?: fp_pipeline_info(dev, &info);
-	ret = ret ?: fp_pipeline_build_for(dev, info.stages | FP_STAGE_BIT(FP_STAGE_FIREWALL),
-					   c->meta.n_slots);
+	stages = info.stages | FP_STAGE_BIT(FP_STAGE_FIREWALL);
+	ret = ret ?: fp_pipeline_build_for(dev, stages, c->meta.n_slots);
 	if (ret) {
 		fp_fw_compiled_free(c);
 		return ret;
@@ -518,7 +513,7 @@ static int apply_locked(const char *dev, const struct fp_firewall_config *fw,
 			ret = fp_firewall_install(&m, c);
 		fp_firewall_maps_close(&m);
 	}
-	ret = ret ?: stage_enable(dev, true);
+	ret = ret ?: fp_pipeline_set_stages(dev, stages);
 	fp_fw_compiled_free(c);
 	return ret;
 }
@@ -585,7 +580,7 @@ int fp_firewall_clear(const char *dev)
 	if (lock < 0)
 		return lock;
 	/* The bit first: the stage then passes before the set goes. */
-	err = stage_enable(dev, false);
+	err = stage_off(dev);
 	if (!err && !(err = fp_firewall_maps_open(dev, &m))) {
 		err = fp_firewall_uninstall(&m);
 		fp_firewall_maps_close(&m);

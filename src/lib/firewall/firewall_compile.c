@@ -484,10 +484,10 @@ int fp_firewall_compile(const struct fp_firewall_config *fw, const char *dev,
 
 		values_init(&cc);
 		values_addr_proto(&cc);
-		ret = ps ? 0 : -ENOMEM;
-		for (int d = 0; !ret && d < 2; d++)
-			for (int h = 0; !ret && h < 2; h++)
+		for (int d = 0; ps && d < 2; d++)
+			for (int h = 0; h < 2; h++)
 				values_ports(&cc, ps, d, h);
+		ret = ps ? 0 : -ENOMEM;
 		fp_mapping_free(ps, sizeof(*ps));
 	}
 	ret = ret ?: fp_fw_expand_rules(&cc);
