@@ -12,7 +12,10 @@
 #              example's size (101 addresses); serving is its state file
 #              (/run/fastpath/fastpathd.json) naming its pid, which
 #              fastpathd writes once its config is applied (pipeline up,
-#              rules and DHCP in), just before its control socket listens
+#              rules and DHCP in), just before its control socket listens;
+#              timed by bench/start_wait.c, which looks at the file every
+#              100 us without taking a core from the daemon (a shell loop
+#              of grep and sleep took one of this host's two)
 #   fastpathd, /12 pool   the same with the pool the memory run needs
 #              (983,039 addresses: the lease cache sized to them)
 # Each is the median of RUNS runs. Then the daemon's memory, on the /12
@@ -107,21 +110,14 @@ xf_once() { xdp-filter load "$DEV" -m native; }
 ipx_once() { ip link set dev "$DEV" xdp obj "$BUILD/tests/progs/xdp_pass.bpf.o" sec xdp; }
 
 # daemon_once CONFIG: fastpathd started on $TMP/CONFIG (PID), the ms from
-# exec to serving in $TMP/dm.
+# exec to serving in $TMP/dm, timed by start_wait (bench/start_wait.c).
 daemon_once() {
 	rm -f "$TMP"/fp.leases*
-	a=$(date +%s%N)
-	"$FPD" -c "$TMP/$1" --log-level warn >>"$TMP/fastpathd.log" 2>&1 &
-	PID=$!
-	# Looked at every 2 ms: a loop without a pause would take a core from
-	# the daemon on this 2-core machine.
-	until grep -qs "\"pid\":$PID," /run/fastpath/fastpathd.json; do
-		kill -0 "$PID" 2>/dev/null ||
-			{ echo "startup: fastpathd died: $(cat "$TMP/fastpathd.log")" >&2; exit 1; }
-		sleep 0.002
-	done
-	b=$(date +%s%N)
-	awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1f", (b - a) / 1e6 }' >"$TMP/dm"
+	_out=$("$BUILD/bench/start_wait" /run/fastpath/fastpathd.json "$FPD" -c "$TMP/$1" \
+		--log-level warn 2>>"$TMP/fastpathd.log") ||
+		{ echo "startup: fastpathd died: $(cat "$TMP/fastpathd.log")" >&2; exit 1; }
+	PID=${_out% *}
+	echo "${_out#* }" >"$TMP/dm"
 }
 
 up= up2= xf= ipx= dm= dm12=

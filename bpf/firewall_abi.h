@@ -38,7 +38,6 @@
 
 /* Shapes of two fields or more, in fp_fw_meta.slot_*; there are 32. */
 #define FP_FW_SLOTS 32
-#define FP_FW_SLOTS_STEP 8      /* fp_fw_slots is a multiple (firewall_stage.h) */
 
 /* The trie: 4 roots (src4, dst4, src6, dst6) of 2^16 entries, then nodes
  * of 16 entries, one 64-byte array element each. An entry is a leaf (an

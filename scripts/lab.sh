@@ -35,5 +35,7 @@ lab_stop() {
 	[ -n "$PID" ] || return 0
 	kill "$PID" 2>/dev/null || true
 	wait "$PID" 2>/dev/null || true
+	# Not our child (started by bench/start_wait): gone before we go on.
+	while kill -0 "$PID" 2>/dev/null; do sleep 0.01; done
 	PID=
 }

@@ -132,6 +132,13 @@ void fp_fw_compiled_match(const struct fp_fw_compiled *c, const struct fp_fw_pac
  * compiling again; the next check replaces it. */
 int fp_firewall_check(const struct fp_firewall_config *fw, struct fp_config_error *err);
 
+/* fp_firewall_check_stage: the set fp_firewall_check kept, its maps made
+ * and filled now (kernel memory; nothing installed, nothing changes) so
+ * that the fp_firewall_apply taking it only puts them in place: for a
+ * caller with a core to spare before that apply (fastpathd at start,
+ * while its pipeline loads). Nothing when nothing is kept; -errno. */
+int fp_firewall_check_stage(void);
+
 /* fp_firewall_check_release: drop what fp_firewall_check kept, once the
  * applies that follow it are done (fastpathd, after applying a config or
  * refusing it): a set no apply took is not held. */

@@ -105,6 +105,16 @@ int fp_pipeline_map_max(const char *dev, const char *obj, __u32 *max);
 /* fp_stages_available: the stages this build implements. */
 __u32 fp_stages_available(void);
 
+/* fp_pipeline_preload: load DEV's pipeline program for OPTS (its maps
+ * DEV's pins, the verifier's walk done) without attaching it, so that the
+ * fp_pipeline_up with the same OPTS that follows only attaches: started on
+ * another thread while the caller checks the rest of its configuration.
+ * Nothing when a pipeline runs on DEV already. fp_pipeline_preload_drop:
+ * what was loaded ahead and not taken, released; a pipeline directory a
+ * preload made, removed. */
+int fp_pipeline_preload(const char *dev, const struct fp_pipeline_opts *opts);
+void fp_pipeline_preload_drop(void);
+
 /* fp_pipeline_up: attach the pipeline to DEV, or adopt the one attached
  * there already (no reattach, counters kept), then set the stages. A mode
  * other than AUTO that differs from the running one reattaches. -ENODEV:

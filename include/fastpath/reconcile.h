@@ -25,6 +25,13 @@ void fp_config_pipeline_opts(const struct fp_config *cfg, const char *dev,
 int fp_reconcile(const struct fp_config *cfg, const struct fp_config *prev,
 		 const struct fp_logger *log);
 
+/* fp_reconcile_preload: each configured interface's pipeline program
+ * loaded ahead (fp_pipeline_preload) for the fp_reconcile that follows;
+ * run beside the rest of fp_config_preflight, whose failure must be
+ * followed by fp_pipeline_preload_drop. Failures are left for the
+ * reconcile to meet and report. */
+void fp_reconcile_preload(const struct fp_config *cfg);
+
 /* fp_reconcile_dev: fp_reconcile's work for one configured interface DEV
  * (attach or adopt, stages, firewall, xsk ports, chained program), in
  * MODE rather than the configured one (a repair falling back to skb). */

@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <malloc.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -147,52 +148,6 @@ static void control(void *ctx, const char *req, char *reply, size_t size)
 		 fp_log_level_str(was));
 }
 
-/* Load, validate whole and check against the system; nothing is applied. */
-static int load_config(struct daemon *d, struct fp_config *cfg)
-{
-	struct fp_config_error err = { 0 };
-	int rc = fp_config_load(d->path, cfg, &err);
-
-	if (rc == -EINVAL) {
-		fp_log(&d->log, FP_LOG_ERROR, "%s", err.msg);
-		return rc;
-	}
-	if (rc) {
-		fp_log(&d->log, FP_LOG_ERROR, "cannot read %s: %s", d->path, strerror(-rc));
-		return rc;
-	}
-	if (cfg->warnings.n)
-		fp_log(&d->log, FP_LOG_WARN, "%s", cfg->warnings.msg);
-	rc = fp_config_preflight(cfg, &err);
-	if (rc) {
-		fp_log(&d->log, FP_LOG_ERROR, "%s: %s", d->path, err.msg);
-		fp_config_free(cfg);
-		fp_firewall_check_release();
-		return rc;
-	}
-	/* Handlers, users, namespaces exist; users and groups to ids. */
-	rc = fp_functions_preflight(cfg->functions, cfg->n_functions, d->path, &err);
-	if (rc) {
-		fp_log(&d->log, FP_LOG_ERROR, "%s", err.msg);
-		fp_config_free(cfg);
-		fp_firewall_check_release();
-	}
-	return rc;
-}
-
-static void write_state(struct daemon *d)
-{
-	struct fp_daemon_state *st = &d->state;
-
-	st->pid = getpid();
-	snprintf(st->config, sizeof(st->config), "%s", d->path);
-	st->ebpf = d->env.ebpf;
-	fp_services_state(d->svc, st);
-	fp_heal_state(d->heal, st);
-	if (fp_daemon_state_write(st))
-		fp_log(&d->log, FP_LOG_WARN, "cannot write %s", FP_DAEMON_STATE);
-}
-
 /* Decide between the eBPF data plane and userspace-only mode; REASON
  * says why the latter ("" for the former). */
 static bool ebpf_usable(const struct fp_config *cfg, char *reason, size_t size)
@@ -207,6 +162,84 @@ static bool ebpf_usable(const struct fp_config *cfg, char *reason, size_t size)
 	else if ((err = fp_bpffs_prepare()))
 		snprintf(reason, size, "bpffs unavailable: %s", strerror(-err));
 	return !reason[0];
+}
+
+/* The second thread of load_config: the pipeline programs loaded. */
+static void *preload(void *arg)
+{
+	const struct fp_config *cfg = arg;
+	char reason[256];
+
+	if (ebpf_usable(cfg, reason, sizeof(reason)))
+		fp_reconcile_preload(cfg);
+	return NULL;
+}
+
+/* Checked against the system, nothing applied. */
+static int check_config(struct daemon *d, struct fp_config *cfg)
+{
+	struct fp_config_error err = { 0 };
+	int rc = fp_config_preflight(cfg, &err);
+
+	if (rc) {
+		fp_log(&d->log, FP_LOG_ERROR, "%s: %s", d->path, err.msg);
+		return rc;
+	}
+	/* Handlers, users, namespaces exist; users and groups to ids. */
+	rc = fp_functions_preflight(cfg->functions, cfg->n_functions, d->path, &err);
+	if (rc)
+		fp_log(&d->log, FP_LOG_ERROR, "%s", err.msg);
+	return rc;
+}
+
+/* Load, validate whole and check against the system; nothing is applied.
+ * AHEAD (at start): the pipeline programs load on a second thread while
+ * the configuration is checked, the verifier's walk beside the rule
+ * set's compile (tens of ms each); nothing is attached before the check
+ * passes, and what was loaded goes when it fails. */
+static int load_config(struct daemon *d, struct fp_config *cfg, bool ahead)
+{
+	struct fp_config_error err = { 0 };
+	int rc = fp_config_load(d->path, cfg, &err);
+	pthread_t thread;
+
+	if (rc == -EINVAL) {
+		fp_log(&d->log, FP_LOG_ERROR, "%s", err.msg);
+		return rc;
+	}
+	if (rc) {
+		fp_log(&d->log, FP_LOG_ERROR, "cannot read %s: %s", d->path, strerror(-rc));
+		return rc;
+	}
+	if (cfg->warnings.n)
+		fp_log(&d->log, FP_LOG_WARN, "%s", cfg->warnings.msg);
+	ahead = ahead && !pthread_create(&thread, NULL, preload, cfg);
+	rc = check_config(d, cfg);
+	/* While the pipeline loads: the rule set's maps, made and filled. */
+	if (ahead && !rc && cfg->ebpf.enabled)
+		fp_firewall_check_stage();
+	if (ahead)
+		pthread_join(thread, NULL);
+	if (!rc)
+		return 0;
+	if (ahead)
+		fp_pipeline_preload_drop();
+	fp_config_free(cfg);
+	fp_firewall_check_release();
+	return rc;
+}
+
+static void write_state(struct daemon *d)
+{
+	struct fp_daemon_state *st = &d->state;
+
+	st->pid = getpid();
+	snprintf(st->config, sizeof(st->config), "%s", d->path);
+	st->ebpf = d->env.ebpf;
+	fp_services_state(d->svc, st);
+	fp_heal_state(d->heal, st);
+	if (fp_daemon_state_write(st))
+		fp_log(&d->log, FP_LOG_WARN, "cannot write %s", FP_DAEMON_STATE);
 }
 
 /* Apply CFG (allocated; taken on success) through every service; on
@@ -254,7 +287,7 @@ static int reload(struct daemon *d, const char *why)
 
 	log_open(d);
 	fp_log(&d->log, FP_LOG_INFO, "%s: reloading %s", why, d->path);
-	if (!cfg || load_config(d, cfg)) {
+	if (!cfg || load_config(d, cfg, false)) {
 		free(cfg);
 		fp_log(&d->log, FP_LOG_ERROR, "reload failed; the running configuration stays");
 		return -EINVAL;
@@ -472,7 +505,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
-		rc = load_config(&d, cfg);
+		rc = load_config(&d, cfg, false);
 		if (!rc) {
 			printf("%s: valid\n", d.path);
 			fp_config_free(cfg);
@@ -481,7 +514,7 @@ int main(int argc, char **argv)
 		return rc ? 1 : 0;
 	}
 	lock = single_instance(&d);
-	if (lock < 0 || load_config(&d, cfg)) {
+	if (lock < 0 || load_config(&d, cfg, true)) {
 		free(cfg);
 		return 1;
 	}
@@ -496,7 +529,11 @@ int main(int argc, char **argv)
 	}
 	d.state.started = time(NULL);
 	fp_log(&d.log, FP_LOG_INFO, "starting with %s (pid %d)", d.path, getpid());
-	if (apply(&d, cfg)) {
+	rc = apply(&d, cfg);
+	/* What was loaded ahead and not taken (a load that failed ahead is
+	 * tried again by the apply, which reports it). */
+	fp_pipeline_preload_drop();
+	if (rc) {
 		fp_services_close(d.svc);
 		fp_heal_close(d.heal);
 		fp_daemon_state_remove();

@@ -149,6 +149,16 @@ int fp_reconcile(const struct fp_config *cfg, const struct fp_config *prev,
 	return 0;
 }
 
+void fp_reconcile_preload(const struct fp_config *cfg)
+{
+	for (size_t i = 0; cfg->ebpf.enabled && i < cfg->ebpf.n_interfaces; i++) {
+		struct fp_pipeline_opts opts;
+
+		fp_config_pipeline_opts(cfg, cfg->ebpf.interfaces[i], &opts);
+		fp_pipeline_preload(cfg->ebpf.interfaces[i], &opts);
+	}
+}
+
 int fp_reconcile_dev(const struct fp_config *cfg, const char *dev, enum fp_xdp_mode mode,
 		     const struct fp_logger *log)
 {

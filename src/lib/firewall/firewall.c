@@ -102,7 +102,7 @@ void fp_firewall_maps_close(struct fp_fw_maps *m)
 
 /* ---- one generation's inner maps --------------------------------------------- */
 
-static void gen_close(struct gen_maps *g)
+void fp_fw_gen_close(struct gen_maps *g)
 {
 	for (int k = 0; k < IN_MAX; k++)
 		if (g->fd[k] >= 0)
@@ -136,7 +136,7 @@ static int gen_open(const struct fp_fw_maps *m, __u32 gen, struct gen_maps *g)
 	}
 	return 0;
 fail:
-	gen_close(g);
+	fp_fw_gen_close(g);
 	return errno ? -errno : -ENOENT;
 }
 
@@ -173,7 +173,7 @@ static int gen_create(const struct fp_fw_compiled *c, int ncpu, struct gen_maps 
 		if (g->fd[k] < 0) {
 			int err = g->fd[k];
 
-			gen_close(g);
+			fp_fw_gen_close(g);
 			return err;
 		}
 	}
@@ -216,6 +216,21 @@ static int gen_fill(const struct fp_fw_compiled *c, int ncpu, const struct gen_m
 	err = err ?: map_write(g, IN_VALUES, c->values, (size_t)c->n_values * sizeof(*c->values));
 	err = err ?: map_write(g, IN_RULES, c->verdicts, (size_t)c->n_pos * sizeof(*c->verdicts));
 	err = err ?: map_write(g, IN_MATCH, c->buckets, (size_t)c->n_buckets * sizeof(*c->buckets));
+	return err;
+}
+
+int fp_fw_gen_make(const struct fp_fw_compiled *c, struct gen_maps *g)
+{
+	int ncpu = libbpf_num_possible_cpus(), err;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	err = gen_create(c, ncpu, g);
+	if (err)
+		return err;
+	err = gen_fill(c, ncpu, g);
+	if (err)
+		fp_fw_gen_close(g);
 	return err;
 }
 
@@ -300,22 +315,23 @@ static int publish(const struct fp_fw_maps *m, __u32 slot, const struct gen_maps
 
 int fp_firewall_install(const struct fp_fw_maps *m, const struct fp_fw_compiled *c)
 {
-	int ncpu = libbpf_num_possible_cpus(), err, has_old;
 	struct gen_maps fresh, old;
 	struct carry cr = { 0 };
 	__u32 cur, next, zero = 0;
+	int err, has_old;
 
-	if (ncpu <= 0)
-		return ncpu ? ncpu : -EINVAL;
 	err = read_gen(m, &cur);
 	if (err)
 		return err;
 	next = cur ^ 1;
-	err = gen_create(c, ncpu, &fresh);
+	/* Made ahead, or now; C keeps what it staged (and closes it). */
+	if (c->staged)
+		fresh = *c->staged;
+	else
+		err = fp_fw_gen_make(c, &fresh);
 	if (err)
 		return err;
 	has_old = !gen_open(m, cur, &old);
-	err = gen_fill(c, ncpu, &fresh);
 	/* Counters that cannot be carried start from zero; the set still goes in. */
 	if (!err && has_old && fp_fw_carry_open(&old, c, &cr))
 		fp_fw_carry_free(&cr);
@@ -332,8 +348,9 @@ int fp_firewall_install(const struct fp_fw_maps *m, const struct fp_fw_compiled 
 	}
 	fp_fw_carry_free(&cr);
 	if (has_old)
-		gen_close(&old);
-	gen_close(&fresh);
+		fp_fw_gen_close(&old);
+	if (!c->staged)
+		fp_fw_gen_close(&fresh);
 	return err;
 }
 
@@ -411,11 +428,11 @@ static int list_maps(const struct fp_fw_maps *m, struct fp_fw_listing *out, enum
 		return err;
 	if (what == LIST_SHAPE) {
 		err = list_shape(&g, out);
-		gen_close(&g);
+		fp_fw_gen_close(&g);
 		return err;
 	}
 	err = fp_fw_carry_open(&g, NULL, &cr);
-	gen_close(&g);
+	fp_fw_gen_close(&g);
 	if (err)
 		return err;
 	out->rules = calloc(cr.old_pos, sizeof(*out->rules));
@@ -474,7 +491,7 @@ static bool same_as_live(const struct fp_fw_maps *m, const struct fp_fw_compiled
 		       cr.old[pos].rule == c->entries[pos].rule &&
 		       cr.old[pos].line == c->entries[pos].line;
 	fp_fw_carry_free(&cr);
-	gen_close(&g);
+	fp_fw_gen_close(&g);
 	return same;
 }
 

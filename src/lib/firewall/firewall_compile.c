@@ -24,6 +24,7 @@
 #include <linux/bpf.h>
 #include "core/mapping.h"
 #include "firewall/firewall_compiled.h"
+#include "firewall/firewall_gen.h"
 #include "firewall/firewall_compiler.h"
 
 _Static_assert(FP_FW_RULES_MAX == FP_CONFIG_RULES_MAX, "one rule limit");
@@ -450,6 +451,9 @@ void fp_fw_compiled_free(struct fp_fw_compiled *c)
 	fp_mapping_free(c->buckets, (size_t)FP_FW_BUCKETS_MAX * sizeof(*c->buckets));
 	free(c->verdicts);
 	free(c->entries);
+	if (c->staged)
+		fp_fw_gen_close(c->staged);
+	free(c->staged);
 	free(c);
 }
 

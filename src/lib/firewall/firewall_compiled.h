@@ -8,6 +8,8 @@
 #include <fastpath/firewall.h>
 #include "firewall_abi.h"
 
+struct gen_maps;
+
 struct fp_fw_compiled {
 	struct fp_fw_meta meta;         /* ncpu is the installer's to set */
 	struct fp_fw_node *nodes;       /* FP_FW_NODES_MAX entries, core/mapping.h, huge */
@@ -22,6 +24,8 @@ struct fp_fw_compiled {
 	struct fp_fw_entry *entries;
 	__u32 n_pos;                    /* rules + 1 */
 	__u32 addr_classes;
+	struct gen_maps *staged;        /* its inner maps made and filled ahead
+					 * (fp_firewall_check_stage), or NULL */
 };
 
 /* fp_fw_trie_init: the four roots, every entry "no prefix" (FP_FW_V_NOSRC

@@ -3,6 +3,7 @@
  * compiled rule set (as bpf/firewall_stage.h walks the maps), and
  * fp_firewall_check: a rule set compiled for every device it names, the
  * compiled set kept for the apply that follows. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include "firewall/firewall_compiled.h"
+#include "firewall/firewall_gen.h"
 
 static __u32 umin(__u32 a, __u32 b)
 {
@@ -178,6 +180,24 @@ void fp_firewall_check_release(void)
 	pthread_mutex_lock(&kept.lock);
 	kept_drop();
 	pthread_mutex_unlock(&kept.lock);
+}
+
+int fp_firewall_check_stage(void)
+{
+	struct gen_maps *g = NULL;
+	int err = 0;
+
+	pthread_mutex_lock(&kept.lock);
+	if (kept.c && !kept.c->staged) {
+		g = malloc(sizeof(*g));
+		err = g ? fp_fw_gen_make(kept.c, g) : -ENOMEM;
+		if (err)
+			free(g);
+		else
+			kept.c->staged = g;
+	}
+	pthread_mutex_unlock(&kept.lock);
+	return err;
 }
 
 struct fp_fw_compiled *fp_fw_kept_take(const struct fp_firewall_config *fw)

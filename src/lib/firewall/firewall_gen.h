@@ -20,6 +20,11 @@ struct gen_maps {
 	__u32 max[IN_MAX];
 };
 
+/* fp_fw_gen_make: a generation's inner maps made and filled with C, not
+ * installed; fp_fw_gen_close: closed. */
+int fp_fw_gen_make(const struct fp_fw_compiled *c, struct gen_maps *g);
+void fp_fw_gen_close(struct gen_maps *g);
+
 /* fp_fw_gen_mmap: the whole of G's mmapable array K; its size in *SIZE. */
 void *fp_fw_gen_mmap(const struct gen_maps *g, int k, size_t *size);
 

@@ -9,6 +9,9 @@
  * others, so it loads faster and runs fewer instructions; enabling a
  * stage it lacks reloads it. */
 #include <errno.h>
+#include <net/if.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
@@ -273,17 +276,163 @@ static int reload(const char *dev, struct pipeline *skel)
 	return err;
 }
 
-/* Load a fresh pipeline program, attach it, pin link and program. */
+/* ---- loaded ahead ----------------------------------------------------------- */
+
+/* Programs fp_pipeline_preload loaded for the fp_pipeline_up that
+ * follows: a start's verifier walk (tens of ms) while its caller does
+ * other work. Not attached; their maps are DEV's pins. */
+#define AHEAD_MAX 16
+
+static struct ahead {
+	char dev[IF_NAMESIZE];
+	struct fp_pipeline_opts opts;
+	struct pipeline *skel;
+	bool created;           /* the preload made DEV's directory */
+} ahead[AHEAD_MAX];
+static pthread_mutex_t ahead_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* What a load depends on; the mode is the attach's. */
+static bool same_build(const struct fp_pipeline_opts *a, const struct fp_pipeline_opts *b)
+{
+	return a->stages == b->stages && a->max_flows == b->max_flows &&
+	       a->lease_cache == b->lease_cache && a->fw_slots == b->fw_slots;
+}
+
+/* ahead_find: DEV's entry, or NULL; under ahead_lock. */
+static struct ahead *ahead_find(const char *dev)
+{
+	for (int i = 0; i < AHEAD_MAX; i++)
+		if (ahead[i].skel && !strcmp(ahead[i].dev, dev))
+			return &ahead[i];
+	return NULL;
+}
+
+static __u32 map_id(int fd)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id : 0;
+}
+
+/* pins_same: every pin of OBJ's maps is still the map OBJ uses (nothing
+ * replaced or removed them since it was loaded). */
+static bool pins_same(struct bpf_object *obj)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, obj) {
+		const char *pin = bpf_map__pin_path(m);
+		bool same;
+		int fd;
+
+		if (!pin)
+			continue;
+		fd = bpf_obj_get(pin);
+		same = fd >= 0 && map_id(fd) == map_id(bpf_map__fd(m));
+		if (fd >= 0)
+			close(fd);
+		if (!same)
+			return false;
+	}
+	return true;
+}
+
+int fp_pipeline_load_ahead(const char *dev, const struct fp_target *t,
+			   const struct fp_pipeline_opts *opts, bool created)
+{
+	struct ahead *slot = NULL;
+	struct pipeline *skel;
+	int fd = link_live(dev, t->ifindex), err;
+
+	if (fd >= 0) {
+		/* Running: up adopts it, or reloads it in place. */
+		close(fd);
+		return 0;
+	}
+	err = load_new(dev, opts, &skel);
+	if (err)
+		return err;
+	pthread_mutex_lock(&ahead_lock);
+	for (int i = 0; !slot && i < AHEAD_MAX; i++)
+		if (!ahead[i].skel || !strcmp(ahead[i].dev, dev))
+			slot = &ahead[i];
+	if (slot) {
+		if (slot->skel)
+			pipeline__destroy(slot->skel);
+		snprintf(slot->dev, sizeof(slot->dev), "%s", dev);
+		slot->opts = *opts;
+		slot->skel = skel;
+		slot->created = created;
+	} else {
+		pipeline__destroy(skel);
+	}
+	pthread_mutex_unlock(&ahead_lock);
+	return 0;
+}
+
+bool fp_pipeline_ahead_made(const char *dev)
+{
+	struct ahead *a;
+	bool made;
+
+	pthread_mutex_lock(&ahead_lock);
+	a = ahead_find(dev);
+	made = a && a->created;
+	pthread_mutex_unlock(&ahead_lock);
+	return made;
+}
+
+/* ahead_take: the program loaded ahead for DEV and OPTS, its pins
+ * unchanged since; NULL when there is none (load it now). */
+static struct pipeline *ahead_take(const char *dev, const struct fp_pipeline_opts *opts)
+{
+	struct pipeline *skel = NULL;
+	struct ahead *a;
+
+	pthread_mutex_lock(&ahead_lock);
+	a = ahead_find(dev);
+	if (a) {
+		skel = a->skel;
+		a->skel = NULL;
+		if (!same_build(&a->opts, opts) || !pins_same(skel->obj)) {
+			pipeline__destroy(skel);
+			skel = NULL;
+		}
+	}
+	pthread_mutex_unlock(&ahead_lock);
+	return skel;
+}
+
+void fp_pipeline_preload_drop(void)
+{
+	pthread_mutex_lock(&ahead_lock);
+	for (int i = 0; i < AHEAD_MAX; i++) {
+		if (!ahead[i].skel)
+			continue;
+		pipeline__destroy(ahead[i].skel);
+		ahead[i].skel = NULL;
+		/* Nothing attached: what the preload made goes. */
+		if (ahead[i].created)
+			fp_pipeline_down(ahead[i].dev);
+	}
+	pthread_mutex_unlock(&ahead_lock);
+}
+
+/* ---- attach ------------------------------------------------------------------ */
+
+/* Load a fresh pipeline program (or take the one loaded ahead), attach
+ * it, pin link and program. */
 static int attach_new(const char *dev, const struct fp_target *t,
 		      const struct fp_pipeline_opts *opts, struct fp_pipeline_info *info)
 {
 	struct fp_attach_opts ao = { .mode = opts->mode };
 	char path[PATH_MAX];
 	struct fp_attachment a;
-	struct pipeline *skel;
+	struct pipeline *skel = ahead_take(dev, opts);
 	int err;
 
-	err = load_new(dev, opts, &skel);
+	err = skel ? 0 : load_new(dev, opts, &skel);
 	if (err)
 		return err;
 	err = fp_attach(bpf_program__fd(skel->progs.fp_pipeline),
