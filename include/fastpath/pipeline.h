@@ -105,13 +105,14 @@ int fp_pipeline_map_max(const char *dev, const char *obj, __u32 *max);
 /* fp_stages_available: the stages this build implements. */
 __u32 fp_stages_available(void);
 
-/* fp_pipeline_preload: load DEV's pipeline program for OPTS (its maps
- * DEV's pins, the verifier's walk done) without attaching it, so that the
- * fp_pipeline_up with the same OPTS that follows only attaches: started on
- * another thread while the caller checks the rest of its configuration.
- * Nothing when a pipeline runs on DEV already. fp_pipeline_preload_drop:
- * what was loaded ahead and not taken, released; a pipeline directory a
- * preload made, removed. */
+/* fp_pipeline_preload: load DEV's pipeline program for OPTS (the
+ * verifier's walk done) without attaching it, so that the fp_pipeline_up
+ * with the same OPTS that follows only attaches: run on another thread
+ * while the caller checks the rest of its configuration. Only where DEV
+ * has no pipeline yet, and with no trace until that up takes it: the maps
+ * it creates stay unpinned until then, those shared by name that exist
+ * are reused untouched. fp_pipeline_preload_drop: what was loaded ahead
+ * and not taken, released. */
 int fp_pipeline_preload(const char *dev, const struct fp_pipeline_opts *opts);
 void fp_pipeline_preload_drop(void);
 

@@ -25,11 +25,13 @@ void fp_config_pipeline_opts(const struct fp_config *cfg, const char *dev,
 int fp_reconcile(const struct fp_config *cfg, const struct fp_config *prev,
 		 const struct fp_logger *log);
 
-/* fp_reconcile_preload: each configured interface's pipeline program
- * loaded ahead (fp_pipeline_preload) for the fp_reconcile that follows;
- * run beside the rest of fp_config_preflight, whose failure must be
- * followed by fp_pipeline_preload_drop. Failures are left for the
+/* fp_reconcile_fresh: how many configured interfaces have no pipeline
+ * yet. fp_reconcile_preload: their pipeline programs loaded ahead
+ * (fp_pipeline_preload) for the fp_reconcile that follows; run beside
+ * fp_config_preflight, and followed by fp_pipeline_preload_drop once the
+ * reconcile ran or the check failed. Its failures are left for the
  * reconcile to meet and report. */
+size_t fp_reconcile_fresh(const struct fp_config *cfg);
 void fp_reconcile_preload(const struct fp_config *cfg);
 
 /* fp_reconcile_dev: fp_reconcile's work for one configured interface DEV

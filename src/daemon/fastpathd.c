@@ -148,30 +148,11 @@ static void control(void *ctx, const char *req, char *reply, size_t size)
 		 fp_log_level_str(was));
 }
 
-/* Decide between the eBPF data plane and userspace-only mode; REASON
- * says why the latter ("" for the former). */
-static bool ebpf_usable(const struct fp_config *cfg, char *reason, size_t size)
-{
-	int err;
-
-	reason[0] = '\0';
-	if (!cfg->ebpf.enabled)
-		snprintf(reason, size, "orchestrator.ebpf.enabled is false");
-	else if (fp_check_privileges())
-		snprintf(reason, size, "not root and no CAP_BPF + CAP_NET_ADMIN");
-	else if ((err = fp_bpffs_prepare()))
-		snprintf(reason, size, "bpffs unavailable: %s", strerror(-err));
-	return !reason[0];
-}
-
-/* The second thread of load_config: the pipeline programs loaded. */
+/* The second thread of load_config: the programs of the interfaces with
+ * no pipeline yet loaded, nothing pinned or attached. */
 static void *preload(void *arg)
 {
-	const struct fp_config *cfg = arg;
-	char reason[256];
-
-	if (ebpf_usable(cfg, reason, sizeof(reason)))
-		fp_reconcile_preload(cfg);
+	fp_reconcile_preload(arg);
 	return NULL;
 }
 
@@ -193,10 +174,11 @@ static int check_config(struct daemon *d, struct fp_config *cfg)
 }
 
 /* Load, validate whole and check against the system; nothing is applied.
- * AHEAD (at start): the pipeline programs load on a second thread while
- * the configuration is checked, the verifier's walk beside the rule
- * set's compile (tens of ms each); nothing is attached before the check
- * passes, and what was loaded goes when it fails. */
+ * AHEAD (at start): the programs of interfaces with no pipeline yet load
+ * on a second thread while the configuration is checked (the verifier's
+ * walk beside the rule set's compile, tens of ms each), and the rule
+ * set's maps are made meanwhile; none of it is pinned, attached or
+ * published before the apply, and it is dropped if the check fails. */
 static int load_config(struct daemon *d, struct fp_config *cfg, bool ahead)
 {
 	struct fp_config_error err = { 0 };
@@ -213,10 +195,12 @@ static int load_config(struct daemon *d, struct fp_config *cfg, bool ahead)
 	}
 	if (cfg->warnings.n)
 		fp_log(&d->log, FP_LOG_WARN, "%s", cfg->warnings.msg);
-	ahead = ahead && !pthread_create(&thread, NULL, preload, cfg);
+	ahead = ahead && cfg->ebpf.enabled && !fp_check_privileges() &&
+		fp_reconcile_fresh(cfg) && !pthread_create(&thread, NULL, preload, cfg);
 	rc = check_config(d, cfg);
-	/* While the pipeline loads: the rule set's maps, made and filled. */
-	if (ahead && !rc && cfg->ebpf.enabled)
+	/* While the pipeline loads: the rule set's maps, made and filled
+	 * (an interface with no pipeline has no set to keep). */
+	if (ahead && !rc)
 		fp_firewall_check_stage();
 	if (ahead)
 		pthread_join(thread, NULL);
@@ -240,6 +224,22 @@ static void write_state(struct daemon *d)
 	fp_heal_state(d->heal, st);
 	if (fp_daemon_state_write(st))
 		fp_log(&d->log, FP_LOG_WARN, "cannot write %s", FP_DAEMON_STATE);
+}
+
+/* Decide between the eBPF data plane and userspace-only mode; REASON
+ * says why the latter ("" for the former). */
+static bool ebpf_usable(const struct fp_config *cfg, char *reason, size_t size)
+{
+	int err;
+
+	reason[0] = '\0';
+	if (!cfg->ebpf.enabled)
+		snprintf(reason, size, "orchestrator.ebpf.enabled is false");
+	else if (fp_check_privileges())
+		snprintf(reason, size, "not root and no CAP_BPF + CAP_NET_ADMIN");
+	else if ((err = fp_bpffs_prepare()))
+		snprintf(reason, size, "bpffs unavailable: %s", strerror(-err));
+	return !reason[0];
 }
 
 /* Apply CFG (allocated; taken on success) through every service; on
@@ -522,6 +522,8 @@ int main(int argc, char **argv)
 	rc = rc ?: fp_services_open(fp_service_table, &d.svc);
 	if (rc) {
 		fp_log(&d.log, FP_LOG_ERROR, "cannot start the services: %s", strerror(-rc));
+		fp_pipeline_preload_drop();
+		fp_firewall_check_release();
 		fp_heal_close(d.heal);
 		fp_config_free(cfg);
 		free(cfg);

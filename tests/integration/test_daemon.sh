@@ -230,6 +230,27 @@ case_missing_xdp_program_refused() {
 	[ ! -e "$T_PIN/pipeline/$T_DEV" ] || t_fail "the refused start left pins"
 }
 
+# A start refused by the last of its checks (a function's handler), on an
+# interface with no pipeline yet: the program it loaded meanwhile on its
+# second thread is dropped: nothing attached, nothing pinned for DEV.
+case_refused_start_leaves_no_trace() {
+	t_topo
+	with_pipeline "$T_DEV"
+	config "$T_TMP/c.yaml" "$T_DEV"
+	cat >>"$T_TMP/c.yaml" <<EOF
+firewall:
+  rules:
+    - {action: drop, protocol: udp, port: 7001}
+functions:
+  - {id: api, trigger_port: 8080, handler_path: $T_TMP/missing-handler}
+EOF
+	[ ! -e "$T_PIN/pipeline/$T_DEV" ] || t_fail "$T_DEV has pins before the start"
+	t_expect 1 "$FPD" -c "$T_TMP/c.yaml"
+	t_stderr_has "missing-handler"
+	t_no_xdp "$T_DEV"
+	[ ! -e "$T_PIN/pipeline/$T_DEV" ] || t_fail "the refused start left pins: $(ls "$T_PIN/pipeline/$T_DEV")"
+}
+
 # Without root or capabilities, fastpathd says why it cannot run.
 case_unprivileged_says_why() {
 	command -v setpriv >/dev/null 2>&1 || t_skip "setpriv not installed"
@@ -315,6 +336,7 @@ t_ok fastpathd_check_rejects_missing_interface case_check_rejects_missing_interf
 t_ok fastpathd_check_implemented_settings_do_not_warn case_check_warns_of_unimplemented_settings
 t_ok fastpathd_refuses_a_second_instance case_second_daemon_refused
 t_ok fastpathd_refuses_a_missing_xdp_program_by_name case_missing_xdp_program_refused
+t_ok fastpathd_refused_start_leaves_no_trace case_refused_start_leaves_no_trace
 t_ok fastpathd_unprivileged_says_why case_unprivileged_says_why
 t_ok fastpathd_debug_sets_log_level_over_root_only_socket case_debug_log_level
 t_ok fastpathd_reload_answers_with_its_outcome case_reload_answers_with_outcome

@@ -4,10 +4,12 @@
  * contents are each stage's to say (its row in pipeline/stages.c): this
  * file names none. */
 #include <errno.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <fastpath/pipeline.h>
 #include <fastpath/reconcile.h>
 #include "pipeline/stage.h"
@@ -147,6 +149,17 @@ int fp_reconcile(const struct fp_config *cfg, const struct fp_config *prev,
 			return err;
 	}
 	return 0;
+}
+
+size_t fp_reconcile_fresh(const struct fp_config *cfg)
+{
+	char path[PATH_MAX];
+	size_t n = 0;
+
+	for (size_t i = 0; cfg->ebpf.enabled && i < cfg->ebpf.n_interfaces; i++)
+		n += !fp_pipeline_path(path, sizeof(path), cfg->ebpf.interfaces[i], NULL) &&
+		     access(path, F_OK) && errno == ENOENT;
+	return n;
 }
 
 void fp_reconcile_preload(const struct fp_config *cfg)

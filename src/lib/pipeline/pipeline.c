@@ -177,53 +177,26 @@ int fp_pipeline_lock(const char *dev, int op)
 	return fd;
 }
 
-/* DEV's directory of pins, made if absent (*created says so), with the
- * target DEV names in *T. */
-static int dir_make(const char *dev, struct fp_target *t, bool *created)
+int fp_pipeline_up(const char *dev, const struct fp_pipeline_opts *opts,
+		   struct fp_pipeline_info *info)
 {
+	struct fp_pipeline_cfg cfg = { 0 };
 	char path[PATH_MAX];
-	int err;
+	struct fp_target t;
+	bool created;
+	int err, lock;
 
-	if (fp_target_parse(dev, t) || t->kind != FP_TARGET_DEV)
+	memset(info, 0, sizeof(*info));
+	if (fp_target_parse(dev, &t) || t.kind != FP_TARGET_DEV)
 		return -ENODEV;
 	err = pipe_path(path, sizeof(path), dev, NULL);
 	if (err)
 		return err;
 	if (mkdir(FP_PIPELINE_DIR, 0700) && errno != EEXIST)
 		return -errno;
-	*created = !mkdir(path, 0700);
-	return *created || errno == EEXIST ? 0 : -errno;
-}
-
-int fp_pipeline_preload(const char *dev, const struct fp_pipeline_opts *opts)
-{
-	struct fp_target t;
-	bool created;
-	int err = dir_make(dev, &t, &created), lock;
-
-	if (err)
-		return err;
-	lock = fp_pipeline_lock(dev, LOCK_EX);
-	err = lock < 0 ? lock : fp_pipeline_load_ahead(dev, &t, opts, created);
-	if (lock >= 0)
-		close(lock);
-	if (err && created)
-		fp_pipeline_down(dev);
-	return err;
-}
-
-int fp_pipeline_up(const char *dev, const struct fp_pipeline_opts *opts,
-		   struct fp_pipeline_info *info)
-{
-	struct fp_pipeline_cfg cfg = { 0 };
-	struct fp_target t;
-	bool created;
-	int err, lock;
-
-	memset(info, 0, sizeof(*info));
-	err = dir_make(dev, &t, &created);
-	if (err)
-		return err;
+	created = !mkdir(path, 0700);
+	if (!created && errno != EEXIST)
+		return -errno;
 
 	/* The program and the stages it runs, together: a firewall install
 	 * rebuilding the program with its stage waits, and is not undone. */
@@ -233,8 +206,6 @@ int fp_pipeline_up(const char *dev, const struct fp_pipeline_opts *opts,
 			fp_pipeline_down(dev);
 		return lock;
 	}
-	/* A preload that made DEV's directory made this pipeline. */
-	created |= fp_pipeline_ahead_made(dev);
 	err = fp_pipeline_up_link(dev, &t, opts, info);
 	if (!err) {
 		cfg_read(dev, &cfg);

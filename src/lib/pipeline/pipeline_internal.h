@@ -18,14 +18,4 @@ int fp_pipeline_pin(int fd, const char *dev, const char *obj);
 int fp_pipeline_up_link(const char *dev, const struct fp_target *t,
 			const struct fp_pipeline_opts *opts, struct fp_pipeline_info *info);
 
-/* fp_pipeline_load_ahead: load DEV's program for OPTS, unattached, for
- * the fp_pipeline_up that follows (nothing when one is attached there);
- * CREATED: the caller made DEV's directory. Under DEV's lock. */
-int fp_pipeline_load_ahead(const char *dev, const struct fp_target *t,
-			   const struct fp_pipeline_opts *opts, bool created);
-
-/* fp_pipeline_ahead_made: a program loaded ahead for DEV made its
- * directory (so the up that takes it made the pipeline). */
-bool fp_pipeline_ahead_made(const char *dev);
-
 #endif

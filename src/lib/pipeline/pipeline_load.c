@@ -11,8 +11,9 @@
 #include <errno.h>
 #include <net/if.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -279,32 +280,66 @@ static int reload(const char *dev, struct pipeline *skel)
 /* ---- loaded ahead ----------------------------------------------------------- */
 
 /* Programs fp_pipeline_preload loaded for the fp_pipeline_up that
- * follows: a start's verifier walk (tens of ms) while its caller does
- * other work. Not attached; their maps are DEV's pins. */
+ * follows: a start's verifier walk (tens of ms) while its caller checks
+ * its configuration. Only for an interface with no pins yet, and without
+ * a trace until it is taken: the maps it creates stay unpinned (their pin
+ * paths kept aside), the shared maps that exist are reused as they are. */
 #define AHEAD_MAX 16
 
-static struct ahead {
+struct ahead {
 	char dev[IF_NAMESIZE];
 	struct fp_pipeline_opts opts;
 	struct pipeline *skel;
-	bool created;           /* the preload made DEV's directory */
-} ahead[AHEAD_MAX];
+	struct bpf_map *map[64];        /* created, to be pinned at PIN[i] */
+	char *pin[64];
+	int n;
+};
+
+static struct ahead ahead[AHEAD_MAX];
 static pthread_mutex_t ahead_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void ahead_free(struct ahead *a)
+{
+	pipeline__destroy(a->skel);
+	for (int i = 0; i < a->n; i++)
+		free(a->pin[i]);
+	memset(a, 0, sizeof(*a));
+}
+
+/* hold_pins: every map of OBJ with nothing pinned at its pin path made to
+ * load unpinned, its path kept in A; -errno. */
+static int hold_pins(struct bpf_object *obj, struct ahead *a)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, obj) {
+		const char *pin = bpf_map__pin_path(m);
+		int fd;
+
+		if (!pin)
+			continue;
+		fd = bpf_obj_get(pin);
+		if (fd >= 0) {
+			close(fd);      /* reused as it is */
+			continue;
+		}
+		if (a->n == (int)(sizeof(a->map) / sizeof(a->map[0])))
+			return -E2BIG;
+		a->pin[a->n] = strdup(pin);
+		if (!a->pin[a->n])
+			return -ENOMEM;
+		a->map[a->n++] = m;
+		if (bpf_map__set_pin_path(m, NULL))
+			return -EINVAL;
+	}
+	return 0;
+}
 
 /* What a load depends on; the mode is the attach's. */
 static bool same_build(const struct fp_pipeline_opts *a, const struct fp_pipeline_opts *b)
 {
 	return a->stages == b->stages && a->max_flows == b->max_flows &&
 	       a->lease_cache == b->lease_cache && a->fw_slots == b->fw_slots;
-}
-
-/* ahead_find: DEV's entry, or NULL; under ahead_lock. */
-static struct ahead *ahead_find(const char *dev)
-{
-	for (int i = 0; i < AHEAD_MAX; i++)
-		if (ahead[i].skel && !strcmp(ahead[i].dev, dev))
-			return &ahead[i];
-	return NULL;
 }
 
 static __u32 map_id(int fd)
@@ -315,8 +350,7 @@ static __u32 map_id(int fd)
 	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id : 0;
 }
 
-/* pins_same: every pin of OBJ's maps is still the map OBJ uses (nothing
- * replaced or removed them since it was loaded). */
+/* pins_same: every map OBJ reused is still the one pinned at its path. */
 static bool pins_same(struct bpf_object *obj)
 {
 	struct bpf_map *m;
@@ -338,84 +372,85 @@ static bool pins_same(struct bpf_object *obj)
 	return true;
 }
 
-int fp_pipeline_load_ahead(const char *dev, const struct fp_target *t,
-			   const struct fp_pipeline_opts *opts, bool created)
+/* pin_held: A's created maps pinned where they belong; on failure (a pin
+ * made there since) none of them. */
+static int pin_held(struct ahead *a)
 {
-	struct ahead *slot = NULL;
-	struct pipeline *skel;
-	int fd = link_live(dev, t->ifindex), err;
+	int i, err = 0;
 
-	if (fd >= 0) {
-		/* Running: up adopts it, or reloads it in place. */
-		close(fd);
-		return 0;
+	for (i = 0; i < a->n; i++) {
+		err = bpf_map__pin(a->map[i], a->pin[i]);
+		if (err)
+			break;
 	}
-	err = load_new(dev, opts, &skel);
+	if (err)
+		while (i-- > 0)
+			bpf_map__unpin(a->map[i], NULL);
+	return err;
+}
+
+int fp_pipeline_preload(const char *dev, const struct fp_pipeline_opts *opts)
+{
+	struct ahead a = { .opts = *opts };
+	char dir[PATH_MAX];
+	int stale, err = fp_pipeline_path(dir, sizeof(dir), dev, NULL);
+
 	if (err)
 		return err;
+	if (!access(dir, F_OK) || errno != ENOENT)
+		return 0;       /* pins to reuse: up adopts, reloads or loads then */
+	snprintf(a.dev, sizeof(a.dev), "%s", dev);
+	err = open_new(dev, opts, opts->stages, 0, &a.skel, &stale);
+	err = err ?: hold_pins(a.skel->obj, &a);
+	if (!err) {
+		err = load_opened(dev, a.skel);
+		if (err)
+			a.skel = NULL;  /* destroyed */
+	}
 	pthread_mutex_lock(&ahead_lock);
-	for (int i = 0; !slot && i < AHEAD_MAX; i++)
-		if (!ahead[i].skel || !strcmp(ahead[i].dev, dev))
-			slot = &ahead[i];
-	if (slot) {
-		if (slot->skel)
-			pipeline__destroy(slot->skel);
-		snprintf(slot->dev, sizeof(slot->dev), "%s", dev);
-		slot->opts = *opts;
-		slot->skel = skel;
-		slot->created = created;
-	} else {
-		pipeline__destroy(skel);
+	for (int i = 0; !err && i < AHEAD_MAX; i++) {
+		if (ahead[i].skel && strcmp(ahead[i].dev, dev))
+			continue;
+		ahead_free(&ahead[i]);
+		ahead[i] = a;
+		a.skel = NULL, a.n = 0;
+		break;
 	}
 	pthread_mutex_unlock(&ahead_lock);
-	return 0;
+	ahead_free(&a);
+	return err;
 }
 
-bool fp_pipeline_ahead_made(const char *dev)
-{
-	struct ahead *a;
-	bool made;
-
-	pthread_mutex_lock(&ahead_lock);
-	a = ahead_find(dev);
-	made = a && a->created;
-	pthread_mutex_unlock(&ahead_lock);
-	return made;
-}
-
-/* ahead_take: the program loaded ahead for DEV and OPTS, its pins
- * unchanged since; NULL when there is none (load it now). */
+/* ahead_take: the program loaded ahead for DEV and OPTS, its maps now
+ * pinned; NULL when there is none, or it no longer fits DEV's pins (load
+ * it now). Under DEV's lock, its directory made. */
 static struct pipeline *ahead_take(const char *dev, const struct fp_pipeline_opts *opts)
 {
 	struct pipeline *skel = NULL;
-	struct ahead *a;
+	struct ahead a = { 0 };
 
 	pthread_mutex_lock(&ahead_lock);
-	a = ahead_find(dev);
-	if (a) {
-		skel = a->skel;
-		a->skel = NULL;
-		if (!same_build(&a->opts, opts) || !pins_same(skel->obj)) {
-			pipeline__destroy(skel);
-			skel = NULL;
+	for (int i = 0; i < AHEAD_MAX; i++) {
+		if (ahead[i].skel && !strcmp(ahead[i].dev, dev)) {
+			a = ahead[i];
+			memset(&ahead[i], 0, sizeof(ahead[i]));
+			break;
 		}
 	}
 	pthread_mutex_unlock(&ahead_lock);
+	if (a.skel && same_build(&a.opts, opts) && pins_same(a.skel->obj) && !pin_held(&a)) {
+		skel = a.skel;
+		a.skel = NULL;
+	}
+	ahead_free(&a);
 	return skel;
 }
 
 void fp_pipeline_preload_drop(void)
 {
 	pthread_mutex_lock(&ahead_lock);
-	for (int i = 0; i < AHEAD_MAX; i++) {
-		if (!ahead[i].skel)
-			continue;
-		pipeline__destroy(ahead[i].skel);
-		ahead[i].skel = NULL;
-		/* Nothing attached: what the preload made goes. */
-		if (ahead[i].created)
-			fp_pipeline_down(ahead[i].dev);
-	}
+	for (int i = 0; i < AHEAD_MAX; i++)
+		ahead_free(&ahead[i]);
 	pthread_mutex_unlock(&ahead_lock);
 }
 
