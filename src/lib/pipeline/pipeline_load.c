@@ -9,6 +9,7 @@
  * others, so it loads faster and runs fewer instructions; enabling a
  * stage it lacks reloads it. */
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -282,16 +283,21 @@ static int reload(const char *dev, struct pipeline *skel)
 /* Programs fp_pipeline_preload loaded for the fp_pipeline_up that
  * follows: a start's verifier walk (tens of ms) while its caller checks
  * its configuration. Only for an interface with no pins yet, and without
- * a trace until it is taken: the maps it creates stay unpinned (their pin
- * paths kept aside), the shared maps that exist are reused as they are. */
+ * a trace until it is taken: no map is pinned, reused or created through
+ * a pin path. The maps shared by name that are pinned are reused by fd
+ * (checked again at the take); the others are created and pinned by the
+ * take. */
 #define AHEAD_MAX 16
+#define AHEAD_MAPS 64
 
 struct ahead {
 	char dev[IF_NAMESIZE];
 	struct fp_pipeline_opts opts;
 	struct pipeline *skel;
-	struct bpf_map *map[64];        /* created, to be pinned at PIN[i] */
-	char *pin[64];
+	struct bpf_map *map[AHEAD_MAPS];
+	char *pin[AHEAD_MAPS];          /* where map[i] belongs */
+	bool made[AHEAD_MAPS];          /* created here: pinned by the take;
+					 * else reused: still pinned there? */
 	int n;
 };
 
@@ -306,33 +312,55 @@ static void ahead_free(struct ahead *a)
 	memset(a, 0, sizeof(*a));
 }
 
-/* hold_pins: every map of OBJ with nothing pinned at its pin path made to
- * load unpinned, its path kept in A; -errno. */
-static int hold_pins(struct bpf_object *obj, struct ahead *a)
+/* made_ahead: a new fd of the map an earlier preload created for PIN (a
+ * map shared by name, which every interface's program must share), or
+ * -1; under ahead_lock. */
+static int made_ahead(const char *pin)
+{
+	for (int i = 0; i < AHEAD_MAX; i++)
+		for (int j = 0; ahead[i].skel && j < ahead[i].n; j++)
+			if (ahead[i].made[j] && !strcmp(ahead[i].pin[j], pin))
+				return fcntl(bpf_map__fd(ahead[i].map[j]), F_DUPFD_CLOEXEC, 0);
+	return -1;
+}
+
+/* hold_pins: every map of OBJ with a pin path taken off it and kept in A:
+ * a pinned one that fits reused by fd, an absent one left to be created
+ * (or the one an earlier preload created for it reused). -EEXIST when
+ * DEV has pins after all, or a pin does not fit: the up does it all. */
+static int hold_pins(struct bpf_object *obj, const char *dir, struct ahead *a)
 {
 	struct bpf_map *m;
+	int err = 0;
 
+	pthread_mutex_lock(&ahead_lock);
 	bpf_object__for_each_map(m, obj) {
 		const char *pin = bpf_map__pin_path(m);
-		int fd;
+		int stale, fd;
 
 		if (!pin)
 			continue;
-		fd = bpf_obj_get(pin);
-		if (fd >= 0) {
-			close(fd);      /* reused as it is */
-			continue;
+		stale = pin_stale(m);
+		if (stale < 0 || stale == 1 || a->n == AHEAD_MAPS ||
+		    (stale == 0 && !strncmp(pin, dir, strlen(dir)))) {
+			err = stale < 0 ? stale : -EEXIST;
+			break;
 		}
-		if (a->n == (int)(sizeof(a->map) / sizeof(a->map[0])))
-			return -E2BIG;
+		fd = stale == 0 ? bpf_obj_get(pin) : made_ahead(pin);
 		a->pin[a->n] = strdup(pin);
-		if (!a->pin[a->n])
-			return -ENOMEM;
+		err = a->pin[a->n] ? 0 : -ENOMEM;
+		a->made[a->n] = fd < 0;
 		a->map[a->n++] = m;
-		if (bpf_map__set_pin_path(m, NULL))
-			return -EINVAL;
+		if (!err && fd >= 0)
+			err = bpf_map__reuse_fd(m, fd);
+		if (fd >= 0)
+			close(fd);
+		err = err ?: bpf_map__set_pin_path(m, NULL);
+		if (err)
+			break;
 	}
-	return 0;
+	pthread_mutex_unlock(&ahead_lock);
+	return err;
 }
 
 /* What a load depends on; the mode is the attach's. */
@@ -350,42 +378,38 @@ static __u32 map_id(int fd)
 	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id : 0;
 }
 
-/* pins_same: every map OBJ reused is still the one pinned at its path. */
-static bool pins_same(struct bpf_object *obj)
+/* pins_fit: what A reused is still pinned where it was (or the map
+ * another take pinned there is A's own), and nothing is pinned where A's
+ * new maps go. */
+static bool pins_fit(const struct ahead *a)
 {
-	struct bpf_map *m;
+	for (int i = 0; i < a->n; i++) {
+		int fd = bpf_obj_get(a->pin[i]);
+		bool fit = a->made[i] ? fd < 0 && errno == ENOENT :
+			   map_id(fd) == map_id(bpf_map__fd(a->map[i]));
 
-	bpf_object__for_each_map(m, obj) {
-		const char *pin = bpf_map__pin_path(m);
-		bool same;
-		int fd;
-
-		if (!pin)
-			continue;
-		fd = bpf_obj_get(pin);
-		same = fd >= 0 && map_id(fd) == map_id(bpf_map__fd(m));
 		if (fd >= 0)
 			close(fd);
-		if (!same)
+		if (!fit)
 			return false;
 	}
 	return true;
 }
 
-/* pin_held: A's created maps pinned where they belong; on failure (a pin
- * made there since) none of them. */
-static int pin_held(struct ahead *a)
+/* pin_made: A's new maps pinned where they belong; on failure none. */
+static int pin_made(struct ahead *a)
 {
 	int i, err = 0;
 
 	for (i = 0; i < a->n; i++) {
-		err = bpf_map__pin(a->map[i], a->pin[i]);
+		err = a->made[i] ? bpf_map__pin(a->map[i], a->pin[i]) : 0;
 		if (err)
 			break;
 	}
 	if (err)
 		while (i-- > 0)
-			bpf_map__unpin(a->map[i], NULL);
+			if (a->made[i])
+				bpf_map__unpin(a->map[i], NULL);
 	return err;
 }
 
@@ -401,7 +425,7 @@ int fp_pipeline_preload(const char *dev, const struct fp_pipeline_opts *opts)
 		return 0;       /* pins to reuse: up adopts, reloads or loads then */
 	snprintf(a.dev, sizeof(a.dev), "%s", dev);
 	err = open_new(dev, opts, opts->stages, 0, &a.skel, &stale);
-	err = err ?: hold_pins(a.skel->obj, &a);
+	err = err ?: hold_pins(a.skel->obj, dir, &a);
 	if (!err) {
 		err = load_opened(dev, a.skel);
 		if (err)
@@ -421,7 +445,7 @@ int fp_pipeline_preload(const char *dev, const struct fp_pipeline_opts *opts)
 	return err;
 }
 
-/* ahead_take: the program loaded ahead for DEV and OPTS, its maps now
+/* ahead_take: the program loaded ahead for DEV and OPTS, its new maps now
  * pinned; NULL when there is none, or it no longer fits DEV's pins (load
  * it now). Under DEV's lock, its directory made. */
 static struct pipeline *ahead_take(const char *dev, const struct fp_pipeline_opts *opts)
@@ -438,7 +462,7 @@ static struct pipeline *ahead_take(const char *dev, const struct fp_pipeline_opt
 		}
 	}
 	pthread_mutex_unlock(&ahead_lock);
-	if (a.skel && same_build(&a.opts, opts) && pins_same(a.skel->obj) && !pin_held(&a)) {
+	if (a.skel && same_build(&a.opts, opts) && pins_fit(&a) && !pin_made(&a)) {
 		skel = a.skel;
 		a.skel = NULL;
 	}
