@@ -8,8 +8,8 @@
  *   start_wait FILE CMD [ARG...]
  *
  * Prints "PID MS" (MS with one decimal) once FILE names the daemon, and
- * leaves it running (its stdout goes to our stderr); exits 1 if it dies first or is not serving within
- * 10 s (then it is killed). */
+ * leaves it running (its stdout goes to our stderr); exits 1 if it dies
+ * first, or is not serving within 10 s (then it is killed). */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>

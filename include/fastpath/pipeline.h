@@ -110,9 +110,9 @@ __u32 fp_stages_available(void);
  * with the same OPTS that follows only attaches: run on another thread
  * while the caller checks the rest of its configuration. Only where DEV
  * has no pipeline yet, and with no trace until that up takes it: the maps
- * it creates stay unpinned until then, those shared by name that exist
- * are reused untouched. fp_pipeline_preload_drop: what was loaded ahead
- * and not taken, released. */
+ * it creates stay unpinned until then (the up pins them), those shared by
+ * name that are pinned are reused by fd. fp_pipeline_preload_drop: what
+ * was loaded ahead and not taken, released. */
 int fp_pipeline_preload(const char *dev, const struct fp_pipeline_opts *opts);
 void fp_pipeline_preload_drop(void);
 
