@@ -243,7 +243,12 @@ static __always_inline int fp_dhcp_write(struct xdp_md *ctx, __u32 l3,
 		fp_dhcp_put64(o + i * 8, w);
 		sum += (w & 0xffffffff) + (w >> 32);
 	}
-	/* The last 4 bytes, when the length is not a multiple of 8. */
+	/* The last 4 bytes, when the length is not a multiple of 8, through
+	 * the pointer made afresh: the loop leaves it checked to another
+	 * length at each exit, and each exit went on as a path of its own
+	 * (2K of the stage's 24K verified instructions). */
+	asm volatile("" : "+r"(tail));
+	o = data + tail;
 	if (optlen & 4) {
 		tail = optlen & ~7u;
 		asm volatile("%0 &= 0x3f8" : "+r"(tail));
