@@ -368,8 +368,9 @@ static void test_pipeline_opens_the_object_compiled_for_the_stages(void **state)
 }
 
 /* verified: the instructions the verifier processed to load the pipeline
- * built for STAGES (its probe loop walking all 32 slots); fails the test
- * when the load fails or that is more than BOUND. */
+ * built for STAGES (with the firewall, its probe loop walking all 32
+ * slots); fails the test when the load fails or that is more than
+ * BOUND. */
 static void verified(__u32 stages, unsigned long bound)
 {
 	static char log[1 << 16];
