@@ -39,6 +39,20 @@ static __always_inline void fp_dhcp_copy_words(__u8 *dst, const __u8 *src, __u32
 	FP_DHCP_W(32);
 }
 
+/* fp_dhcp_opt_off: OFF (below 1024, which the caller has checked) into
+ * the options at O, masked as fp_dhcp_idx() does, and made a number the
+ * verifier knows nothing of but those bounds: the difference of two
+ * pointers. Else it keeps each way the options before took to OFF (a
+ * router or none, 0 to 3 DNS servers, ...) apart, and walks what follows,
+ * the copies of the domain and option 61, once for each. */
+static __always_inline __u32 fp_dhcp_opt_off(const __u8 *o, __u32 off)
+{
+	const __u8 *p = o + off;
+
+	asm volatile("" : "+r"(p));
+	return fp_dhcp_idx(p - o);
+}
+
 /* fp_dhcp_fold: fold a sum of 32-bit words to a checksum field. */
 static __always_inline __u16 fp_dhcp_fold(__u64 s)
 {
@@ -108,7 +122,7 @@ static __always_inline __u32 fp_dhcp_opts(struct xdp_md *ctx, __u32 l4,
 	}
 	n = pool->domain_len;
 	if (n) {
-		off = fp_dhcp_idx(off); /* at most 57 */
+		off = fp_dhcp_opt_off(o, off); /* at most 57 */
 		o[off] = 15;
 		o[off + 1] = n;
 		fp_dhcp_copy_words(o + off + 2, (const __u8 *)pool->domain, n,
@@ -122,7 +136,7 @@ static __always_inline __u32 fp_dhcp_opts(struct xdp_md *ctx, __u32 l4,
 	if (n) {
 		if (n > FP_DHCP_ID_MAX)
 			return 0;
-		off = fp_dhcp_idx(off); /* at most 314 */
+		off = fp_dhcp_opt_off(o, off); /* at most 314 */
 		o[off] = 61;
 		o[off + 1] = n;
 		fp_dhcp_copy_words(o + off + 2, s->key.id, n, FP_DHCP_ID_MAX / 8);
@@ -132,7 +146,7 @@ static __always_inline __u32 fp_dhcp_opts(struct xdp_md *ctx, __u32 l4,
 	 * here, before the reply overwrites it. */
 	n = r->relay_len;
 	if (n) {
-		off = fp_dhcp_idx(off); /* at most 348 */
+		off = fp_dhcp_opt_off(o, off); /* at most 348 */
 		/* 3..257, as 1..512 in the register the helper gets */
 		n += 2;
 		asm volatile("%0 += -1; %0 &= 0x1ff; %0 += 1" : "+r"(n));

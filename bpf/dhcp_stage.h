@@ -269,7 +269,8 @@ static __always_inline int fp_dhcp_addr_opt(const __u8 *u, const void *end,
 static __always_inline int fp_dhcp_walk(const __u8 *u, const void *end, __u32 len,
 					struct fp_dhcp_scratch *s)
 {
-	__u64 pos = FP_DHCP_OPT_OFF, n, i, code, at, option, counts;
+	__u64 pos = FP_DHCP_OPT_OFF, n, code, at, option, counts;
+	__u64 i;
 	struct fp_dhcp_req *r = &s->req;
 	const __u8 *o;
 
@@ -281,7 +282,9 @@ static __always_inline int fp_dhcp_walk(const __u8 *u, const void *end, __u32 le
 	fp_dhcp_put64(s->opt_n, 0);
 	if (pos >= n)
 		return FP_DHCP_MISS_MALFORMED;
-	for (i = FP_DHCP_OPT_WALK; i; i--) {
+	/* Counted up in 64 bits: counted down, clang 14 tested a carry, six
+	 * instructions an option where this takes two. */
+	for (i = 0; i < FP_DHCP_OPT_WALK; i++) {
 		o = u + pos;
 		if ((void *)(o + 1) > end)
 			return FP_DHCP_MISS_MALFORMED;
