@@ -269,8 +269,7 @@ static __always_inline int fp_dhcp_addr_opt(const __u8 *u, const void *end,
 static __always_inline int fp_dhcp_walk(const __u8 *u, const void *end, __u32 len,
 					struct fp_dhcp_scratch *s)
 {
-	__u64 pos = FP_DHCP_OPT_OFF, n, code, at, option, counts;
-	__u64 i;
+	__u64 pos = FP_DHCP_OPT_OFF, n, i, code, at, option, counts;
 	struct fp_dhcp_req *r = &s->req;
 	const __u8 *o;
 
