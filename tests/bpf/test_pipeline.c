@@ -393,7 +393,7 @@ static void verified(__u32 stages, unsigned long bound)
 
 /* The verifier's walk of the pipeline built for firewall, flows and DHCP
  * (the daemon's example set), its probe loop walking all 32 slots, stays
- * where bpf/pipeline_abi.h's layout of struct fp_parsed put it: 61K
+ * where bpf/pipeline_abi.h's layout of struct fp_parsed put it: 58K
  * instructions on this kernel, 109K with the parse status beside the
  * fields the DHCP stage reads after the firewall. The bound leaves room
  * for other kernels' verifiers; a field placed so that the firewall's

@@ -29,7 +29,7 @@ static bool firewall_from_config(const struct fp_config *cfg, const char *dev,
 /* The probe loop walks at least the slots OPTS asks for and those of the
  * set live on DEV, rounded up to a power of two (the verifier walks the
  * loop once per slot, ~0.8K instructions each: a program built for the
- * 32 a set may have takes 35K instructions to verify, for 8 16K, for one
+ * 32 a set may have takes 34K instructions to verify, for 8 15K, for one
  * 9K: bench/verifier_bench). */
 _Static_assert(!(FP_FW_SLOTS & (FP_FW_SLOTS - 1)), "FP_FW_SLOTS is a power of two");
 
