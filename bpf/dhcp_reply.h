@@ -41,16 +41,13 @@ static __always_inline void fp_dhcp_copy_words(__u8 *dst, const __u8 *src, __u32
 
 /* fp_dhcp_opt_off: OFF (below 1024, which the caller has checked) into
  * the options at O, masked as fp_dhcp_idx() does, and made a number the
- * verifier knows nothing of but those bounds: the difference of two
- * pointers. Else it keeps each way the options before took to OFF (a
- * router or none, 0 to 3 DNS servers, ...) apart, and walks what follows,
- * the copies of the domain and option 61, once for each. */
+ * verifier knows nothing of but those bounds (fp_ptr_diff, bpf/parse.h).
+ * Else it keeps each way the options before took to OFF (a router or
+ * none, 0 to 3 DNS servers, ...) apart, and walks what follows, the
+ * copies of the domain and option 61, once for each. */
 static __always_inline __u32 fp_dhcp_opt_off(const __u8 *o, __u32 off)
 {
-	const __u8 *p = o + off;
-
-	asm volatile("" : "+r"(p));
-	return fp_dhcp_idx(p - o);
+	return fp_dhcp_idx(fp_ptr_diff(o, o + off));
 }
 
 /* fp_dhcp_fold: fold a sum of 32-bit words to a checksum field. */

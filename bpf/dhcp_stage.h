@@ -23,6 +23,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "pipeline_abi.h"
+#include "parse.h"
 #include "dhcp_abi.h"
 
 /* The library sets max_entries (the lease cache) before load. */

@@ -74,23 +74,30 @@ struct fp_icmp_hdr {
 _Static_assert(ETH_HLEN + 4 * FP_VLAN_MAX + 40 + FP_IPV6_EXT_MAX * 2048 <= FP_PARSE_OFF_MASK,
 	       "an offset the parse reaches is cut by FP_PARSE_OFF_MASK");
 
+/* fp_ptr_diff: PTR - BASE, two pointers into one frame or map value,
+ * computed as the difference of the pointers: to the verifier a number
+ * it knows nothing of, however PTR was made. PTR goes through an empty
+ * asm first, or clang would compute the difference from what it knows
+ * PTR is (BASE plus an offset the verifier tracks). */
+static __always_inline __u64 fp_ptr_diff(const void *base, const void *ptr)
+{
+	asm volatile("" : "+r"(ptr));
+	return ptr - base;
+}
+
 /* fp_parse_rebase: PTR, a pointer into the frame at DATA, made again
- * from its offset. The same pointer, but to the verifier one at some
- * offset below FP_PARSE_OFF_MASK: the difference of two packet pointers
- * is a number it knows nothing of. So the paths the parse took to PTR
- * (IPv4 options, each IPv6 extension header) go on from it as one, and
- * what follows is walked once instead of once per path (9K of the 11K
- * instructions the verifier walked for a pipeline with the XSK stage
- * alone were the parse's; docs/benchmarks.md). Three ALU instructions,
- * no memory: at the end of each extension header walked and at the
- * transport header. (Where the L3 header starts it gains nothing: the
- * ways through the VLAN tags differ by a constant only.) */
+ * from its offset (fp_ptr_diff). The same pointer, but to the verifier
+ * one at some offset below FP_PARSE_OFF_MASK. So the paths the parse
+ * took to PTR (IPv4 options, each IPv6 extension header) go on from it
+ * as one, and what follows is walked once instead of once per path (9K
+ * of the 11K instructions the verifier walked for a pipeline with the
+ * XSK stage alone were the parse's; docs/benchmarks.md). Three ALU
+ * instructions, no memory: at the end of each extension header walked
+ * and at the transport header. (Where the L3 header starts it gains
+ * nothing: the ways through the VLAN tags differ by a constant only.) */
 static __always_inline void *fp_parse_rebase(void *data, void *ptr)
 {
-	__u64 off = ptr - data;
-
-	asm volatile("" : "+r"(off)); /* clang would see through it */
-	return data + (off & FP_PARSE_OFF_MASK);
+	return data + (fp_ptr_diff(data, ptr) & FP_PARSE_OFF_MASK);
 }
 
 static __always_inline int fp_parse_l4(struct fp_parsed *p, void *l4, void *end)
