@@ -161,14 +161,20 @@ t_alive() {
 }
 
 # t_cleanup: undo what was recorded, newest first.
+# t_cleanup: undo what the case recorded, last first, but the processes
+# before everything else: one still running can make again what is
+# removed before it stops (fastpathd heals a pipeline taken down, and its
+# pins then outlive the case).
 t_cleanup() {
 	[ -s "$T_RES" ] || return 0
 	tac "$T_RES" >"$T_RES.rev"
 	: >"$T_RES"
+	grep '^pid ' "$T_RES.rev" >"$T_RES.first"
+	grep -v '^pid ' "$T_RES.rev" >>"$T_RES.first"
 	while read -r kind arg; do
 		t_undo "$kind" "$arg"
-	done <"$T_RES.rev"
-	rm -f "$T_RES.rev"
+	done <"$T_RES.first"
+	rm -f "$T_RES.rev" "$T_RES.first"
 }
 
 t_exit() {

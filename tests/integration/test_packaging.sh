@@ -158,14 +158,11 @@ firewall:
   policy: allow
   rules: [{action: drop, protocol: udp, port: 9}]
 EOF2
-	# The pipeline first: resources are undone last first, so the daemon
-	# stops before its pipeline goes; the other way round it could heal
-	# the pipeline back between the two and leave it pinned.
-	t_res pipeline "$T_DEV"
 	setpriv --inh-caps=-all,$caps --ambient-caps=-all,$caps --bounding-set=-all,$caps -- \
 		"$T_BUILD/fastpathd" -c "$T_TMP/c.yaml" >"$T_TMP/d.log" 2>&1 &
 	pid=$!
 	t_res pid $pid
+	t_res pipeline "$T_DEV"
 	t_wait 100 grep -q "firewall on $T_DEV: 1 rules" "$T_TMP/d.log" ||
 		t_fail "fastpathd with $caps did not apply the firewall: $(cat "$T_TMP/d.log")"
 	grep -q CapEff "/proc/$pid/status" && want=$(sed -n 's/^CapBnd:\t//p' "/proc/$pid/status")
