@@ -480,10 +480,7 @@ static int bench_firewall(const struct opts *o, size_t n, struct table *t)
 		goto out;
 	}
 	m = (struct fp_fw_maps){
-		.gen = bpf_map__fd(s->maps.fp_fw_gen), .meta = bpf_map__fd(s->maps.fp_fw_meta),
-		.nodes = bpf_map__fd(s->maps.fp_fw_nodes),
-		.values = bpf_map__fd(s->maps.fp_fw_values),
-		.match = bpf_map__fd(s->maps.fp_fw_match), .rules = bpf_map__fd(s->maps.fp_fw_rules),
+		.gen = bpf_map__fd(s->maps.fp_fw_gen), .table = bpf_map__fd(s->maps.fp_fw_table),
 		.counters = bpf_map__fd(s->maps.fp_fw_counters),
 		.list = bpf_map__fd(s->maps.fp_fw_list),
 	};

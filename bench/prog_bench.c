@@ -131,11 +131,7 @@ static int install_rules(struct bpf_object *obj)
 {
 	struct fp_fw_maps m = {
 		.gen = bpf_object__find_map_fd_by_name(obj, "fp_fw_gen"),
-		.meta = bpf_object__find_map_fd_by_name(obj, "fp_fw_meta"),
-		.nodes = bpf_object__find_map_fd_by_name(obj, "fp_fw_nodes"),
-		.values = bpf_object__find_map_fd_by_name(obj, "fp_fw_values"),
-		.match = bpf_object__find_map_fd_by_name(obj, "fp_fw_match"),
-		.rules = bpf_object__find_map_fd_by_name(obj, "fp_fw_rules"),
+		.table = bpf_object__find_map_fd_by_name(obj, "fp_fw_table"),
 		.counters = bpf_object__find_map_fd_by_name(obj, "fp_fw_counters"),
 		.list = bpf_object__find_map_fd_by_name(obj, "fp_fw_list"),
 	};

@@ -5,16 +5,17 @@
  *
  * A packet's fields are mapped to classes with array lookups only:
  *   addresses  a multibit trie (16-bit root, then 4-bit strides) in
- *              fp_fw_nodes whose leaves are the class of the longest rule
- *              prefix holding the address: an index into fp_fw_values
- *   ports      fp_fw_values indexed by protocol half and port
- *   protocol   fp_fw_values indexed by the IP protocol number
- * Each fp_fw_values entry says which rule shapes the field admits and the
- * first rule that constrains this field alone. Rules that constrain two
- * fields or more are found in fp_fw_match, a hash table of our own in a
- * fixed-size array (lookups the verifier inlines: no call, which costs
- * more than the lookup on this CPU), probed once per admitted shape
- * ("slot"), slots in the order of their first rule. */
+ *              the nodes, whose leaves are the class of the longest rule
+ *              prefix holding the address: an index into the values
+ *   ports      the values indexed by protocol half and port
+ *   protocol   the values indexed by the IP protocol number
+ * Each entry of the values says which rule shapes the field admits and
+ * the first rule that constrains this field alone. Rules that constrain
+ * two fields or more are found in the match table, a hash table of our
+ * own in a fixed-size array (no call, which costs more than the lookup
+ * on some CPUs), probed once per admitted shape ("slot"), slots in the
+ * order of their first rule. The tables share one map value
+ * (fp_fw_table, below). */
 #ifndef FP_FIREWALL_ABI_H
 #define FP_FIREWALL_ABI_H
 
@@ -69,10 +70,10 @@ struct fp_fw_tail {
 	__u32 len;
 	__u32 cls;      /* the class of an address in the prefix */
 	__u32 miss;     /* the class of the others */
-	__u32 pad[9];   /* an element of fp_fw_nodes */
+	__u32 pad[9];   /* an element of the nodes */
 };
 
-/* fp_fw_values, by index: ports of TCP then UDP, source then destination;
+/* The values, by index: ports of TCP then UDP, source then destination;
  * protocols; what a packet without the field sees; address classes. */
 #define FP_FW_V_SPORT    0u
 #define FP_FW_V_DPORT    (2u * 65536)
@@ -94,7 +95,7 @@ struct fp_fw_class {
 	__u32 pad;
 };
 
-/* fp_fw_match: buckets of entries, one entry per (rule, tuple of classes
+/* The match table: buckets of entries, one entry per (rule, tuple of classes
  * it covers). The key holds the classes of the fields the shape
  * constrains, 0 for the others: addresses by their key class (the longest
  * prefix of a rule on two fields or more that holds them), exact ports by
@@ -176,8 +177,8 @@ static inline __u64 fp_fw_filter_bit(__u64 h)
 	return 1ull << (h >> (64 - FP_FW_FILTER_ORDER) & 63);
 }
 
-/* fp_fw_meta's one entry. Positions count from 1 in rule order; the
- * stage reports the rule's index in its file from fp_fw_rules. */
+/* The meta, at the table's start. Positions count from 1 in rule order; the
+ * stage reports the rule's index in its file from the verdicts. */
 struct fp_fw_meta {
 	__u32 catch_all;                /* first rule with no field; FP_FW_NONE */
 	__u32 n_slots;
@@ -194,11 +195,37 @@ struct fp_fw_meta {
 	__u64 filter[FP_FW_FILTER_WORDS];
 };
 
-/* fp_fw_rules, by position; position 0 is the policy. */
+/* The verdicts, by position; position 0 is the policy. */
 struct fp_fw_verdict {
 	__u32 action;   /* XDP_PASS or XDP_DROP */
 	__u32 rule;     /* 1-based index in the file; 0: the policy */
 };
+
+/* fp_fw_table: one generation's tables in the one value of one array,
+ * each at its own offset: the meta, the trie's nodes, the match table's
+ * buckets, the field values and the verdicts. The stage looks the value
+ * up once a packet and indexes each table within it, an index masked to
+ * its table (the verifier checks the offset against the value's size),
+ * where a lookup per element took an outer map lookup per table, a store
+ * and a load of the key and a bounds test at every step. The library
+ * writes each table through a mapping of its pages alone: every offset
+ * is a multiple of the page size. The spans of values and verdicts are
+ * their maxima rounded up to powers of two, so that a mask bounds them. */
+#define FP_FW_VALUES_SPAN (1u << 19)
+#define FP_FW_RULES_SPAN  (1u << 17)
+#define FP_FW_T_META      0ull
+#define FP_FW_T_NODES     (1ull << 16)
+#define FP_FW_T_MATCH     (FP_FW_T_NODES + (__u64)FP_FW_NODES_MAX * sizeof(struct fp_fw_node))
+#define FP_FW_T_VALUES    (FP_FW_T_MATCH + (__u64)FP_FW_BUCKETS_MAX * sizeof(struct fp_fw_bucket))
+#define FP_FW_T_RULES     (FP_FW_T_VALUES + (__u64)FP_FW_VALUES_SPAN * sizeof(struct fp_fw_class))
+#define FP_FW_TABLE_BYTES (FP_FW_T_RULES + (__u64)FP_FW_RULES_SPAN * sizeof(struct fp_fw_verdict))
+
+_Static_assert(sizeof(struct fp_fw_meta) <= FP_FW_T_NODES, "the meta fits before the nodes");
+_Static_assert(FP_FW_VALUES_MAX <= FP_FW_VALUES_SPAN, "values fit their span");
+_Static_assert(FP_FW_RULES_MAX + 1 <= FP_FW_RULES_SPAN, "verdicts fit their span");
+_Static_assert(sizeof(struct fp_fw_node) == 64 && sizeof(struct fp_fw_tail) == 64 &&
+	       sizeof(struct fp_fw_bucket) == 128 && sizeof(struct fp_fw_class) == 16 &&
+	       sizeof(struct fp_fw_verdict) == 8, "table elements");
 
 /* fp_fw_counters: struct fp_counter by CPU, then position (index
  * cpu * n_pos + pos): per-CPU counters laid out by hand, because a

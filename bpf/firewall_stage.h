@@ -2,7 +2,8 @@
 /* The firewall stage: the first rule that matches decides, else the
  * policy; per-rule per-CPU counters. The rule set is compiled by the
  * library into the maps of bpf/firewall_abi.h, twice over: every map
- * but fp_fw_gen is an outer map of two slots, and fp_fw_gen names the
+ * but fp_fw_gen and the per-CPU scratch is an outer map of two slots
+ * (the tables in one value of fp_fw_table), and fp_fw_gen names the
  * live one. The library fills the other slot, flips fp_fw_gen, then waits
  * an RCU grace period before it touches the old one again; the stage
  * reads fp_fw_gen once per packet, so a packet sees one whole set.
@@ -50,29 +51,10 @@ struct {
 		__uint(value_size, inner_value);				\
 	})
 
+/* The tables, in one value (bpf/firewall_abi.h, fp_fw_table). */
 struct {
-	FP_FW_OUTER(BPF_MAP_TYPE_ARRAY, 0, 1, 4, sizeof(struct fp_fw_meta));
-} fp_fw_meta SEC(".maps");
-
-struct {
-	FP_FW_OUTER(BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, FP_FW_NODES_MAX, 4,
-		    sizeof(struct fp_fw_node));
-} fp_fw_nodes SEC(".maps");
-
-struct {
-	FP_FW_OUTER(BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, FP_FW_VALUES_MAX, 4,
-		    sizeof(struct fp_fw_class));
-} fp_fw_values SEC(".maps");
-
-struct {
-	FP_FW_OUTER(BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, FP_FW_BUCKETS_MAX, 4,
-		    sizeof(struct fp_fw_bucket));
-} fp_fw_match SEC(".maps");
-
-struct {
-	FP_FW_OUTER(BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, FP_FW_RULES_MAX + 1, 4,
-		    sizeof(struct fp_fw_verdict));
-} fp_fw_rules SEC(".maps");
+	FP_FW_OUTER(BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, 1, 4, FP_FW_TABLE_BYTES);
+} fp_fw_table SEC(".maps");
 
 /* Sized to the set: a per-CPU array would have to reserve 100k rules on
  * every CPU, since an inner per-CPU array cannot vary in size. */
@@ -96,13 +78,10 @@ struct {
  * slot. */
 const volatile __u32 fp_fw_slots = FP_FW_SLOTS;
 
-/* The live set's maps, all from one generation. */
+/* The live set, all from one generation: its tables and counters. */
 struct fp_fw_set {
-	const struct fp_fw_meta *meta;
-	void *nodes;
-	void *values;
-	void *match;
-	void *rules;
+	const struct fp_fw_meta *meta;  /* at the table's start */
+	const __u8 *table;
 	void *counters;
 };
 
@@ -111,57 +90,89 @@ static __always_inline int fp_fw_set_get(struct fp_fw_set *s)
 {
 	__u32 zero = 0, gen;
 	__u32 *g = bpf_map_lookup_elem(&fp_fw_gen, &zero);
-	void *meta;
+	void *table;
 
 	if (!g)
 		return -1;
-	/* Once: every map below must come from the same generation. */
+	/* Once: both maps below must come from the same generation. */
 	gen = *(volatile __u32 *)g & 1;
-	meta = bpf_map_lookup_elem(&fp_fw_meta, &gen);
-	s->nodes = bpf_map_lookup_elem(&fp_fw_nodes, &gen);
-	s->values = bpf_map_lookup_elem(&fp_fw_values, &gen);
-	s->match = bpf_map_lookup_elem(&fp_fw_match, &gen);
-	s->rules = bpf_map_lookup_elem(&fp_fw_rules, &gen);
+	table = bpf_map_lookup_elem(&fp_fw_table, &gen);
 	s->counters = bpf_map_lookup_elem(&fp_fw_counters, &gen);
-	if (!meta || !s->nodes || !s->values || !s->match || !s->rules || !s->counters)
+	if (!table || !s->counters)
 		return -1;
-	s->meta = bpf_map_lookup_elem(meta, &zero);
-	return s->meta ? 0 : -1;
+	s->table = bpf_map_lookup_elem(table, &zero);
+	if (!s->table)
+		return -1;
+	s->meta = (const void *)(s->table + FP_FW_T_META);
+	return 0;
+}
+
+/* Each table's element IDX, IDX masked to the table: the tables are
+ * filled by the library, which indexes within them, so a mask bounds
+ * the offset for the verifier and costs one instruction. */
+static __always_inline const struct fp_fw_node *fp_fw_node(const __u8 *t, __u32 idx)
+{
+	return (const void *)(t + FP_FW_T_NODES +
+			      (__u64)(idx & (FP_FW_NODES_MAX - 1)) * sizeof(struct fp_fw_node));
+}
+
+static __always_inline const struct fp_fw_class *fp_fw_value(const __u8 *t, __u32 idx)
+{
+	return (const void *)(t + FP_FW_T_VALUES +
+			      (__u64)(idx & (FP_FW_VALUES_SPAN - 1)) * sizeof(struct fp_fw_class));
+}
+
+static __always_inline const struct fp_fw_bucket *fp_fw_bucket(const __u8 *t, __u32 idx)
+{
+	return (const void *)(t + FP_FW_T_MATCH +
+			      (__u64)(idx & (FP_FW_BUCKETS_MAX - 1)) * sizeof(struct fp_fw_bucket));
+}
+
+static __always_inline const struct fp_fw_verdict *fp_fw_verdict(const __u8 *t, __u32 pos)
+{
+	return (const void *)(t + FP_FW_T_RULES +
+			      (__u64)(pos & (FP_FW_RULES_SPAN - 1)) * sizeof(struct fp_fw_verdict));
 }
 
 /* fp_fw_descend: follow child entries through the nibbles of WORD from
- * nibble FIRST on; returns the entry where the path ends. */
-static __always_inline __u32 fp_fw_descend(void *nodes, __u32 e, __u32 word, int first)
+ * nibble FIRST (a constant) on; returns the entry where the path ends.
+ * Spelt out, each nibble's shift a constant: clang 14 keeps a loop that
+ * can exit early rolled, and the verifier then walks it once per nibble
+ * and way into it. */
+#define FP_FW_STEP(i)								\
+	do {									\
+		if ((i) >= first) {						\
+			if (!(e & FP_FW_CHILD))					\
+				return e;					\
+			e = fp_fw_node(t, e)->e[(word >> (28 - 4 * (i))) &	\
+						 (FP_FW_FANOUT - 1)];		\
+		}								\
+	} while (0)
+
+static __always_inline __u32 fp_fw_descend(const __u8 *t, __u32 e, __u32 word, const int first)
 {
-	int i;
-
-	for (i = first; i < 8; i++) {
-		struct fp_fw_node *n;
-		__u32 idx = e & ~FP_FW_CHILD;
-
-		if (!(e & FP_FW_CHILD))
-			break;
-		n = bpf_map_lookup_elem(nodes, &idx);
-		if (!n)
-			return FP_FW_NONE;
-		e = n->e[(word >> (28 - 4 * i)) & (FP_FW_FANOUT - 1)];
-	}
+	FP_FW_STEP(0);
+	FP_FW_STEP(1);
+	FP_FW_STEP(2);
+	FP_FW_STEP(3);
+	FP_FW_STEP(4);
+	FP_FW_STEP(5);
+	FP_FW_STEP(6);
+	FP_FW_STEP(7);
 	return e;
 }
 
 /* fp_fw_descend6: fp_fw_descend through words 1 to 3 of the IPv6
  * address at A (network order), a word an iteration of a loop kept
- * rolled: the program holds one word's descent, not three. Every map
- * lookup in the program is inlined at load by a patch of the whole
- * program (those patches were a fifth of the verifier's time), and 48 of
- * the pipeline's 95 lookups were these words' (docs/benchmarks.md). */
-static __always_inline __u32 fp_fw_descend6(void *nodes, __u32 e, const __u32 *a)
+ * rolled: the program holds one word's descent, not three, and the
+ * verifier walks it once for both addresses (docs/benchmarks.md). */
+static __always_inline __u32 fp_fw_descend6(const __u8 *t, __u32 e, const __u32 *a)
 {
 	int w;
 
 #pragma clang loop unroll(disable)
 	for (w = 1; w < 4; w++)
-		e = fp_fw_descend(nodes, e, bpf_ntohl(a[w]), 0);
+		e = fp_fw_descend(t, e, bpf_ntohl(a[w]), 0);
 	return e;
 }
 
@@ -176,13 +187,10 @@ static __always_inline int fp_fw_tail_word(const struct fp_fw_tail *t, int i, __
 }
 
 /* fp_fw_tail: the class an FP_FW_TAIL entry E gives the address A. */
-static __always_inline __u32 fp_fw_tail(void *nodes, __u32 e, const __u32 *a, int v6)
+static __always_inline __u32 fp_fw_tail(const __u8 *table, __u32 e, const __u32 *a, int v6)
 {
-	__u32 idx = e & ~FP_FW_REF;
-	const struct fp_fw_tail *t = bpf_map_lookup_elem(nodes, &idx);
+	const struct fp_fw_tail *t = (const void *)fp_fw_node(table, e);
 
-	if (!t)
-		return FP_FW_NONE;
 	if (!fp_fw_tail_word(t, 0, bpf_ntohl(a[0])))
 		return t->miss;
 	if (v6 && (!fp_fw_tail_word(t, 1, bpf_ntohl(a[1])) ||
@@ -194,17 +202,15 @@ static __always_inline __u32 fp_fw_tail(void *nodes, __u32 e, const __u32 *a, in
 
 /* fp_fw_addr_class: the class of the longest rule prefix holding the
  * address at A (network order, 1 or 4 words) under ROOT. */
-static __always_inline __u32 fp_fw_addr_class(void *nodes, __u32 root, const __u32 *a, int v6)
+static __always_inline __u32 fp_fw_addr_class(const __u8 *t, __u32 root, const __u32 *a, int v6)
 {
-	__u32 w0 = bpf_ntohl(a[0]), idx = root * FP_FW_ROOT_NODES + (w0 >> 20), e;
-	struct fp_fw_node *n = bpf_map_lookup_elem(nodes, &idx);
+	__u32 w0 = bpf_ntohl(a[0]), e;
 
-	if (!n)
-		return FP_FW_NONE;
-	e = fp_fw_descend(nodes, n->e[(w0 >> 16) & (FP_FW_FANOUT - 1)], w0, 4);
+	e = fp_fw_node(t, root * FP_FW_ROOT_NODES + (w0 >> 20))->e[(w0 >> 16) & (FP_FW_FANOUT - 1)];
+	e = fp_fw_descend(t, e, w0, 4);
 	if (v6)
-		e = fp_fw_descend6(nodes, e, a);
-	return e & FP_FW_TAIL ? fp_fw_tail(nodes, e, a, v6) : e;
+		e = fp_fw_descend6(t, e, a);
+	return e & FP_FW_TAIL ? fp_fw_tail(t, e, a, v6) : e;
 }
 
 static __always_inline __u32 fp_fw_min(__u32 a, __u32 b)
@@ -214,24 +220,37 @@ static __always_inline __u32 fp_fw_min(__u32 a, __u32 b)
 
 /* fp_fw_admit: fold the fp_fw_values entry IDX into best and cand; its
  * key class to *cls. */
-static __always_inline int fp_fw_admit(void *values, __u32 idx, __u32 *best, __u32 *cand,
-				       __u32 *cls)
+static __always_inline void fp_fw_admit(const __u8 *t, __u32 idx, __u32 *best, __u32 *cand,
+					__u32 *cls)
 {
-	const struct fp_fw_class *c = bpf_map_lookup_elem(values, &idx);
+	const struct fp_fw_class *c = fp_fw_value(t, idx);
 
-	if (!c)
-		return -1;
 	*best = fp_fw_min(*best, c->min);
 	*cand &= c->shapes;
 	*cls = c->cls;
-	return 0;
 }
 
-/* The packet's fields as the match keys need them. */
+/* The packet's fields as the match keys need them, and the rule found:
+ * one CPU's scratch, in a map value rather than on the stack. The tables
+ * are indexed by pointer arithmetic, and the verifier tracks each scalar
+ * that reaches it exactly, back to where it was loaded: a key built on
+ * the stack from the protocol (TCP, UDP, another) and the rule found
+ * (narrowed by each comparison of the probe loop) would keep every way
+ * through the stage apart to the end (1M instructions, no load). What is
+ * read back from a map value is a fresh value to it. */
 struct fp_fw_fields {
 	__u64 k0, k1;           /* every field: fp_fw_k0(), fp_fw_k1() */
 	__u32 sport, dport;
+	__u32 pos;              /* the rule found */
+	__u32 pad;
 };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fp_fw_fields);
+} fp_fw_scratch SEC(".maps");
 
 /* fp_fw_entry_fits: E is a rule of key K0/K1 whose port ranges hold F's. */
 static __always_inline int fp_fw_entry_fits(const struct fp_fw_match_entry *e, __u64 k0,
@@ -243,16 +262,14 @@ static __always_inline int fp_fw_entry_fits(const struct fp_fw_match_entry *e, _
 
 /* fp_fw_bucket_best: the first rule in bucket IDX of key K0/K1 that F
  * matches, if before BEST; else BEST. *full: the bucket has no room. */
-static __always_inline __u64 fp_fw_bucket_best(void *match, __u32 idx, __u64 k0, __u64 k1,
+static __always_inline __u64 fp_fw_bucket_best(const __u8 *t, __u32 idx, __u64 k0, __u64 k1,
 					       const struct fp_fw_fields *f, __u64 best,
 					       int *full)
 {
-	const struct fp_fw_bucket *b = bpf_map_lookup_elem(match, &idx);
+	const struct fp_fw_bucket *b = fp_fw_bucket(t, idx);
 	int i;
 
 	*full = 0;
-	if (!b)
-		return best;
 	for (i = 0; i < FP_FW_BUCKET_ENTRIES; i++) {
 		const struct fp_fw_match_entry *e = &b->e[i];
 
@@ -273,8 +290,11 @@ static __always_inline __u64 fp_fw_bucket_best(void *match, __u32 idx, __u64 k0,
 static __always_inline __u64 fp_fw_probe(const struct fp_fw_set *s, int i,
 					 const struct fp_fw_fields *f, __u64 best)
 {
-	__u64 k0 = f->k0 & s->meta->slot_mask0[i];
-	__u64 k1 = (f->k1 & s->meta->slot_mask1[i]) | s->meta->slot_k1[i];
+	/* The keys read from the scratch at each probe: clang would keep
+	 * them in registers or on the stack, where the verifier tracks them
+	 * (struct fp_fw_fields), and walk the probes once per protocol. */
+	__u64 k0 = *(volatile const __u64 *)&f->k0 & s->meta->slot_mask0[i];
+	__u64 k1 = (*(volatile const __u64 *)&f->k1 & s->meta->slot_mask1[i]) | s->meta->slot_k1[i];
 	__u64 h = fp_fw_hash(k0, k1);
 	__u32 b1, b2;
 	int full;
@@ -282,25 +302,25 @@ static __always_inline __u64 fp_fw_probe(const struct fp_fw_set *s, int i,
 	if (!(s->meta->filter[fp_fw_filter_word(h)] & fp_fw_filter_bit(h)))
 		return best;
 	fp_fw_buckets(h, s->meta->match_mask, &b1, &b2);
-	best = fp_fw_bucket_best(s->match, b1, k0, k1, f, best, &full);
+	best = fp_fw_bucket_best(s->table, b1, k0, k1, f, best, &full);
 	if (full)
-		best = fp_fw_bucket_best(s->match, b2, k0, k1, f, best, &full);
+		best = fp_fw_bucket_best(s->table, b2, k0, k1, f, best, &full);
 	return best;
 }
 
 /* fp_fw_first: the position of the first rule P matches, FP_FW_NONE if
  * none. */
-static __always_inline __u32 fp_fw_first(const struct fp_parsed *p, const struct fp_fw_set *s)
+static __always_inline __u32 fp_fw_first(const struct fp_parsed *p, const struct fp_fw_set *s,
+					 struct fp_fw_fields *f)
 {
 	__u32 best = s->meta->catch_all, cand = ~0u, src, dst, sp, dp, pr, skey, dkey, unused;
 	int v6 = p->ip_version == 6;
 	__u64 i, left, found;
-	struct fp_fw_fields f;
 
 	if (p->ip_version) {
-		src = fp_fw_addr_class(s->nodes, v6 ? FP_FW_ROOT_SRC6 : FP_FW_ROOT_SRC4,
+		src = fp_fw_addr_class(s->table, v6 ? FP_FW_ROOT_SRC6 : FP_FW_ROOT_SRC4,
 				       p->saddr, v6);
-		dst = fp_fw_addr_class(s->nodes, v6 ? FP_FW_ROOT_DST6 : FP_FW_ROOT_DST4,
+		dst = fp_fw_addr_class(s->table, v6 ? FP_FW_ROOT_DST6 : FP_FW_ROOT_DST4,
 				       p->daddr, v6);
 		pr = FP_FW_V_PROTO + p->l4_proto;
 	} else {
@@ -311,25 +331,24 @@ static __always_inline __u32 fp_fw_first(const struct fp_parsed *p, const struct
 	if (p->has_l4 && (p->l4_proto == IPPROTO_TCP || p->l4_proto == IPPROTO_UDP)) {
 		__u32 half = p->l4_proto == IPPROTO_UDP ? 65536 : 0;
 
-		f.sport = p->sport;
-		f.dport = p->dport;
-		sp = FP_FW_V_SPORT + half + f.sport;
-		dp = FP_FW_V_DPORT + half + f.dport;
+		f->sport = p->sport;
+		f->dport = p->dport;
+		sp = FP_FW_V_SPORT + half + p->sport;
+		dp = FP_FW_V_DPORT + half + p->dport;
 	} else {
 		/* Ports only: the parser keeps ICMP's type and code there too. */
-		f.sport = 0;
-		f.dport = 0;
+		f->sport = 0;
+		f->dport = 0;
 		sp = FP_FW_V_NOSPORT;
 		dp = FP_FW_V_NODPORT;
 	}
-	if (fp_fw_admit(s->values, src, &best, &cand, &skey) ||
-	    fp_fw_admit(s->values, dst, &best, &cand, &dkey) ||
-	    fp_fw_admit(s->values, pr, &best, &cand, &unused) ||
-	    fp_fw_admit(s->values, sp, &best, &cand, &unused) ||
-	    fp_fw_admit(s->values, dp, &best, &cand, &unused))
-		return best;
-	f.k0 = fp_fw_k0(skey, dkey);
-	f.k1 = fp_fw_k1(f.sport, f.dport, p->l4_proto, 0);
+	fp_fw_admit(s->table, src, &best, &cand, &skey);
+	fp_fw_admit(s->table, dst, &best, &cand, &dkey);
+	fp_fw_admit(s->table, pr, &best, &cand, &unused);
+	fp_fw_admit(s->table, sp, &best, &cand, &unused);
+	fp_fw_admit(s->table, dp, &best, &cand, &unused);
+	f->k0 = fp_fw_k0(skey, dkey);
+	f->k1 = fp_fw_k1(f->sport, f->dport, p->l4_proto, 0);
 	/* Slots are in the order of their first rule: once that is not
 	 * before the best so far, no later slot can win. The slots left sit
 	 * in a 64-bit register the loop shifts down, and the best so far is
@@ -345,7 +364,7 @@ static __always_inline __u32 fp_fw_first(const struct fp_parsed *p, const struct
 			continue;
 		if (s->meta->slot_min[i] >= found)
 			break;
-		found = fp_fw_probe(s, i, &f, found);
+		found = fp_fw_probe(s, i, f, found);
 	}
 	return found;
 }
@@ -355,22 +374,23 @@ static __always_inline __u32 fp_fw_first(const struct fp_parsed *p, const struct
 static __always_inline int fp_stage_firewall(const struct fp_parsed *p, struct fp_fw_result *res)
 {
 	const struct fp_fw_verdict *vd;
+	struct fp_fw_fields *f;
 	struct fp_counter *cnt;
 	struct fp_fw_set s;
-	__u32 pos, cpu, idx;
+	__u32 pos, cpu, idx, zero = 0;
 
 	res->rule = 0;
 	res->action = XDP_PASS;
 	if (p->eth_proto != ETH_P_IP && p->eth_proto != ETH_P_IPV6)
 		return XDP_PASS;
-	if (fp_fw_set_get(&s))
+	f = bpf_map_lookup_elem(&fp_fw_scratch, &zero);
+	if (!f || fp_fw_set_get(&s))
 		return XDP_PASS; /* no rule set loaded */
-	pos = fp_fw_first(p, &s);
-	if (pos == FP_FW_NONE)
-		pos = 0;
-	vd = bpf_map_lookup_elem(s.rules, &pos);
-	if (!vd)
-		return XDP_PASS;
+	pos = fp_fw_first(p, &s, f);
+	/* Read back from the scratch: see struct fp_fw_fields. */
+	f->pos = pos == FP_FW_NONE ? 0 : pos;
+	pos = *(volatile __u32 *)&f->pos;
+	vd = fp_fw_verdict(s.table, pos);
 	cpu = bpf_get_smp_processor_id();
 	idx = cpu * s.meta->n_pos + pos;
 	cnt = cpu < s.meta->ncpu ? bpf_map_lookup_elem(s.counters, &idx) : NULL;

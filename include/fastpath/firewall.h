@@ -147,7 +147,7 @@ void fp_firewall_check_release(void);
 /* The pipeline's firewall maps, by fd: pinned (fp_firewall_maps_open) or
  * a skeleton's own (tests, benchmarks). */
 struct fp_fw_maps {
-	int gen, meta, nodes, values, match, rules, counters, list;
+	int gen, table, counters, list;
 };
 
 /* fp_firewall_maps_open: DEV's pinned maps. -ENOENT: no pipeline there. */

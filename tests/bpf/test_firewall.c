@@ -49,11 +49,7 @@ static int setup(void **state)
 	f->port_stats_fd = bpf_map__fd(f->skel->maps.fp_port_stats);
 	f->maps = (struct fp_fw_maps){
 		.gen = bpf_map__fd(f->skel->maps.fp_fw_gen),
-		.meta = bpf_map__fd(f->skel->maps.fp_fw_meta),
-		.nodes = bpf_map__fd(f->skel->maps.fp_fw_nodes),
-		.values = bpf_map__fd(f->skel->maps.fp_fw_values),
-		.match = bpf_map__fd(f->skel->maps.fp_fw_match),
-		.rules = bpf_map__fd(f->skel->maps.fp_fw_rules),
+		.table = bpf_map__fd(f->skel->maps.fp_fw_table),
 		.counters = bpf_map__fd(f->skel->maps.fp_fw_counters),
 		.list = bpf_map__fd(f->skel->maps.fp_fw_list),
 	};

@@ -63,12 +63,17 @@ int fp_rmtree(const char *dir)
 	return rmdir(dir) ? -errno : 0;
 }
 
-void *fp_map_mmap(int fd, size_t bytes, size_t *len)
+void *fp_map_mmap_at(int fd, size_t off, size_t bytes, size_t *len)
 {
 	size_t page = sysconf(_SC_PAGESIZE);
 	void *p;
 
 	*len = (bytes + page - 1) / page * page;
-	p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)off);
 	return p == MAP_FAILED ? NULL : p;
+}
+
+void *fp_map_mmap(int fd, size_t bytes, size_t *len)
+{
+	return fp_map_mmap_at(fd, 0, bytes, len);
 }

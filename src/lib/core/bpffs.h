@@ -14,4 +14,8 @@ int fp_rmtree(const char *dir);
  * errno set on failure. */
 void *fp_map_mmap(int fd, size_t bytes, size_t *len);
 
+/* fp_map_mmap_at: the same, of BYTES from offset OFF (a multiple of the
+ * page size) on. */
+void *fp_map_mmap_at(int fd, size_t off, size_t bytes, size_t *len);
+
 #endif

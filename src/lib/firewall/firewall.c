@@ -41,16 +41,8 @@ struct inner_spec {
 };
 
 static const struct inner_spec specs[IN_MAX] = {
-	[IN_META] = { "fw_meta", BPF_MAP_TYPE_ARRAY, 0, 4, sizeof(struct fp_fw_meta),
-		      offsetof(struct fp_fw_maps, meta) },
-	[IN_NODES] = { "fw_nodes", BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, 4,
-		       sizeof(struct fp_fw_node), offsetof(struct fp_fw_maps, nodes) },
-	[IN_VALUES] = { "fw_values", BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, 4,
-			sizeof(struct fp_fw_class), offsetof(struct fp_fw_maps, values) },
-	[IN_MATCH] = { "fw_match", BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, 4,
-		       sizeof(struct fp_fw_bucket), offsetof(struct fp_fw_maps, match) },
-	[IN_RULES] = { "fw_rules", BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, 4,
-		       sizeof(struct fp_fw_verdict), offsetof(struct fp_fw_maps, rules) },
+	[IN_TABLE] = { "fw_table", BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, 4, FP_FW_TABLE_BYTES,
+		       offsetof(struct fp_fw_maps, table) },
 	[IN_COUNTERS] = { "fw_counters", BPF_MAP_TYPE_ARRAY, BPF_F_INNER_MAP | BPF_F_MMAPABLE,
 			  4, sizeof(struct fp_counter), offsetof(struct fp_fw_maps, counters) },
 	[IN_LIST] = { "fw_list", BPF_MAP_TYPE_ARRAY, BPF_F_INNER_MAP | BPF_F_MMAPABLE, 4,
@@ -143,16 +135,8 @@ fail:
 static __u32 inner_max(int k, const struct fp_fw_compiled *c, int ncpu)
 {
 	switch (k) {
-	case IN_META:
+	case IN_TABLE:
 		return 1;
-	case IN_NODES:
-		return FP_FW_NODES_MAX;
-	case IN_VALUES:
-		return FP_FW_VALUES_MAX;
-	case IN_MATCH:
-		return FP_FW_BUCKETS_MAX;
-	case IN_RULES:
-		return FP_FW_RULES_MAX + 1;
 	case IN_COUNTERS:
 		return c->n_pos * ncpu;
 	default:
@@ -185,37 +169,48 @@ void *fp_fw_gen_mmap(const struct gen_maps *g, int k, size_t *size)
 	return fp_map_mmap(g->fd[k], (size_t)g->max[k] * specs[k].value_size, size);
 }
 
-/* map_write: LEN bytes of SRC at the start of G's inner map K, through a
- * mapping of those bytes alone: mapping a map maps every page of it at
- * once (16 MB for fw_match, however little of it the set fills). */
-static int map_write(const struct gen_maps *g, int k, const void *src, size_t len)
+/* table_io: LEN bytes at offset OFF (a multiple of the page size) of G's
+ * table, written from or read into BUF, through a mapping of those bytes
+ * alone: mapping the table maps every page of it at once (41 MiB, however
+ * little of it the set fills). */
+static int table_io(const struct gen_maps *g, __u64 off, void *buf, size_t len, bool write)
 {
 	size_t size;
 	void *p;
 
 	if (!len)
 		return 0;
-	p = fp_map_mmap(g->fd[k], len, &size);
+	p = fp_map_mmap_at(g->fd[IN_TABLE], off, len, &size);
 	if (!p)
 		return -errno;
-	memcpy(p, src, len);
+	if (write)
+		memcpy(p, buf, len);
+	else
+		memcpy(buf, p, len);
 	munmap(p, size);
 	return 0;
+}
+
+int fp_fw_gen_meta(const struct gen_maps *g, struct fp_fw_meta *meta)
+{
+	return table_io(g, FP_FW_T_META, meta, sizeof(*meta), false);
 }
 
 static int gen_fill(const struct fp_fw_compiled *c, int ncpu, const struct gen_maps *g)
 {
 	struct fp_fw_meta meta = c->meta;
-	__u32 zero = 0;
 	int err;
 
 	meta.ncpu = ncpu;
-	if (bpf_map_update_elem(g->fd[IN_META], &zero, &meta, BPF_ANY))
-		return -errno;
-	err = map_write(g, IN_NODES, c->nodes, (size_t)c->n_nodes * sizeof(*c->nodes));
-	err = err ?: map_write(g, IN_VALUES, c->values, (size_t)c->n_values * sizeof(*c->values));
-	err = err ?: map_write(g, IN_RULES, c->verdicts, (size_t)c->n_pos * sizeof(*c->verdicts));
-	err = err ?: map_write(g, IN_MATCH, c->buckets, (size_t)c->n_buckets * sizeof(*c->buckets));
+	err = table_io(g, FP_FW_T_META, &meta, sizeof(meta), true);
+	err = err ?: table_io(g, FP_FW_T_NODES, c->nodes, (size_t)c->n_nodes * sizeof(*c->nodes),
+			      true);
+	err = err ?: table_io(g, FP_FW_T_VALUES, c->values,
+			      (size_t)c->n_values * sizeof(*c->values), true);
+	err = err ?: table_io(g, FP_FW_T_RULES, c->verdicts,
+			      (size_t)c->n_pos * sizeof(*c->verdicts), true);
+	err = err ?: table_io(g, FP_FW_T_MATCH, c->buckets,
+			      (size_t)c->n_buckets * sizeof(*c->buckets), true);
 	return err;
 }
 
@@ -404,9 +399,11 @@ static int list_shape(const struct gen_maps *g, struct fp_fw_listing *out)
 	struct fp_fw_meta meta;
 	struct fp_fw_entry policy;
 	__u32 zero = 0;
+	int err = fp_fw_gen_meta(g, &meta);
 
-	if (bpf_map_lookup_elem(g->fd[IN_META], &zero, &meta) ||
-	    bpf_map_lookup_elem(g->fd[IN_LIST], &zero, &policy))
+	if (err)
+		return err;
+	if (bpf_map_lookup_elem(g->fd[IN_LIST], &zero, &policy))
 		return -errno;
 	out->n = meta.n_pos ? meta.n_pos - 1 : 0;
 	out->policy = policy.action;

@@ -99,11 +99,12 @@ int fp_fw_carry_open(const struct gen_maps *old, const struct fp_fw_compiled *c,
 		      struct carry *cr)
 {
 	struct fp_fw_meta meta;
-	__u32 zero = 0;
+	int err;
 
 	memset(cr, 0, sizeof(*cr));
-	if (bpf_map_lookup_elem(old->fd[IN_META], &zero, &meta))
-		return -errno;
+	err = fp_fw_gen_meta(old, &meta);
+	if (err)
+		return err;
 	cr->old_pos = old->max[IN_LIST];
 	cr->old_ncpu = meta.ncpu;
 	if (meta.n_pos != cr->old_pos || (__u64)meta.ncpu * meta.n_pos > old->max[IN_COUNTERS])

@@ -13,7 +13,7 @@
 struct fp_fw_compiled;
 
 /* The inner maps, as bpf/firewall_stage.h declares their templates. */
-enum { IN_META, IN_NODES, IN_VALUES, IN_MATCH, IN_RULES, IN_COUNTERS, IN_LIST, IN_MAX };
+enum { IN_TABLE, IN_COUNTERS, IN_LIST, IN_MAX };
 
 struct gen_maps {
 	int fd[IN_MAX];
@@ -27,6 +27,9 @@ void fp_fw_gen_close(struct gen_maps *g);
 
 /* fp_fw_gen_mmap: the whole of G's mmapable array K; its size in *SIZE. */
 void *fp_fw_gen_mmap(const struct gen_maps *g, int k, size_t *size);
+
+/* fp_fw_gen_meta: G's meta, from the start of its table, into META. */
+int fp_fw_gen_meta(const struct gen_maps *g, struct fp_fw_meta *meta);
 
 /* The old set's counters, and which new position each old one carries to. */
 struct carry {
