@@ -5,7 +5,7 @@
  * Every field of a packet maps to a class: an address to the longest rule
  * prefix that holds it (a multibit trie), a port and a protocol to
  * themselves. A rule's shape is the set of fields it constrains. A rule
- * on one field is folded into that field's fp_fw_values entries (min); a
+ * on one field is folded into that field's entries of the values (min); a
  * rule on no field into meta.catch_all; a rule on two fields or more is
  * expanded into the match table, one entry per tuple of key classes it
  * covers (an address's key class is the longest prefix of such a rule
@@ -237,7 +237,7 @@ static int classify_prefixes(struct compiler *cc)
 	return err;
 }
 
-/* ---- fp_fw_values ----------------------------------------------------------- */
+/* ---- the values ---------------------------------------------------------------- */
 
 static __u32 umin(__u32 a, __u32 b)
 {

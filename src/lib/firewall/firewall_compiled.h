@@ -33,7 +33,7 @@ struct fp_fw_compiled {
 int fp_fw_trie_init(struct fp_fw_compiled *c);
 
 /* fp_fw_trie_insert: CLS for every address of the prefix ADDR/LEN under
- * ROOT. Prefixes must come shortest first; -E2BIG when fw_nodes is full. */
+ * ROOT. Prefixes must come shortest first; -E2BIG when the nodes are full. */
 int fp_fw_trie_insert(struct fp_fw_compiled *c, int root, const __u8 *addr, int len, __u32 cls);
 
 /* fp_fw_trie_lookup: the class of ADDR under ROOT, as the stage walks it

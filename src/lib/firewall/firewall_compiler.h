@@ -20,7 +20,7 @@ struct crule {
 	__u8 shape;
 	__u8 n_protos;
 	__u8 protos[2];         /* with ports: TCP, UDP; with P: the protocol */
-	__u32 cls[2];           /* source, destination: fp_fw_values index */
+	__u32 cls[2];           /* source, destination: index of the values */
 };
 
 struct prefix {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* The address tries of fw_nodes (bpf/firewall_abi.h), built in memory:
- * four roots of 2^16 entries, then nodes of 16 entries (4 bits), leaves
- * pushed down so that every entry holds the class of the longest prefix
- * over it, and tails for a prefix alone below an entry. */
+/* The address tries of the firewall table's nodes (bpf/firewall_abi.h),
+ * built in memory: four roots of 2^16 entries, then nodes of 16 entries
+ * (4 bits), leaves pushed down so that every entry holds the class of the
+ * longest prefix over it, and tails for a prefix alone below an entry. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -80,7 +80,7 @@ __u32 fp_fw_trie_lookup(const struct fp_fw_compiled *c, int root, const __u8 *ad
 	return e;
 }
 
-/* new_node: an element of fp_fw_nodes, a node whose 16 entries hold
+/* new_node: an element of the nodes, a node whose 16 entries hold
  * FILL; its index, or -E2BIG when the map is full. */
 static int new_node(struct fp_fw_compiled *c, __u32 fill, __u32 *idx)
 {
