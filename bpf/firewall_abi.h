@@ -221,6 +221,8 @@ struct fp_fw_verdict {
 #define FP_FW_TABLE_BYTES (FP_FW_T_RULES + (__u64)FP_FW_RULES_SPAN * sizeof(struct fp_fw_verdict))
 
 _Static_assert(sizeof(struct fp_fw_meta) <= FP_FW_T_NODES, "the meta fits before the nodes");
+_Static_assert(!(FP_FW_T_MATCH % 65536) && !(FP_FW_T_VALUES % 65536) && !(FP_FW_T_RULES % 65536),
+	       "each table starts on a page, of any page size up to 64 KiB");
 _Static_assert(FP_FW_VALUES_MAX <= FP_FW_VALUES_SPAN, "values fit their span");
 _Static_assert(FP_FW_RULES_MAX + 1 <= FP_FW_RULES_SPAN, "verdicts fit their span");
 _Static_assert(sizeof(struct fp_fw_node) == 64 && sizeof(struct fp_fw_tail) == 64 &&
