@@ -107,31 +107,34 @@ static __always_inline int fp_fw_set_get(struct fp_fw_set *s)
 	return 0;
 }
 
-/* Each table's element IDX, IDX masked to the table: the tables are
- * filled by the library, which indexes within them, so a mask bounds
- * the offset for the verifier and costs one instruction. */
+/* fp_fw_at: element IDX of the table at offset OFF of T, its elements
+ * SIZE bytes, IDX masked to the table's SPAN (a power of two). The
+ * library fills the tables and indexes within them, so the mask only
+ * bounds the offset for the verifier, in one instruction. */
+static __always_inline const void *fp_fw_at(const __u8 *t, __u64 off, __u32 idx, __u32 span,
+					    __u32 size)
+{
+	return t + off + (__u64)(idx & (span - 1)) * size;
+}
+
 static __always_inline const struct fp_fw_node *fp_fw_node(const __u8 *t, __u32 idx)
 {
-	return (const void *)(t + FP_FW_T_NODES +
-			      (__u64)(idx & (FP_FW_NODES_MAX - 1)) * sizeof(struct fp_fw_node));
+	return fp_fw_at(t, FP_FW_T_NODES, idx, FP_FW_NODES_MAX, sizeof(struct fp_fw_node));
 }
 
 static __always_inline const struct fp_fw_class *fp_fw_value(const __u8 *t, __u32 idx)
 {
-	return (const void *)(t + FP_FW_T_VALUES +
-			      (__u64)(idx & (FP_FW_VALUES_SPAN - 1)) * sizeof(struct fp_fw_class));
+	return fp_fw_at(t, FP_FW_T_VALUES, idx, FP_FW_VALUES_SPAN, sizeof(struct fp_fw_class));
 }
 
 static __always_inline const struct fp_fw_bucket *fp_fw_bucket(const __u8 *t, __u32 idx)
 {
-	return (const void *)(t + FP_FW_T_MATCH +
-			      (__u64)(idx & (FP_FW_BUCKETS_MAX - 1)) * sizeof(struct fp_fw_bucket));
+	return fp_fw_at(t, FP_FW_T_MATCH, idx, FP_FW_BUCKETS_MAX, sizeof(struct fp_fw_bucket));
 }
 
 static __always_inline const struct fp_fw_verdict *fp_fw_verdict(const __u8 *t, __u32 pos)
 {
-	return (const void *)(t + FP_FW_T_RULES +
-			      (__u64)(pos & (FP_FW_RULES_SPAN - 1)) * sizeof(struct fp_fw_verdict));
+	return fp_fw_at(t, FP_FW_T_RULES, pos, FP_FW_RULES_SPAN, sizeof(struct fp_fw_verdict));
 }
 
 /* fp_fw_descend: follow child entries through the nibbles of WORD from
