@@ -183,7 +183,7 @@ struct fp_fw_meta {
 	__u32 catch_all;                /* first rule with no field; FP_FW_NONE */
 	__u32 n_slots;
 	__u32 n_pos;                    /* positions: rules + 1 for the policy */
-	__u32 ncpu;                     /* CPUs fp_fw_counters has rows for */
+	__u32 pad;
 	__u32 match_mask;               /* buckets in use - 1 (a power of 2) */
 	__u32 slot_min[FP_FW_SLOTS];    /* ascending: a slot's first rule */
 	__u8 slot_shape[FP_FW_SLOTS];
@@ -229,9 +229,12 @@ _Static_assert(sizeof(struct fp_fw_node) == 64 && sizeof(struct fp_fw_tail) == 6
 	       sizeof(struct fp_fw_bucket) == 128 && sizeof(struct fp_fw_class) == 16 &&
 	       sizeof(struct fp_fw_verdict) == 8, "table elements");
 
-/* fp_fw_counters: struct fp_counter by CPU, then position (index
- * cpu * n_pos + pos): per-CPU counters laid out by hand, because a
- * per-CPU array cannot be an inner map of varying size. */
+/* fp_fw_counters, a per-CPU array of struct fp_counter: position POS of
+ * generation GEN counts at FP_FW_COUNTER(POS, GEN), so the two
+ * generations share one map (of a size fixed when it is made, which
+ * keeps its lookup inlined) and keep their places when it is made again
+ * larger. */
+#define FP_FW_COUNTER(pos, gen) ((pos) * 2 + (gen))
 
 /* fp_fw_list, by position: the rule as applied, for listings without the
  * daemon, and counts carried over from the set it replaced. The stage

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* The firewall stage: the first rule that matches decides, else the
  * policy; per-rule per-CPU counters. The rule set is compiled by the
- * library into the maps of bpf/firewall_abi.h, twice over: every map
- * but fp_fw_gen and the per-CPU scratch is an outer map of two slots
- * (the tables in one value of fp_fw_table), and fp_fw_gen names the
- * live one. The library fills the other slot, flips fp_fw_gen, then waits
+ * library into the maps of bpf/firewall_abi.h, twice over: the tables
+ * (in one value of fp_fw_table) and the list are outer maps of two
+ * slots, each position has two counters in fp_fw_counters, and fp_fw_gen
+ * names the live generation. The library fills the other slot, flips fp_fw_gen, then waits
  * an RCU grace period before it touches the old one again; the stage
  * reads fp_fw_gen once per packet, so a packet sees one whole set.
  *
@@ -56,11 +56,17 @@ struct {
 	FP_FW_OUTER(BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, 1, 4, FP_FW_TABLE_BYTES);
 } fp_fw_table SEC(".maps");
 
-/* Sized to the set: a per-CPU array would have to reserve 100k rules on
- * every CPU, since an inner per-CPU array cannot vary in size. */
+/* Both generations' counters, by position then generation (index
+ * FP_FW_COUNTER(pos, gen)): one map of a fixed size, so its lookup is
+ * inlined (an inner map sized to the set is a helper call, ~10 ns where
+ * calls are expensive). The library sizes it for the positions the set
+ * needs, rounded up to a power of two, and makes it again, larger, for a
+ * set that does not fit (firewall_stage.c); left as is, every position. */
 struct {
-	FP_FW_OUTER(BPF_MAP_TYPE_ARRAY, BPF_F_INNER_MAP | BPF_F_MMAPABLE, 1, 4,
-		    sizeof(struct fp_counter));
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2 * FP_FW_RULES_SPAN);
+	__type(key, __u32);
+	__type(value, struct fp_counter);
 } fp_fw_counters SEC(".maps");
 
 struct {
@@ -78,11 +84,11 @@ struct {
  * slot. */
 const volatile __u32 fp_fw_slots = FP_FW_SLOTS;
 
-/* The live set, all from one generation: its tables and counters. */
+/* The live set: its generation and tables. */
 struct fp_fw_set {
 	const struct fp_fw_meta *meta;  /* at the table's start */
 	const __u8 *table;
-	void *counters;
+	__u32 gen;
 };
 
 /* fp_fw_set_get: the live generation's maps; -1 when no set is installed. */
@@ -94,11 +100,11 @@ static __always_inline int fp_fw_set_get(struct fp_fw_set *s)
 
 	if (!g)
 		return -1;
-	/* Once: both maps below must come from the same generation. */
+	/* Once: the tables and counters must be of the same generation. */
 	gen = *(volatile __u32 *)g & 1;
+	s->gen = gen;
 	table = bpf_map_lookup_elem(&fp_fw_table, &gen);
-	s->counters = bpf_map_lookup_elem(&fp_fw_counters, &gen);
-	if (!table || !s->counters)
+	if (!table)
 		return -1;
 	s->table = bpf_map_lookup_elem(table, &zero);
 	if (!s->table)
@@ -380,7 +386,7 @@ static __always_inline int fp_stage_firewall(const struct fp_parsed *p, struct f
 	struct fp_fw_fields *f;
 	struct fp_counter *cnt;
 	struct fp_fw_set s;
-	__u32 pos, cpu, idx, zero = 0;
+	__u32 pos, idx, zero = 0;
 
 	res->rule = 0;
 	res->action = XDP_PASS;
@@ -394,9 +400,8 @@ static __always_inline int fp_stage_firewall(const struct fp_parsed *p, struct f
 	f->pos = pos == FP_FW_NONE ? 0 : pos;
 	pos = *(volatile __u32 *)&f->pos;
 	vd = fp_fw_verdict(s.table, pos);
-	cpu = bpf_get_smp_processor_id();
-	idx = cpu * s.meta->n_pos + pos;
-	cnt = cpu < s.meta->ncpu ? bpf_map_lookup_elem(s.counters, &idx) : NULL;
+	idx = FP_FW_COUNTER(pos, s.gen);
+	cnt = bpf_map_lookup_elem(&fp_fw_counters, &idx);
 	if (cnt) {
 		cnt->packets++;
 		cnt->bytes += p->len;

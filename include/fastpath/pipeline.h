@@ -59,6 +59,9 @@ struct fp_pipeline_opts {
 	__u32 fw_slots;         /* firewall stage: the slots (rule shapes) the
 				 * program walks at least; 0: as the live set
 				 * needs (firewall_stage.h: fp_fw_slots) */
+	__u32 fw_pos;           /* firewall stage: the rules (+ 1, the policy)
+				 * its counters make room for, where it has
+				 * none yet; 0: the least */
 };
 
 struct fp_pipeline_info {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 #include <fastpath/firewall.h>
+#include "firewall_abi.h"
 #include "pipeline_fixture.h"
 
 #define FW      FP_STAGE_BIT(FP_STAGE_FIREWALL)
@@ -30,7 +31,9 @@ struct fixture {
  * gets. */
 static uint32_t opened_for = FP_STAGES_BUILT;
 
-static int setup(void **state)
+/* setup_with: the fixture, PREPARE (NULL: none) sizing maps before the
+ * load. */
+static int setup_with(void **state, int (*prepare)(struct pipeline *skel))
 {
 	struct fixture *f;
 	int err;
@@ -39,7 +42,7 @@ static int setup(void **state)
 	if (err <= 0)
 		return err;
 	f = *state;
-	f->skel = fp_test_pipeline_load_for(opened_for, NULL);
+	f->skel = fp_test_pipeline_load_for(opened_for, prepare);
 	if (!f->skel)
 		return -1;
 	f->prog_fd = bpf_program__fd(f->skel->progs.fp_pipeline);
@@ -54,6 +57,22 @@ static int setup(void **state)
 		.list = bpf_map__fd(f->skel->maps.fp_fw_list),
 	};
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_with(state, NULL);
+}
+
+/* Counters with room for two positions: the policy and one rule. */
+static int two_positions(struct pipeline *skel)
+{
+	return bpf_map__set_max_entries(skel->maps.fp_fw_counters, FP_FW_COUNTER(2, 0));
+}
+
+static int setup_two_positions(void **state)
+{
+	return setup_with(state, two_positions);
 }
 
 static int teardown(void **state)
@@ -753,6 +772,34 @@ static void test_firewall_uninstall_passes_everything(void **state)
 	assert_int_equal(fp_firewall_list_maps(&f->maps, &l), -ENOENT);
 }
 
+/* A set with more positions than fp_fw_counters has room for is refused
+ * (the library makes the counters again, larger, first: firewall.c) and
+ * the live set goes on dropping and counting; one that fits replaces it. */
+static void test_firewall_refuses_a_set_its_counters_cannot_hold(void **state)
+{
+	struct fixture *f = FP_TEST_STATE(state);
+	struct fp_firewall_config fw;
+	struct fp_config_error err;
+	struct fp_fw_compiled *c;
+	struct fp_pkt p;
+
+	apply(f, "rules:\n  - {action: drop, protocol: udp, port: 53}\n");
+	parse("rules:\n  - {action: drop, protocol: udp, port: 53}\n"
+	      "  - {action: drop, protocol: udp, port: 54}\n", &fw);
+	if (fp_firewall_compile(&fw, "test0", &c, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(fp_firewall_install(&f->maps, c), -ENOSPC);
+	fp_fw_compiled_free(c);
+	fp_firewall_config_free(&fw);
+	fp_pkt_udp4(&p, 53, 64);
+	expect(f, &p, XDP_DROP, 1);
+	fp_pkt_udp4(&p, 54, 64);
+	expect(f, &p, XDP_PASS, 0);
+	check(f);
+	apply(f, "rules:\n  - {action: drop, protocol: udp, port: 54}\n");
+	assert_int_equal(run(f, &p), XDP_DROP);
+}
+
 /* Rule 1 moves to position 2 unchanged and keeps its counts; rule 2
  * changes its action and starts again; the new rule starts at zero; the
  * policy, unchanged, keeps its own. */
@@ -1129,6 +1176,8 @@ int main(void)
 		T(test_firewall_without_rule_set_passes),
 		T(test_firewall_uninstall_passes_everything),
 		T(test_firewall_replace_keeps_counters_of_unchanged_rules),
+		cmocka_unit_test_setup_teardown(test_firewall_refuses_a_set_its_counters_cannot_hold,
+						setup_two_positions, teardown),
 		T(test_firewall_lists_rules_as_applied),
 		T(test_firewall_replace_is_atomic),
 		T(test_firewall_agrees_with_its_model_on_random_sets),

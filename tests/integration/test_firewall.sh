@@ -240,6 +240,38 @@ case_set_of_many_shapes_rebuilds_for_its_slots() {
 	[ "$(built fp_fw_slots)" = 16 ] || t_fail "up with the set live built for $(built fp_fw_slots) slots"
 }
 
+# counters_room: the positions T_DEV's counters hold for one generation
+# (fp_fw_counters: two entries a position).
+counters_room() {
+	bpftool -j map show pinned "$T_PIN/pipeline/$T_DEV/fw_counters" |
+		"$T_PY" -c 'import json,sys; print(json.load(sys.stdin)["max_entries"] // 2)'
+}
+
+# A set of more rules than the counters have room for (up with no set:
+# 1,024 positions) makes them again, larger, before it goes live: what a
+# rule kept from the live set counted is carried across both the new map
+# and the replace, and it goes on counting.
+case_counters_grow_for_a_larger_set() {
+	fw_up
+	rules "$T_TMP/r.yaml" "{action: drop, protocol: udp, port: 7001}"
+	t_fp 0 firewall replace "$T_TMP/r.yaml" "$T_DEV"
+	dropped_and_counted 7001 4 1
+	[ "$(counters_room)" = 1024 ] || t_fail "up made room for $(counters_room) positions, want 1024"
+	{
+		echo "policy: allow"
+		echo "rules:"
+		echo "  - {action: drop, protocol: udp, port: 7001}"
+		seq 20000 22999 | sed 's/.*/  - {action: drop, protocol: tcp, port: &}/'
+	} >"$T_TMP/big.yaml"
+	t_fp 0 firewall replace "$T_TMP/big.yaml" "$T_DEV"
+	[ "$(counters_room)" = 4096 ] || t_fail "3,001 rules made room for $(counters_room), want 4096"
+	[ "$(rule_count 1 packets)" = 4 ] || t_fail "the kept rule restarted at $(rule_count 1 packets), want 4"
+	send_udp 7001 3
+	[ "$(rule_count 1 packets)" = 7 ] || t_fail "the kept rule counted $(rule_count 1 packets), want 7"
+	tcp_connects 22999 || :
+	[ "$(rule_count 3001 packets)" -gt 0 ] || t_fail "the last of 3,001 rules counted no SYN"
+}
+
 t_ok firewall_drops_udp_port_and_counts_exactly case_udp_port_dropped_and_counted
 t_ok firewall_drops_tcp_port_only case_tcp_port_dropped
 t_ok firewall_drops_icmp_until_flush case_icmp_dropped_then_flushed
@@ -251,4 +283,5 @@ t_ok firewall_add_and_delete_from_cli case_add_and_delete
 t_ok firewall_rebuilds_a_pipeline_built_without_it case_stage_added_to_a_pipeline_built_without_it
 t_ok firewall_alone_runs_its_own_object case_firewall_alone_runs_its_own_object
 t_ok firewall_set_of_many_shapes_rebuilds_for_its_slots case_set_of_many_shapes_rebuilds_for_its_slots
+t_ok firewall_counters_grow_for_a_larger_set case_counters_grow_for_a_larger_set
 t_done

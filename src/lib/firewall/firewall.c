@@ -4,8 +4,9 @@
  * by flipping fw_gen; listing, clearing.
  *
  * Why a packet never sees a mix: the stage reads fw_gen once and takes
- * every map from that slot. The new slot is filled while no packet reads
- * it, fw_gen flips in one write, and the old slot is emptied with
+ * every map from that slot (and counts at that generation's places of
+ * fw_counters). The new slot is filled while no packet reads it, its
+ * counters zeroed, fw_gen flips in one write, and the old slot is emptied with
  * bpf_map_delete_elem on the outer maps, which for map-in-maps returns
  * only after an RCU grace period (kernel/bpf/syscall.c,
  * maybe_wait_bpf_programs): by then no packet still holds the old set,
@@ -43,8 +44,6 @@ struct inner_spec {
 static const struct inner_spec specs[IN_MAX] = {
 	[IN_TABLE] = { "fw_table", BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, 4, FP_FW_TABLE_BYTES,
 		       offsetof(struct fp_fw_maps, table) },
-	[IN_COUNTERS] = { "fw_counters", BPF_MAP_TYPE_ARRAY, BPF_F_INNER_MAP | BPF_F_MMAPABLE,
-			  4, sizeof(struct fp_counter), offsetof(struct fp_fw_maps, counters) },
 	[IN_LIST] = { "fw_list", BPF_MAP_TYPE_ARRAY, BPF_F_INNER_MAP | BPF_F_MMAPABLE, 4,
 		      sizeof(struct fp_fw_entry), offsetof(struct fp_fw_maps, list) },
 };
@@ -74,6 +73,11 @@ int fp_firewall_maps_open(const char *dev, struct fp_fw_maps *m)
 			err = *fd;
 			goto fail;
 		}
+	}
+	m->counters = fp_pipeline_obj_get(dev, "fw_counters");
+	if (m->counters < 0) {
+		err = m->counters;
+		goto fail;
 	}
 	return 0;
 fail:
@@ -113,6 +117,8 @@ static int read_gen(const struct fp_fw_maps *m, __u32 *gen)
 /* gen_open: slot GEN's inner maps; -ENOENT when the slot is empty. */
 static int gen_open(const struct fp_fw_maps *m, __u32 gen, struct gen_maps *g)
 {
+	g->counters = m->counters;
+	g->slot = gen;
 	for (int k = 0; k < IN_MAX; k++)
 		g->fd[k] = -1;
 	for (int k = 0; k < IN_MAX; k++) {
@@ -132,26 +138,15 @@ fail:
 	return errno ? -errno : -ENOENT;
 }
 
-static __u32 inner_max(int k, const struct fp_fw_compiled *c, int ncpu)
+static int gen_create(const struct fp_fw_compiled *c, struct gen_maps *g)
 {
-	switch (k) {
-	case IN_TABLE:
-		return 1;
-	case IN_COUNTERS:
-		return c->n_pos * ncpu;
-	default:
-		return c->n_pos;
-	}
-}
-
-static int gen_create(const struct fp_fw_compiled *c, int ncpu, struct gen_maps *g)
-{
+	g->counters = -1;
 	for (int k = 0; k < IN_MAX; k++)
 		g->fd[k] = -1;
 	for (int k = 0; k < IN_MAX; k++) {
 		LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = specs[k].flags);
 
-		g->max[k] = inner_max(k, c, ncpu);
+		g->max[k] = k == IN_TABLE ? 1 : c->n_pos;
 		g->fd[k] = bpf_map_create(specs[k].type, specs[k].pin, specs[k].key_size,
 					  specs[k].value_size, g->max[k], &o);
 		if (g->fd[k] < 0) {
@@ -196,13 +191,11 @@ int fp_fw_gen_meta(const struct gen_maps *g, struct fp_fw_meta *meta)
 	return table_io(g, FP_FW_T_META, meta, sizeof(*meta), false);
 }
 
-static int gen_fill(const struct fp_fw_compiled *c, int ncpu, const struct gen_maps *g)
+static int gen_fill(const struct fp_fw_compiled *c, const struct gen_maps *g)
 {
 	struct fp_fw_meta meta = c->meta;
-	int err;
+	int err = table_io(g, FP_FW_T_META, &meta, sizeof(meta), true);
 
-	meta.ncpu = ncpu;
-	err = table_io(g, FP_FW_T_META, &meta, sizeof(meta), true);
 	err = err ?: table_io(g, FP_FW_T_NODES, c->nodes, (size_t)c->n_nodes * sizeof(*c->nodes),
 			      true);
 	err = err ?: table_io(g, FP_FW_T_VALUES, c->values,
@@ -216,14 +209,11 @@ static int gen_fill(const struct fp_fw_compiled *c, int ncpu, const struct gen_m
 
 int fp_fw_gen_make(const struct fp_fw_compiled *c, struct gen_maps *g)
 {
-	int ncpu = libbpf_num_possible_cpus(), err;
+	int err = gen_create(c, g);
 
-	if (ncpu <= 0)
-		return ncpu ? ncpu : -EINVAL;
-	err = gen_create(c, ncpu, g);
 	if (err)
 		return err;
-	err = gen_fill(c, ncpu, g);
+	err = gen_fill(c, g);
 	if (err)
 		fp_fw_gen_close(g);
 	return err;
@@ -255,7 +245,7 @@ static void *slot_op_run(void *arg)
  * emptied; a slot already empty is left alone). Each update or delete of
  * an array of maps returns only after an RCU grace period
  * (maybe_wait_bpf_programs): 8 ms apiece where grace periods are not
- * expedited, the kernel's default, so three in a row would take 24 ms
+ * expedited, the kernel's default, so two in a row would take 16 ms
  * of every install (seven took 56 ms before the tables shared one map).
  * Made side by side, one thread each but the last, which this
  * thread makes, they wait out the same grace period. Returns the first
@@ -327,6 +317,10 @@ int fp_firewall_install(const struct fp_fw_maps *m, const struct fp_fw_compiled 
 		err = fp_fw_gen_make(c, &fresh);
 	if (err)
 		return err;
+	fresh.counters = m->counters;
+	fresh.slot = next;
+	/* No packet counts there: the last install retired that slot. */
+	err = fp_fw_counters_zero(&fresh, c->n_pos);
 	has_old = !gen_open(m, cur, &old);
 	/* Counters that cannot be carried start from zero; the set still goes in. */
 	if (!err && has_old && fp_fw_carry_open(&old, c, &cr))
@@ -476,19 +470,22 @@ void fp_fw_listing_free(struct fp_fw_listing *l)
 /* same_as_live: C is what runs already, rule for rule. */
 static bool same_as_live(const struct fp_fw_maps *m, const struct fp_fw_compiled *c)
 {
+	struct fp_fw_entry *old = NULL;
 	struct gen_maps g;
-	struct carry cr;
+	size_t size;
 	bool same;
 	__u32 gen;
 
 	if (read_gen(m, &gen) || gen_open(m, gen, &g))
 		return false;
-	same = !fp_fw_carry_open(&g, NULL, &cr) && cr.old_pos == c->n_pos;
+	if (g.max[IN_LIST] == c->n_pos)
+		old = fp_fw_gen_mmap(&g, IN_LIST, &size);
+	same = old;
 	for (__u32 pos = 0; same && pos < c->n_pos; pos++)
-		same = !fp_fw_content_cmp(&cr.old[pos], &c->entries[pos]) &&
-		       cr.old[pos].rule == c->entries[pos].rule &&
-		       cr.old[pos].line == c->entries[pos].line;
-	fp_fw_carry_free(&cr);
+		same = !fp_fw_content_cmp(&old[pos], &c->entries[pos]) &&
+		       old[pos].rule == c->entries[pos].rule && old[pos].line == c->entries[pos].line;
+	if (old)
+		munmap(old, size);
 	fp_fw_gen_close(&g);
 	return same;
 }
@@ -501,6 +498,38 @@ static int stage_off(const char *dev)
 	return err ?: fp_pipeline_set_stages(dev, info.stages & ~FP_STAGE_BIT(FP_STAGE_FIREWALL));
 }
 
+static __u32 map_id(int fd)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+/* counters_fold: when M's counters are not OLD (made again, larger, for a
+ * set that did not fit), what the live set counted in OLD, added to its
+ * list. The pipeline that counted there was replaced in its link; an
+ * update of an array of maps returns after an RCU grace period (see the
+ * top of this file), so setting the live table's slot to itself waits
+ * until no packet counts there any more. */
+static int counters_fold(const struct fp_fw_maps *m, int old)
+{
+	struct gen_maps live;
+	__u32 cur;
+	int err;
+
+	if (map_id(old) == map_id(m->counters))
+		return 0;
+	err = read_gen(m, &cur);
+	if (err || gen_open(m, cur, &live))
+		return err; /* no set: nothing counted */
+	if (bpf_map_update_elem(m->table, &cur, &live.fd[IN_TABLE], BPF_ANY))
+		err = -errno;
+	err = err ?: fp_fw_carry_fold(&live, old);
+	fp_fw_gen_close(&live);
+	return err;
+}
+
 /* Compile FW for DEV (or take what fp_firewall_check compiled of it) and
  * install it, under DEV's lock (held by the caller). */
 static int apply_locked(const char *dev, const struct fp_firewall_config *fw,
@@ -509,7 +538,7 @@ static int apply_locked(const char *dev, const struct fp_firewall_config *fw,
 	struct fp_fw_compiled *c = fp_fw_kept_take(fw);
 	struct fp_pipeline_info info = { 0 };
 	struct fp_fw_maps m;
-	int ret = c ? 0 : fp_firewall_compile(fw, dev, &c, err);
+	int ret = c ? 0 : fp_firewall_compile(fw, dev, &c, err), old_counters;
 	__u32 stages;
 
 	/* The program is built for the firewall and walks every slot of the
@@ -517,12 +546,19 @@ static int apply_locked(const char *dev, const struct fp_firewall_config *fw,
 	 * stage is turned on once the set is installed. */
 	ret = ret ?: fp_pipeline_info(dev, &info);
 	stages = info.stages | FP_STAGE_BIT(FP_STAGE_FIREWALL);
-	ret = ret ?: fp_pipeline_build_for(dev, stages, c->meta.n_slots);
+	old_counters = ret ? -1 : fp_pipeline_obj_get(dev, "fw_counters");
+	ret = ret ?: fp_pipeline_build_for(dev, stages, c->meta.n_slots, c->n_pos);
 	if (ret) {
+		if (old_counters >= 0)
+			close(old_counters);
 		fp_fw_compiled_free(c);
 		return ret;
 	}
 	ret = fp_firewall_maps_open(dev, &m);
+	if (!ret && old_counters >= 0)
+		ret = counters_fold(&m, old_counters);
+	if (old_counters >= 0)
+		close(old_counters);
 	if (!ret) {
 		if (!same_as_live(&m, c))
 			ret = fp_firewall_install(&m, c);

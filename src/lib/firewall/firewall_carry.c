@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include "firewall/firewall_compiled.h"
 #include "firewall/firewall_gen.h"
 
@@ -72,23 +73,102 @@ static int pair(struct carry *cr, const struct fp_fw_compiled *c)
 	return 0;
 }
 
+/* ---- fp_fw_counters ---------------------------------------------------------- */
+
+/* Per-CPU values go to and from the kernel CHUNK positions at a time. */
+#define CHUNK 4096u
+
+struct chunk {
+	int fd, ncpu;
+	__u32 *keys;            /* 2 * CHUNK */
+	struct fp_counter *v;   /* 2 * CHUNK * ncpu, zeroed */
+};
+
+static int chunk_open(struct chunk *k, int fd, __u32 n_pos)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	memset(k, 0, sizeof(*k));
+	k->fd = fd;
+	k->ncpu = libbpf_num_possible_cpus();
+	if (k->ncpu <= 0)
+		return k->ncpu ? k->ncpu : -EINVAL;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	if (info.max_entries / 2 < n_pos)
+		return -ENOSPC;
+	k->keys = calloc(2 * CHUNK, sizeof(*k->keys));
+	k->v = calloc((size_t)2 * CHUNK * k->ncpu, sizeof(*k->v));
+	return k->keys && k->v ? 0 : -ENOMEM;
+}
+
+static void chunk_close(struct chunk *k)
+{
+	free(k->keys);
+	free(k->v);
+}
+
+/* counters_read: the N_POS positions of generation SLOT in FD, each
+ * summed over CPUs, into SUM. A batch lookup walks the keys in order from
+ * the one after its in_batch: both generations of a position are read,
+ * SLOT's kept. */
+static int counters_read(int fd, __u32 slot, __u32 n_pos, struct fp_counter *sum)
+{
+	struct chunk k;
+	int err = chunk_open(&k, fd, n_pos);
+
+	for (__u32 at = 0; !err && at < n_pos; at += CHUNK) {
+		__u32 n = n_pos - at < CHUNK ? n_pos - at : CHUNK;
+		__u32 prev = FP_FW_COUNTER(at, 0) - 1, next, done = FP_FW_COUNTER(n, 0);
+
+		/* The map's end (ENOENT) may come with the last of them. */
+		if (bpf_map_lookup_batch(fd, at ? &prev : NULL, &next, k.keys, k.v, &done, NULL) &&
+		    errno != ENOENT)
+			err = -errno;
+		else if (done < FP_FW_COUNTER(n, 0))
+			err = -EIO;
+		for (__u32 i = 0; !err && i < n; i++) {
+			const struct fp_counter *c = &k.v[(size_t)FP_FW_COUNTER(i, slot) * k.ncpu];
+
+			sum[at + i] = (struct fp_counter){ 0 };
+			for (int cpu = 0; cpu < k.ncpu; cpu++) {
+				sum[at + i].packets += c[cpu].packets;
+				sum[at + i].bytes += c[cpu].bytes;
+			}
+		}
+	}
+	chunk_close(&k);
+	return err;
+}
+
+int fp_fw_counters_zero(const struct gen_maps *g, __u32 n_pos)
+{
+	struct chunk k;
+	int err = chunk_open(&k, g->counters, n_pos);
+
+	for (__u32 at = 0; !err && at < n_pos; at += CHUNK) {
+		__u32 n = n_pos - at < CHUNK ? n_pos - at : CHUNK, done = n;
+
+		for (__u32 i = 0; i < n; i++)
+			k.keys[i] = FP_FW_COUNTER(at + i, g->slot);
+		if (bpf_map_update_batch(k.fd, k.keys, k.v, &done, NULL))
+			err = -errno;
+	}
+	chunk_close(&k);
+	return err;
+}
+
 struct fp_counter fp_fw_carry_live(const struct carry *cr, __u32 pos)
 {
-	struct fp_counter sum = { 0 };
-
-	for (__u32 cpu = 0; cpu < cr->old_ncpu; cpu++) {
-		sum.packets += cr->cnt[cpu * cr->old_pos + pos].packets;
-		sum.bytes += cr->cnt[cpu * cr->old_pos + pos].bytes;
-	}
-	return sum;
+	return cr->cnt[pos];
 }
 
 void fp_fw_carry_free(struct carry *cr)
 {
 	if (cr->old)
 		munmap(cr->old, cr->old_size);
-	if (cr->cnt)
-		munmap(cr->cnt, cr->cnt_size);
+	free(cr->cnt);
 	free(cr->to);
 	free(cr->snap);
 	memset(cr, 0, sizeof(*cr));
@@ -106,18 +186,20 @@ int fp_fw_carry_open(const struct gen_maps *old, const struct fp_fw_compiled *c,
 	if (err)
 		return err;
 	cr->old_pos = old->max[IN_LIST];
-	cr->old_ncpu = meta.ncpu;
-	if (meta.n_pos != cr->old_pos || (__u64)meta.ncpu * meta.n_pos > old->max[IN_COUNTERS])
+	if (meta.n_pos != cr->old_pos)
 		return -EPROTO;
+	cr->cnt_fd = old->counters;
+	cr->slot = old->slot;
 	cr->old = fp_fw_gen_mmap(old, IN_LIST, &cr->old_size);
-	cr->cnt = fp_fw_gen_mmap(old, IN_COUNTERS, &cr->cnt_size);
+	cr->cnt = calloc(cr->old_pos, sizeof(*cr->cnt));
 	cr->to = calloc(cr->old_pos, sizeof(*cr->to));
 	cr->snap = calloc(cr->old_pos, sizeof(*cr->snap));
-	if (!cr->old || !cr->cnt || !cr->to || !cr->snap) {
+	err = cr->old && cr->cnt && cr->to && cr->snap ? 0 : -ENOMEM;
+	err = err ?: counters_read(cr->cnt_fd, cr->slot, cr->old_pos, cr->cnt);
+	err = err ?: c ? pair(cr, c) : 0;
+	if (err)
 		fp_fw_carry_free(cr);
-		return -ENOMEM;
-	}
-	return c ? pair(cr, c) : 0;
+	return err;
 }
 
 /* carry_list: the new list, with what each kept rule had counted so far
@@ -146,12 +228,16 @@ int fp_fw_carry_list(const struct carry *cr, const struct fp_fw_compiled *c,
 }
 
 /* carry_rest: once no packet uses the old set, what it counted after the
- * snapshot. */
-int fp_fw_carry_rest(const struct carry *cr, const struct gen_maps *g)
+ * snapshot, read again. */
+int fp_fw_carry_rest(struct carry *cr, const struct gen_maps *g)
 {
 	size_t size;
-	struct fp_fw_entry *list = fp_fw_gen_mmap(g, IN_LIST, &size);
+	struct fp_fw_entry *list;
+	int err = counters_read(cr->cnt_fd, cr->slot, cr->old_pos, cr->cnt);
 
+	if (err)
+		return err;
+	list = fp_fw_gen_mmap(g, IN_LIST, &size);
 	if (!list)
 		return -errno;
 	for (__u32 pos = 0; pos < cr->old_pos; pos++) {
@@ -167,4 +253,22 @@ int fp_fw_carry_rest(const struct carry *cr, const struct gen_maps *g)
 	}
 	munmap(list, size);
 	return 0;
+}
+
+int fp_fw_carry_fold(const struct gen_maps *live, int old_counters)
+{
+	struct gen_maps g = *live;
+	struct carry cr;
+	int err;
+
+	g.counters = old_counters;
+	err = fp_fw_carry_open(&g, NULL, &cr);
+	if (err)
+		return err;
+	/* Every position to itself, from nothing: all it counted is added. */
+	for (__u32 pos = 0; pos < cr.old_pos; pos++)
+		cr.to[pos] = pos + 1;
+	err = fp_fw_carry_rest(&cr, live);
+	fp_fw_carry_free(&cr);
+	return err;
 }

@@ -13,11 +13,13 @@
 struct fp_fw_compiled;
 
 /* The inner maps, as bpf/firewall_stage.h declares their templates. */
-enum { IN_TABLE, IN_COUNTERS, IN_LIST, IN_MAX };
+enum { IN_TABLE, IN_LIST, IN_MAX };
 
 struct gen_maps {
 	int fd[IN_MAX];
 	__u32 max[IN_MAX];
+	int counters;           /* fp_fw_counters (not G's own); -1 until installed */
+	__u32 slot;             /* the generation G is, or is installed as */
 };
 
 /* fp_fw_gen_make: a generation's inner maps made and filled with C, not
@@ -31,13 +33,18 @@ void *fp_fw_gen_mmap(const struct gen_maps *g, int k, size_t *size);
 /* fp_fw_gen_meta: G's meta, from the start of its table, into META. */
 int fp_fw_gen_meta(const struct gen_maps *g, struct fp_fw_meta *meta);
 
+/* fp_fw_counters_zero: G's counters (at G->slot's places) zeroed for
+ * N_POS positions. -ENOSPC when fp_fw_counters has no room for them. */
+int fp_fw_counters_zero(const struct gen_maps *g, __u32 n_pos);
+
 /* The old set's counters, and which new position each old one carries to. */
 struct carry {
 	struct fp_fw_entry *old;        /* the old list, mmapped */
 	size_t old_size;
-	struct fp_counter *cnt;         /* the old counters, mmapped */
-	size_t cnt_size;
-	__u32 old_pos, old_ncpu;
+	int cnt_fd;                     /* fp_fw_counters, and the old set's slot */
+	__u32 slot;
+	struct fp_counter *cnt;         /* by old position: over every CPU */
+	__u32 old_pos;
 	__u32 *to;                      /* by old position: new position + 1, 0 none */
 	struct fp_counter *snap;        /* by old position: live counts carried */
 };
@@ -54,7 +61,12 @@ int fp_fw_carry_list(const struct carry *cr, const struct fp_fw_compiled *c,
 
 /* fp_fw_carry_rest: once no packet uses the old set, what it counted
  * after the snapshot, added to G's list. */
-int fp_fw_carry_rest(const struct carry *cr, const struct gen_maps *g);
+int fp_fw_carry_rest(struct carry *cr, const struct gen_maps *g);
+
+/* fp_fw_carry_fold: what LIVE (installed) counted in OLD_COUNTERS, a
+ * fp_fw_counters no packet counts in any more, added to its list's base:
+ * the counters were made again, larger, and start from zero. */
+int fp_fw_carry_fold(const struct gen_maps *live, int old_counters);
 
 void fp_fw_carry_free(struct carry *cr);
 

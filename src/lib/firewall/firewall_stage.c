@@ -5,6 +5,7 @@
  * interface after up (or removed, where there is none). */
 #include <errno.h>
 #include <string.h>
+#include <bpf/libbpf.h>
 #include <fastpath/config.h>
 #include <fastpath/firewall.h>
 #include "bpf/pipeline.skel.h"
@@ -17,13 +18,41 @@ static bool firewall_configured(const struct fp_config *cfg)
 	return cfg->firewall.n_rules || cfg->firewall.policy == FP_FW_DROP;
 }
 
-/* The slots the configured set needs: the program is built for them
- * before the set is installed (no reload right after). */
+/* The slots and positions the configured set needs: the program is built
+ * for them and its counters sized before the set is installed (no reload
+ * right after). */
 static bool firewall_from_config(const struct fp_config *cfg, const char *dev,
 				 struct fp_pipeline_opts *opts)
 {
 	opts->fw_slots = fp_firewall_slots(&cfg->firewall, dev);
+	opts->fw_pos = cfg->firewall.n_rules + 1;
 	return firewall_configured(cfg);
+}
+
+/* Positions a generation's counters make room for at the least. */
+#define COUNTERS_POS_MIN 1024u
+
+__u32 fp_firewall_counters_entries(__u32 fw_pos)
+{
+	__u32 n = COUNTERS_POS_MIN;
+
+	while (n < fw_pos && n < FP_FW_RULES_SPAN)
+		n <<= 1;
+	return FP_FW_COUNTER(n, 0);
+}
+
+/* fp_fw_counters, per CPU, two entries a position (one a generation):
+ * for a set of 100k rules 4 MiB a CPU, for 1,000 32 KiB. As pinned where
+ * it is (a reload keeps the counts; fp_pipeline_build_for grows it for a
+ * set that does not fit), else for the configured set. */
+static int firewall_size(struct bpf_object *obj, const struct fp_pipeline_opts *opts)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, "fp_fw_counters");
+
+	if (!m)
+		return -ENOENT;
+	return bpf_map__set_max_entries(m, fp_pipeline_pinned_entries(m) ?:
+				       fp_firewall_counters_entries(opts->fw_pos));
 }
 
 /* The probe loop walks at least the slots OPTS asks for and those of the
@@ -101,6 +130,7 @@ static bool firewall_applied(const struct fp_config *cfg, const char *dev)
 const struct fp_stage_row fp_stage_firewall_row = {
 	.name = "firewall",
 	.selectable = true,
+	.size = firewall_size,
 	.from_config = firewall_from_config,
 	.build = firewall_build,
 	.check = firewall_check,

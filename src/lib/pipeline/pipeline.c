@@ -362,7 +362,7 @@ int fp_pipeline_set_stages(const char *dev, __u32 stages)
 	struct fp_pipeline_cfg cfg;
 	int err = cfg_read(dev, &cfg);
 
-	err = err ?: fp_pipeline_build_for(dev, stages, 0);
+	err = err ?: fp_pipeline_build_for(dev, stages, 0, 0);
 	if (err)
 		return err;
 	cfg.stages = (stages & ~FP_STAGE_BIT(FP_STAGE_CHAIN)) |

@@ -573,15 +573,40 @@ int fp_pipeline_up_link(const char *dev, const struct fp_target *t,
 	return 0;
 }
 
-int fp_pipeline_build_for(const char *dev, __u32 stages, __u32 fw_slots)
+/* The entries of DEV's pinned map NAME; 0 when there is none. */
+static __u32 pin_entries(const char *dev, const char *name)
 {
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+	int fd = fp_pipeline_obj_get(dev, name);
+
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.max_entries = 0;
+	close(fd);
+	return info.max_entries;
+}
+
+int fp_pipeline_build_for(const char *dev, __u32 stages, __u32 fw_slots, __u32 fw_pos)
+{
+	__u32 counters = fp_firewall_counters_entries(fw_pos);
 	struct pipeline__rodata ro;
 	struct pipeline *skel;
 	int stale, err;
 
+	/* Counters sized by FP_FW_COUNTER: two a position. */
 	if (!running_built(dev, &ro) && !(stages & FP_STAGES_BUILT & ~ro.fp_built) &&
-	    ro.fp_fw_slots >= fw_slots)
+	    ro.fp_fw_slots >= fw_slots && pin_entries(dev, "fw_counters") / 2 >= fw_pos)
 		return 0;
 	err = open_new(dev, NULL, stages, fw_slots, &skel, &stale);
-	return err ?: reload(dev, skel);
+	if (err)
+		return err;
+	if (bpf_map__max_entries(skel->maps.fp_fw_counters) / 2 < fw_pos)
+		err = bpf_map__set_max_entries(skel->maps.fp_fw_counters, counters);
+	if (err) {
+		pipeline__destroy(skel);
+		return err;
+	}
+	return reload(dev, skel);
 }

@@ -60,10 +60,16 @@ struct fp_stage_row {
 __u32 fp_pipeline_pinned_entries(const struct bpf_map *m);
 
 /* fp_pipeline_build_for: make DEV's running program one built for at
- * least STAGES that walks at least FW_SLOTS of the firewall's slots,
- * reloaded in place on the same maps and link when it is not. The caller
- * holds DEV's lock (fp_pipeline_lock). */
-int fp_pipeline_build_for(const char *dev, __u32 stages, __u32 fw_slots);
+ * least STAGES that walks at least FW_SLOTS of the firewall's slots and
+ * has counters for at least FW_POS of its positions, reloaded in place on
+ * the same maps and link when it is not (the counters made again, larger,
+ * where they have too little room: the caller carries their counts,
+ * fp_fw_carry_fold). The caller holds DEV's lock (fp_pipeline_lock). */
+int fp_pipeline_build_for(const char *dev, __u32 stages, __u32 fw_slots, __u32 fw_pos);
+
+/* fp_firewall_counters_entries: the entries of fp_fw_counters for FW_POS
+ * positions (firewall_stage.c). */
+__u32 fp_firewall_counters_entries(__u32 fw_pos);
 
 /* fp_stage_rows: one row per enum fp_stage, in the order they run. */
 extern const struct fp_stage_row *const fp_stage_rows[FP_STAGE_MAX];
