@@ -54,8 +54,9 @@ struct fp_dhcp_key {
 
 /* The stage's clock: CLOCK_MONOTONIC ns at a tick's resolution
  * (bpf_ktime_get_coarse_ns(), a read of a variable, where the exact
- * CLOCK_BOOTTIME's helper costs ~30 ns). It lags the exact time by a tick
- * (4 ms at HZ=250) when ticks come on time, and by more when they do not:
+ * CLOCK_BOOTTIME's helper costs ~30 ns; and called once a tick per CPU,
+ * bpf/clock.h). It lags the exact time by a tick or two (4 ms each at
+ * HZ=250) when ticks come on time, and by more when they do not:
  * a virtual CPU the host deschedules misses its ticks (a lag past 5 ms
  * was seen in CI). So the stage's "now" is it plus a second of slack: a
  * lease is answered only while it has a second left, and an extension

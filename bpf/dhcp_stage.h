@@ -22,6 +22,7 @@
 #include <linux/udp.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include "clock.h"
 #include "pipeline_abi.h"
 #include "parse.h"
 #include "dhcp_abi.h"
@@ -144,6 +145,8 @@ struct fp_dhcp_scratch {
 	__u16 dport;
 	__u8 type;
 	__u8 pad[3];
+	__u64 clock_tick;        /* the stage's clock, read once a tick: bpf/clock.h */
+	__u64 clock_ns;
 };
 
 struct {
@@ -572,7 +575,8 @@ __attribute__((noinline)) int fp_stage_dhcp(struct xdp_md *ctx, __u32 l3_off, __
 	miss = FP_DHCP_MISS_MALFORMED;
 	if (fp_dhcp_key_of(ctx, u, end, l4, r, (__u16)vlan, s))
 		goto pass;
-	now = bpf_ktime_get_coarse_ns() + FP_DHCP_CLOCK_SLACK_NS;
+	now = fp_tick_clock(&s->clock_tick, &s->clock_ns, FP_CLOCK_COARSE) +
+	      FP_DHCP_CLOCK_SLACK_NS;
 	l = fp_dhcp_lease_of(s, now, &pool, &miss);
 	if (!l || !pool)
 		goto pass;

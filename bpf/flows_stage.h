@@ -10,6 +10,7 @@
 #include <linux/bpf.h>
 #include <linux/in.h>
 #include <bpf/bpf_helpers.h>
+#include "clock.h"
 #include "pipeline_abi.h"
 #include "flows_abi.h"
 
@@ -47,18 +48,11 @@ static __always_inline struct fp_flow_cpu *fp_flow_cpu_get(void)
 	return bpf_map_lookup_elem(&fp_flow_cpu, &zero);
 }
 
-/* fp_flow_now: CLOCK_MONOTONIC to one tick. bpf_ktime_get_ns() is a
- * helper call of 37 ns here; bpf_jiffies64() is inlined, so the clock is
- * read once per tick per CPU and reused until jiffies moves. */
+/* fp_flow_now: CLOCK_MONOTONIC to one tick (bpf_ktime_get_ns(), a call
+ * of 37 ns here, once per tick per CPU: bpf/clock.h). */
 static __always_inline __u64 fp_flow_now(struct fp_flow_cpu *c)
 {
-	__u64 tick = bpf_jiffies64();
-
-	if (tick != c->tick) {
-		c->tick = tick;
-		c->now_ns = bpf_ktime_get_ns();
-	}
-	return c->now_ns;
+	return fp_tick_clock(&c->tick, &c->now_ns, FP_CLOCK_MONO);
 }
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__

@@ -895,7 +895,8 @@ static void test_dhcp_lease_ending_within_clock_slack_passes(void **state)
 	put_lease(f, &k, CLIENT_IP, 600);
 	assert_int_equal(bpf_map_lookup_elem(f->leases_fd, &k, &l), 0);
 	/* The coarse clock the stage reads, read before it: the stage's
-	 * "now" is at least this plus the slack, however late ticks come. */
+	 * "now" is this, less a tick it may have read it at, plus the
+	 * slack, however late ticks come. */
 	l.expires_ns = clock_ns(CLOCK_MONOTONIC_COARSE) + FP_DHCP_CLOCK_SLACK_NS / 2;
 	assert_int_equal(bpf_map_update_elem(f->leases_fd, &k, &l, BPF_ANY), 0);
 	build(&p, &q);
