@@ -42,6 +42,7 @@ T_PROGS=$T_BUILD/tests/progs
 T_EXAMPLES=$T_BUILD/examples
 T_PIN=/sys/fs/bpf/fastpath
 T_CGROOT=/sys/fs/cgroup/unified
+T_MEMCG=/sys/fs/cgroup/memory   # cgroup v1's memory controller, where mounted
 # Debian's interpreter: the first python3 on PATH may be another one.
 if [ -x /usr/bin/python3 ]; then T_PY=/usr/bin/python3; else T_PY=python3; fi
 # Every command that could hang gets a deadline, so a broken fastpath makes
@@ -113,7 +114,7 @@ t_undo() {
 		kill -KILL "$1" 2>/dev/null
 		t_gone "$1" 30 ;;
 	cgroup)
-		case $1 in "$T_CGROOT/$T_ID"*) ;; *) return 0 ;; esac
+		case $1 in "$T_CGROOT/$T_ID"*|"$T_MEMCG/$T_ID"*) ;; *) return 0 ;; esac
 		[ -d "$1" ] || return 0
 		for p in $(cat "$1/cgroup.procs" 2>/dev/null); do
 			kill -KILL "$p" 2>/dev/null

@@ -43,7 +43,37 @@ case_failed_up_keeps_running_pipeline() {
 	[ "$(t_xdp_mode "$T_DEV")" = native ] || t_fail "no pipeline attached after the failed up"
 }
 
+# pin_id NAME: the id of the map pinned as NAME in T_DEV's pipeline.
+pin_id() {
+	bpftool -j map show pinned "$T_PIN/pipeline/$T_DEV/$1" 2>/dev/null |
+		"$T_PY" -c 'import json,sys; print(json.load(sys.stdin)["id"])'
+}
+
+# A reload that fails puts back the pins it set aside: the flows table is
+# to be made larger, and the memory cgroup the up runs in refuses it; the
+# running program's table (and the maps pinned with it) stays pinned.
+case_failed_reload_keeps_its_pins() {
+	[ -f "$T_MEMCG/memory.limit_in_bytes" ] || t_skip "no cgroup v1 memory controller"
+	t_dummy
+	t_res pipeline "$T_DEV"
+	t_fp 0 up "$T_DEV" --stages flows
+	flows=$(pin_id flows) meta=$(pin_id flow_meta)
+	[ -n "$flows" ] && [ -n "$meta" ] || t_fail "no flows pins after up"
+	cg=$T_MEMCG/$T_CASE
+	t_res cgroup "$cg"
+	mkdir "$cg" && echo 80M >"$cg/memory.limit_in_bytes" || t_fail "cannot make $cg"
+	sh -c "echo \$\$ >$cg/cgroup.procs && exec $FP up $T_DEV --stages flows --max-flows 8000000" \
+		2>"$T_TMP/up.err" && t_fail "up with an 8M-flow table under 80 MB succeeded"
+	grep -q "Cannot allocate memory" "$T_TMP/up.err" || t_fail "up failed otherwise: $(cat "$T_TMP/up.err")"
+	[ "$(pin_id flows)" = "$flows" ] && [ "$(pin_id flow_meta)" = "$meta" ] ||
+		t_fail "the running pipeline's flows pins are gone: $(ls "$T_PIN/pipeline/$T_DEV" | tr '\n' ' ')"
+	[ ! -e "$T_PIN/pipeline/$T_DEV/aside" ] || t_fail "the pins set aside were left there"
+	t_fp 0 up "$T_DEV" --stages flows --max-flows 1000
+	[ "$(pin_id flows)" != "$flows" ] || t_fail "a table of another size was not made"
+}
+
 t_ok up_native_unsupported_leaves_no_pins case_native_unsupported_leaves_nothing
 t_ok up_rejected_chain_leaves_no_pins case_rejected_chain_leaves_nothing
 t_ok up_failure_keeps_a_running_pipeline case_failed_up_keeps_running_pipeline
+t_ok up_failed_reload_keeps_its_pins case_failed_reload_keeps_its_pins
 t_done

@@ -29,11 +29,13 @@ static __u32 pinned_leases(const struct bpf_map *m)
 	return n > 1 ? n : 0;
 }
 
-static int dhcp_size(struct bpf_object *obj, const struct fp_pipeline_opts *opts)
+static int dhcp_size(struct bpf_object *obj, const char *dev,
+		     const struct fp_pipeline_opts *opts)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(obj, "fp_dhcp_leases");
 	__u32 n = 1;
 
+	(void)dev;
 	if (!m)
 		return -ENOENT;
 	if (opts->stages & FP_STAGE_BIT(FP_STAGE_DHCP))

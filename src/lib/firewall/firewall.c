@@ -74,10 +74,12 @@ int fp_firewall_maps_open(const char *dev, struct fp_fw_maps *m)
 			goto fail;
 		}
 	}
+	/* None, or of an older layout: counts read as zero, and an install
+	 * waits for the map fp_pipeline_build_for makes (fp_firewall_apply). */
 	m->counters = fp_pipeline_obj_get(dev, "fw_counters");
-	if (m->counters < 0) {
-		err = m->counters;
-		goto fail;
+	if (m->counters >= 0 && !fp_fw_counters_room(m->counters)) {
+		close(m->counters);
+		m->counters = -1;
 	}
 	return 0;
 fail:
@@ -518,8 +520,8 @@ static int counters_fold(const struct fp_fw_maps *m, int old)
 	__u32 cur;
 	int err;
 
-	if (map_id(old) == map_id(m->counters))
-		return 0;
+	if (!fp_fw_counters_room(old) || map_id(old) == map_id(m->counters))
+		return 0; /* an older layout's: not carried */
 	err = read_gen(m, &cur);
 	if (err || gen_open(m, cur, &live))
 		return err; /* no set: nothing counted */
@@ -548,22 +550,18 @@ static int apply_locked(const char *dev, const struct fp_firewall_config *fw,
 	stages = info.stages | FP_STAGE_BIT(FP_STAGE_FIREWALL);
 	old_counters = ret ? -1 : fp_pipeline_obj_get(dev, "fw_counters");
 	ret = ret ?: fp_pipeline_build_for(dev, stages, c->meta.n_slots, c->n_pos);
-	if (ret) {
-		if (old_counters >= 0)
-			close(old_counters);
-		fp_fw_compiled_free(c);
-		return ret;
-	}
-	ret = fp_firewall_maps_open(dev, &m);
-	if (!ret && old_counters >= 0)
-		ret = counters_fold(&m, old_counters);
-	if (old_counters >= 0)
-		close(old_counters);
+	ret = ret ?: fp_firewall_maps_open(dev, &m);
 	if (!ret) {
+		/* Counts that cannot be carried start from zero; the set still
+		 * goes in (as fp_firewall_install's). */
+		if (old_counters >= 0)
+			counters_fold(&m, old_counters);
 		if (!same_as_live(&m, c))
 			ret = fp_firewall_install(&m, c);
 		fp_firewall_maps_close(&m);
 	}
+	if (old_counters >= 0)
+		close(old_counters);
 	ret = ret ?: fp_pipeline_set_stages(dev, stages);
 	fp_fw_compiled_free(c);
 	return ret;

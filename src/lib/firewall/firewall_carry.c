@@ -78,28 +78,35 @@ static int pair(struct carry *cr, const struct fp_fw_compiled *c)
 /* Per-CPU values go to and from the kernel CHUNK positions at a time. */
 #define CHUNK 4096u
 
-struct chunk {
-	int fd, ncpu;
-	__u32 *keys;            /* 2 * CHUNK */
-	struct fp_counter *v;   /* 2 * CHUNK * ncpu, zeroed */
-};
-
-static int chunk_open(struct chunk *k, int fd, __u32 n_pos)
+__u32 fp_fw_counters_room(int fd)
 {
 	struct bpf_map_info info = { 0 };
 	__u32 len = sizeof(info);
 
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) ||
+	    info.type != BPF_MAP_TYPE_PERCPU_ARRAY || info.key_size != sizeof(__u32) ||
+	    info.value_size != sizeof(struct fp_counter))
+		return 0;
+	return info.max_entries / 2;
+}
+
+struct chunk {
+	int ncpu;
+	__u32 *keys;            /* 2 * CHUNK at most */
+	struct fp_counter *v;   /* as many keys' values, ncpu each, zeroed */
+};
+
+/* chunk_open: buffers for N_POS positions' counters, CHUNK at a time. */
+static int chunk_open(struct chunk *k, __u32 n_pos)
+{
+	size_t n = 2 * (n_pos < CHUNK ? n_pos : CHUNK);
+
 	memset(k, 0, sizeof(*k));
-	k->fd = fd;
 	k->ncpu = libbpf_num_possible_cpus();
 	if (k->ncpu <= 0)
 		return k->ncpu ? k->ncpu : -EINVAL;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return -errno;
-	if (info.max_entries / 2 < n_pos)
-		return -ENOSPC;
-	k->keys = calloc(2 * CHUNK, sizeof(*k->keys));
-	k->v = calloc((size_t)2 * CHUNK * k->ncpu, sizeof(*k->v));
+	k->keys = calloc(n ? n : 1, sizeof(*k->keys));
+	k->v = calloc(n ? n * k->ncpu : 1, sizeof(*k->v));
 	return k->keys && k->v ? 0 : -ENOMEM;
 }
 
@@ -110,16 +117,19 @@ static void chunk_close(struct chunk *k)
 }
 
 /* counters_read: the N_POS positions of generation SLOT in FD, each
- * summed over CPUs, into SUM. A batch lookup walks the keys in order from
- * the one after its in_batch: both generations of a position are read,
- * SLOT's kept. */
+ * summed over CPUs, into SUM; positions FD has no room for (or no FD:
+ * counters of another layout, or none pinned) read as zero. A batch
+ * lookup walks the keys in order from the one after its in_batch: both
+ * generations of a position are read, SLOT's kept. */
 static int counters_read(int fd, __u32 slot, __u32 n_pos, struct fp_counter *sum)
 {
+	__u32 room = fp_fw_counters_room(fd), n_read = n_pos < room ? n_pos : room;
 	struct chunk k;
-	int err = chunk_open(&k, fd, n_pos);
+	int err = chunk_open(&k, n_read);
 
-	for (__u32 at = 0; !err && at < n_pos; at += CHUNK) {
-		__u32 n = n_pos - at < CHUNK ? n_pos - at : CHUNK;
+	memset(sum, 0, (size_t)n_pos * sizeof(*sum));
+	for (__u32 at = 0; !err && at < n_read; at += CHUNK) {
+		__u32 n = n_read - at < CHUNK ? n_read - at : CHUNK;
 		__u32 prev = FP_FW_COUNTER(at, 0) - 1, next, done = FP_FW_COUNTER(n, 0);
 
 		/* The map's end (ENOENT) may come with the last of them. */
@@ -131,7 +141,6 @@ static int counters_read(int fd, __u32 slot, __u32 n_pos, struct fp_counter *sum
 		for (__u32 i = 0; !err && i < n; i++) {
 			const struct fp_counter *c = &k.v[(size_t)FP_FW_COUNTER(i, slot) * k.ncpu];
 
-			sum[at + i] = (struct fp_counter){ 0 };
 			for (int cpu = 0; cpu < k.ncpu; cpu++) {
 				sum[at + i].packets += c[cpu].packets;
 				sum[at + i].bytes += c[cpu].bytes;
@@ -145,14 +154,16 @@ static int counters_read(int fd, __u32 slot, __u32 n_pos, struct fp_counter *sum
 int fp_fw_counters_zero(const struct gen_maps *g, __u32 n_pos)
 {
 	struct chunk k;
-	int err = chunk_open(&k, g->counters, n_pos);
+	int err = fp_fw_counters_room(g->counters) < n_pos ? -ENOSPC : chunk_open(&k, n_pos);
 
+	if (err)
+		return err;
 	for (__u32 at = 0; !err && at < n_pos; at += CHUNK) {
 		__u32 n = n_pos - at < CHUNK ? n_pos - at : CHUNK, done = n;
 
 		for (__u32 i = 0; i < n; i++)
 			k.keys[i] = FP_FW_COUNTER(at + i, g->slot);
-		if (bpf_map_update_batch(k.fd, k.keys, k.v, &done, NULL))
+		if (bpf_map_update_batch(g->counters, k.keys, k.v, &done, NULL))
 			err = -errno;
 	}
 	chunk_close(&k);

@@ -33,6 +33,11 @@ void *fp_fw_gen_mmap(const struct gen_maps *g, int k, size_t *size);
 /* fp_fw_gen_meta: G's meta, from the start of its table, into META. */
 int fp_fw_gen_meta(const struct gen_maps *g, struct fp_fw_meta *meta);
 
+/* fp_fw_counters_room: the positions FD, a fp_fw_counters, has room for
+ * in each generation; 0 when FD is not one (-1, or a map of another
+ * layout: an older build's array of maps). */
+__u32 fp_fw_counters_room(int fd);
+
 /* fp_fw_counters_zero: G's counters (at G->slot's places) zeroed for
  * N_POS positions. -ENOSPC when fp_fw_counters has no room for them. */
 int fp_fw_counters_zero(const struct gen_maps *g, __u32 n_pos);

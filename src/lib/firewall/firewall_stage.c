@@ -44,15 +44,31 @@ __u32 fp_firewall_counters_entries(__u32 fw_pos)
 /* fp_fw_counters, per CPU, two entries a position (one a generation):
  * for a set of 100k rules 4 MiB a CPU, for 1,000 32 KiB. As pinned where
  * it is (a reload keeps the counts; fp_pipeline_build_for grows it for a
- * set that does not fit), else for the configured set. */
-static int firewall_size(struct bpf_object *obj, const struct fp_pipeline_opts *opts)
+ * set that does not fit), else room for the configured set and the one
+ * live on DEV's tables (its counters' pin gone, or of an older layout);
+ * one position while the stage is off and there is no set. */
+static int firewall_size(struct bpf_object *obj, const char *dev,
+			 const struct fp_pipeline_opts *opts)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(obj, "fp_fw_counters");
+	__u32 n, pos = opts->stages & FP_STAGE_BIT(FP_STAGE_FIREWALL) ? opts->fw_pos : 0;
+	struct fp_fw_listing l;
+	struct fp_fw_maps fm;
 
 	if (!m)
 		return -ENOENT;
-	return bpf_map__set_max_entries(m, fp_pipeline_pinned_entries(m) ?:
-				       fp_firewall_counters_entries(opts->fw_pos));
+	n = fp_pipeline_pinned_entries(m);
+	if (n)
+		return bpf_map__set_max_entries(m, n);
+	/* Under DEV's lock, which every load holds: read by maps. */
+	if (!fp_firewall_maps_open(dev, &fm)) {
+		if (!fp_firewall_shape_maps(&fm, &l) && l.n + 1 > pos)
+			pos = l.n + 1;
+		fp_firewall_maps_close(&fm);
+	}
+	if (!pos && !(opts->stages & FP_STAGE_BIT(FP_STAGE_FIREWALL)))
+		return bpf_map__set_max_entries(m, FP_FW_COUNTER(1, 0));
+	return bpf_map__set_max_entries(m, fp_firewall_counters_entries(pos));
 }
 
 /* The probe loop walks at least the slots OPTS asks for and those of the

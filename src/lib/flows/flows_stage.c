@@ -20,8 +20,10 @@ static bool flows_from_config(const struct fp_config *cfg, const char *dev,
 /* The flows per CPU the table is sized for: the configured number while
  * the stage is on, else the least, as the maps are part of the pipeline
  * program either way. */
-static int flows_size(struct bpf_object *obj, const struct fp_pipeline_opts *opts)
+static int flows_size(struct bpf_object *obj, const char *dev,
+		      const struct fp_pipeline_opts *opts)
 {
+	(void)dev;
 	__u32 n = 1;
 
 	if (opts->stages & FP_STAGE_BIT(FP_STAGE_FLOWS))

@@ -8,6 +8,7 @@
  * interface runs (fp_built in bpf/pipeline.bpf.c): the verifier drops the
  * others, so it loads faster and runs fewer instructions; enabling a
  * stage it lacks reloads it. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <fastpath/pipeline.h>
@@ -122,9 +124,50 @@ static const char *pin_name(const struct bpf_map *m)
 	return strncmp(name, "fp_", 3) ? name : name + 3;
 }
 
-/* DEV's pins that cannot be reused for OBJ; with unpin, remove them, and
- * with each the pins a stage says go with it. Returns how many were stale
- * (without unpin, absent ones too), or -errno. */
+/* A pin a load replaces is set aside in DEV's directory "aside" (bpffs
+ * takes no dot in a name; fastpathd's keep skips a directory) until the
+ * load is done: the running program still uses the map, and a load that
+ * fails puts its pin back. */
+#define ASIDE "aside"
+
+static void pin_aside(const char *dev, const char *name)
+{
+	char path[PATH_MAX], dir[PATH_MAX], aside[PATH_MAX];
+
+	if (fp_pipeline_path(path, sizeof(path), dev, name))
+		return;
+	if (fp_pipeline_path(dir, sizeof(dir), dev, ASIDE) ||
+	    (mkdir(dir, 0700) && errno != EEXIST) ||
+	    snprintf(aside, sizeof(aside), "%s/%s", dir, name) >= (int)sizeof(aside) ||
+	    rename(path, aside))
+		unlink(path);
+}
+
+/* asides_end: the pins set aside for DEV dropped (the load took their
+ * place) or, with PUT_BACK, put back over what the load pinned. */
+static void asides_end(const char *dev, bool put_back)
+{
+	char dir[PATH_MAX], from[PATH_MAX], to[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	if (fp_pipeline_path(dir, sizeof(dir), dev, ASIDE) || !(d = opendir(dir)))
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' ||
+		    snprintf(from, sizeof(from), "%s/%s", dir, e->d_name) >= (int)sizeof(from) ||
+		    fp_pipeline_path(to, sizeof(to), dev, e->d_name))
+			continue;
+		if (!put_back || rename(from, to))
+			unlink(from);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+/* DEV's pins that cannot be reused for OBJ; with unpin, set them aside
+ * (pin_aside), and with each the pins a stage says go with it. Returns how
+ * many were stale (without unpin, absent ones too), or -errno. */
 static int pins_stale(struct bpf_object *obj, const char *dev, bool unpin)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
@@ -151,7 +194,7 @@ static int pins_stale(struct bpf_object *obj, const char *dev, bool unpin)
 		n++;
 		if (!unpin)
 			continue;
-		unlink(pin);
+		pin_aside(dev, pin_name(m));
 		for (int s = 0; s < FP_STAGE_MAX; s++) {
 			const struct fp_stage_row *r = fp_stage_rows[s];
 			bool member = false;
@@ -159,8 +202,9 @@ static int pins_stale(struct bpf_object *obj, const char *dev, bool unpin)
 			for (size_t i = 0; r && r->together && r->together[i]; i++)
 				member |= !strcmp(r->together[i], pin_name(m));
 			for (size_t i = 0; member && r->together[i]; i++)
-				if (!fp_pipeline_path(path, sizeof(path), dev, r->together[i]))
-					unlink(path);
+				if (!fp_pipeline_path(path, sizeof(path), dev, r->together[i]) &&
+				    !access(path, F_OK))
+					pin_aside(dev, r->together[i]);
 		}
 	}
 	return n;
@@ -216,7 +260,7 @@ static int open_new(const char *dev, const struct fp_pipeline_opts *opts, __u32 
 	err = pin_dev_maps(skel->obj, dev);
 	for (int s = 0; !err && s < FP_STAGE_MAX; s++)
 		if (fp_stage_rows[s] && fp_stage_rows[s]->size)
-			err = fp_stage_rows[s]->size(skel->obj, opts ? opts : &defaults);
+			err = fp_stage_rows[s]->size(skel->obj, dev, opts ? opts : &defaults);
 	for (int s = 0; !err && s < FP_STAGE_MAX; s++)
 		if (fp_stage_rows[s] && fp_stage_rows[s]->build)
 			fp_stage_rows[s]->build(dev, opts ? opts : &defaults, skel->rodata);
@@ -235,7 +279,8 @@ static int open_new(const char *dev, const struct fp_pipeline_opts *opts, __u32 
 }
 
 /* Load what open_new opened, on fresh maps where DEV's pins do not fit,
- * then let each stage seed its maps. Destroys skel on failure. */
+ * then let each stage seed its maps. Destroys skel on failure, and puts
+ * back the pins it set aside. */
 static int load_opened(const char *dev, struct pipeline *skel)
 {
 	int err = pins_stale(skel->obj, dev, true);
@@ -244,6 +289,7 @@ static int load_opened(const char *dev, struct pipeline *skel)
 	for (int s = 0; !err && s < FP_STAGE_MAX; s++)
 		if (fp_stage_rows[s] && fp_stage_rows[s]->init)
 			err = fp_stage_rows[s]->init(skel->obj);
+	asides_end(dev, err);
 	if (err)
 		pipeline__destroy(skel);
 	return err;
@@ -573,8 +619,9 @@ int fp_pipeline_up_link(const char *dev, const struct fp_target *t,
 	return 0;
 }
 
-/* The entries of DEV's pinned map NAME; 0 when there is none. */
-static __u32 pin_entries(const char *dev, const char *name)
+/* The entries of DEV's pinned map NAME; 0 when there is none, or it is
+ * not of TYPE (an older layout's). */
+static __u32 pin_entries(const char *dev, const char *name, enum bpf_map_type type)
 {
 	struct bpf_map_info info = { 0 };
 	__u32 len = sizeof(info);
@@ -582,7 +629,7 @@ static __u32 pin_entries(const char *dev, const char *name)
 
 	if (fd < 0)
 		return 0;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.type != type)
 		info.max_entries = 0;
 	close(fd);
 	return info.max_entries;
@@ -597,7 +644,8 @@ int fp_pipeline_build_for(const char *dev, __u32 stages, __u32 fw_slots, __u32 f
 
 	/* Counters sized by FP_FW_COUNTER: two a position. */
 	if (!running_built(dev, &ro) && !(stages & FP_STAGES_BUILT & ~ro.fp_built) &&
-	    ro.fp_fw_slots >= fw_slots && pin_entries(dev, "fw_counters") / 2 >= fw_pos)
+	    ro.fp_fw_slots >= fw_slots &&
+	    pin_entries(dev, "fw_counters", BPF_MAP_TYPE_PERCPU_ARRAY) / 2 >= fw_pos)
 		return 0;
 	err = open_new(dev, NULL, stages, fw_slots, &skel, &stale);
 	if (err)

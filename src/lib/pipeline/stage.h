@@ -19,10 +19,10 @@ struct fp_stage_row {
 	const char *name;       /* as fp_stage_parse takes it */
 	bool selectable;        /* built, and `up --stages` may name it */
 	/* size: before the pipeline object loads, set the max_entries of the
-	 * stage's maps in OBJ for OPTS (whether or not the stage is on: its
-	 * maps are part of the program either way). A pinned map that no
-	 * longer fits is recreated (pipeline_load.c: pins_stale). */
-	int (*size)(struct bpf_object *obj, const struct fp_pipeline_opts *opts);
+	 * stage's maps in OBJ for DEV under OPTS (whether or not the stage is
+	 * on: its maps are part of the program either way). A pinned map that
+	 * no longer fits is recreated (pipeline_load.c: pins_stale). */
+	int (*size)(struct bpf_object *obj, const char *dev, const struct fp_pipeline_opts *opts);
 	/* build: before the pipeline object loads, after size: the stage's
 	 * constants in the program's .rodata (RO) for DEV under OPTS. */
 	void (*build)(const char *dev, const struct fp_pipeline_opts *opts,
