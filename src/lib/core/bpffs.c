@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
+#include <bpf/bpf.h>
 #include <fastpath/core.h>
 #include "core/bpffs.h"
 
@@ -76,4 +77,12 @@ void *fp_map_mmap_at(int fd, size_t off, size_t bytes, size_t *len)
 void *fp_map_mmap(int fd, size_t bytes, size_t *len)
 {
 	return fp_map_mmap_at(fd, 0, bytes, len);
+}
+
+__u32 fp_obj_id(int fd)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id : 0;
 }

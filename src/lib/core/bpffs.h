@@ -4,6 +4,7 @@
 #define FP_LIB_BPFFS_H
 
 #include <stddef.h>
+#include <linux/types.h>
 
 /* fp_rmtree: unpin everything under dir, then dir itself; a missing dir
  * is not an error. */
@@ -17,5 +18,9 @@ void *fp_map_mmap(int fd, size_t bytes, size_t *len);
 /* fp_map_mmap_at: the same, of BYTES from offset OFF (a multiple of the
  * page size) on. */
 void *fp_map_mmap_at(int fd, size_t off, size_t bytes, size_t *len);
+
+/* fp_obj_id: the id of the BPF object (map, program, link) FD; 0 when
+ * FD is -1 or not one. */
+__u32 fp_obj_id(int fd);
 
 #endif

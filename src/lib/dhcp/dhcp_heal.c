@@ -9,25 +9,18 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <fastpath/pipeline.h>
+#include "core/bpffs.h"
 #include "dhcp_server.h"
-
-static __u32 map_id(int fd)
-{
-	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info);
-
-	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id : 0;
-}
 
 /* The lease map pinned for DEV is not the one the server writes. */
 static bool maps_stale(const struct fp_dhcp_server *s)
 {
 	int fd = fp_pipeline_obj_get(s->cfg.interface, "dhcp_leases");
-	__u32 pinned = map_id(fd);
+	__u32 pinned = fp_obj_id(fd);
 
 	if (fd >= 0)
 		close(fd);
-	return pinned != map_id(s->leases_fd);
+	return pinned != fp_obj_id(s->leases_fd);
 }
 
 static int sockets_reopen(struct fp_dhcp_server *s)

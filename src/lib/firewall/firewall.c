@@ -500,14 +500,6 @@ static int stage_off(const char *dev)
 	return err ?: fp_pipeline_set_stages(dev, info.stages & ~FP_STAGE_BIT(FP_STAGE_FIREWALL));
 }
 
-static __u32 map_id(int fd)
-{
-	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info);
-
-	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
-}
-
 /* counters_fold: when M's counters are not OLD (made again, larger, for a
  * set that did not fit), what the live set counted in OLD, added to its
  * list. The pipeline that counted there was replaced in its link; an
@@ -520,7 +512,7 @@ static int counters_fold(const struct fp_fw_maps *m, int old)
 	__u32 cur;
 	int err;
 
-	if (!fp_fw_counters_room(old) || map_id(old) == map_id(m->counters))
+	if (!fp_fw_counters_room(old) || fp_obj_id(old) == fp_obj_id(m->counters))
 		return 0; /* an older layout's: not carried */
 	err = read_gen(m, &cur);
 	if (err || gen_open(m, cur, &live))

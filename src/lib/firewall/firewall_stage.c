@@ -5,11 +5,13 @@
  * interface after up (or removed, where there is none). */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 #include <fastpath/config.h>
 #include <fastpath/firewall.h>
 #include "bpf/pipeline.skel.h"
 #include "firewall_abi.h"
+#include "firewall/firewall_gen.h"
 #include "pipeline/stage.h"
 
 /* A firewall that allows everything with no rule is no firewall. */
@@ -32,13 +34,34 @@ static bool firewall_from_config(const struct fp_config *cfg, const char *dev,
 /* Positions a generation's counters make room for at the least. */
 #define COUNTERS_POS_MIN 1024u
 
-__u32 fp_firewall_counters_entries(__u32 fw_pos)
+static __u32 counters_entries(__u32 fw_pos)
 {
 	__u32 n = COUNTERS_POS_MIN;
 
 	while (n < fw_pos && n < FP_FW_RULES_SPAN)
 		n <<= 1;
 	return FP_FW_COUNTER(n, 0);
+}
+
+bool fp_firewall_counters_hold(const char *dev, __u32 fw_pos)
+{
+	int fd = fp_pipeline_obj_get(dev, "fw_counters");
+	bool hold = fp_fw_counters_room(fd) >= fw_pos;
+
+	if (fd >= 0)
+		close(fd);
+	return hold;
+}
+
+int fp_firewall_counters_grow(struct bpf_object *obj, __u32 fw_pos)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, "fp_fw_counters");
+
+	if (!m)
+		return -ENOENT;
+	if (bpf_map__max_entries(m) >= FP_FW_COUNTER(fw_pos, 0))
+		return 0;
+	return bpf_map__set_max_entries(m, counters_entries(fw_pos));
 }
 
 /* fp_fw_counters, per CPU, two entries a position (one a generation):
@@ -68,7 +91,7 @@ static int firewall_size(struct bpf_object *obj, const char *dev,
 	}
 	if (!pos && !(opts->stages & FP_STAGE_BIT(FP_STAGE_FIREWALL)))
 		return bpf_map__set_max_entries(m, FP_FW_COUNTER(1, 0));
-	return bpf_map__set_max_entries(m, fp_firewall_counters_entries(pos));
+	return bpf_map__set_max_entries(m, counters_entries(pos));
 }
 
 /* The probe loop walks at least the slots OPTS asks for and those of the

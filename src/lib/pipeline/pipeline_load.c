@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 #include <fastpath/pipeline.h>
 #include "bpf/pipeline.skel.h"
+#include "core/bpffs.h"
 #include "pipeline/pipeline_internal.h"
 #include "pipeline/pipeline_sets.h"
 #include "pipeline/stage.h"
@@ -416,14 +417,6 @@ static bool same_build(const struct fp_pipeline_opts *a, const struct fp_pipelin
 	       a->lease_cache == b->lease_cache && a->fw_slots == b->fw_slots;
 }
 
-static __u32 map_id(int fd)
-{
-	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info);
-
-	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id : 0;
-}
-
 /* pins_fit: what A reused is still pinned where it was (or the map
  * another take pinned there is A's own), and nothing is pinned where A's
  * new maps go. */
@@ -432,7 +425,7 @@ static bool pins_fit(const struct ahead *a)
 	for (int i = 0; i < a->n; i++) {
 		int fd = bpf_obj_get(a->pin[i]);
 		bool fit = a->made[i] ? fd < 0 && errno == ENOENT :
-			   map_id(fd) == map_id(bpf_map__fd(a->map[i]));
+			   fp_obj_id(fd) == fp_obj_id(bpf_map__fd(a->map[i]));
 
 		if (fd >= 0)
 			close(fd);
@@ -619,39 +612,19 @@ int fp_pipeline_up_link(const char *dev, const struct fp_target *t,
 	return 0;
 }
 
-/* The entries of DEV's pinned map NAME; 0 when there is none, or it is
- * not of TYPE (an older layout's). */
-static __u32 pin_entries(const char *dev, const char *name, enum bpf_map_type type)
-{
-	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info);
-	int fd = fp_pipeline_obj_get(dev, name);
-
-	if (fd < 0)
-		return 0;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.type != type)
-		info.max_entries = 0;
-	close(fd);
-	return info.max_entries;
-}
-
 int fp_pipeline_build_for(const char *dev, __u32 stages, __u32 fw_slots, __u32 fw_pos)
 {
-	__u32 counters = fp_firewall_counters_entries(fw_pos);
 	struct pipeline__rodata ro;
 	struct pipeline *skel;
 	int stale, err;
 
-	/* Counters sized by FP_FW_COUNTER: two a position. */
 	if (!running_built(dev, &ro) && !(stages & FP_STAGES_BUILT & ~ro.fp_built) &&
-	    ro.fp_fw_slots >= fw_slots &&
-	    pin_entries(dev, "fw_counters", BPF_MAP_TYPE_PERCPU_ARRAY) / 2 >= fw_pos)
+	    ro.fp_fw_slots >= fw_slots && fp_firewall_counters_hold(dev, fw_pos))
 		return 0;
 	err = open_new(dev, NULL, stages, fw_slots, &skel, &stale);
 	if (err)
 		return err;
-	if (bpf_map__max_entries(skel->maps.fp_fw_counters) / 2 < fw_pos)
-		err = bpf_map__set_max_entries(skel->maps.fp_fw_counters, counters);
+	err = fp_firewall_counters_grow(skel->obj, fw_pos);
 	if (err) {
 		pipeline__destroy(skel);
 		return err;

@@ -67,9 +67,12 @@ __u32 fp_pipeline_pinned_entries(const struct bpf_map *m);
  * fp_fw_carry_fold). The caller holds DEV's lock (fp_pipeline_lock). */
 int fp_pipeline_build_for(const char *dev, __u32 stages, __u32 fw_slots, __u32 fw_pos);
 
-/* fp_firewall_counters_entries: the entries of fp_fw_counters for FW_POS
- * positions (firewall_stage.c). */
-__u32 fp_firewall_counters_entries(__u32 fw_pos);
+/* fp_firewall_counters_hold: DEV's pinned fp_fw_counters has room for
+ * FW_POS positions (firewall_stage.c). fp_firewall_counters_grow: OBJ's
+ * made room for FW_POS where it has less (the pin then goes stale, and
+ * the load makes the map again). */
+bool fp_firewall_counters_hold(const char *dev, __u32 fw_pos);
+int fp_firewall_counters_grow(struct bpf_object *obj, __u32 fw_pos);
 
 /* fp_stage_rows: one row per enum fp_stage, in the order they run. */
 extern const struct fp_stage_row *const fp_stage_rows[FP_STAGE_MAX];
