@@ -483,6 +483,7 @@ static int bench_firewall(const struct opts *o, size_t n, struct table *t)
 		.gen = bpf_map__fd(s->maps.fp_fw_gen), .table = bpf_map__fd(s->maps.fp_fw_table),
 		.counters = bpf_map__fd(s->maps.fp_fw_counters),
 		.list = bpf_map__fd(s->maps.fp_fw_list),
+		.live = bpf_map__fd(s->maps.fp_fw_live),
 	};
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	err = fp_firewall_install(&m, c);

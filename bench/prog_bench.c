@@ -134,6 +134,7 @@ static int install_rules(struct bpf_object *obj)
 		.table = bpf_object__find_map_fd_by_name(obj, "fp_fw_table"),
 		.counters = bpf_object__find_map_fd_by_name(obj, "fp_fw_counters"),
 		.list = bpf_object__find_map_fd_by_name(obj, "fp_fw_list"),
+		.live = bpf_object__find_map_fd_by_name(obj, "fp_fw_live"),
 	};
 	struct fp_firewall_config fw;
 	struct fp_config_error cerr;

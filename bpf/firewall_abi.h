@@ -24,6 +24,12 @@
 #define FP_FW_RULES_MAX   100000 /* = FP_CONFIG_RULES_MAX */
 #define FP_FW_NONE        0xffffffffu
 
+/* The layout of a generation's tables (fp_fw_meta.layout): a stage of
+ * another layout reads a set as no set, and the library installs a set
+ * of an older layout again from its list (firewall_stage.c). 0: the
+ * layouts before this field, whose meta had padding there. */
+#define FP_FW_LAYOUT      1
+
 /* Which fields a rule constrains: its shape. Ports are exact (X) or a
  * range (R) and imply TCP or UDP; P is a protocol with no ports. */
 #define FP_FW_S   0x01
@@ -67,10 +73,11 @@ struct fp_fw_node {
 
 struct fp_fw_tail {
 	__u32 addr[4];  /* host order, bits past len zero */
+	__u32 mask[4];  /* the prefix's bits of each word */
 	__u32 len;
 	__u32 cls;      /* the class of an address in the prefix */
 	__u32 miss;     /* the class of the others */
-	__u32 pad[9];   /* an element of the nodes */
+	__u32 pad[5];   /* an element of the nodes */
 };
 
 /* The values, by index: ports of TCP then UDP, source then destination;
@@ -101,7 +108,7 @@ struct fp_fw_class {
  * prefix of a rule on two fields or more that holds them), exact ports by
  * value; port ranges are not in the key but checked against the entry,
  * so a range costs one entry, not one per class it spans. An entry lives
- * in one of the two buckets fp_fw_buckets() gives its key (cuckoo
+ * in one of the two buckets fp_fw_bucket1() and fp_fw_bucket2() give its key (cuckoo
  * hashing: the compiler moves entries between their two buckets until
  * all fit), packed from the front, so a lookup reads two buckets and
  * stops in each at its first empty entry. */
@@ -114,7 +121,8 @@ struct fp_fw_match_entry {
 	__u32 pos;      /* the rule; 0: an empty entry */
 	__u16 sport_lo, sport_hi;
 	__u16 dport_lo, dport_hi;
-	__u32 pad;
+	__u32 ranged;   /* the rule has a port range: compare the ports (an
+			 * entry of exact ports matches on its key alone) */
 };
 
 struct fp_fw_bucket {
@@ -140,25 +148,42 @@ static inline void fp_fw_slot_masks(__u8 shape, __u64 *mask0, __u64 *mask1, __u6
 	*k1 = fp_fw_k1(0, 0, 0, shape);
 }
 
-/* fp_fw_hash: a key's hash, the same in the stage and the compiler. */
-static inline __u64 fp_fw_hash(__u64 k0, __u64 k1)
+/* fp_fw_key_mix: a key's two products folded, the same in the stage and
+ * the compiler. Its high bits depend on every bit of the key (a multiply
+ * carries upward): the filter below is indexed by them, so that a probe
+ * for a key no rule has (most probes) costs two multiplies. Its low bits
+ * do not mix (they depend only on the key's low bits), so the buckets
+ * come from fp_fw_hash, which finishes the mix: only a probe the filter
+ * lets through pays for it. */
+static inline __u64 fp_fw_key_mix(__u64 k0, __u64 k1)
 {
-	__u64 h = k0 * 0x9e3779b97f4a7c15ull ^ k1 * 0xc2b2ae3d27d4eb4full;
-
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ull;
-	return h ^ h >> 32;
+	return k0 * 0x9e3779b97f4a7c15ull ^ k1 * 0xc2b2ae3d27d4eb4full;
 }
 
-/* fp_fw_buckets: the two buckets of a key of hash H; they differ when
- * there are two buckets or more. */
-static inline void fp_fw_buckets(__u64 h, __u32 mask, __u32 *b1, __u32 *b2)
+/* fp_fw_hash: the hash of a key whose fp_fw_key_mix is X. */
+static inline __u64 fp_fw_hash(__u64 x)
 {
-	*b1 = (__u32)h & mask;
-	*b2 = ((__u32)(h >> 32) & mask) ^ (((__u32)(h >> 32) & mask) == *b1 ? mask & 1 : 0);
+	x ^= x >> 29;
+	x *= 0xbf58476d1ce4e5b9ull;
+	return x ^ x >> 32;
 }
 
-/* fp_fw_meta's filter: one bit per value of a key hash's top
+/* fp_fw_bucket1, fp_fw_bucket2: the two buckets of a key of hash H, of
+ * MASK + 1; they differ when there are two buckets or more. The second
+ * is only read when the first is full (the stage works it out then). */
+static inline __u32 fp_fw_bucket1(__u64 h, __u32 mask)
+{
+	return (__u32)h & mask;
+}
+
+static inline __u32 fp_fw_bucket2(__u64 h, __u32 mask)
+{
+	__u32 b = (__u32)(h >> 32) & mask;
+
+	return b ^ (b == fp_fw_bucket1(h, mask) ? mask & 1 : 0);
+}
+
+/* fp_fw_meta's filter: one bit per value of a key mix's top
  * FP_FW_FILTER_ORDER bits, set for every entry's key, so that a probe
  * for a key no rule has (most probes a packet makes) skips its buckets:
  * their lines and up to eight entries compared. 32 KB: with 10,000
@@ -169,29 +194,40 @@ static inline void fp_fw_buckets(__u64 h, __u32 mask, __u32 *b1, __u32 *b2)
 
 static inline __u32 fp_fw_filter_word(__u64 h)
 {
-	return h >> (64 - (FP_FW_FILTER_ORDER - 6));
+	return h >> (64 - FP_FW_FILTER_ORDER) & (FP_FW_FILTER_WORDS - 1);
 }
 
+/* The bit within the word from the top six bits: a shift, no mask. */
 static inline __u64 fp_fw_filter_bit(__u64 h)
 {
-	return 1ull << (h >> (64 - FP_FW_FILTER_ORDER) & 63);
+	return 1ull << (h >> 58);
 }
 
+/* A slot: what the probe for it reads, in one place. Its key from a
+ * packet's: fp_fw_k0(src, dst) & mask0, fp_fw_k1(sport, dport, proto, 0)
+ * & mask1 | k1 (the shape, << 40). */
+struct fp_fw_slot {
+	__u64 mask0;
+	__u64 mask1;
+	__u64 k1;
+	__u32 min;      /* the slot's first rule: ascending from slot to slot */
+	__u8 shape;
+	__u8 pad[3];
+};
+
 /* The meta, at the table's start. Positions count from 1 in rule order; the
- * stage reports the rule's index in its file from the verdicts. */
+ * stage reports the rule's index in its file from the verdicts. The first
+ * five fields keep their places from layout to layout: a set of an older
+ * layout is read for its shape (firewall_stage.c). */
 struct fp_fw_meta {
 	__u32 catch_all;                /* first rule with no field; FP_FW_NONE */
 	__u32 n_slots;
 	__u32 n_pos;                    /* positions: rules + 1 for the policy */
-	__u32 pad;
+	__u32 layout;                   /* FP_FW_LAYOUT */
 	__u32 match_mask;               /* buckets in use - 1 (a power of 2) */
-	__u32 slot_min[FP_FW_SLOTS];    /* ascending: a slot's first rule */
-	__u8 slot_shape[FP_FW_SLOTS];
-	/* A slot's key from a packet's: fp_fw_k0(src, dst) & mask0,
-	 * fp_fw_k1(sport, dport, proto, 0) & mask1 | shape << 40. */
-	__u64 slot_mask0[FP_FW_SLOTS];
-	__u64 slot_mask1[FP_FW_SLOTS];
-	__u64 slot_k1[FP_FW_SLOTS];
+	__u32 gen;                      /* the generation installed as: where its
+					 * rules count (FP_FW_COUNTER) */
+	struct fp_fw_slot slot[FP_FW_SLOTS];
 	__u64 filter[FP_FW_FILTER_WORDS];
 };
 

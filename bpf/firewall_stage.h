@@ -4,9 +4,11 @@
  * library into the maps of bpf/firewall_abi.h, twice over: the tables
  * (in one value of fp_fw_table) and the list are outer maps of two
  * slots, each position has two counters in fp_fw_counters, and fp_fw_gen
- * names the live generation. The library fills the other slot, flips fp_fw_gen, then waits
- * an RCU grace period before it touches the old one again; the stage
- * reads fp_fw_gen once per packet, so a packet sees one whole set.
+ * names the live generation, for the library. The stage reads the live
+ * tables from fp_fw_live, the one slot the library sets to the new
+ * generation's tables once they are filled, and the generation from
+ * their meta: one lookup a packet, so a packet sees one whole set. The
+ * library waits an RCU grace period before it touches the old one again.
  *
  * What is matched (docs/firewall.md):
  *   non-IP frames (ARP, ...)       pass, unmatched and uncounted
@@ -39,9 +41,9 @@ struct {
  * flags must equal those of the maps the library creates. Arrays read
  * per packet keep a fixed size, so the verifier inlines their lookups
  * (about 1 ns against 7 ns for a BPF_F_INNER_MAP array). */
-#define FP_FW_OUTER(inner_type, inner_flags, inner_max, inner_key, inner_value) \
+#define FP_FW_OUTER(slots, inner_type, inner_flags, inner_max, inner_key, inner_value) \
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);				\
-	__uint(max_entries, 2);							\
+	__uint(max_entries, slots);						\
 	__type(key, __u32);							\
 	__array(values, struct {						\
 		__uint(type, inner_type);					\
@@ -51,10 +53,18 @@ struct {
 		__uint(value_size, inner_value);				\
 	})
 
-/* The tables, in one value (bpf/firewall_abi.h, fp_fw_table). */
+/* The tables, in one value (bpf/firewall_abi.h, fp_fw_table), by
+ * generation; the stage reads them from fp_fw_live. */
 struct {
-	FP_FW_OUTER(BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, 1, 4, FP_FW_TABLE_BYTES);
+	FP_FW_OUTER(2, BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, 1, 4, FP_FW_TABLE_BYTES);
 } fp_fw_table SEC(".maps");
+
+/* The live generation's tables, the map in fp_fw_table's slot fp_fw_gen
+ * names: what the stage reads, where a lookup of fp_fw_gen, then of
+ * fp_fw_table by it, made a chain of three dependent loads. */
+struct {
+	FP_FW_OUTER(1, BPF_MAP_TYPE_ARRAY, BPF_F_MMAPABLE, 1, 4, FP_FW_TABLE_BYTES);
+} fp_fw_live SEC(".maps");
 
 /* Both generations' counters, by position then generation (index
  * FP_FW_COUNTER(pos, gen)): one map of a fixed size, so its lookup is
@@ -70,7 +80,7 @@ struct {
 } fp_fw_counters SEC(".maps");
 
 struct {
-	FP_FW_OUTER(BPF_MAP_TYPE_ARRAY, BPF_F_INNER_MAP | BPF_F_MMAPABLE, 1, 4,
+	FP_FW_OUTER(2, BPF_MAP_TYPE_ARRAY, BPF_F_INNER_MAP | BPF_F_MMAPABLE, 1, 4,
 		    sizeof(struct fp_fw_entry));
 } fp_fw_list SEC(".maps");
 
@@ -84,6 +94,10 @@ struct {
  * slot. */
 const volatile __u32 fp_fw_slots = FP_FW_SLOTS;
 
+/* The tables' layout this program reads: the library reloads a program of
+ * another layout before it installs a set (pipeline_load.c). */
+const volatile __u32 fp_fw_layout = FP_FW_LAYOUT;
+
 /* The live set: its generation and tables. */
 struct fp_fw_set {
 	const struct fp_fw_meta *meta;  /* at the table's start */
@@ -91,25 +105,23 @@ struct fp_fw_set {
 	__u32 gen;
 };
 
-/* fp_fw_set_get: the live generation's maps; -1 when no set is installed. */
+/* fp_fw_set_get: the live generation's tables; -1 when no set is
+ * installed, or the set is of another layout (the library installs it
+ * again: until then, no set). */
 static __always_inline int fp_fw_set_get(struct fp_fw_set *s)
 {
-	__u32 zero = 0, gen;
-	__u32 *g = bpf_map_lookup_elem(&fp_fw_gen, &zero);
-	void *table;
+	__u32 zero = 0;
+	void *table = bpf_map_lookup_elem(&fp_fw_live, &zero);
 
-	if (!g)
-		return -1;
-	/* Once: the tables and counters must be of the same generation. */
-	gen = *(volatile __u32 *)g & 1;
-	s->gen = gen;
-	table = bpf_map_lookup_elem(&fp_fw_table, &gen);
 	if (!table)
 		return -1;
 	s->table = bpf_map_lookup_elem(table, &zero);
 	if (!s->table)
 		return -1;
 	s->meta = (const void *)(s->table + FP_FW_T_META);
+	if (s->meta->layout != FP_FW_LAYOUT)
+		return -1;
+	s->gen = s->meta->gen & 1;
 	return 0;
 }
 
@@ -147,18 +159,30 @@ static __always_inline const struct fp_fw_verdict *fp_fw_verdict(const __u8 *t, 
  * nibble FIRST (a constant) on; returns the entry where the path ends.
  * Spelt out, each nibble's shift a constant: clang 14 keeps a loop that
  * can exit early rolled, and the verifier then walks it once per nibble
- * and way into it. */
+ * and way into it. Entries are 64-bit here (read as 32-bit words, so
+ * zero-extended): the child bit, the top one, is then tested with one
+ * comparison, where a 32-bit test took a shift up and an arithmetic
+ * shift down first. fp_fw_entry_read hides from clang that the entry was
+ * a 32-bit word, or it turns the comparison back into that test. */
+static __always_inline __u64 fp_fw_entry_read(const __u32 *p)
+{
+	__u64 e = *p;
+
+	asm volatile("" : "+r"(e));
+	return e;
+}
+
 #define FP_FW_STEP(i)								\
 	do {									\
 		if ((i) >= first) {						\
-			if (!(e & FP_FW_CHILD))					\
+			if (e < FP_FW_CHILD)					\
 				return e;					\
-			e = fp_fw_node(t, e)->e[(word >> (28 - 4 * (i))) &	\
-						 (FP_FW_FANOUT - 1)];		\
+			e = fp_fw_entry_read(&fp_fw_node(t, e)->e[(word >> (28 - 4 * (i))) & \
+								  (FP_FW_FANOUT - 1)]); \
 		}								\
 	} while (0)
 
-static __always_inline __u32 fp_fw_descend(const __u8 *t, __u32 e, __u32 word, const int first)
+static __always_inline __u64 fp_fw_descend(const __u8 *t, __u64 e, __u32 word, const int first)
 {
 	FP_FW_STEP(0);
 	FP_FW_STEP(1);
@@ -175,7 +199,7 @@ static __always_inline __u32 fp_fw_descend(const __u8 *t, __u32 e, __u32 word, c
  * address at A (network order), a word an iteration of a loop kept
  * rolled: the program holds one word's descent, not three, and the
  * verifier walks it once for both addresses (docs/benchmarks.md). */
-static __always_inline __u32 fp_fw_descend6(const __u8 *t, __u32 e, const __u32 *a)
+static __always_inline __u64 fp_fw_descend6(const __u8 *t, __u64 e, const __u32 *a)
 {
 	int w;
 
@@ -189,14 +213,11 @@ static __always_inline __u32 fp_fw_descend6(const __u8 *t, __u32 e, const __u32 
  * tail's prefix. */
 static __always_inline int fp_fw_tail_word(const struct fp_fw_tail *t, int i, __u32 word)
 {
-	__u32 bits = t->len > 32 * i ? t->len - 32 * i : 0;
-	__u32 mask = bits >= 32 ? ~0u : bits ? ~(~0u >> bits) : 0;
-
-	return (word & mask) == t->addr[i];
+	return (word & t->mask[i]) == t->addr[i];
 }
 
 /* fp_fw_tail: the class an FP_FW_TAIL entry E gives the address A. */
-static __always_inline __u32 fp_fw_tail(const __u8 *table, __u32 e, const __u32 *a, int v6)
+static __always_inline __u32 fp_fw_tail(const __u8 *table, __u64 e, const __u32 *a, int v6)
 {
 	const struct fp_fw_tail *t = (const void *)fp_fw_node(table, e);
 
@@ -213,23 +234,26 @@ static __always_inline __u32 fp_fw_tail(const __u8 *table, __u32 e, const __u32 
  * address at A (network order, 1 or 4 words) under ROOT. */
 static __always_inline __u32 fp_fw_addr_class(const __u8 *t, __u32 root, const __u32 *a, int v6)
 {
-	__u32 w0 = bpf_ntohl(a[0]), e;
+	__u32 w0 = bpf_ntohl(a[0]);
+	__u64 e;
 
-	e = fp_fw_node(t, root * FP_FW_ROOT_NODES + (w0 >> 20))->e[(w0 >> 16) & (FP_FW_FANOUT - 1)];
+	e = fp_fw_entry_read(&fp_fw_node(t, root * FP_FW_ROOT_NODES + (w0 >> 20))
+				      ->e[(w0 >> 16) & (FP_FW_FANOUT - 1)]);
 	e = fp_fw_descend(t, e, w0, 4);
 	if (v6)
 		e = fp_fw_descend6(t, e, a);
-	return e & FP_FW_TAIL ? fp_fw_tail(t, e, a, v6) : e;
+	/* Where a path ends the child bit is clear: the tail bit is the top. */
+	return e >= FP_FW_TAIL ? fp_fw_tail(t, e, a, v6) : e;
 }
 
-static __always_inline __u32 fp_fw_min(__u32 a, __u32 b)
+static __always_inline __u64 fp_fw_min(__u64 a, __u64 b)
 {
 	return a < b ? a : b;
 }
 
 /* fp_fw_admit: fold the fp_fw_values entry IDX into best and cand; its
  * key class to *cls. */
-static __always_inline void fp_fw_admit(const __u8 *t, __u32 idx, __u32 *best, __u32 *cand,
+static __always_inline void fp_fw_admit(const __u8 *t, __u32 idx, __u64 *best, __u64 *cand,
 					__u32 *cls)
 {
 	const struct fp_fw_class *c = fp_fw_value(t, idx);
@@ -265,8 +289,9 @@ struct {
 static __always_inline int fp_fw_entry_fits(const struct fp_fw_match_entry *e, __u64 k0,
 					    __u64 k1, const struct fp_fw_fields *f)
 {
-	return e->k0 == k0 && e->k1 == k1 && f->sport >= e->sport_lo &&
-	       f->sport <= e->sport_hi && f->dport >= e->dport_lo && f->dport <= e->dport_hi;
+	return e->k0 == k0 && e->k1 == k1 &&
+	       (!e->ranged || (f->sport >= e->sport_lo && f->sport <= e->sport_hi &&
+			       f->dport >= e->dport_lo && f->dport <= e->dport_hi));
 }
 
 /* fp_fw_bucket_best: the first rule in bucket IDX of key K0/K1 that F
@@ -302,18 +327,20 @@ static __always_inline __u64 fp_fw_probe(const struct fp_fw_set *s, int i,
 	/* The keys read from the scratch at each probe: clang would keep
 	 * them in registers or on the stack, where the verifier tracks them
 	 * (struct fp_fw_fields), and walk the probes once per protocol. */
-	__u64 k0 = *(volatile const __u64 *)&f->k0 & s->meta->slot_mask0[i];
-	__u64 k1 = (*(volatile const __u64 *)&f->k1 & s->meta->slot_mask1[i]) | s->meta->slot_k1[i];
-	__u64 h = fp_fw_hash(k0, k1);
-	__u32 b1, b2;
+	const struct fp_fw_slot *sl = &s->meta->slot[i];
+	__u64 k0 = *(volatile const __u64 *)&f->k0 & sl->mask0;
+	__u64 k1 = (*(volatile const __u64 *)&f->k1 & sl->mask1) | sl->k1;
+	__u64 x = fp_fw_key_mix(k0, k1);
 	int full;
 
-	if (!(s->meta->filter[fp_fw_filter_word(h)] & fp_fw_filter_bit(h)))
+	if (!(s->meta->filter[fp_fw_filter_word(x)] & fp_fw_filter_bit(x)))
 		return best;
-	fp_fw_buckets(h, s->meta->match_mask, &b1, &b2);
-	best = fp_fw_bucket_best(s->table, b1, k0, k1, f, best, &full);
+	x = fp_fw_hash(x);
+	best = fp_fw_bucket_best(s->table, fp_fw_bucket1(x, s->meta->match_mask), k0, k1, f,
+				 best, &full);
 	if (full)
-		best = fp_fw_bucket_best(s->table, b2, k0, k1, f, best, &full);
+		best = fp_fw_bucket_best(s->table, fp_fw_bucket2(x, s->meta->match_mask), k0, k1,
+					 f, best, &full);
 	return best;
 }
 
@@ -322,9 +349,11 @@ static __always_inline __u64 fp_fw_probe(const struct fp_fw_set *s, int i,
 static __always_inline __u32 fp_fw_first(const struct fp_parsed *p, const struct fp_fw_set *s,
 					 struct fp_fw_fields *f)
 {
-	__u32 best = s->meta->catch_all, cand = ~0u, src, dst, sp, dp, pr, skey, dkey, unused;
+	__u32 src, dst, sp, dp, pr, skey, dkey, unused;
 	int v6 = p->ip_version == 6;
-	__u64 i, left, found;
+	/* 64-bit: a rule's position and the slots are read as 32-bit words,
+	 * and a 32-bit minimum or mask would zero-extend each result again. */
+	__u64 best = s->meta->catch_all, cand = ~0u, i, left, found;
 
 	if (p->ip_version) {
 		src = fp_fw_addr_class(s->table, v6 ? FP_FW_ROOT_SRC6 : FP_FW_ROOT_SRC4,
@@ -371,7 +400,7 @@ static __always_inline __u32 fp_fw_first(const struct fp_parsed *p, const struct
 	for (i = 0; left; i++, left >>= 1) {
 		if (!(left & 1))
 			continue;
-		if (s->meta->slot_min[i] >= found)
+		if (s->meta->slot[i].min >= found)
 			break;
 		found = fp_fw_probe(s, i, f, found);
 	}

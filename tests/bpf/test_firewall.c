@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <cmocka.h>
 #include <fastpath/firewall.h>
 #include "firewall_abi.h"
@@ -55,6 +56,7 @@ static int setup_with(void **state, int (*prepare)(struct pipeline *skel))
 		.table = bpf_map__fd(f->skel->maps.fp_fw_table),
 		.counters = bpf_map__fd(f->skel->maps.fp_fw_counters),
 		.list = bpf_map__fd(f->skel->maps.fp_fw_list),
+		.live = bpf_map__fd(f->skel->maps.fp_fw_live),
 	};
 	return 0;
 }
@@ -772,6 +774,75 @@ static void test_firewall_uninstall_passes_everything(void **state)
 	assert_int_equal(fp_firewall_list_maps(&f->maps, &l), -ENOENT);
 }
 
+/* live_meta: the meta of the tables fp_fw_live holds, mapped (its first
+ * page); *id: that map's id. */
+static struct fp_fw_meta *live_meta(struct fixture *f, uint32_t *id)
+{
+	uint32_t zero = 0;
+	void *p;
+	int fd;
+
+	assert_int_equal(bpf_map_lookup_elem(f->maps.live, &zero, id), 0);
+	fd = bpf_map_get_fd_by_id(*id);
+	assert_true(fd >= 0);
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	assert_true(p != MAP_FAILED);
+	return p;
+}
+
+/* Each install makes the other slot live: fp_fw_live holds the tables of
+ * the slot fp_fw_gen names, and their meta names that generation (where
+ * the stage counts). */
+static void test_firewall_live_tables_are_the_installed_slot(void **state)
+{
+	struct fixture *f = FP_TEST_STATE(state);
+	uint32_t zero = 0, gen, id, slot_id;
+	struct fp_fw_meta *meta;
+	struct fp_pkt p;
+
+	for (int i = 0; i < 2; i++) {
+		apply(f, i ? "rules:\n  - {action: drop, protocol: udp, port: 54}\n"
+			   : "rules:\n  - {action: drop, protocol: udp, port: 53}\n");
+		assert_int_equal(bpf_map_lookup_elem(f->maps.gen, &zero, &gen), 0);
+		assert_int_equal(gen, i ? 0 : 1);
+		assert_int_equal(bpf_map_lookup_elem(f->maps.table, &gen, &slot_id), 0);
+		meta = live_meta(f, &id);
+		assert_int_equal(id, slot_id);
+		assert_int_equal(meta->gen, gen);
+		assert_int_equal(meta->layout, FP_FW_LAYOUT);
+		munmap(meta, 4096);
+	}
+	fp_pkt_udp4(&p, 54, 64);
+	expect(f, &p, XDP_DROP, 1);
+	fp_pkt_udp4(&p, 53, 64);
+	expect(f, &p, XDP_PASS, 0);
+	check(f);
+}
+
+/* Tables of another layout (an older build's, until fastpath up installs
+ * the set again) are no set to the stage: it passes what they would
+ * drop, and counts nothing, rather than misread them. */
+static void test_firewall_reads_no_set_of_another_layout(void **state)
+{
+	struct fixture *f = FP_TEST_STATE(state);
+	struct fp_fw_meta *meta;
+	struct fp_pkt p;
+	uint32_t id;
+
+	apply(f, "rules:\n  - {action: drop, protocol: udp, port: 53}\n");
+	fp_pkt_udp4(&p, 53, 64);
+	expect(f, &p, XDP_DROP, 1);
+	meta = live_meta(f, &id);
+	meta->layout = 0;
+	expect_unmatched(f, &p);
+	expect_unmatched(f, &p);
+	meta->layout = FP_FW_LAYOUT;
+	expect(f, &p, XDP_DROP, 1);
+	munmap(meta, 4096);
+	check(f);
+}
+
 /* A set with more positions than fp_fw_counters has room for is refused
  * (the library makes the counters again, larger, first: firewall.c) and
  * the live set goes on dropping and counting; one that fits replaces it. */
@@ -1175,6 +1246,8 @@ int main(void)
 		T(test_firewall_drop_ends_the_run),
 		T(test_firewall_without_rule_set_passes),
 		T(test_firewall_uninstall_passes_everything),
+		T(test_firewall_live_tables_are_the_installed_slot),
+		T(test_firewall_reads_no_set_of_another_layout),
 		T(test_firewall_replace_keeps_counters_of_unchanged_rules),
 		cmocka_unit_test_setup_teardown(test_firewall_refuses_a_set_its_counters_cannot_hold,
 						setup_two_positions, teardown),

@@ -272,6 +272,34 @@ case_counters_grow_for_a_larger_set() {
 	[ "$(rule_count 3001 packets)" -gt 0 ] || t_fail "the last of 3,001 rules counted no SYN"
 }
 
+# A set the stage cannot read (one an older build installed: that build
+# had no fw_live; here the set's tables are taken out of it behind the
+# library's back) is no set to the stage: what it dropped arrives. The
+# next `fastpath up` installs it again from its own list: dropped again,
+# its counts kept.
+case_set_out_of_live_renewed_by_up() {
+	fw_up
+	rules "$T_TMP/r.yaml" "{action: drop, protocol: udp, port: 7001}"
+	t_fp 0 firewall replace "$T_TMP/r.yaml" "$T_DEV"
+	dropped_and_counted 7001 3 1
+	bpftool map delete pinned "$T_PIN/pipeline/$T_DEV/fw_live" key 0 0 0 0 ||
+		t_fail "could not empty fw_live"
+	t_udp_listen "" 7001 "$T_TMP/rx_out"
+	send_udp 7001 2
+	sleep 0.3
+	[ "$(wc -c <"$T_TMP/rx_out")" = 20 ] ||
+		t_fail "with its tables out of fw_live the set still dropped: $(wc -c <"$T_TMP/rx_out") bytes arrived, want 20"
+	t_fp 0 up "$T_DEV" --stages firewall
+	bpftool map lookup pinned "$T_PIN/pipeline/$T_DEV/fw_live" key 0 0 0 0 >/dev/null 2>&1 ||
+		t_fail "up left fw_live empty"
+	: >"$T_TMP/rx_out"
+	send_udp 7001 4
+	sleep 0.3
+	[ ! -s "$T_TMP/rx_out" ] || t_fail "datagrams to port 7001 arrived after up renewed the set"
+	[ "$(rule_count 1 packets)" = 7 ] ||
+		t_fail "rule 1 counted $(rule_count 1 packets) packets, want 7 (3 before, 4 after)"
+}
+
 t_ok firewall_drops_udp_port_and_counts_exactly case_udp_port_dropped_and_counted
 t_ok firewall_drops_tcp_port_only case_tcp_port_dropped
 t_ok firewall_drops_icmp_until_flush case_icmp_dropped_then_flushed
@@ -284,4 +312,5 @@ t_ok firewall_rebuilds_a_pipeline_built_without_it case_stage_added_to_a_pipelin
 t_ok firewall_alone_runs_its_own_object case_firewall_alone_runs_its_own_object
 t_ok firewall_set_of_many_shapes_rebuilds_for_its_slots case_set_of_many_shapes_rebuilds_for_its_slots
 t_ok firewall_counters_grow_for_a_larger_set case_counters_grow_for_a_larger_set
+t_ok firewall_set_out_of_live_renewed_by_up case_set_out_of_live_renewed_by_up
 t_done

@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* The firewall in the kernel: a compiled set (firewall_compile.c) written
  * into the inactive slot of the pipeline's firewall maps, then made live
- * by flipping fw_gen; listing, clearing.
+ * by setting fw_live to its tables; listing, clearing.
  *
- * Why a packet never sees a mix: the stage reads fw_gen once and takes
- * every map from that slot (and counts at that generation's places of
- * fw_counters). The new slot is filled while no packet reads it, its
- * counters zeroed, fw_gen flips in one write, and the old slot is emptied with
- * bpf_map_delete_elem on the outer maps, which for map-in-maps returns
- * only after an RCU grace period (kernel/bpf/syscall.c,
- * maybe_wait_bpf_programs): by then no packet still holds the old set,
- * so its counters are final, and the next install may fill that slot. */
+ * Why a packet never sees a mix: the stage looks fw_live up once and
+ * takes every table from that map, and counts at the places of
+ * fw_counters its meta names (the generation). The new slot is filled
+ * while no packet reads it, its counters zeroed, fw_live is set in one
+ * write, which for map-in-maps returns only after an RCU grace period
+ * (kernel/bpf/syscall.c, maybe_wait_bpf_programs): by then no packet
+ * still holds the old set, so its counters are final. fw_gen then names
+ * the new slot for the library, and the old slot is emptied (another
+ * grace period), so the next install may fill it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -61,8 +62,9 @@ int fp_firewall_maps_open(const char *dev, struct fp_fw_maps *m)
 
 	memset(m, -1, sizeof(*m));
 	m->gen = fp_pipeline_obj_get(dev, "fw_gen");
-	if (m->gen < 0) {
-		err = m->gen;
+	m->live = m->gen < 0 ? m->gen : fp_pipeline_obj_get(dev, "fw_live");
+	if (m->live < 0) {
+		err = m->live;
 		goto fail;
 	}
 	for (int k = 0; k < IN_MAX; k++) {
@@ -243,25 +245,20 @@ static void *slot_op_run(void *arg)
 	return NULL;
 }
 
-/* slots_set: slot SLOT of every outer map set to G's inner map (G NULL:
- * emptied; a slot already empty is left alone). Each update or delete of
- * an array of maps returns only after an RCU grace period
- * (maybe_wait_bpf_programs): 8 ms apiece where grace periods are not
- * expedited, the kernel's default, so two in a row would take 16 ms
- * of every install (seven took 56 ms before the tables shared one map).
- * Made side by side, one thread each but the last, which this
- * thread makes, they wait out the same grace period. Returns the first
- * error, the others done all the same. */
-static int slots_set(const struct fp_fw_maps *m, __u32 slot, const struct gen_maps *g)
+/* slot_ops_run: the N ops side by side, an emptying of a slot already
+ * empty left out. Each update or delete of an array of maps returns only
+ * after an RCU grace period (maybe_wait_bpf_programs): 8 ms apiece where
+ * grace periods are not expedited, the kernel's default, so three in a
+ * row would take 24 ms of every install. Made side by side, one thread
+ * each but the last, which this thread makes, they wait out the same
+ * grace period. Returns the first error, the others done all the same. */
+static int slot_ops_run(struct slot_op *ops, int n)
 {
-	struct slot_op ops[IN_MAX];
 	int err = 0, last = -1;
 	__u32 id;
 
-	for (int k = 0; k < IN_MAX; k++) {
-		ops[k] = (struct slot_op){ .outer = outer_fd(m, k), .slot = slot,
-					   .fd = g ? g->fd[k] : -1 };
-		if (g || !bpf_map_lookup_elem(ops[k].outer, &slot, &id))
+	for (int k = 0; k < n; k++) {
+		if (ops[k].fd >= 0 || !bpf_map_lookup_elem(ops[k].outer, &ops[k].slot, &id))
 			last = k;
 		else
 			ops[k].fd = -2; /* empty already: nothing to do */
@@ -275,7 +272,7 @@ static int slots_set(const struct fp_fw_maps *m, __u32 slot, const struct gen_ma
 	}
 	if (last >= 0)
 		slot_op_run(&ops[last]);
-	for (int k = 0; k < IN_MAX; k++) {
+	for (int k = 0; k < n; k++) {
 		if (ops[k].started)
 			pthread_join(ops[k].thread, NULL);
 		err = err ?: ops[k].err;
@@ -283,29 +280,71 @@ static int slots_set(const struct fp_fw_maps *m, __u32 slot, const struct gen_ma
 	return err;
 }
 
+/* slot_ops: into OPS, slot SLOT of every outer map set to G's inner map
+ * (G NULL: emptied); returns how many. */
+static int slot_ops(const struct fp_fw_maps *m, __u32 slot, const struct gen_maps *g,
+		    struct slot_op *ops)
+{
+	for (int k = 0; k < IN_MAX; k++)
+		ops[k] = (struct slot_op){ .outer = outer_fd(m, k), .slot = slot,
+					   .fd = g ? g->fd[k] : -1 };
+	return IN_MAX;
+}
+
 /* retire: empty SLOT. Each delete from an array of maps waits out an RCU
  * grace period, so packets that might still use the old maps are done. */
 static void retire(const struct fp_fw_maps *m, __u32 slot)
 {
-	slots_set(m, slot, NULL);
+	struct slot_op ops[IN_MAX];
+
+	slot_ops_run(ops, slot_ops(m, slot, NULL, ops));
 }
 
-/* publish: G into slot SLOT of every outer map, or, when one fails, into
- * none (SLOT is not live: emptying it again is safe). */
-static int publish(const struct fp_fw_maps *m, __u32 slot, const struct gen_maps *g)
+/* unpublish: fw_live back to OLD's tables (or emptied), SLOT emptied. */
+static void unpublish(const struct fp_fw_maps *m, __u32 slot, const struct gen_maps *old)
 {
-	int err = slots_set(m, slot, g);
+	struct slot_op live = { .outer = m->live, .fd = old ? old->fd[IN_TABLE] : -1 };
 
+	slot_ops_run(&live, 1);
+	retire(m, slot);
+}
+
+/* publish: G into slot SLOT of every outer map and its tables live, side
+ * by side (the stage reads only fw_live, so the order among them does
+ * not matter to a packet), then fw_gen names SLOT; when one fails, none
+ * (OLD, the set live before, stays). */
+static int publish(const struct fp_fw_maps *m, __u32 slot, const struct gen_maps *g,
+		   const struct gen_maps *old)
+{
+	struct slot_op ops[IN_MAX + 1];
+	int n = slot_ops(m, slot, g, ops), err;
+	__u32 zero = 0;
+
+	ops[n++] = (struct slot_op){ .outer = m->live, .fd = g->fd[IN_TABLE] };
+	err = slot_ops_run(ops, n);
+	if (!err && bpf_map_update_elem(m->gen, &zero, &slot, BPF_ANY))
+		err = -errno;
 	if (err)
-		retire(m, slot);
+		unpublish(m, slot, old);
 	return err;
+}
+
+/* gen_stamp: G's meta names SLOT as its generation (its rules count at
+ * SLOT's places of fw_counters). C's meta is what G's starts with. */
+static int gen_stamp(const struct gen_maps *g, const struct fp_fw_compiled *c, __u32 slot)
+{
+	struct fp_fw_meta head;
+
+	memcpy(&head, &c->meta, offsetof(struct fp_fw_meta, slot));
+	head.gen = slot;
+	return table_io(g, FP_FW_T_META, &head, offsetof(struct fp_fw_meta, slot), true);
 }
 
 int fp_firewall_install(const struct fp_fw_maps *m, const struct fp_fw_compiled *c)
 {
 	struct gen_maps fresh, old;
 	struct carry cr = { 0 };
-	__u32 cur, next, zero = 0;
+	__u32 cur, next;
 	int err, has_old;
 
 	err = read_gen(m, &cur);
@@ -321,18 +360,15 @@ int fp_firewall_install(const struct fp_fw_maps *m, const struct fp_fw_compiled 
 		return err;
 	fresh.counters = m->counters;
 	fresh.slot = next;
+	err = gen_stamp(&fresh, c, next);
 	/* No packet counts there: the last install retired that slot. */
-	err = fp_fw_counters_zero(&fresh, c->n_pos);
+	err = err ?: fp_fw_counters_zero(&fresh, c->n_pos);
 	has_old = !gen_open(m, cur, &old);
 	/* Counters that cannot be carried start from zero; the set still goes in. */
 	if (!err && has_old && fp_fw_carry_open(&old, c, &cr))
 		fp_fw_carry_free(&cr);
 	err = err ?: fp_fw_carry_list(&cr, c, &fresh, cr.snap);
-	err = err ?: publish(m, next, &fresh);
-	if (!err && bpf_map_update_elem(m->gen, &zero, &next, BPF_ANY)) {
-		err = -errno;
-		retire(m, next);
-	}
+	err = err ?: publish(m, next, &fresh, has_old ? &old : NULL);
 	if (!err) {
 		retire(m, cur);
 		if (cr.to)
@@ -348,8 +384,12 @@ int fp_firewall_install(const struct fp_fw_maps *m, const struct fp_fw_compiled 
 
 int fp_firewall_uninstall(const struct fp_fw_maps *m)
 {
-	retire(m, 0);
-	retire(m, 1);
+	struct slot_op ops[2 * IN_MAX + 1];
+	int n = slot_ops(m, 0, NULL, ops);
+
+	n += slot_ops(m, 1, NULL, ops + n);
+	ops[n++] = (struct slot_op){ .outer = m->live, .fd = -1 };
+	slot_ops_run(ops, n);
 	return 0;
 }
 
@@ -469,6 +509,20 @@ void fp_fw_listing_free(struct fp_fw_listing *l)
 
 /* ---- by interface ------------------------------------------------------------------- */
 
+/* stage_reads: G, the set fw_gen names, is what the stage reads: in
+ * fw_live, and of this build's layout. Not so after an upgrade (an older
+ * build had no fw_live, or laid its tables out otherwise): the stage
+ * then sees no set until it is installed again (fp_firewall_renew). */
+static bool stage_reads(const struct fp_fw_maps *m, const struct gen_maps *g)
+{
+	struct fp_fw_meta head;
+	__u32 zero = 0, id;
+
+	return !bpf_map_lookup_elem(m->live, &zero, &id) && id == fp_obj_id(g->fd[IN_TABLE]) &&
+	       !table_io(g, FP_FW_T_META, &head, offsetof(struct fp_fw_meta, slot), false) &&
+	       head.layout == FP_FW_LAYOUT;
+}
+
 /* same_as_live: C is what runs already, rule for rule. */
 static bool same_as_live(const struct fp_fw_maps *m, const struct fp_fw_compiled *c)
 {
@@ -480,7 +534,7 @@ static bool same_as_live(const struct fp_fw_maps *m, const struct fp_fw_compiled
 
 	if (read_gen(m, &gen) || gen_open(m, gen, &g))
 		return false;
-	if (g.max[IN_LIST] == c->n_pos)
+	if (g.max[IN_LIST] == c->n_pos && stage_reads(m, &g))
 		old = fp_fw_gen_mmap(&g, IN_LIST, &size);
 	same = old;
 	for (__u32 pos = 0; same && pos < c->n_pos; pos++)
@@ -609,6 +663,35 @@ int fp_firewall_edit(const char *dev, fp_firewall_edit_fn edit, void *ctx,
 	ret = ret ?: edit(&fw, ctx);
 	ret = ret ?: apply_locked(dev, &fw, err);
 	free(fw.rules);
+	close(lock);
+	return ret;
+}
+
+int fp_firewall_renew(const char *dev)
+{
+	struct fp_firewall_config fw;
+	struct fp_fw_maps m;
+	struct gen_maps g;
+	bool reads = true;
+	int lock = fp_pipeline_lock(dev, LOCK_EX), ret;
+	__u32 gen;
+
+	if (lock < 0)
+		return lock == -ENOENT ? 0 : lock;
+	ret = fp_firewall_maps_open(dev, &m);
+	if (!ret) {
+		if (!read_gen(&m, &gen) && !gen_open(&m, gen, &g)) {
+			reads = stage_reads(&m, &g);
+			fp_fw_gen_close(&g);
+		}
+		fp_firewall_maps_close(&m);
+	}
+	ret = ret == -ENOENT ? 0 : ret;
+	if (!ret && !reads) {
+		ret = live_config(dev, &fw);
+		ret = ret ?: apply_locked(dev, &fw, NULL);
+		free(fw.rules);
+	}
 	close(lock);
 	return ret;
 }

@@ -149,18 +149,20 @@ static void assign_slots(struct compiler *cc)
 		}
 	}
 	for (__u32 k = 0; k < FP_FW_SLOTS; k++)
-		meta->slot_min[k] = FP_FW_NONE;
+		meta->slot[k].min = FP_FW_NONE;
 	for (__u32 k = 0; k < n; k++) {
+		struct fp_fw_slot *sl = &meta->slot[k];
+
 		cc->slot_of[order[k]] = k;
-		meta->slot_min[k] = first[order[k]];
-		meta->slot_shape[k] = order[k];
-		fp_fw_slot_masks(order[k], &meta->slot_mask0[k], &meta->slot_mask1[k],
-				 &meta->slot_k1[k]);
+		sl->min = first[order[k]];
+		sl->shape = order[k];
+		fp_fw_slot_masks(order[k], &sl->mask0, &sl->mask1, &sl->k1);
 		for (int f = 0; f < F_MAX; f++)
 			if (!(order[k] & field_bits[f]))
 				cc->nomask[f] |= 1u << k;
 	}
 	meta->n_slots = n;
+	meta->layout = FP_FW_LAYOUT;
 }
 
 static int prefix_cmp(const void *a, const void *b)

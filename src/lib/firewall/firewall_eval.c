@@ -40,8 +40,8 @@ static __u32 bucket_best(const struct fp_fw_bucket *b, __u64 k0, __u64 k1,
 		const struct fp_fw_match_entry *e = &b->e[i];
 
 		if (e->pos < best && e->k0 == k0 && e->k1 == k1 &&
-		    pkt->sport >= e->sport_lo && pkt->sport <= e->sport_hi &&
-		    pkt->dport >= e->dport_lo && pkt->dport <= e->dport_hi)
+		    (!e->ranged || (pkt->sport >= e->sport_lo && pkt->sport <= e->sport_hi &&
+				    pkt->dport >= e->dport_lo && pkt->dport <= e->dport_hi)))
 			best = e->pos;
 	}
 	return best;
@@ -51,15 +51,17 @@ static __u32 bucket_best(const struct fp_fw_bucket *b, __u64 k0, __u64 k1,
 static __u32 probe(const struct fp_fw_compiled *c, int i, __u32 src, __u32 dst,
 		   const struct fp_fw_packet *pkt, __u32 best)
 {
-	__u64 k0 = fp_fw_k0(src, dst) & c->meta.slot_mask0[i];
-	__u64 k1 = (fp_fw_k1(pkt->sport, pkt->dport, pkt->proto, 0) & c->meta.slot_mask1[i]) |
-		   c->meta.slot_k1[i];
-	__u64 h = fp_fw_hash(k0, k1);
+	const struct fp_fw_slot *sl = &c->meta.slot[i];
+	__u64 k0 = fp_fw_k0(src, dst) & sl->mask0;
+	__u64 k1 = (fp_fw_k1(pkt->sport, pkt->dport, pkt->proto, 0) & sl->mask1) | sl->k1;
+	__u64 x = fp_fw_key_mix(k0, k1);
 	__u32 b1, b2;
 
-	if (!(c->meta.filter[fp_fw_filter_word(h)] & fp_fw_filter_bit(h)))
+	if (!(c->meta.filter[fp_fw_filter_word(x)] & fp_fw_filter_bit(x)))
 		return best;
-	fp_fw_buckets(h, c->meta.match_mask, &b1, &b2);
+	x = fp_fw_hash(x);
+	b1 = fp_fw_bucket1(x, c->meta.match_mask);
+	b2 = fp_fw_bucket2(x, c->meta.match_mask);
 	best = bucket_best(&c->buckets[b1], k0, k1, pkt, best);
 	if (!bucket_full(&c->buckets[b1]))
 		return best;
@@ -99,7 +101,7 @@ static __u32 first_match(const struct fp_fw_compiled *c, const struct fp_fw_pack
 		if (!(cand & (1u << i)))
 			continue;
 		cand &= ~(1u << i);
-		if (c->meta.slot_min[i] >= best)
+		if (c->meta.slot[i].min >= best)
 			break;
 		best = probe(c, i, skey, dkey, pkt, best);
 	}

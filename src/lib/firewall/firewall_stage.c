@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <fastpath/config.h>
 #include <fastpath/firewall.h>
@@ -53,6 +54,11 @@ bool fp_firewall_counters_hold(const char *dev, __u32 fw_pos)
 	return hold;
 }
 
+bool fp_firewall_layout_read(const struct pipeline__rodata *ro)
+{
+	return ro->fp_fw_layout == FP_FW_LAYOUT;
+}
+
 int fp_firewall_counters_grow(struct bpf_object *obj, __u32 fw_pos)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(obj, "fp_fw_counters");
@@ -62,6 +68,43 @@ int fp_firewall_counters_grow(struct bpf_object *obj, __u32 fw_pos)
 	if (bpf_map__max_entries(m) >= FP_FW_COUNTER(fw_pos, 0))
 		return 0;
 	return bpf_map__set_max_entries(m, counters_entries(fw_pos));
+}
+
+/* tables_premake: fp_fw_table and fp_fw_live, where the load would make
+ * them (no pin to reuse), made here on one template of their inner maps.
+ * An array of maps is made with an inner map of its kind, and libbpf
+ * makes one for each from the declaration: each a table's 41 MiB,
+ * allocated and zeroed (~2 ms), then freed. */
+static int tables_premake(struct bpf_object *obj)
+{
+	static const char *const names[] = { "fp_fw_table", "fp_fw_live" };
+	LIBBPF_OPTS(bpf_map_create_opts, to, .map_flags = BPF_F_MMAPABLE);
+	LIBBPF_OPTS(bpf_map_create_opts, oo);
+	int tmpl = -1, err = 0;
+
+	for (size_t i = 0; !err && i < sizeof(names) / sizeof(names[0]); i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(obj, names[i]);
+		int fd;
+
+		if (!m)
+			return -ENOENT;
+		if (fp_pipeline_pin_fits(m))
+			continue;
+		if (tmpl < 0)
+			tmpl = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fp_fw_template", 4,
+					      FP_FW_TABLE_BYTES, 1, &to);
+		if (tmpl < 0)
+			return tmpl;
+		oo.inner_map_fd = tmpl;
+		fd = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, bpf_map__name(m), 4, 4,
+				    bpf_map__max_entries(m), &oo);
+		err = fd < 0 ? fd : bpf_map__reuse_fd(m, fd);
+		if (fd >= 0)
+			close(fd);
+	}
+	if (tmpl >= 0)
+		close(tmpl);
+	return err;
 }
 
 /* fp_fw_counters, per CPU, two entries a position (one a generation):
@@ -77,9 +120,13 @@ static int firewall_size(struct bpf_object *obj, const char *dev,
 	__u32 n, pos = opts->stages & FP_STAGE_BIT(FP_STAGE_FIREWALL) ? opts->fw_pos : 0;
 	struct fp_fw_listing l;
 	struct fp_fw_maps fm;
+	int err;
 
 	if (!m)
 		return -ENOENT;
+	err = tables_premake(obj);
+	if (err)
+		return err;
 	n = fp_pipeline_pinned_entries(m);
 	if (n)
 		return bpf_map__set_max_entries(m, n);
@@ -117,6 +164,15 @@ static void firewall_build(const char *dev, const struct fp_pipeline_opts *opts,
 	ro->fp_fw_slots = 1;
 	while (ro->fp_fw_slots < n && ro->fp_fw_slots < FP_FW_SLOTS)
 		ro->fp_fw_slots <<= 1;
+}
+
+/* With the stage on, after every up: a set the program cannot read (one
+ * an older build installed) installed again from its list. Until then
+ * the stage sees no set: the window of an upgrade's up. */
+static int firewall_enable(const char *dev, int ifindex)
+{
+	(void)ifindex;
+	return fp_firewall_renew(dev);
 }
 
 /* A rule set that does not fit the maps is refused before any change. */
@@ -172,6 +228,7 @@ const struct fp_stage_row fp_stage_firewall_row = {
 	.size = firewall_size,
 	.from_config = firewall_from_config,
 	.build = firewall_build,
+	.enable = firewall_enable,
 	.check = firewall_check,
 	.apply = firewall_one,
 	.applied = firewall_applied,

@@ -115,6 +115,7 @@ static int expand_proto(struct compiler *cc, const struct crule *cr, __u32 pos, 
 		.sport_hi = cr->shape & FP_FW_SPR ? sp->hi : 65535,
 		.dport_lo = cr->shape & FP_FW_DPR ? dp->lo : 0,
 		.dport_hi = cr->shape & FP_FW_DPR ? dp->hi : 65535,
+		.ranged = !!(cr->shape & (FP_FW_SPR | FP_FW_DPR)),
 	};
 	int err = 0;
 
@@ -188,11 +189,11 @@ static bool place_one(struct fp_fw_compiled *c, struct fp_fw_match_entry *e, __u
 	__u32 mask = c->meta.match_mask, from = FP_FW_NONE;
 
 	for (int kick = 0; kick < KICKS_MAX; kick++) {
-		__u32 b1, b2, b;
+		__u64 h = fp_fw_hash(fp_fw_key_mix(e->k0, e->k1));
+		__u32 b1 = fp_fw_bucket1(h, mask), b2 = fp_fw_bucket2(h, mask), b;
 		struct fp_fw_match_entry out;
 		int k;
 
-		fp_fw_buckets(fp_fw_hash(e->k0, e->k1), mask, &b1, &b2);
 		b = (k = room(&c->buckets[b1])) >= 0 ? b1 : (k = room(&c->buckets[b2])) >= 0 ? b2 : ~0u;
 		if (b != ~0u) {
 			c->buckets[b].e[k] = *e;
@@ -255,9 +256,9 @@ int fp_fw_build_table(struct compiler *cc)
 	}
 	c->n_match = cc->n_ment;
 	for (__u32 i = 0; i < cc->n_ment; i++) {
-		__u64 h = fp_fw_hash(cc->ment[i].k0, cc->ment[i].k1);
+		__u64 x = fp_fw_key_mix(cc->ment[i].k0, cc->ment[i].k1);
 
-		c->meta.filter[fp_fw_filter_word(h)] |= fp_fw_filter_bit(h);
+		c->meta.filter[fp_fw_filter_word(x)] |= fp_fw_filter_bit(x);
 	}
 	return 0;
 }

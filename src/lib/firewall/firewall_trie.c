@@ -56,16 +56,20 @@ static struct fp_fw_tail *tail_at(const struct fp_fw_compiled *c, __u32 e)
 	return (struct fp_fw_tail *)&c->nodes[e & ~FP_FW_REF];
 }
 
+/* word_mask: the bits of word I a prefix of LEN bits fixes. */
+static __u32 word_mask(int len, int i)
+{
+	int bits = len - 32 * i;
+
+	return bits >= 32 ? ~0u : bits > 0 ? ~(~0u >> bits) : 0;
+}
+
 /* tail_holds: ADDR is in the tail's prefix. */
 static bool tail_holds(const struct fp_fw_tail *t, const __u8 *addr)
 {
-	for (int i = 0; i < 4 && (__u32)32 * i < t->len; i++) {
-		__u32 bits = t->len - 32 * i;
-		__u32 mask = bits >= 32 ? ~0u : ~(~0u >> bits);
-
-		if ((addr_word(addr, i) & mask) != t->addr[i])
+	for (int i = 0; i < 4; i++)
+		if ((addr_word(addr, i) & t->mask[i]) != t->addr[i])
 			return false;
-	}
 	return true;
 }
 
@@ -142,8 +146,10 @@ static int new_tail(struct fp_fw_compiled *c, const __u8 *addr, int len, __u32 c
 		return err;
 	t = tail_at(c, idx);
 	memset(t, 0, sizeof(*t));
-	for (int i = 0; i < 4; i++)
-		t->addr[i] = addr_word(addr, i);
+	for (int i = 0; i < 4; i++) {
+		t->mask[i] = word_mask(len, i);
+		t->addr[i] = addr_word(addr, i) & t->mask[i];
+	}
 	t->len = len;
 	t->cls = cls;
 	t->miss = miss;

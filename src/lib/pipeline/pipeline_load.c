@@ -211,6 +211,11 @@ static int pins_stale(struct bpf_object *obj, const char *dev, bool unpin)
 	return n;
 }
 
+bool fp_pipeline_pin_fits(const struct bpf_map *m)
+{
+	return bpf_map__pin_path(m) && !pin_stale(m);
+}
+
 __u32 fp_pipeline_pinned_entries(const struct bpf_map *m)
 {
 	struct bpf_map_info info;
@@ -619,7 +624,8 @@ int fp_pipeline_build_for(const char *dev, __u32 stages, __u32 fw_slots, __u32 f
 	int stale, err;
 
 	if (!running_built(dev, &ro) && !(stages & FP_STAGES_BUILT & ~ro.fp_built) &&
-	    ro.fp_fw_slots >= fw_slots && fp_firewall_counters_hold(dev, fw_pos))
+	    ro.fp_fw_slots >= fw_slots && fp_firewall_layout_read(&ro) &&
+	    fp_firewall_counters_hold(dev, fw_pos))
 		return 0;
 	err = open_new(dev, NULL, stages, fw_slots, &skel, &stale);
 	if (err)

@@ -20,8 +20,9 @@ struct fp_stage_row {
 	bool selectable;        /* built, and `up --stages` may name it */
 	/* size: before the pipeline object loads, set the max_entries of the
 	 * stage's maps in OBJ for DEV under OPTS (whether or not the stage is
-	 * on: its maps are part of the program either way). A pinned map that
-	 * no longer fits is recreated (pipeline_load.c: pins_stale). */
+	 * on: its maps are part of the program either way), or make them
+	 * (bpf_map__reuse_fd) where the load would make them dearly. A pinned
+	 * map that no longer fits is recreated (pipeline_load.c: pins_stale). */
 	int (*size)(struct bpf_object *obj, const char *dev, const struct fp_pipeline_opts *opts);
 	/* build: before the pipeline object loads, after size: the stage's
 	 * constants in the program's .rodata (RO) for DEV under OPTS. */
@@ -59,6 +60,10 @@ struct fp_stage_row {
  * M's kind; 0 when there is none. */
 __u32 fp_pipeline_pinned_entries(const struct bpf_map *m);
 
+/* fp_pipeline_pin_fits: the load will reuse the map pinned at M's pin
+ * path (libbpf's test: type, sizes, max_entries, flags). */
+bool fp_pipeline_pin_fits(const struct bpf_map *m);
+
 /* fp_pipeline_build_for: make DEV's running program one built for at
  * least STAGES that walks at least FW_SLOTS of the firewall's slots and
  * has counters for at least FW_POS of its positions, reloaded in place on
@@ -73,6 +78,10 @@ int fp_pipeline_build_for(const char *dev, __u32 stages, __u32 fw_slots, __u32 f
  * the load makes the map again). */
 bool fp_firewall_counters_hold(const char *dev, __u32 fw_pos);
 int fp_firewall_counters_grow(struct bpf_object *obj, __u32 fw_pos);
+
+/* fp_firewall_layout_read: the program of .rodata RO reads the tables
+ * this build lays out (firewall_stage.c). */
+bool fp_firewall_layout_read(const struct pipeline__rodata *ro);
 
 /* fp_stage_rows: one row per enum fp_stage, in the order they run. */
 extern const struct fp_stage_row *const fp_stage_rows[FP_STAGE_MAX];
