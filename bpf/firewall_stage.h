@@ -86,8 +86,8 @@ struct {
 
 /* The slots the probe loop walks at most, set by the library before load
  * (.rodata, frozen: a constant to the verifier, which walks the loop once
- * per slot and path: the whole object 34K instructions for 32 slots, 15K
- * for 8, 9K for one). A set needs fewer than FP_FW_SLOTS in practice; the
+ * per slot and path: the whole object 38K instructions for 32 slots, 14K
+ * for 8, 7K for one). A set needs fewer than FP_FW_SLOTS in practice; the
  * library loads the program for the slots the live set and the one being
  * installed need, rounded up to a power of two, and reloads it before a
  * set that needs more is installed. Left as is (tests, benchmarks), every

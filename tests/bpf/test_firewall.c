@@ -820,6 +820,36 @@ static void test_firewall_live_tables_are_the_installed_slot(void **state)
 	check(f);
 }
 
+/* An install stopped between fw_live and fw_gen (kill -9): fw_gen still
+ * names the old slot, the stage runs the new set. The library takes the
+ * stage's: the set lists with its counts, and the next install starts
+ * from it, carrying them (from fw_gen's slot it would zero the counters
+ * the stage counts in). */
+static void test_firewall_live_tables_name_the_generation_when_fw_gen_lags(void **state)
+{
+	struct fixture *f = FP_TEST_STATE(state);
+	uint32_t zero = 0, gen;
+	struct fp_fw_listing l;
+	struct fp_pkt p;
+
+	apply(f, "rules:\n  - {action: drop, protocol: udp, port: 53}\n");
+	fp_pkt_udp4(&p, 53, 64);
+	expect(f, &p, XDP_DROP, 1);
+	assert_int_equal(bpf_map_lookup_elem(f->maps.gen, &zero, &gen), 0);
+	gen ^= 1;
+	assert_int_equal(bpf_map_update_elem(f->maps.gen, &zero, &gen, BPF_ANY), 0);
+	assert_int_equal(fp_firewall_list_maps(&f->maps, &l), 0);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.rules[0].packets, 1);
+	fp_fw_listing_free(&l);
+	apply(f, "rules:\n  - {action: drop, protocol: udp, port: 54}\n"
+		 "  - {action: drop, protocol: udp, port: 53}\n");
+	f->packets[2] = f->packets[1], f->bytes[2] = f->bytes[1];
+	f->packets[1] = f->bytes[1] = 0;
+	expect(f, &p, XDP_DROP, 2);
+	check(f);
+}
+
 /* Tables of another layout (an older build's, until fastpath up installs
  * the set again) are no set to the stage: it passes what they would
  * drop, and counts nothing, rather than misread them. */
@@ -1248,6 +1278,7 @@ int main(void)
 		T(test_firewall_uninstall_passes_everything),
 		T(test_firewall_live_tables_are_the_installed_slot),
 		T(test_firewall_reads_no_set_of_another_layout),
+		T(test_firewall_live_tables_name_the_generation_when_fw_gen_lags),
 		T(test_firewall_replace_keeps_counters_of_unchanged_rules),
 		cmocka_unit_test_setup_teardown(test_firewall_refuses_a_set_its_counters_cannot_hold,
 						setup_two_positions, teardown),

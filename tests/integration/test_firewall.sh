@@ -273,10 +273,11 @@ case_counters_grow_for_a_larger_set() {
 }
 
 # A set the stage cannot read (one an older build installed: that build
-# had no fw_live; here the set's tables are taken out of it behind the
-# library's back) is no set to the stage: what it dropped arrives. The
-# next `fastpath up` installs it again from its own list: dropped again,
-# its counts kept.
+# had no fw_live; here the set's tables are taken out of it and its pin
+# removed behind the library's back) is no set to the stage: what it
+# dropped arrives, while the library still lists it. The next `fastpath
+# up` installs it again from its own list: dropped again, its counts
+# kept.
 case_set_out_of_live_renewed_by_up() {
 	fw_up
 	rules "$T_TMP/r.yaml" "{action: drop, protocol: udp, port: 7001}"
@@ -284,6 +285,9 @@ case_set_out_of_live_renewed_by_up() {
 	dropped_and_counted 7001 3 1
 	bpftool map delete pinned "$T_PIN/pipeline/$T_DEV/fw_live" key 0 0 0 0 ||
 		t_fail "could not empty fw_live"
+	rm "$T_PIN/pipeline/$T_DEV/fw_live"
+	[ "$(rule_count 1 packets)" = 3 ] ||
+		t_fail "without fw_live's pin the set lists rule 1 with $(rule_count 1 packets) packets, want 3"
 	t_udp_listen "" 7001 "$T_TMP/rx_out"
 	send_udp 7001 2
 	sleep 0.3

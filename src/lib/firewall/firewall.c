@@ -62,11 +62,13 @@ int fp_firewall_maps_open(const char *dev, struct fp_fw_maps *m)
 
 	memset(m, -1, sizeof(*m));
 	m->gen = fp_pipeline_obj_get(dev, "fw_gen");
-	m->live = m->gen < 0 ? m->gen : fp_pipeline_obj_get(dev, "fw_live");
-	if (m->live < 0) {
-		err = m->live;
+	if (m->gen < 0) {
+		err = m->gen;
 		goto fail;
 	}
+	/* None on a pipeline an older build left, until the next up: the set
+	 * reads, lists and clears all the same; installs reload first. */
+	m->live = fp_pipeline_obj_get(dev, "fw_live");
 	for (int k = 0; k < IN_MAX; k++) {
 		int *fd = (int *)((char *)m + specs[k].fd_off);
 
@@ -109,12 +111,22 @@ void fp_fw_gen_close(struct gen_maps *g)
 			close(g->fd[k]);
 }
 
+/* read_gen: the live generation: the slot of fw_table whose map fw_live
+ * holds, which is what the stage reads; fw_gen, written after fw_live,
+ * names it too unless an install stopped between the two (then the
+ * stage's is the truth: listings show it, the next install starts from
+ * it and leaves its counters alone). fw_gen alone when fw_live holds none
+ * of them (no set, or a pipeline an older build left). */
 static int read_gen(const struct fp_fw_maps *m, __u32 *gen)
 {
-	__u32 zero = 0;
+	__u32 zero = 0, live, id;
 	int err = bpf_map_lookup_elem(m->gen, &zero, gen);
 
 	*gen &= 1;
+	if (m->live >= 0 && !bpf_map_lookup_elem(m->live, &zero, &live))
+		for (__u32 k = 0; k < 2; k++)
+			if (!bpf_map_lookup_elem(m->table, &k, &id) && id == live)
+				*gen = k;
 	return err ? -errno : 0;
 }
 
@@ -320,6 +332,8 @@ static int publish(const struct fp_fw_maps *m, __u32 slot, const struct gen_maps
 	int n = slot_ops(m, slot, g, ops), err;
 	__u32 zero = 0;
 
+	if (m->live < 0)
+		return -ENOENT; /* a program of an older build: reloaded first */
 	ops[n++] = (struct slot_op){ .outer = m->live, .fd = g->fd[IN_TABLE] };
 	err = slot_ops_run(ops, n);
 	if (!err && bpf_map_update_elem(m->gen, &zero, &slot, BPF_ANY))
@@ -388,7 +402,8 @@ int fp_firewall_uninstall(const struct fp_fw_maps *m)
 	int n = slot_ops(m, 0, NULL, ops);
 
 	n += slot_ops(m, 1, NULL, ops + n);
-	ops[n++] = (struct slot_op){ .outer = m->live, .fd = -1 };
+	if (m->live >= 0)
+		ops[n++] = (struct slot_op){ .outer = m->live, .fd = -1 };
 	slot_ops_run(ops, n);
 	return 0;
 }
@@ -518,7 +533,8 @@ static bool stage_reads(const struct fp_fw_maps *m, const struct gen_maps *g)
 	struct fp_fw_meta head;
 	__u32 zero = 0, id;
 
-	return !bpf_map_lookup_elem(m->live, &zero, &id) && id == fp_obj_id(g->fd[IN_TABLE]) &&
+	return m->live >= 0 && !bpf_map_lookup_elem(m->live, &zero, &id) &&
+	       id == fp_obj_id(g->fd[IN_TABLE]) &&
 	       !table_io(g, FP_FW_T_META, &head, offsetof(struct fp_fw_meta, slot), false) &&
 	       head.layout == FP_FW_LAYOUT;
 }

@@ -86,15 +86,19 @@ static int tables_premake(struct bpf_object *obj)
 		struct bpf_map *m = bpf_object__find_map_by_name(obj, names[i]);
 		int fd;
 
-		if (!m)
-			return -ENOENT;
+		if (!m) {
+			err = -ENOENT;
+			break;
+		}
 		if (fp_pipeline_pin_fits(m))
 			continue;
 		if (tmpl < 0)
 			tmpl = bpf_map_create(BPF_MAP_TYPE_ARRAY, "fp_fw_template", 4,
 					      FP_FW_TABLE_BYTES, 1, &to);
-		if (tmpl < 0)
-			return tmpl;
+		if (tmpl < 0) {
+			err = tmpl;
+			break;
+		}
 		oo.inner_map_fd = tmpl;
 		fd = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, bpf_map__name(m), 4, 4,
 				    bpf_map__max_entries(m), &oo);
@@ -144,8 +148,8 @@ static int firewall_size(struct bpf_object *obj, const char *dev,
 /* The probe loop walks at least the slots OPTS asks for and those of the
  * set live on DEV, rounded up to a power of two (the verifier walks the
  * loop once per slot, ~0.8K instructions each: a program built for the
- * 32 a set may have takes 34K instructions to verify, for 8 15K, for one
- * 9K: bench/verifier_bench). */
+ * 32 a set may have takes 38K instructions to verify, for 8 14K, for one
+ * 7K: bench/verifier_bench). */
 _Static_assert(!(FP_FW_SLOTS & (FP_FW_SLOTS - 1)), "FP_FW_SLOTS is a power of two");
 
 static void firewall_build(const char *dev, const struct fp_pipeline_opts *opts,

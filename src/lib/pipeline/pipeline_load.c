@@ -284,17 +284,48 @@ static int open_new(const char *dev, const struct fp_pipeline_opts *opts, __u32 
 	return 0;
 }
 
+/* unpin_new: on a failed load, the pins it made (libbpf leaves those of
+ * maps a stage made before the load, bpf_map__reuse_fd) where NEW says
+ * none was before. */
+static void unpin_new(struct bpf_object *obj, const bool *was_new)
+{
+	struct bpf_map *m;
+	int i = 0;
+
+	bpf_object__for_each_map(m, obj) {
+		if (was_new[i++] && bpf_map__pin_path(m))
+			unlink(bpf_map__pin_path(m));
+	}
+}
+
 /* Load what open_new opened, on fresh maps where DEV's pins do not fit,
  * then let each stage seed its maps. Destroys skel on failure, and puts
  * back the pins it set aside. */
 static int load_opened(const char *dev, struct pipeline *skel)
 {
-	int err = pins_stale(skel->obj, dev, true);
+	int err = pins_stale(skel->obj, dev, true), n = 0;
+	struct bpf_map *m;
+	bool *was_new;
 
+	bpf_object__for_each_map(m, skel->obj)
+		n++;
+	was_new = calloc(n ? n : 1, sizeof(*was_new));
+	if (!was_new)
+		err = err < 0 ? err : -ENOMEM;
+	n = 0;
+	bpf_object__for_each_map(m, skel->obj) {
+		const char *pin = bpf_map__pin_path(m);
+
+		if (was_new)
+			was_new[n++] = pin && access(pin, F_OK);
+	}
 	err = err < 0 ? err : pipeline__load(skel);
 	for (int s = 0; !err && s < FP_STAGE_MAX; s++)
 		if (fp_stage_rows[s] && fp_stage_rows[s]->init)
 			err = fp_stage_rows[s]->init(skel->obj);
+	if (err && was_new)
+		unpin_new(skel->obj, was_new);
+	free(was_new);
 	asides_end(dev, err);
 	if (err)
 		pipeline__destroy(skel);
