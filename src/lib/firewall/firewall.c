@@ -323,21 +323,18 @@ static void unpublish(const struct fp_fw_maps *m, __u32 slot, const struct gen_m
 
 /* publish: G into slot SLOT of every outer map and its tables live, side
  * by side (the stage reads only fw_live, so the order among them does
- * not matter to a packet), then fw_gen names SLOT; when one fails, none
- * (OLD, the set live before, stays). */
+ * not matter to a packet); when one fails, none (OLD, the set live
+ * before, stays). fw_gen and the old slot are left for install_end. */
 static int publish(const struct fp_fw_maps *m, __u32 slot, const struct gen_maps *g,
 		   const struct gen_maps *old)
 {
 	struct slot_op ops[IN_MAX + 1];
 	int n = slot_ops(m, slot, g, ops), err;
-	__u32 zero = 0;
 
 	if (m->live < 0)
 		return -ENOENT; /* a program of an older build: reloaded first */
 	ops[n++] = (struct slot_op){ .outer = m->live, .fd = g->fd[IN_TABLE] };
 	err = slot_ops_run(ops, n);
-	if (!err && bpf_map_update_elem(m->gen, &zero, &slot, BPF_ANY))
-		err = -errno;
 	if (err)
 		unpublish(m, slot, old);
 	return err;
@@ -354,45 +351,90 @@ static int gen_stamp(const struct gen_maps *g, const struct fp_fw_compiled *c, _
 	return table_io(g, FP_FW_T_META, &head, offsetof(struct fp_fw_meta, slot), true);
 }
 
-int fp_firewall_install(const struct fp_fw_maps *m, const struct fp_fw_compiled *c)
-{
+/* An install in two halves: install_begin makes the set live to a
+ * program that reads fw_live; install_end then names its slot in fw_gen
+ * and retires the old one, which a program of an older build (reading
+ * fw_gen and that slot) runs on until it is swapped out in between
+ * (fp_firewall_handover_begin). */
+struct install {
+	const struct fp_fw_maps *m;
+	const struct fp_fw_compiled *c;
 	struct gen_maps fresh, old;
-	struct carry cr = { 0 };
+	struct carry cr;
 	__u32 cur, next;
-	int err, has_old;
+	bool has_old;
+};
 
-	err = read_gen(m, &cur);
+static void install_free(struct install *in)
+{
+	fp_fw_carry_free(&in->cr);
+	if (in->has_old)
+		fp_fw_gen_close(&in->old);
+	if (!in->c->staged)
+		fp_fw_gen_close(&in->fresh);
+}
+
+static int install_begin(const struct fp_fw_maps *m, const struct fp_fw_compiled *c,
+			 struct install *in)
+{
+	int err;
+
+	memset(in, 0, sizeof(*in));
+	in->m = m;
+	in->c = c;
+	err = read_gen(m, &in->cur);
 	if (err)
 		return err;
-	next = cur ^ 1;
+	in->next = in->cur ^ 1;
 	/* Made ahead, or now; C keeps what it staged (and closes it). */
 	if (c->staged)
-		fresh = *c->staged;
+		in->fresh = *c->staged;
 	else
-		err = fp_fw_gen_make(c, &fresh);
+		err = fp_fw_gen_make(c, &in->fresh);
 	if (err)
 		return err;
-	fresh.counters = m->counters;
-	fresh.slot = next;
-	err = gen_stamp(&fresh, c, next);
+	in->fresh.counters = m->counters;
+	in->fresh.slot = in->next;
+	err = gen_stamp(&in->fresh, c, in->next);
 	/* No packet counts there: the last install retired that slot. */
-	err = err ?: fp_fw_counters_zero(&fresh, c->n_pos);
-	has_old = !gen_open(m, cur, &old);
+	err = err ?: fp_fw_counters_zero(&in->fresh, c->n_pos);
+	in->has_old = !gen_open(m, in->cur, &in->old);
 	/* Counters that cannot be carried start from zero; the set still goes in. */
-	if (!err && has_old && fp_fw_carry_open(&old, c, &cr))
-		fp_fw_carry_free(&cr);
-	err = err ?: fp_fw_carry_list(&cr, c, &fresh, cr.snap);
-	err = err ?: publish(m, next, &fresh, has_old ? &old : NULL);
-	if (!err) {
-		retire(m, cur);
-		if (cr.to)
-			fp_fw_carry_rest(&cr, &fresh);
+	if (!err && in->has_old && fp_fw_carry_open(&in->old, c, &in->cr))
+		fp_fw_carry_free(&in->cr);
+	err = err ?: fp_fw_carry_list(&in->cr, c, &in->fresh, in->cr.snap);
+	err = err ?: publish(m, in->next, &in->fresh, in->has_old ? &in->old : NULL);
+	if (err)
+		install_free(in);
+	return err;
+}
+
+/* install_end: KEEP, the set install_begin made live named live and the
+ * old one retired, its counts carried; else taken back. Frees IN. */
+static void install_end(struct install *in, bool keep)
+{
+	__u32 zero = 0;
+
+	if (keep) {
+		/* The library reads the slot fw_live holds (read_gen): a
+		 * failure here only leaves fw_gen behind, as a crash would. */
+		bpf_map_update_elem(in->m->gen, &zero, &in->next, BPF_ANY);
+		retire(in->m, in->cur);
+		if (in->cr.to)
+			fp_fw_carry_rest(&in->cr, &in->fresh);
+	} else {
+		unpublish(in->m, in->next, in->has_old ? &in->old : NULL);
 	}
-	fp_fw_carry_free(&cr);
-	if (has_old)
-		fp_fw_gen_close(&old);
-	if (!c->staged)
-		fp_fw_gen_close(&fresh);
+	install_free(in);
+}
+
+int fp_firewall_install(const struct fp_fw_maps *m, const struct fp_fw_compiled *c)
+{
+	struct install in;
+	int err = install_begin(m, c, &in);
+
+	if (!err)
+		install_end(&in, true);
 	return err;
 }
 
@@ -681,6 +723,52 @@ int fp_firewall_edit(const char *dev, fp_firewall_edit_fn edit, void *ctx,
 	free(fw.rules);
 	close(lock);
 	return ret;
+}
+
+/* The set a reload hands over: made live to the new program before the
+ * link swaps to it. */
+struct fp_fw_handover {
+	struct fp_fw_maps m;
+	struct fp_fw_compiled *c;
+	struct install in;
+};
+
+struct fp_fw_handover *fp_firewall_handover_begin(const char *dev)
+{
+	struct fp_fw_handover *h = calloc(1, sizeof(*h));
+	struct fp_firewall_config fw = { 0 };
+	struct gen_maps g;
+	bool reads = true;
+	__u32 gen;
+
+	if (!h || fp_firewall_maps_open(dev, &h->m)) {
+		free(h);
+		return NULL;
+	}
+	if (!read_gen(&h->m, &gen) && !gen_open(&h->m, gen, &g)) {
+		reads = stage_reads(&h->m, &g);
+		fp_fw_gen_close(&g);
+	}
+	if (reads || live_config(dev, &fw) || fp_firewall_compile(&fw, dev, &h->c, NULL) ||
+	    install_begin(&h->m, h->c, &h->in)) {
+		free(fw.rules);
+		fp_fw_compiled_free(h->c);
+		fp_firewall_maps_close(&h->m);
+		free(h);
+		return NULL;
+	}
+	free(fw.rules);
+	return h;
+}
+
+void fp_firewall_handover_end(struct fp_fw_handover *h, bool swapped)
+{
+	if (!h)
+		return;
+	install_end(&h->in, swapped);
+	fp_fw_compiled_free(h->c);
+	fp_firewall_maps_close(&h->m);
+	free(h);
 }
 
 int fp_firewall_renew(const char *dev)
