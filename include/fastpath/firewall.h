@@ -169,11 +169,6 @@ int fp_firewall_uninstall(const struct fp_fw_maps *m);
 int fp_firewall_apply(const char *dev, const struct fp_firewall_config *fw,
 		      struct fp_config_error *err);
 
-/* fp_firewall_renew: DEV's set installed again from its own list when
- * the stage cannot read it (a set installed by an older build: fastpath
- * up calls this); nothing to do, or no pipeline, is not an error. */
-int fp_firewall_renew(const char *dev);
-
 /* fp_firewall_edit_fn: change FW (the live set, rules allocated with room
  * for one more) in place; 0, or a -errno that cancels the edit. */
 typedef int (*fp_firewall_edit_fn)(struct fp_firewall_config *fw, void *ctx);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* The firewall in the kernel: a compiled set (firewall_compile.c) written
- * into the inactive slot of the pipeline's firewall maps, then made live
- * by setting fw_live to its tables; listing, clearing.
+/* The firewall in the kernel: the pipeline's firewall maps, one
+ * generation's inner maps made and filled; listing; applying, renewing
+ * and clearing a set by interface. A compiled set (firewall_compile.c)
+ * is written into the inactive slot of the maps, then made live by
+ * setting fw_live to its tables (firewall_install.c).
  *
  * Why a packet never sees a mix: the stage looks fw_live up once and
  * takes every table from that map, and counts at the places of
@@ -14,7 +16,6 @@
  * grace period), so the next install may fill it. */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -49,7 +50,7 @@ static const struct inner_spec specs[IN_MAX] = {
 		      sizeof(struct fp_fw_entry), offsetof(struct fp_fw_maps, list) },
 };
 
-static int outer_fd(const struct fp_fw_maps *m, int k)
+int fp_fw_outer_fd(const struct fp_fw_maps *m, int k)
 {
 	return *(const int *)((const char *)m + specs[k].fd_off);
 }
@@ -111,13 +112,13 @@ void fp_fw_gen_close(struct gen_maps *g)
 			close(g->fd[k]);
 }
 
-/* read_gen: the live generation: the slot of fw_table whose map fw_live
+/* fp_fw_read_gen: the live generation: the slot of fw_table whose map fw_live
  * holds, which is what the stage reads; fw_gen, written after fw_live,
  * names it too unless an install stopped between the two (then the
  * stage's is the truth: listings show it, the next install starts from
  * it and leaves its counters alone). fw_gen alone when fw_live holds none
  * of them (no set, or a pipeline an older build left). */
-static int read_gen(const struct fp_fw_maps *m, __u32 *gen)
+int fp_fw_read_gen(const struct fp_fw_maps *m, __u32 *gen)
 {
 	__u32 zero = 0, live, id;
 	int err = bpf_map_lookup_elem(m->gen, &zero, gen);
@@ -130,8 +131,8 @@ static int read_gen(const struct fp_fw_maps *m, __u32 *gen)
 	return err ? -errno : 0;
 }
 
-/* gen_open: slot GEN's inner maps; -ENOENT when the slot is empty. */
-static int gen_open(const struct fp_fw_maps *m, __u32 gen, struct gen_maps *g)
+/* fp_fw_gen_open: slot GEN's inner maps; -ENOENT when the slot is empty. */
+int fp_fw_gen_open(const struct fp_fw_maps *m, __u32 gen, struct gen_maps *g)
 {
 	g->counters = m->counters;
 	g->slot = gen;
@@ -141,7 +142,7 @@ static int gen_open(const struct fp_fw_maps *m, __u32 gen, struct gen_maps *g)
 		struct bpf_map_info info = { 0 };
 		__u32 id, len = sizeof(info);
 
-		if (bpf_map_lookup_elem(outer_fd(m, k), &gen, &id))
+		if (bpf_map_lookup_elem(fp_fw_outer_fd(m, k), &gen, &id))
 			goto fail;
 		g->fd[k] = bpf_map_get_fd_by_id(id);
 		if (g->fd[k] < 0 || bpf_obj_get_info_by_fd(g->fd[k], &info, &len))
@@ -223,6 +224,17 @@ static int gen_fill(const struct fp_fw_compiled *c, const struct gen_maps *g)
 	return err;
 }
 
+/* fp_fw_gen_stamp: G's meta names SLOT as its generation (its rules count at
+ * SLOT's places of fw_counters). C's meta is what G's starts with. */
+int fp_fw_gen_stamp(const struct gen_maps *g, const struct fp_fw_compiled *c, __u32 slot)
+{
+	struct fp_fw_meta head;
+
+	memcpy(&head, &c->meta, offsetof(struct fp_fw_meta, slot));
+	head.gen = slot;
+	return table_io(g, FP_FW_T_META, &head, offsetof(struct fp_fw_meta, slot), true);
+}
+
 int fp_fw_gen_make(const struct fp_fw_compiled *c, struct gen_maps *g)
 {
 	int err = gen_create(c, g);
@@ -233,221 +245,6 @@ int fp_fw_gen_make(const struct fp_fw_compiled *c, struct gen_maps *g)
 	if (err)
 		fp_fw_gen_close(g);
 	return err;
-}
-
-/* ---- install, uninstall --------------------------------------------------------- */
-
-/* One outer map's slot set to an inner map (fd >= 0) or emptied. */
-struct slot_op {
-	int outer;
-	__u32 slot;
-	int fd;
-	int err;
-	pthread_t thread;
-	bool started;
-};
-
-static void *slot_op_run(void *arg)
-{
-	struct slot_op *op = arg;
-	int r = op->fd >= 0 ? bpf_map_update_elem(op->outer, &op->slot, &op->fd, BPF_ANY) :
-			      bpf_map_delete_elem(op->outer, &op->slot);
-
-	op->err = r ? -errno : 0;
-	return NULL;
-}
-
-/* slot_ops_run: the N ops side by side, an emptying of a slot already
- * empty left out. Each update or delete of an array of maps returns only
- * after an RCU grace period (maybe_wait_bpf_programs): 8 ms apiece where
- * grace periods are not expedited, the kernel's default, so three in a
- * row would take 24 ms of every install. Made side by side, one thread
- * each but the last, which this thread makes, they wait out the same
- * grace period. Returns the first error, the others done all the same. */
-static int slot_ops_run(struct slot_op *ops, int n)
-{
-	int err = 0, last = -1;
-	__u32 id;
-
-	for (int k = 0; k < n; k++) {
-		if (ops[k].fd >= 0 || !bpf_map_lookup_elem(ops[k].outer, &ops[k].slot, &id))
-			last = k;
-		else
-			ops[k].fd = -2; /* empty already: nothing to do */
-	}
-	for (int k = 0; k < last; k++) {
-		if (ops[k].fd == -2)
-			continue;
-		ops[k].started = !pthread_create(&ops[k].thread, NULL, slot_op_run, &ops[k]);
-		if (!ops[k].started)
-			slot_op_run(&ops[k]); /* no thread to be had: in turn */
-	}
-	if (last >= 0)
-		slot_op_run(&ops[last]);
-	for (int k = 0; k < n; k++) {
-		if (ops[k].started)
-			pthread_join(ops[k].thread, NULL);
-		err = err ?: ops[k].err;
-	}
-	return err;
-}
-
-/* slot_ops: into OPS, slot SLOT of every outer map set to G's inner map
- * (G NULL: emptied); returns how many. */
-static int slot_ops(const struct fp_fw_maps *m, __u32 slot, const struct gen_maps *g,
-		    struct slot_op *ops)
-{
-	for (int k = 0; k < IN_MAX; k++)
-		ops[k] = (struct slot_op){ .outer = outer_fd(m, k), .slot = slot,
-					   .fd = g ? g->fd[k] : -1 };
-	return IN_MAX;
-}
-
-/* retire: empty SLOT. Each delete from an array of maps waits out an RCU
- * grace period, so packets that might still use the old maps are done. */
-static void retire(const struct fp_fw_maps *m, __u32 slot)
-{
-	struct slot_op ops[IN_MAX];
-
-	slot_ops_run(ops, slot_ops(m, slot, NULL, ops));
-}
-
-/* unpublish: fw_live back to OLD's tables (or emptied), SLOT emptied. */
-static void unpublish(const struct fp_fw_maps *m, __u32 slot, const struct gen_maps *old)
-{
-	struct slot_op live = { .outer = m->live, .fd = old ? old->fd[IN_TABLE] : -1 };
-
-	slot_ops_run(&live, 1);
-	retire(m, slot);
-}
-
-/* publish: G into slot SLOT of every outer map and its tables live, side
- * by side (the stage reads only fw_live, so the order among them does
- * not matter to a packet); when one fails, none (OLD, the set live
- * before, stays). fw_gen and the old slot are left for install_end. */
-static int publish(const struct fp_fw_maps *m, __u32 slot, const struct gen_maps *g,
-		   const struct gen_maps *old)
-{
-	struct slot_op ops[IN_MAX + 1];
-	int n = slot_ops(m, slot, g, ops), err;
-
-	if (m->live < 0)
-		return -ENOENT; /* a program of an older build: reloaded first */
-	ops[n++] = (struct slot_op){ .outer = m->live, .fd = g->fd[IN_TABLE] };
-	err = slot_ops_run(ops, n);
-	if (err)
-		unpublish(m, slot, old);
-	return err;
-}
-
-/* gen_stamp: G's meta names SLOT as its generation (its rules count at
- * SLOT's places of fw_counters). C's meta is what G's starts with. */
-static int gen_stamp(const struct gen_maps *g, const struct fp_fw_compiled *c, __u32 slot)
-{
-	struct fp_fw_meta head;
-
-	memcpy(&head, &c->meta, offsetof(struct fp_fw_meta, slot));
-	head.gen = slot;
-	return table_io(g, FP_FW_T_META, &head, offsetof(struct fp_fw_meta, slot), true);
-}
-
-/* An install in two halves: install_begin makes the set live to a
- * program that reads fw_live; install_end then names its slot in fw_gen
- * and retires the old one, which a program of an older build (reading
- * fw_gen and that slot) runs on until it is swapped out in between
- * (fp_firewall_handover_begin). */
-struct install {
-	const struct fp_fw_maps *m;
-	const struct fp_fw_compiled *c;
-	struct gen_maps fresh, old;
-	struct carry cr;
-	__u32 cur, next;
-	bool has_old;
-};
-
-static void install_free(struct install *in)
-{
-	fp_fw_carry_free(&in->cr);
-	if (in->has_old)
-		fp_fw_gen_close(&in->old);
-	if (!in->c->staged)
-		fp_fw_gen_close(&in->fresh);
-}
-
-static int install_begin(const struct fp_fw_maps *m, const struct fp_fw_compiled *c,
-			 struct install *in)
-{
-	int err;
-
-	memset(in, 0, sizeof(*in));
-	in->m = m;
-	in->c = c;
-	err = read_gen(m, &in->cur);
-	if (err)
-		return err;
-	in->next = in->cur ^ 1;
-	/* Made ahead, or now; C keeps what it staged (and closes it). */
-	if (c->staged)
-		in->fresh = *c->staged;
-	else
-		err = fp_fw_gen_make(c, &in->fresh);
-	if (err)
-		return err;
-	in->fresh.counters = m->counters;
-	in->fresh.slot = in->next;
-	err = gen_stamp(&in->fresh, c, in->next);
-	/* No packet counts there: the last install retired that slot. */
-	err = err ?: fp_fw_counters_zero(&in->fresh, c->n_pos);
-	in->has_old = !gen_open(m, in->cur, &in->old);
-	/* Counters that cannot be carried start from zero; the set still goes in. */
-	if (!err && in->has_old && fp_fw_carry_open(&in->old, c, &in->cr))
-		fp_fw_carry_free(&in->cr);
-	err = err ?: fp_fw_carry_list(&in->cr, c, &in->fresh, in->cr.snap);
-	err = err ?: publish(m, in->next, &in->fresh, in->has_old ? &in->old : NULL);
-	if (err)
-		install_free(in);
-	return err;
-}
-
-/* install_end: KEEP, the set install_begin made live named live and the
- * old one retired, its counts carried; else taken back. Frees IN. */
-static void install_end(struct install *in, bool keep)
-{
-	__u32 zero = 0;
-
-	if (keep) {
-		/* The library reads the slot fw_live holds (read_gen): a
-		 * failure here only leaves fw_gen behind, as a crash would. */
-		bpf_map_update_elem(in->m->gen, &zero, &in->next, BPF_ANY);
-		retire(in->m, in->cur);
-		if (in->cr.to)
-			fp_fw_carry_rest(&in->cr, &in->fresh);
-	} else {
-		unpublish(in->m, in->next, in->has_old ? &in->old : NULL);
-	}
-	install_free(in);
-}
-
-int fp_firewall_install(const struct fp_fw_maps *m, const struct fp_fw_compiled *c)
-{
-	struct install in;
-	int err = install_begin(m, c, &in);
-
-	if (!err)
-		install_end(&in, true);
-	return err;
-}
-
-int fp_firewall_uninstall(const struct fp_fw_maps *m)
-{
-	struct slot_op ops[2 * IN_MAX + 1];
-	int n = slot_ops(m, 0, NULL, ops);
-
-	n += slot_ops(m, 1, NULL, ops + n);
-	if (m->live >= 0)
-		ops[n++] = (struct slot_op){ .outer = m->live, .fd = -1 };
-	slot_ops_run(ops, n);
-	return 0;
 }
 
 /* ---- listing ------------------------------------------------------------------------ */
@@ -513,8 +310,8 @@ static int list_maps(const struct fp_fw_maps *m, struct fp_fw_listing *out, enum
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	err = read_gen(m, &gen);
-	err = err ?: gen_open(m, gen, &g);
+	err = fp_fw_read_gen(m, &gen);
+	err = err ?: fp_fw_gen_open(m, gen, &g);
 	if (err)
 		return err;
 	if (what == LIST_SHAPE) {
@@ -590,7 +387,7 @@ static bool same_as_live(const struct fp_fw_maps *m, const struct fp_fw_compiled
 	bool same;
 	__u32 gen;
 
-	if (read_gen(m, &gen) || gen_open(m, gen, &g))
+	if (fp_fw_read_gen(m, &gen) || fp_fw_gen_open(m, gen, &g))
 		return false;
 	if (g.max[IN_LIST] == c->n_pos && stage_reads(m, &g))
 		old = fp_fw_gen_mmap(&g, IN_LIST, &size);
@@ -626,8 +423,8 @@ static int counters_fold(const struct fp_fw_maps *m, int old)
 
 	if (!fp_fw_counters_room(old) || fp_obj_id(old) == fp_obj_id(m->counters))
 		return 0; /* an older layout's: not carried */
-	err = read_gen(m, &cur);
-	if (err || gen_open(m, cur, &live))
+	err = fp_fw_read_gen(m, &cur);
+	if (err || fp_fw_gen_open(m, cur, &live))
 		return err; /* no set: nothing counted */
 	if (bpf_map_update_elem(m->table, &cur, &live.fd[IN_TABLE], BPF_ANY))
 		err = -errno;
@@ -730,27 +527,34 @@ int fp_firewall_edit(const char *dev, fp_firewall_edit_fn edit, void *ctx,
 struct fp_fw_handover {
 	struct fp_fw_maps m;
 	struct fp_fw_compiled *c;
-	struct install in;
+	struct fp_fw_install in;
 };
+
+/* set_unread: M holds a set the stage does not read. */
+static bool set_unread(const struct fp_fw_maps *m)
+{
+	struct gen_maps g;
+	bool reads = true;
+	__u32 gen;
+
+	if (!fp_fw_read_gen(m, &gen) && !fp_fw_gen_open(m, gen, &g)) {
+		reads = stage_reads(m, &g);
+		fp_fw_gen_close(&g);
+	}
+	return !reads;
+}
 
 struct fp_fw_handover *fp_firewall_handover_begin(const char *dev)
 {
 	struct fp_fw_handover *h = calloc(1, sizeof(*h));
 	struct fp_firewall_config fw = { 0 };
-	struct gen_maps g;
-	bool reads = true;
-	__u32 gen;
 
 	if (!h || fp_firewall_maps_open(dev, &h->m)) {
 		free(h);
 		return NULL;
 	}
-	if (!read_gen(&h->m, &gen) && !gen_open(&h->m, gen, &g)) {
-		reads = stage_reads(&h->m, &g);
-		fp_fw_gen_close(&g);
-	}
-	if (reads || live_config(dev, &fw) || fp_firewall_compile(&fw, dev, &h->c, NULL) ||
-	    install_begin(&h->m, h->c, &h->in)) {
+	if (!set_unread(&h->m) || live_config(dev, &fw) || fp_firewall_compile(&fw, dev, &h->c, NULL) ||
+	    fp_fw_install_begin(&h->m, h->c, &h->in)) {
 		free(fw.rules);
 		fp_fw_compiled_free(h->c);
 		fp_firewall_maps_close(&h->m);
@@ -765,7 +569,7 @@ void fp_firewall_handover_end(struct fp_fw_handover *h, bool swapped)
 {
 	if (!h)
 		return;
-	install_end(&h->in, swapped);
+	fp_fw_install_end(&h->in, swapped);
 	fp_fw_compiled_free(h->c);
 	fp_firewall_maps_close(&h->m);
 	free(h);
@@ -775,23 +579,18 @@ int fp_firewall_renew(const char *dev)
 {
 	struct fp_firewall_config fw;
 	struct fp_fw_maps m;
-	struct gen_maps g;
-	bool reads = true;
 	int lock = fp_pipeline_lock(dev, LOCK_EX), ret;
-	__u32 gen;
+	bool unread = false;
 
 	if (lock < 0)
 		return lock == -ENOENT ? 0 : lock;
 	ret = fp_firewall_maps_open(dev, &m);
 	if (!ret) {
-		if (!read_gen(&m, &gen) && !gen_open(&m, gen, &g)) {
-			reads = stage_reads(&m, &g);
-			fp_fw_gen_close(&g);
-		}
+		unread = set_unread(&m);
 		fp_firewall_maps_close(&m);
 	}
 	ret = ret == -ENOENT ? 0 : ret;
-	if (!ret && !reads) {
+	if (!ret && unread) {
 		ret = live_config(dev, &fw);
 		ret = ret ?: apply_locked(dev, &fw, NULL);
 		free(fw.rules);

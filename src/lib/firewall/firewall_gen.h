@@ -5,12 +5,14 @@
 #ifndef FP_LIB_FIREWALL_GEN_H
 #define FP_LIB_FIREWALL_GEN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 #include "pipeline_abi.h"
 #include "firewall_abi.h"
 
 struct fp_fw_compiled;
+struct fp_fw_maps;
 
 /* The inner maps, as bpf/firewall_stage.h declares their templates. */
 enum { IN_TABLE, IN_LIST, IN_MAX };
@@ -81,5 +83,50 @@ struct fp_counter fp_fw_carry_live(const struct carry *cr, __u32 pos);
 /* fp_fw_content_cmp: A and B are the same rule (everything but its
  * place and counts) when 0. */
 int fp_fw_content_cmp(const struct fp_fw_entry *a, const struct fp_fw_entry *b);
+
+/* An install in two halves: fp_fw_install_begin makes the set live to a
+ * program that reads fw_live; fp_fw_install_end then names its slot in fw_gen
+ * and retires the old one, which a program of an older build (reading
+ * fw_gen and that slot) runs on until it is swapped out in between
+ * (fp_firewall_handover_begin). */
+struct fp_fw_install {
+	const struct fp_fw_maps *m;
+	const struct fp_fw_compiled *c;
+	struct gen_maps fresh, old;
+	struct carry cr;
+	__u32 cur, next;
+	bool has_old;
+};
+
+/* fp_fw_install_begin: C live to a program that reads fw_live (IN
+ * filled); nothing changed on error. fp_fw_install_end: KEEP, C named
+ * live and the old set retired, its counts carried; else taken back. */
+int fp_fw_install_begin(const struct fp_fw_maps *m, const struct fp_fw_compiled *c,
+			struct fp_fw_install *in);
+void fp_fw_install_end(struct fp_fw_install *in, bool keep);
+
+/* fp_firewall_handover_begin: with DEV's new program loaded and not yet
+ * in its link (the caller holds DEV's lock), DEV's set installed again
+ * from its list when the new program cannot read it (a set an older
+ * build installed), live to the new program only: the old one reads
+ * fw_gen and the old slot, untouched until fp_firewall_handover_end
+ * (SWAPPED: the link now runs the new program; else taken back). NULL:
+ * nothing to hand over, or it could not be (fp_firewall_renew installs
+ * it after the swap). fp_firewall_renew: DEV's set installed again from
+ * its own list when the stage cannot read it; nothing to do, or no
+ * pipeline, is not an error. firewall.c, for the stage's row. */
+struct fp_fw_handover;
+struct fp_fw_handover *fp_firewall_handover_begin(const char *dev);
+void fp_firewall_handover_end(struct fp_fw_handover *h, bool swapped);
+int fp_firewall_renew(const char *dev);
+
+/* fp_fw_outer_fd: M's outer map of inner map K. fp_fw_read_gen: the live
+ * generation. fp_fw_gen_open: slot GEN's inner maps; -ENOENT when the
+ * slot is empty. fp_fw_gen_stamp: G's meta names SLOT as its generation
+ * (C's meta is what G's starts with). firewall.c. */
+int fp_fw_outer_fd(const struct fp_fw_maps *m, int k);
+int fp_fw_read_gen(const struct fp_fw_maps *m, __u32 *gen);
+int fp_fw_gen_open(const struct fp_fw_maps *m, __u32 gen, struct gen_maps *g);
+int fp_fw_gen_stamp(const struct gen_maps *g, const struct fp_fw_compiled *c, __u32 slot);
 
 #endif

@@ -179,6 +179,18 @@ static int firewall_enable(const char *dev, int ifindex)
 	return fp_firewall_renew(dev);
 }
 
+/* On a reload: a set the old program reads and the new one cannot goes
+ * in first, so that no packet passes the firewall in between. */
+static void *firewall_swap_begin(const char *dev)
+{
+	return fp_firewall_handover_begin(dev);
+}
+
+static void firewall_swap_end(void *held, bool swapped)
+{
+	fp_firewall_handover_end(held, swapped);
+}
+
 /* A rule set that does not fit the maps is refused before any change. */
 static int firewall_check(const struct fp_config *cfg, struct fp_config_error *err)
 {
@@ -232,6 +244,8 @@ const struct fp_stage_row fp_stage_firewall_row = {
 	.size = firewall_size,
 	.from_config = firewall_from_config,
 	.build = firewall_build,
+	.swap_begin = firewall_swap_begin,
+	.swap_end = firewall_swap_end,
 	.enable = firewall_enable,
 	.check = firewall_check,
 	.apply = firewall_one,

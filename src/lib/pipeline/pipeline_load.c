@@ -352,12 +352,15 @@ static int reload(const char *dev, struct pipeline *skel)
 	}
 	err = load_opened(dev, skel);
 	if (!err) {
-		/* A set the old program reads and the new one cannot goes in
-		 * first, so that no packet passes the firewall in between. */
-		struct fp_fw_handover *h = fp_firewall_handover_begin(dev);
+		void *held[FP_STAGE_MAX] = { 0 };
 
+		for (int s = 0; s < FP_STAGE_MAX; s++)
+			if (fp_stage_rows[s] && fp_stage_rows[s]->swap_begin)
+				held[s] = fp_stage_rows[s]->swap_begin(dev);
 		err = bpf_link_update(fd, bpf_program__fd(skel->progs.fp_pipeline), NULL);
-		fp_firewall_handover_end(h, !err);
+		for (int s = 0; s < FP_STAGE_MAX; s++)
+			if (held[s])
+				fp_stage_rows[s]->swap_end(held[s], !err);
 		err = err ?: fp_pipeline_pin(bpf_program__fd(skel->progs.fp_pipeline), dev, "prog");
 		err = err ?: fp_pipeline_pin(bpf_map__fd(skel->maps.rodata), dev, "built");
 		pipeline__destroy(skel);

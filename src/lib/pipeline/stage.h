@@ -30,6 +30,13 @@ struct fp_stage_row {
 		      struct pipeline__rodata *ro);
 	/* init: after load, on fresh or reused maps: seed what they need. */
 	int (*init)(struct bpf_object *obj);
+	/* swap_begin: on a reload, the new program loaded and not yet in
+	 * DEV's link (DEV's lock held): make ready what it must find when it
+	 * runs, without changing what the old one reads; returns what
+	 * swap_end finishes once the link has swapped (SWAPPED) or not.
+	 * NULL: nothing to finish. */
+	void *(*swap_begin)(const char *dev);
+	void (*swap_end)(void *held, bool swapped);
 	/* enable: on every up with the stage on, after its bit is set:
 	 * attach what runs beside the pipeline; idempotent. disable: on every
 	 * up with the stage off; nothing to remove is not an error. */
@@ -83,17 +90,6 @@ int fp_firewall_counters_grow(struct bpf_object *obj, __u32 fw_pos);
  * this build lays out (firewall_stage.c). */
 bool fp_firewall_layout_read(const struct pipeline__rodata *ro);
 
-/* fp_firewall_handover_begin: with DEV's new program loaded and not yet
- * in its link (the caller holds DEV's lock), DEV's set installed again
- * from its list when the new program cannot read it (a set an older
- * build installed), live to the new program only: the old one reads
- * fw_gen and the old slot, untouched until fp_firewall_handover_end
- * (SWAPPED: the link now runs the new program; else taken back). NULL:
- * nothing to hand over, or it could not be (the stage's enable hook
- * installs it after the swap). firewall.c. */
-struct fp_fw_handover;
-struct fp_fw_handover *fp_firewall_handover_begin(const char *dev);
-void fp_firewall_handover_end(struct fp_fw_handover *h, bool swapped);
 
 /* fp_stage_rows: one row per enum fp_stage, in the order they run. */
 extern const struct fp_stage_row *const fp_stage_rows[FP_STAGE_MAX];
