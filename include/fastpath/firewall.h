@@ -52,6 +52,8 @@ struct fp_fw_rule {
 	struct fp_fw_ports dport;
 	char ifname[IF_NAMESIZE]; /* "" for any interface */
 	unsigned int line;      /* where the rule starts in its file */
+	unsigned int index;     /* its number in its file, 1-based; 0: its
+				 * place in rules (as a parsed file has it) */
 };
 
 struct fp_firewall_config {
@@ -175,7 +177,9 @@ typedef int (*fp_firewall_edit_fn)(struct fp_firewall_config *fw, void *ctx);
 
 /* fp_firewall_edit: read DEV's live set, let EDIT change it and apply
  * the result, all under DEV's lock, so that two editors (the CLI, the
- * daemon) never lose each other's changes. Errors as fp_firewall_apply. */
+ * daemon) never lose each other's changes. EDIT sees each rule's number
+ * (fp_fw_rule.index, as fp_firewall_list shows it); the result is
+ * numbered by place. Errors as fp_firewall_apply. */
 int fp_firewall_edit(const char *dev, fp_firewall_edit_fn edit, void *ctx,
 		     struct fp_config_error *err);
 
@@ -235,9 +239,12 @@ int fp_fw_rules_insert(struct fp_firewall_config *fw, const struct fp_fw_rule *r
 int fp_fw_rules_remove(struct fp_firewall_config *fw, size_t index);
 
 /* fp_firewall_add, fp_firewall_delete, fp_firewall_flush: DEV's live set
- * with RULE inserted at AT, without rule INDEX (-ERANGE, *n_rules the
- * number it has), or with no rules (the policy stays), applied as
- * fp_firewall_edit does. */
+ * with RULE inserted before the rule numbered AT (at the end when AT is 0
+ * or past the last), without the rule numbered INDEX (-ERANGE, *n_rules
+ * the number of rules it has), or with no rules (the policy stays),
+ * applied as fp_firewall_edit does. Numbers are fp_firewall_list's (a set
+ * from a file keeps its rules' numbers there); the edited set is numbered
+ * by place. */
 int fp_firewall_add(const char *dev, const struct fp_fw_rule *rule, size_t at,
 		    struct fp_config_error *err);
 int fp_firewall_delete(const char *dev, size_t index, size_t *n_rules,

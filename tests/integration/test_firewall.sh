@@ -276,18 +276,19 @@ case_counters_grow_for_a_larger_set() {
 # had no fw_live; here the set's tables are taken out of it and its pin
 # removed behind the library's back) is no set to the stage: what it
 # dropped arrives, while the library still lists it. The next `fastpath
-# up` installs it again from its own list: dropped again, its counts
-# kept.
+# up` installs it again from its own list: dropped again, its counts and
+# its number (2: a rule for another interface comes first) kept.
 case_set_out_of_live_renewed_by_up() {
 	fw_up
-	rules "$T_TMP/r.yaml" "{action: drop, protocol: udp, port: 7001}"
+	rules "$T_TMP/r.yaml" "{action: drop, protocol: udp, port: 7009, interface: fpnone0}" \
+		"{action: drop, protocol: udp, port: 7001}"
 	t_fp 0 firewall replace "$T_TMP/r.yaml" "$T_DEV"
-	dropped_and_counted 7001 3 1
+	dropped_and_counted 7001 3 2
 	bpftool map delete pinned "$T_PIN/pipeline/$T_DEV/fw_live" key 0 0 0 0 ||
 		t_fail "could not empty fw_live"
 	rm "$T_PIN/pipeline/$T_DEV/fw_live"
-	[ "$(rule_count 1 packets)" = 3 ] ||
-		t_fail "without fw_live's pin the set lists rule 1 with $(rule_count 1 packets) packets, want 3"
+	[ "$(rule_count 2 packets)" = 3 ] ||
+		t_fail "without fw_live's pin the set lists rule 2 with $(rule_count 2 packets) packets, want 3"
 	t_udp_listen "" 7001 "$T_TMP/rx_out"
 	send_udp 7001 2
 	sleep 0.3
@@ -300,8 +301,37 @@ case_set_out_of_live_renewed_by_up() {
 	send_udp 7001 4
 	sleep 0.3
 	[ ! -s "$T_TMP/rx_out" ] || t_fail "datagrams to port 7001 arrived after up renewed the set"
-	[ "$(rule_count 1 packets)" = 7 ] ||
-		t_fail "rule 1 counted $(rule_count 1 packets) packets, want 7 (3 before, 4 after)"
+	[ "$(rule_count 2 packets)" = 7 ] ||
+		t_fail "rule 2 counted $(rule_count 2 packets) packets, want 7 (3 before, 4 after; renumbered?)"
+}
+
+# listed_numbers: the numbers `firewall list` shows for T_DEV's rules.
+listed_numbers() {
+	"$FP" -j firewall list "$T_DEV" >"$T_TMP/fw.json"
+	t_json "$T_TMP/fw.json" "' '.join(str(o['index']) for o in get('rules'))"
+}
+
+# A set from a file keeps its rules' numbers (a rule for another
+# interface leaves a gap), and delete takes the number the listing
+# shows: rule 3 goes, not the rule in second place; there is no rule 1.
+# The edited set is numbered by place.
+case_delete_takes_the_listed_number() {
+	fw_up
+	rules "$T_TMP/r.yaml" "{action: drop, protocol: udp, port: 7009, interface: fpnone0}" \
+		"{action: drop, protocol: udp, port: 7001}" "{action: drop, protocol: udp, port: 7002}"
+	t_fp 0 firewall replace "$T_TMP/r.yaml" "$T_DEV"
+	[ "$(listed_numbers)" = "2 3" ] || t_fail "the set lists rules $(listed_numbers), want 2 3"
+	t_fp 1 firewall delete "$T_DEV" 1
+	t_stderr_has "no rule 1"
+	[ "$(listed_numbers)" = "2 3" ] || t_fail "a failed delete left rules $(listed_numbers), want 2 3"
+	t_fp 0 firewall delete "$T_DEV" 3
+	[ "$(listed_numbers)" = "1" ] || t_fail "after delete 3 the set lists $(listed_numbers), want 1"
+	dropped_and_counted 7001 2 1
+	t_udp_listen "" 7002 "$T_TMP/rx_out"
+	send_udp 7002 2
+	sleep 0.3
+	[ "$(wc -c <"$T_TMP/rx_out")" = 20 ] ||
+		t_fail "rule 3 (port 7002) still dropped after its delete: $(wc -c <"$T_TMP/rx_out") bytes arrived, want 20"
 }
 
 t_ok firewall_drops_udp_port_and_counts_exactly case_udp_port_dropped_and_counted
@@ -312,6 +342,7 @@ t_ok firewall_policy_drop_keeps_arp case_policy_drop_keeps_arp
 t_ok firewall_bad_file_changes_nothing case_bad_file_changes_nothing
 t_ok firewall_counters_survive_replace case_counters_survive_replace
 t_ok firewall_add_and_delete_from_cli case_add_and_delete
+t_ok firewall_delete_takes_the_listed_number case_delete_takes_the_listed_number
 t_ok firewall_rebuilds_a_pipeline_built_without_it case_stage_added_to_a_pipeline_built_without_it
 t_ok firewall_alone_runs_its_own_object case_firewall_alone_runs_its_own_object
 t_ok firewall_set_of_many_shapes_rebuilds_for_its_slots case_set_of_many_shapes_rebuilds_for_its_slots

@@ -480,8 +480,10 @@ int fp_firewall_apply(const char *dev, const struct fp_firewall_config *fw,
 	return ret;
 }
 
-/* The set live on DEV as a config to edit; none yet is an empty one. The
- * caller holds DEV's lock, so this reads the maps without taking it. */
+/* The set live on DEV as a config, each rule with the number it has in
+ * its file (rules for other interfaces leave gaps); none yet is an empty
+ * one. The caller holds DEV's lock, so this reads the maps without taking
+ * it. */
 static int live_config(const char *dev, struct fp_firewall_config *fw)
 {
 	struct fp_fw_listing l;
@@ -499,8 +501,10 @@ static int live_config(const char *dev, struct fp_firewall_config *fw)
 		return err;
 	fw->policy = l.policy;
 	fw->rules = calloc(l.n + 1, sizeof(*fw->rules));
-	for (size_t i = 0; fw->rules && i < l.n; i++)
+	for (size_t i = 0; fw->rules && i < l.n; i++) {
 		fw->rules[i] = l.rules[i].rule;
+		fw->rules[i].index = l.rules[i].index;
+	}
 	fw->n_rules = fw->rules ? l.n : 0;
 	fp_fw_listing_free(&l);
 	return fw->rules ? 0 : -ENOMEM;
@@ -516,6 +520,9 @@ int fp_firewall_edit(const char *dev, fp_firewall_edit_fn edit, void *ctx,
 		return lock;
 	ret = live_config(dev, &fw);
 	ret = ret ?: edit(&fw, ctx);
+	/* An edited set is numbered by place: it is no file's any more. */
+	for (size_t i = 0; !ret && i < fw.n_rules; i++)
+		fw.rules[i].index = 0;
 	ret = ret ?: apply_locked(dev, &fw, err);
 	free(fw.rules);
 	close(lock);
@@ -553,7 +560,8 @@ struct fp_fw_handover *fp_firewall_handover_begin(const char *dev)
 		free(h);
 		return NULL;
 	}
-	if (!set_unread(&h->m) || live_config(dev, &fw) || fp_firewall_compile(&fw, dev, &h->c, NULL) ||
+	if (!set_unread(&h->m) || live_config(dev, &fw) ||
+	    fp_firewall_compile(&fw, dev, &h->c, NULL) ||
 	    fp_fw_install_begin(&h->m, h->c, &h->in)) {
 		free(fw.rules);
 		fp_fw_compiled_free(h->c);

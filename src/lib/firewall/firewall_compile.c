@@ -121,7 +121,7 @@ static int select_rules(struct compiler *cc, const struct fp_firewall_config *fw
 		if (!rule_applies(&fw->rules[i], dev))
 			continue;
 		cr->r = &fw->rules[i];
-		cr->index = i + 1;
+		cr->index = fw->rules[i].index ? fw->rules[i].index : i + 1;
 		rule_shape(cr);
 		cc->m++;
 	}

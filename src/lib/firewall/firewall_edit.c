@@ -39,20 +39,41 @@ struct edit {
 	size_t n_rules;                 /* how many the live set had */
 };
 
+/* number_of: the number `firewall list` shows for rule I of the live
+ * set FW: its number in its file, where the set keeps one, else its place. */
+static size_t number_of(const struct fp_firewall_config *fw, size_t i)
+{
+	return fw->rules[i].index ? fw->rules[i].index : i + 1;
+}
+
+/* place_of: the place (1-based) of the first rule of FW numbered N or
+ * more; one past the last when there is none. */
+static size_t place_of(const struct fp_firewall_config *fw, size_t n)
+{
+	size_t i = 0;
+
+	while (i < fw->n_rules && number_of(fw, i) < n)
+		i++;
+	return i + 1;
+}
+
 static int add_one(struct fp_firewall_config *fw, void *ctx)
 {
 	struct edit *e = ctx;
 
 	e->n_rules = fw->n_rules;
-	return fp_fw_rules_insert(fw, e->rule, e->pos);
+	return fp_fw_rules_insert(fw, e->rule, e->pos ? place_of(fw, e->pos) : 0);
 }
 
 static int delete_one(struct fp_firewall_config *fw, void *ctx)
 {
 	struct edit *e = ctx;
+	size_t at = place_of(fw, e->pos);
 
 	e->n_rules = fw->n_rules;
-	return fp_fw_rules_remove(fw, e->pos);
+	if (at > fw->n_rules || number_of(fw, at - 1) != e->pos)
+		return -ERANGE;
+	return fp_fw_rules_remove(fw, at);
 }
 
 static int flush_all(struct fp_firewall_config *fw, void *ctx)
