@@ -157,8 +157,14 @@ int fp_link_pin_name(char *buf, size_t size, const char *name,
 		     const struct fp_attachment *a);
 
 /* fp_link_pin_prefix: the prefix of NAME's pins on target (all of NAME's
- * when target is NULL). */
+ * when target is NULL). Test a pin with fp_link_pin_on: the prefix of
+ * eth0 begins eth0.5's pins too. */
 int fp_link_pin_prefix(char *buf, size_t size, const char *name, const char *target);
+
+/* fp_link_pin_on: PIN (a name under links/) is one of those PREFIX
+ * (fp_link_pin_prefix) names: the prefix, then for an interface or a
+ * cgroup only the hook, for a namespace nothing. */
+bool fp_link_pin_on(const char *pin, const char *prefix);
 
 /* fp_link_pin_dev: for an interface pin, the interface name and the hook
  * part ("xdp", "tc-ingress", "clsact-egress"). */

@@ -77,6 +77,8 @@ struct fp_pipeline_info {
 	bool created;           /* up made DEV's pipeline (it had no pins) */
 	bool native_failed;     /* auto fell back to skb */
 	int native_err;
+	bool kept;              /* up failed to attach in the mode asked for,
+				 * and attached DEV's pipeline again in its own */
 };
 
 /* fp_stage_parse: "ports,chain" (names as fp_stage_name gives them, or
@@ -146,5 +148,14 @@ int fp_pipeline_set_stages(const char *dev, __u32 stages);
  * what was chained, atomically; the same program (same tag) is left in
  * place. FILE NULL removes it. res as for fp_prog_load. */
 int fp_pipeline_chain(const char *dev, const char *file, struct fp_load_result *res);
+
+/* fp_pipeline_chain_load, fp_pipeline_chain_obj: fp_pipeline_chain in two
+ * halves, so that a caller can check FILE before it changes anything:
+ * FILE's one XDP program opened and loaded into *O (-EMEDIUMTYPE: not
+ * XDP; -ENOTUNIQ: several programs, named in res->progs; errors and res
+ * as fp_prog_load), then chained on DEV (O NULL: unchained). The caller
+ * closes O (fp_obj_close). */
+int fp_pipeline_chain_load(const char *file, struct fp_obj **o, struct fp_load_result *res);
+int fp_pipeline_chain_obj(const char *dev, const struct fp_obj *o);
 
 #endif

@@ -174,10 +174,15 @@ int report_load_error(int err, const char *file, const char *prog,
 			    "unload it first (fastpath unload %s) or choose "
 			    "another --name", name, name);
 	case -EINVAL:
-		if (!log || !*log)
+		if ((!log || !*log) && name && !fp_name_valid(name))
 			return fail(EXIT_USAGE, "invalid name '%s': use up to %d letters, "
 				    "digits, '_' or '-' (bpffs refuses '.'); choose "
 				    "one with --name", name, FP_NAME_MAX - 1);
+		if (!log || !*log)
+			return fail(EXIT_RUNTIME, "cannot load %s: the kernel refused it "
+				    "before its verifier ran (Invalid argument: a map or "
+				    "program attribute it does not accept); run with -v "
+				    "for libbpf's messages", file);
 		break;
 	case -EPERM:
 		return fail_errno(err, "cannot load %s", file);

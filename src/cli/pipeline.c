@@ -100,6 +100,7 @@ int cmd_up(int argc, char **argv)
 	struct fp_pipeline_opts opts = { .stages = FP_STAGE_BIT(FP_STAGE_PORTS) };
 	struct fp_pipeline_info info;
 	struct fp_load_result res;
+	struct fp_obj *cobj = NULL;
 	const char *chain = NULL, *dev;
 	char stages[128];
 	int c, err;
@@ -128,22 +129,39 @@ int cmd_up(int argc, char **argv)
 	err = require_bpf();
 	if (err)
 		return err;
-	err = fp_pipeline_up(dev, &opts, &info);
-	if (err)
-		return pipeline_error(err, dev);
+	/* The program to chain is loaded before anything changes: a file
+	 * that cannot be chained fails the up whole. */
 	if (chain) {
-		err = fp_pipeline_chain(dev, chain, &res);
+		err = fp_pipeline_chain_load(chain, &cobj, &res);
 		if (err == -EMEDIUMTYPE)
 			err = fail(EXIT_RUNTIME, "%s: program '%s' is of type %s; only "
 				   "XDP programs can be chained", chain, res.name,
 				   type_str(res.type));
+		else if (err == -ENOTUNIQ)
+			err = fail(EXIT_RUNTIME, "%s has several programs (%s); --chain "
+				   "takes an object with one XDP program", chain, res.progs);
 		else if (err)
 			err = report_load_error(err, chain, NULL, res.name, res.progs, res.log);
 		fp_load_result_free(&res);
+		if (err)
+			return err;
+	}
+	err = fp_pipeline_up(dev, &opts, &info);
+	if (err) {
+		fp_obj_close(cobj);
+		c = pipeline_error(err, dev);
+		if (info.kept && !fp_pipeline_info(dev, &info))
+			fprintf(stderr, "fastpath: the pipeline on %s runs on as before, in %s "
+				"mode\n", dev, info.mode);
+		return c;
+	}
+	if (chain) {
+		err = fp_pipeline_chain_obj(dev, cobj);
+		fp_obj_close(cobj);
 		if (err && info.created)
 			fp_pipeline_down(dev); /* a failed up leaves nothing it made */
 		if (err)
-			return err;
+			return fail_errno(err, "cannot chain %s on %s", chain, dev);
 		fp_pipeline_info(dev, &info);
 	}
 	stages_str(info.stages, stages, sizeof(stages));

@@ -238,6 +238,27 @@ case_detach_everywhere() {
 	t_ping_ok "after detach"
 }
 
+# detach NAME DEV takes NAME off DEV alone, not off DEV.5 (whose pin
+# name begins with DEV's); detached, it is not attached there any more.
+case_detach_one_target() {
+	d1=${T_CASE#fpt}q
+	d2=$d1.5
+	t_res link "$d1"
+	t_res link "$d2"
+	ip link add "$d1" type veth peer name "${d1}p" &&
+		ip link add "$d2" type veth peer name "${d1}r" || t_fail "ip link add $d1, $d2 failed"
+	ip link set "$d1" up && ip link set "$d2" up || t_fail "ip link set up failed"
+	t_load "$T_PROGS/xdp_drop_icmp.bpf.o"
+	t_fp 0 attach "$T_NAME" "$d1" --mode skb
+	t_fp 0 attach "$T_NAME" "$d2" --mode skb
+	t_fp 0 detach "$T_NAME" "$d1"
+	t_no_xdp "$d1"
+	[ "$(t_xdp_mode "$d2")" = skb ] || t_fail "detach from $d1 took $T_NAME off $d2 too"
+	[ "$(t_links_of "$T_NAME" | wc -l)" = 1 ] ||
+		t_fail "want the one link pin on $d2, have: $(t_links_of "$T_NAME" | tr '\n' ' ')"
+	t_fp 1 detach "$T_NAME" "$d1"
+}
+
 t_ok xdp_native_drops_icmp_until_detach case_xdp_native
 t_ok xdp_skb_drops_icmp_until_detach case_xdp_skb
 t_ok xdp_native_mode_reported_and_in_kernel case_xdp_native_reported
@@ -254,4 +275,5 @@ t_ok unload_removes_every_pin case_unload_removes_pins
 t_ok unload_after_interface_deleted_removes_pins case_unload_after_interface_gone
 t_ok attach_outlives_the_cli case_attach_outlives_cli
 t_ok detach_without_target_removes_all_attachments case_detach_everywhere
+t_ok detach_from_dev_leaves_dev_dot_5 case_detach_one_target
 t_done

@@ -103,6 +103,17 @@ case_name_with_dot() {
 	t_stderr_has "$name"
 }
 
+# An object the kernel refuses before its verifier runs (a map it will not
+# create) is a runtime failure about the object, not a bad name.
+case_map_refused() {
+	name=${T_CASE}_bad_map
+	t_res prog "$name"
+	t_fp 1 load "$T_PROGS/bad_map.bpf.o" --name "$name"
+	t_error_style
+	t_stderr_has "refused it before its verifier ran"
+	[ ! -e "$T_PIN/progs/$name" ] || t_fail "the refused object was pinned"
+}
+
 case_missing_interface() {
 	t_load "$T_PROGS/xdp_pass.bpf.o"
 	dev=${T_CASE}nx
@@ -286,6 +297,7 @@ t_ok load_verbose_shows_whole_verifier_log case_verifier_verbose
 t_ok load_name_taken_suggests_unload case_name_taken
 t_ok load_name_with_path_is_refused case_name_is_path
 t_ok load_name_with_dot_exits_2 case_name_with_dot
+t_ok load_map_refused_is_not_a_bad_name case_map_refused
 t_ok attach_missing_interface_names_it case_missing_interface
 t_ok attach_socket_filter_to_device_says_what_fits case_socket_filter_to_device
 t_ok attach_xdp_to_cgroup_says_what_fits case_xdp_to_cgroup

@@ -43,6 +43,45 @@ case_failed_up_keeps_running_pipeline() {
 	[ "$(t_xdp_mode "$T_DEV")" = native ] || t_fail "no pipeline attached after the failed up"
 }
 
+# xdp_prog_id DEV: the id of the XDP program running on DEV.
+xdp_prog_id() {
+	ip -d link show dev "$1" | sed -n 's/.*prog\/xdp[a-z]* id \([0-9]*\).*/\1/p' | head -n1
+}
+
+# An up asking for native mode where the driver has none fails, and the
+# pipeline that ran in skb mode runs on, the same program, in skb mode.
+case_failed_mode_switch_keeps_pipeline() {
+	dev=${T_CASE}i
+	t_res link "$dev"
+	t_res pipeline "$dev"
+	ip link add "$dev" type ifb 2>/dev/null || t_skip "no ifb devices here"
+	ip link set "$dev" up
+	t_fp 0 up "$dev" --stages ports
+	[ "$(t_xdp_mode "$dev")" = skb ] || t_fail "up on ifb ran in $(t_xdp_mode "$dev") mode, want skb"
+	t_fp 1 up "$dev" --mode native --stages ports
+	t_stderr_has "native XDP is not supported"
+	t_stderr_has "runs on as before, in skb mode"
+	[ "$(t_xdp_mode "$dev")" = skb ] || t_fail "the failed up left $dev with $(t_xdp_mode "$dev") XDP"
+	[ -e "$T_PIN/pipeline/$dev/link" ] || t_fail "the failed up left no link pin"
+	t_fp 0 stats "$dev"
+}
+
+# A chain file that cannot be chained fails the up before it changes
+# anything: the program running (built for flows) is the same.
+case_bad_chain_changes_nothing() {
+	t_dummy
+	t_res pipeline "$T_DEV"
+	t_fp 0 up "$T_DEV" --stages flows,ports
+	id=$(xdp_prog_id "$T_DEV")
+	t_fp 1 up "$T_DEV" --stages ports --chain "$T_TMP/nonexistent.o"
+	t_stderr_has "no such file"
+	[ "$(xdp_prog_id "$T_DEV")" = "$id" ] ||
+		t_fail "the failed up replaced program $id with $(xdp_prog_id "$T_DEV")"
+	t_fp 1 up "$T_DEV" --stages ports --chain "$T_PROGS/bad_verifier.bpf.o"
+	[ "$(xdp_prog_id "$T_DEV")" = "$id" ] ||
+		t_fail "the rejected chain replaced program $id with $(xdp_prog_id "$T_DEV")"
+}
+
 # pin_id NAME: the id of the map pinned as NAME in T_DEV's pipeline.
 pin_id() {
 	bpftool -j map show pinned "$T_PIN/pipeline/$T_DEV/$1" 2>/dev/null |
@@ -76,4 +115,6 @@ t_ok up_native_unsupported_leaves_no_pins case_native_unsupported_leaves_nothing
 t_ok up_rejected_chain_leaves_no_pins case_rejected_chain_leaves_nothing
 t_ok up_failure_keeps_a_running_pipeline case_failed_up_keeps_running_pipeline
 t_ok up_failed_reload_keeps_its_pins case_failed_reload_keeps_its_pins
+t_ok up_native_failing_keeps_the_skb_pipeline case_failed_mode_switch_keeps_pipeline
+t_ok up_with_a_bad_chain_changes_nothing case_bad_chain_changes_nothing
 t_done

@@ -207,7 +207,7 @@ int fp_prog_detach(const char *name, const char *target, int *count)
 	if (!d)
 		return errno == ENOENT ? -ENOENT : -errno;
 	while ((e = readdir(d))) {
-		if (strncmp(e->d_name, prefix, strlen(prefix)))
+		if (!fp_link_pin_on(e->d_name, prefix))
 			continue;
 		snprintf(path, sizeof(path), LINKS_DIR "/%s", e->d_name);
 		if (strstr(e->d_name, ":clsact-"))

@@ -233,3 +233,15 @@ int fp_link_pin_prefix(char *buf, size_t size, const char *name, const char *tar
 	}
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
+
+bool fp_link_pin_on(const char *pin, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	const char *rest = pin + n;
+
+	if (!n || strncmp(pin, prefix, n))
+		return false;
+	if (prefix[n - 1] == '@')
+		return true;
+	return prefix[n - 1] == ':' ? !strchr(rest, ':') : !*rest;
+}

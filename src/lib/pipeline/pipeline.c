@@ -430,33 +430,40 @@ static int unchain(const char *dev, int chain_fd)
 	return err;
 }
 
-int fp_pipeline_chain(const char *dev, const char *file, struct fp_load_result *res)
+int fp_pipeline_chain_load(const char *file, struct fp_obj **out, struct fp_load_result *res)
 {
 	struct fp_obj *o = NULL;
-	__u32 zero = 0;
-	int chain_fd, fd, err;
+	int err;
 
 	memset(res, 0, sizeof(*res));
+	*out = NULL;
+	err = fp_obj_open_file(file, NULL, &o);
+	if (err == -ENOTUNIQ)
+		fp_file_prog_names(file, res->progs, sizeof(res->progs));
+	if (err)
+		return err;
+	snprintf(res->name, sizeof(res->name), "%s", fp_obj_prog_name(o));
+	res->type = fp_obj_prog_type(o);
+	err = res->type == BPF_PROG_TYPE_XDP ? fp_obj_load(o) : -EMEDIUMTYPE;
+	if (err && err != -EMEDIUMTYPE && *fp_obj_log(o))
+		res->log = strdup(fp_obj_log(o));
+	if (err)
+		fp_obj_close(o);
+	else
+		*out = o;
+	return err;
+}
+
+int fp_pipeline_chain_obj(const char *dev, const struct fp_obj *o)
+{
+	__u32 zero = 0;
+	int chain_fd, fd, err = 0;
+
 	chain_fd = fp_pipeline_obj_get(dev, "chain");
 	if (chain_fd < 0)
 		return chain_fd;
-	if (!file) {
+	if (!o) {
 		err = unchain(dev, chain_fd);
-		goto out;
-	}
-	err = fp_obj_open_file(file, NULL, &o);
-	if (err)
-		goto out;
-	snprintf(res->name, sizeof(res->name), "%s", fp_obj_prog_name(o));
-	res->type = fp_obj_prog_type(o);
-	if (res->type != BPF_PROG_TYPE_XDP) {
-		err = -EMEDIUMTYPE;
-		goto out;
-	}
-	err = fp_obj_load(o);
-	if (err) {
-		if (*fp_obj_log(o))
-			res->log = strdup(fp_obj_log(o));
 		goto out;
 	}
 	fd = fp_obj_prog_fd(o);
@@ -467,7 +474,19 @@ int fp_pipeline_chain(const char *dev, const char *file, struct fp_load_result *
 	err = err ?: fp_pipeline_pin(fd, dev, "chained");
 	err = err ?: chain_set(dev, true);
 out:
-	fp_obj_close(o);
 	close(chain_fd);
+	return err;
+}
+
+int fp_pipeline_chain(const char *dev, const char *file, struct fp_load_result *res)
+{
+	struct fp_obj *o = NULL;
+	int err = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (file)
+		err = fp_pipeline_chain_load(file, &o, res);
+	err = err ?: fp_pipeline_chain_obj(dev, o);
+	fp_obj_close(o);
 	return err;
 }

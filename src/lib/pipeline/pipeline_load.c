@@ -621,9 +621,11 @@ static int running_built(const char *dev, struct pipeline__rodata *ro)
 int fp_pipeline_up_link(const char *dev, const struct fp_target *t,
 			const struct fp_pipeline_opts *opts, struct fp_pipeline_info *info)
 {
+	struct fp_pipeline_opts back;
+	struct fp_pipeline_info back_info = { 0 };
 	char path[PATH_MAX];
 	struct pipeline *skel;
-	const char *mode;
+	const char *mode = NULL;
 	struct pipeline__rodata ro;
 	__u32 prog_id;
 	int fd, stale, err;
@@ -635,10 +637,19 @@ int fp_pipeline_up_link(const char *dev, const struct fp_target *t,
 		close(fd);
 	}
 	if (!info->adopted) {
-		/* Stale, absent, or in the wrong mode: attach afresh. */
+		/* Stale, absent, or in the wrong mode: attach afresh. A
+		 * pipeline running in another mode is detached first (the
+		 * kernel runs one mode at a time) and, when the new mode cannot
+		 * attach, attached again in its own: a failed up leaves DEV as
+		 * it was. */
 		fp_pipeline_path(path, sizeof(path), dev, "link");
 		unlink(path);
-		return attach_new(dev, t, opts, info);
+		err = attach_new(dev, t, opts, info);
+		back = *opts;
+		if (err && fd >= 0 && mode && !fp_mode_parse(mode, &back.mode) &&
+		    !attach_new(dev, t, &back, &back_info))
+			info->kept = true;
+		return err;
 	}
 	err = open_new(dev, opts, opts->stages, 0, &skel, &stale);
 	if (err)
