@@ -216,6 +216,10 @@ int fp_firewall_counts(const char *dev, struct fp_fw_listing *out);
  * set's size. */
 int fp_firewall_shape(const char *dev, struct fp_fw_listing *out);
 
+/* fp_firewall_rules_on: how many of FW's rules DEV's set holds (those
+ * that name no interface or name DEV). */
+size_t fp_firewall_rules_on(const struct fp_firewall_config *fw, const char *dev);
+
 /* fp_firewall_slots: the slots FW needs on DEV (NULL: rules naming an
  * interface count on every one), as the compile would assign them. */
 unsigned int fp_firewall_slots(const struct fp_firewall_config *fw, const char *dev);

@@ -130,6 +130,23 @@ case_firewall_changed() {
 	[ "$(grep -c icmp "$T_TMP/fw.txt")" -eq 1 ] || t_fail "not the configured set: $(cat "$T_TMP/fw.txt")"
 }
 
+# A rule for another interface is not in this interface's set, and the
+# periodic check does not take the set for changed: no repair in four
+# checks, and the log counts the rules the interface has.
+case_firewall_scoped_rule_not_repaired() {
+	t_topo
+	t_res pipeline "$T_DEV"
+	ORCH_INTERVAL=1s config "$T_TMP/c.yaml" "$T_DEV" "firewall:" "  policy: allow" \
+		"  rules:" "    - {action: drop, protocol: icmp}" \
+		"    - {action: drop, protocol: udp, port: 7009, interface: fpnone0}"
+	t_daemon "$T_TMP/c.yaml"
+	t_wait 50 attached || t_fail "fastpathd attached nothing"
+	wait_logged "firewall on $T_DEV: 1 rules"
+	t_ping_blocked "with the configured rule"
+	sleep 4
+	! logged "repaired (firewall)" || t_fail "the set was repaired: $(grep repaired "$T_TMP/fastpathd.log")"
+}
+
 # ---- the interface deleted and created again, with DHCP ---------------------
 
 # DHCP on T_DEV as test_dhcp.sh's lab: pool .100-.199, clients in T_NS,
@@ -308,6 +325,7 @@ case_check_refuses_bad_settings() {
 t_ok heal_pipeline_taken_down_is_attached_again_and_logged case_down_behind_back
 t_ok heal_pins_removed_are_pinned_again_on_the_same_maps case_pins_removed
 t_ok heal_firewall_changed_behind_back_is_installed_again case_firewall_changed
+t_ok heal_firewall_rule_for_another_interface_is_no_change case_firewall_scoped_rule_not_repaired
 t_ok heal_recreated_interface_gets_pipeline_and_dhcp_back case_recreated_interface
 t_ok heal_bpffs_unmounted_is_mounted_and_pinned_again case_bpffs_unmounted
 t_ok heal_alert_runs_hook_once_per_min_interval case_alert_hook

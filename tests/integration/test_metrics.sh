@@ -96,6 +96,9 @@ case_daemon_serves_metrics_and_health() {
 	grep -q "^HTTP/1.1 503" "$T_TMP/hdr" || t_fail "/health after link down: $(head -1 "$T_TMP/hdr")"
 	t_run curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$http/nothing"
 	[ "$(cat "$T_TMP/out")" = 404 ] || t_fail "/nothing answered $(cat "$T_TMP/out")"
+	t_run curl -sS -X POST -D "$T_TMP/hdr" -o /dev/null "http://127.0.0.1:$http/metrics"
+	grep -q "^HTTP/1.1 405" "$T_TMP/hdr" || t_fail "POST /metrics: $(head -1 "$T_TMP/hdr")"
+	grep -qi "^Allow: GET, HEAD" "$T_TMP/hdr" || t_fail "the 405 names no Allow: $(cat "$T_TMP/hdr")"
 }
 
 # A real Prometheus scrapes fastpathd every second; its query API returns

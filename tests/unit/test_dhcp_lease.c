@@ -248,6 +248,75 @@ static void test_dhcp_db_decline_quarantines_address_across_reopen(void **state)
 	fp_dhcp_db_close(db);
 }
 
+/* A DECLINE quarantines the address it names, and only that: the same
+ * client's lease on another address stays (a quarantine cut again, as a
+ * reload does, named the client's key and took its live lease with it),
+ * in memory, after a replay and after a compaction. */
+static void test_dhcp_db_decline_keeps_the_clients_other_lease(void **state)
+{
+	struct fp_dhcp_lease_rec a = rec(1, 0x0a000064, NOW + 3600), b = rec(2, 0x0a000065, NOW + 3600);
+	struct in_addr declined = a.ip;
+	struct fp_dhcp_db *db = open_db(NOW);
+
+	(void)state;
+	assert_int_equal(fp_dhcp_db_put(db, &a, NOW), 0);
+	assert_int_equal(fp_dhcp_db_decline(db, &a.key, a.chaddr, declined, NOW + 3600), 0);
+	a.ip.s_addr = htonl(0x0a000066);
+	assert_int_equal(fp_dhcp_db_put(db, &a, NOW), 0);
+	assert_int_equal(fp_dhcp_db_decline(db, &a.key, a.chaddr, declined, NOW + 600), 0);
+	assert_int_equal(fp_dhcp_db_by_key(db, &a.key, &found)->ip.s_addr, a.ip.s_addr);
+	assert_int_equal(fp_dhcp_db_sync(db), 0);
+	fp_dhcp_db_close(db);
+	for (int pass = 0; pass < 2; pass++) {
+		db = open_db(NOW + 1);
+		assert_non_null(fp_dhcp_db_by_key(db, &a.key, &found));
+		assert_int_equal(found.ip.s_addr, a.ip.s_addr);
+		assert_int_equal(found.state, FP_DHCP_LEASE_BOUND);
+		assert_int_equal(fp_dhcp_db_by_ip(db, declined, &found)->state,
+				 FP_DHCP_LEASE_DECLINED);
+		b.ip = a.ip;
+		assert_int_equal(fp_dhcp_db_put(db, &b, NOW + 1), -EADDRINUSE);
+		if (!pass)
+			assert_int_equal(fp_dhcp_db_compact(db), 0);
+		fp_dhcp_db_close(db);
+	}
+}
+
+/* The lease file moved away under the open journal: what is written to it
+ * would not be read at the next start, so the sync fails and nothing is
+ * acknowledged until a compaction writes the whole database at the path;
+ * a file found there then is kept aside first, not written over. */
+static void test_dhcp_db_journal_moved_away_stops_until_rewritten(void **state)
+{
+	struct fp_dhcp_lease_rec a = rec(1, 0x0a000064, NOW + 3600), b = rec(2, 0x0a000065, NOW + 3600);
+	struct fp_dhcp_db *db = open_db(NOW);
+	char moved[160], cmd[400];
+	int fd;
+
+	(void)state;
+	assert_int_equal(fp_dhcp_db_put(db, &a, NOW), 0);
+	assert_int_equal(fp_dhcp_db_sync(db), 0);
+	snprintf(moved, sizeof(moved), "%s.moved", path);
+	assert_int_equal(rename(path, moved), 0);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "backup", 6), 6);
+	close(fd);
+	assert_int_equal(fp_dhcp_db_put(db, &b, NOW), 0);
+	assert_int_equal(fp_dhcp_db_sync(db), -ESTALE);
+	assert_false(fp_dhcp_db_writable(db));
+	assert_int_equal(fp_dhcp_db_recover(db), 0);
+	assert_true(fp_dhcp_db_writable(db));
+	/* the file that was at the path, as it was */
+	snprintf(cmd, sizeof(cmd), "grep -qx backup %s.replaced-*", path);
+	assert_int_equal(system(cmd), 0);
+	fp_dhcp_db_close(db);
+	db = open_db(NOW + 1);
+	assert_int_equal(fp_dhcp_db_count(db), 2);
+	assert_non_null(fp_dhcp_db_by_key(db, &b.key, &found));
+	fp_dhcp_db_close(db);
+}
+
 static void test_dhcp_db_expire_removes_past_leases(void **state)
 {
 	struct fp_dhcp_lease_rec a = rec(1, 0x0a000064, NOW + 10), b = rec(2, 0x0a000065, NOW + 100);
@@ -367,6 +436,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dhcp_db_refuses_double_lease_after_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dhcp_db_moving_client_frees_its_old_address, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dhcp_db_decline_quarantines_address_across_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dhcp_db_decline_keeps_the_clients_other_lease, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dhcp_db_journal_moved_away_stops_until_rewritten, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dhcp_db_expire_removes_past_leases, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dhcp_db_reuses_removed_entries_across_growth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dhcp_leases_read_reports_each_state, setup, teardown),

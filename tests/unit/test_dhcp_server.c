@@ -306,7 +306,19 @@ static void test_dhcp_request_init_reboot_acks_own_binding(void **state)
 static void test_dhcp_request_init_reboot_naks_wrong_subnet(void **state)
 {
 	(void)state;
+	bind_client(1);
 	assert_int_equal(init_reboot(1, "10.1.0.150").reply.type, FP_DHCPNAK);
+}
+
+/* RFC 2131 §4.3.2: without a record of the client the server MUST stay
+ * silent, also when the address is on another network. */
+static void test_dhcp_request_init_reboot_silent_for_unknown_client_on_wrong_subnet(void **state)
+{
+	struct fp_dhcp_decision d = init_reboot(7, "10.1.0.150");
+
+	(void)state;
+	assert_int_equal(d.reply.type, 0);
+	assert_int_equal(d.change, FP_DHCP_CHANGE_NONE);
 }
 
 static void test_dhcp_request_init_reboot_naks_address_of_another(void **state)
@@ -384,10 +396,11 @@ static void test_dhcp_request_relayed_nak_goes_to_giaddr_with_broadcast_bit(void
 	struct fp_dhcp_decision d;
 
 	(void)state;
+	bind_client(1); /* a client with no binding gets no answer */
 	r.msg.giaddr = A("10.1.0.1");
 	r.msg.has_requested_ip = true;
 	r.msg.requested_ip = A("10.0.0.100");
-	d = run(&r, NOW);
+	d = run(&r, NOW + 10);
 	assert_int_equal(d.reply.type, FP_DHCPNAK);
 	assert_int_equal(d.dest, FP_DHCP_DEST_RELAY);
 	assert_int_equal(d.reply.flags & 0x8000, 0x8000);
@@ -643,6 +656,7 @@ int main(void)
 		T(test_dhcp_request_selecting_other_server_frees_offer),
 		T(test_dhcp_request_init_reboot_acks_own_binding),
 		T(test_dhcp_request_init_reboot_naks_wrong_subnet),
+		T(test_dhcp_request_init_reboot_silent_for_unknown_client_on_wrong_subnet),
 		T(test_dhcp_request_init_reboot_naks_address_of_another),
 		T(test_dhcp_request_init_reboot_silent_for_client_without_binding),
 		T(test_dhcp_request_init_reboot_silent_for_unknown_address_outside_range),

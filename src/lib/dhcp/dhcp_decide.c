@@ -255,14 +255,15 @@ static void confirm(const struct fp_dhcp_config *cfg, const struct fp_dhcp_db *d
 	int pi = select_pool(cfg, m);
 	const struct fp_dhcp_pool *p;
 
+	/* Before any NAK: whatever the address, even on another network. */
+	if (init_reboot && !cur)
+		return ignore(d, "INIT-REBOOT from a client with no binding on record");
 	if (pi < 0 || !fp_dhcp_pool_in_subnet(&cfg->pools[pi], ip))
 		return nak(cfg, req, d, "address not on the client's network");
 	p = &cfg->pools[pi];
 	if (res && fp_dhcp_pool_in_subnet(p, res->ip) && res->ip.s_addr != ip.s_addr &&
 	    fp_dhcp_db_ip_free(db, res->ip, key, now))
 		return nak(cfg, req, d, "the client has another address reserved");
-	if (init_reboot && !cur)
-		return ignore(d, "INIT-REBOOT from a client with no binding on record");
 	if (!fp_dhcp_db_ip_bindable(db, ip, key, now))
 		return nak(cfg, req, d, "address leased to another client");
 	if (cur && cur->ip.s_addr == ip.s_addr && cur->expires > now) {

@@ -157,11 +157,27 @@ void fp_dhcp_db_batch(struct fp_dhcp_db *db)
 	db->batch = db->fd >= 0;
 }
 
+/* replaced: the journal's path no longer names the file we write (moved,
+ * removed or replaced under us): what we write would not be read at the
+ * next start. The journal then stops (no ACK leaves) until a compaction
+ * writes the whole database at the path again. */
+static bool replaced(const struct fp_dhcp_db *db)
+{
+	struct stat a, b;
+
+	if (fstat(db->fd, &a))
+		return true;
+	return a.st_nlink == 0 || lstat(db->path, &b) || a.st_dev != b.st_dev ||
+	       a.st_ino != b.st_ino;
+}
+
 int fp_dhcp_db_sync(struct fp_dhcp_db *db)
 {
 	db->batch = false;
 	if (db->fd < 0)
 		return 0;
+	if (!db->failed && (db->held_len || db->dirty) && replaced(db))
+		stop(db, -ESTALE, "find (it was moved or replaced)");
 	if (db->failed) {
 		db->held_len = db->held_recs = 0;
 		return db->failed;
@@ -272,6 +288,8 @@ static int write_entry(void *ctx, const struct fp_dhcp_lease_rec *r)
 	return 0;
 }
 
+static int keep_aside(struct fp_dhcp_db *db, const char *why, const char *what);
+
 int fp_dhcp_db_compact(struct fp_dhcp_db *db)
 {
 	char tmp[PATH_MAX + 32];
@@ -282,6 +300,13 @@ int fp_dhcp_db_compact(struct fp_dhcp_db *db)
 
 	if (db->fd < 0)
 		return 0;
+	/* A file put at the path while the journal was elsewhere (moved,
+	 * replaced: fp_dhcp_db_sync) is not ours to write over. */
+	if (db->failed == -ESTALE && !access(db->path, F_OK)) {
+		err = keep_aside(db, "replaced", "file found at the lease file's path");
+		if (err)
+			return err;
+	}
 	w.fd = create_new(db, tmp, sizeof(tmp));
 	if (w.fd < 0)
 		return w.fd;
@@ -320,9 +345,10 @@ int fp_dhcp_db_recover(struct fp_dhcp_db *db)
 	return db->fd < 0 || !db->failed ? 0 : fp_dhcp_db_compact(db);
 }
 
-/* keep_aside: the journal as it is, under PATH.bad-TIMESTAMP (a hard
- * link: no byte of the disk needed), before compaction drops bytes. */
-static int keep_aside(struct fp_dhcp_db *db)
+/* keep_aside: the file at the journal's path as it is, under
+ * PATH.WHY-TIMESTAMP (a hard link: no byte of the disk needed), before a
+ * compaction drops bytes of it or writes over it; WHAT names it in the log. */
+static int keep_aside(struct fp_dhcp_db *db, const char *why, const char *what)
 {
 	char *kept = db->info.kept, stamp[20];
 	size_t size = sizeof(db->info.kept);
@@ -333,12 +359,11 @@ static int keep_aside(struct fp_dhcp_db *db)
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
 	for (int i = 0; i < 100; i++) {
 		if (i)
-			snprintf(kept, size, "%s.bad-%s-%d", db->path, stamp, i & 0xff);
+			snprintf(kept, size, "%s.%s-%s-%d", db->path, why, stamp, i & 0xff);
 		else
-			snprintf(kept, size, "%s.bad-%s", db->path, stamp);
+			snprintf(kept, size, "%s.%s-%s", db->path, why, stamp);
 		if (!link(db->path, kept)) {
-			fp_log(&db->log, FP_LOG_WARN, "dhcp: the damaged lease file is kept as %s",
-			       kept);
+			fp_log(&db->log, FP_LOG_WARN, "dhcp: the %s is kept as %s", what, kept);
 			return 0;
 		}
 		if (errno != EEXIST)
@@ -456,7 +481,7 @@ int fp_dhcp_db_open_opts(const char *path, time_t now, const struct fp_dhcp_db_o
 	drop_expired(db, now);
 	/* Unreadable bytes are kept aside before the compaction drops them;
 	 * when they cannot be, the file stays as it is and grows. */
-	if (db->info.damaged && keep_aside(db)) {
+	if (db->info.damaged && keep_aside(db, "bad", "damaged lease file")) {
 		fp_log(&db->log, FP_LOG_WARN, "dhcp: cannot keep the damaged %s aside (%s): "
 		       "not compacting it", path, strerror(errno));
 		*out = db;

@@ -311,7 +311,7 @@ void fp_dhcp_db_remove(struct fp_dhcp_db *db, struct fp_dhcp_ent *x)
 static int make_room(struct fp_dhcp_db *db, const struct fp_dhcp_key *key,
 		     struct in_addr ip, time_t now, bool force)
 {
-	struct ent *h = find_ip(db, ip), *own = find_key(db, key);
+	struct ent *h = find_ip(db, ip), *own = key ? find_key(db, key) : NULL;
 
 	if (h && h != own && h->expires > now && h->state != FP_DHCP_LEASE_OFFERED &&
 	    !force)
@@ -360,7 +360,7 @@ int fp_dhcp_db_decline(struct fp_dhcp_db *db, const struct fp_dhcp_key *key,
 	int err;
 
 	memcpy(r.chaddr, chaddr, 6);
-	err = make_room(db, key, ip, 0, true);
+	err = make_room(db, NULL, ip, 0, true);
 	if (!err)
 		err = insert_ent(db, &r, false);
 	return err ? err : fp_dhcp_journal(db, &r, FP_DHCP_LEASE_DECLINED);
@@ -428,7 +428,7 @@ int fp_dhcp_db_replay_one(struct fp_dhcp_db *db, const struct fp_dhcp_lease_rec 
 		err = make_room(db, &r->key, r->ip, 0, true);
 		return err ? err : insert_ent(db, r, true);
 	case FP_DHCP_LEASE_DECLINED:
-		err = make_room(db, &r->key, r->ip, 0, true);
+		err = make_room(db, NULL, r->ip, 0, true);
 		return err ? err : insert_ent(db, r, false);
 	default:
 		own = find_key(db, &r->key);

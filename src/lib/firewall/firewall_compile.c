@@ -90,6 +90,15 @@ static bool rule_applies(const struct fp_fw_rule *r, const char *dev)
 	return !r->ifname[0] || (dev && !strcmp(r->ifname, dev));
 }
 
+size_t fp_firewall_rules_on(const struct fp_firewall_config *fw, const char *dev)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < fw->n_rules; i++)
+		n += rule_applies(&fw->rules[i], dev);
+	return n;
+}
+
 unsigned int fp_firewall_slots(const struct fp_firewall_config *fw, const char *dev)
 {
 	bool seen[128] = { false };

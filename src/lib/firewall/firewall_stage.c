@@ -221,20 +221,20 @@ static int firewall_one(const struct fp_config *cfg, const char *dev,
 		       strerror(-err));
 	else
 		fp_log(log, FP_LOG_INFO, "firewall on %s: %zu rules, policy %s", dev,
-		       cfg->firewall.n_rules,
+		       fp_firewall_rules_on(&cfg->firewall, dev),
 		       cfg->firewall.policy == FP_FW_DROP ? "drop" : "allow");
 	return err;
 }
 
-/* As many rules as configured and the same policy (none when there is no
- * firewall): a set cleared or replaced behind our back. */
+/* As many rules as configured for DEV and the same policy (none when
+ * there is no firewall): a set cleared or replaced behind our back. */
 static bool firewall_applied(const struct fp_config *cfg, const char *dev)
 {
 	struct fp_fw_listing l;
 
 	if (fp_firewall_shape(dev, &l))
 		return !firewall_configured(cfg);
-	return firewall_configured(cfg) && l.n == cfg->firewall.n_rules &&
+	return firewall_configured(cfg) && l.n == fp_firewall_rules_on(&cfg->firewall, dev) &&
 	       l.policy == cfg->firewall.policy;
 }
 
