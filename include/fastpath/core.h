@@ -280,6 +280,13 @@ void fp_log(const struct fp_logger *log, enum fp_log_level level, const char *fm
 int fp_log_level_parse(const char *s, enum fp_log_level *level);
 const char *fp_log_level_str(enum fp_log_level level);
 
+/* ---- files (file.c) ---------------------------------------------------- */
+
+/* fp_file_replace: PATH holds exactly LEN bytes of DATA, or is left as it
+ * was: written to PATH.tmp (created 0600, O_EXCL|O_NOFOLLOW: a link
+ * planted there is removed, never followed), then renamed over PATH. */
+int fp_file_replace(const char *path, const void *data, size_t len);
+
 /* ---- address and protocol words (addr.c) ------------------------------- */
 
 /* An address prefix as users write it: 192.168.1.0/24, 2001:db8::/32, or

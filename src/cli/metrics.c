@@ -169,19 +169,8 @@ int cmd_metrics(int argc, char **argv)
 	if (file) {
 		/* Written whole, then renamed: a textfile collector never
 		 * reads half a file. */
-		char tmp[4096];
-		FILE *f;
-		bool ok;
-
-		snprintf(tmp, sizeof(tmp), "%s.tmp", file);
-		f = fopen(tmp, "w");
-		ok = f && fwrite(t.data, 1, t.len, f) == t.len;
-		if (f && fclose(f))
-			ok = false;
-		if (!ok || rename(tmp, file)) {
-			err = errno ? -errno : -EIO;
-			if (f)
-				unlink(tmp);
+		err = fp_file_replace(file, t.data ? t.data : "", t.len);
+		if (err) {
 			fp_text_free(&t);
 			return fail_errno(err, "cannot write %s", file);
 		}

@@ -94,7 +94,7 @@ static int log_open(struct daemon *d)
 
 	if (!d->log_path)
 		return 0;
-	fd = open(d->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	fd = open(d->log_path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	f = fd < 0 ? NULL : fdopen(fd, "a");
 	if (!f) {
 		fprintf(stderr, "fastpathd: cannot open the log file %s: %s\n", d->log_path,
@@ -324,7 +324,7 @@ static int single_instance(struct daemon *d)
 
 	if (mkdir(FP_RUN_DIR, 0755) && errno != EEXIST)
 		return lock_error(d, FP_RUN_DIR);
-	fd = open(FP_DAEMON_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(FP_DAEMON_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return lock_error(d, FP_DAEMON_LOCK);
 	if (flock(fd, LOCK_EX | LOCK_NB)) {

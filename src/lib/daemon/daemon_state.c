@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <json-c/json.h>
+#include <fastpath/core.h>
 #include <fastpath/daemon.h>
 
 /* {"name": count, ...} of N counters named by NAME(i). */
@@ -109,8 +110,8 @@ static void heal_read(struct json_object *o, struct fp_daemon_state *st)
 int fp_daemon_state_write(const struct fp_daemon_state *st)
 {
 	struct json_object *o = json_object_new_object();
-	const char *tmp = FP_DAEMON_STATE ".tmp";
-	int err = 0;
+	const char *s;
+	int err;
 
 	if (mkdir(FP_RUN_DIR, 0755) && errno != EEXIST)
 		return -errno;
@@ -124,9 +125,8 @@ int fp_daemon_state_write(const struct fp_daemon_state *st)
 	json_object_object_add(o, "dhcp_lease_file", json_object_new_string(st->dhcp_lease_file));
 	heal_write(o, st);
 	health_write(o, &st->health);
-	if (json_object_to_file_ext(tmp, o, JSON_C_TO_STRING_PLAIN) ||
-	    rename(tmp, FP_DAEMON_STATE))
-		err = errno ? -errno : -EIO;
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	err = s ? fp_file_replace(FP_DAEMON_STATE, s, strlen(s)) : -ENOMEM;
 	json_object_put(o);
 	return err;
 }

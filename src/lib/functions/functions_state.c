@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* The functions state file, and what the CLI reads and asks through it. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <json-c/json.h>
+#include <fastpath/core.h>
 #include <fastpath/daemon.h>
 #include <fastpath/functions.h>
 #include "functions/functions_state.h"
@@ -40,8 +42,8 @@ void fp_function_config_free(struct fp_function_config *fn)
 int fp_fn_state_write(const struct fp_fn_state *st, size_t n)
 {
 	struct json_object *arr = json_object_new_array();
-	const char *tmp = FP_FUNCTIONS_STATE ".tmp";
-	int err = 0;
+	const char *s;
+	int err;
 
 	if (mkdir(FP_RUN_DIR, 0755) && errno != EEXIST)
 		return -errno;
@@ -69,9 +71,8 @@ int fp_fn_state_write(const struct fp_fn_state *st, size_t n)
 		json_object_object_add(o, "socket_ports", ports);
 		json_object_array_add(arr, o);
 	}
-	if (json_object_to_file_ext(tmp, arr, JSON_C_TO_STRING_PLAIN) ||
-	    rename(tmp, FP_FUNCTIONS_STATE))
-		err = errno ? -errno : -EIO;
+	s = json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN);
+	err = s ? fp_file_replace(FP_FUNCTIONS_STATE, s, strlen(s)) : -ENOMEM;
 	json_object_put(arr);
 	return err;
 }
@@ -223,7 +224,7 @@ int fp_functions_request_restart(const char *id)
 	struct fp_fn_state *st;
 	size_t n;
 	FILE *f;
-	int err = fp_daemon_state_read(&d);
+	int fd, err = fp_daemon_state_read(&d);
 
 	if (err)
 		return err == -ENOENT ? -ESRCH : err;
@@ -234,9 +235,14 @@ int fp_functions_request_restart(const char *id)
 	free(st);
 	if (err)
 		return err;
-	f = fopen(FP_FUNCTIONS_REQ, "a");
-	if (!f)
-		return -errno;
+	fd = open(FP_FUNCTIONS_REQ, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	f = fd < 0 ? NULL : fdopen(fd, "a");
+	if (!f) {
+		err = -errno;
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
 	fprintf(f, "%s\n", id);
 	if (fclose(f))
 		return -errno;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <fastpath/config.h>
+#include <fastpath/core.h>
 #include <fastpath/daemon.h>
 #include "proxy/proxy_int.h"
 
@@ -117,8 +118,8 @@ void proxy_state_write(struct fp_proxy_engine *e)
 	struct json_object *root = json_object_new_object();
 	struct json_object *arr = json_object_new_array();
 	unsigned long long now = fp_proxy_now_ms();
-	char tmp[sizeof(e->state) + 8];
 	size_t listed = 0;
+	const char *s;
 
 	json_object_object_add(root, "pid", json_object_new_int(getpid()));
 	json_object_object_add(root, "sockmap", json_object_new_boolean(e->sm != NULL));
@@ -130,9 +131,9 @@ void proxy_state_write(struct fp_proxy_engine *e)
 	json_object_object_add(root, "proxies", arr);
 	if (!strcmp(e->state, FP_PROXY_STATE))
 		mkdir(FP_RUN_DIR, 0755);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", e->state);
-	if (!json_object_to_file_ext(tmp, root, JSON_C_TO_STRING_PLAIN))
-		rename(tmp, e->state);
+	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
+	if (s)
+		fp_file_replace(e->state, s, strlen(s));
 	json_object_put(root);
 }
 
