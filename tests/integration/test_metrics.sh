@@ -101,6 +101,32 @@ case_daemon_serves_metrics_and_health() {
 	grep -qi "^Allow: GET, HEAD" "$T_TMP/hdr" || t_fail "the 405 names no Allow: $(cat "$T_TMP/hdr")"
 }
 
+# A reload to a port something else holds: the endpoint goes on serving
+# where it was (it used to close it first and serve nowhere).
+case_port_taken_keeps_endpoint() {
+	t_topo
+	t_res pipeline "$T_DEV"
+	port=$((20000 + $(t_rand 10000)))
+	http=$(free_port) || t_fail "no free port"
+	daemon_config "$T_TMP/c.yaml" "$T_DEV" "$port" "$http"
+	daemon_start "$T_TMP/c.yaml" "$http"
+	# A port socat holds (a free one may be taken by a connection first).
+	for i in 1 2 3 4 5; do
+		taken=$(free_port) || t_fail "no free port"
+		socat "TCP-LISTEN:$taken,bind=127.0.0.1,reuseaddr,fork" /dev/null 2>/dev/null &
+		t_res pid $!
+		t_wait 20 sh -c "ss -Hltn 'sport = :$taken' | grep -q ." && break
+		taken=
+	done
+	[ -n "$taken" ] || t_fail "socat listens on no port"
+	daemon_config "$T_TMP/c.yaml" "$T_DEV" "$port" "$taken"
+	kill -HUP "$DPID"
+	t_wait 50 grep -q "cannot serve on 127.0.0.1 port $taken" "$T_TMP/fastpathd.log" ||
+		t_fail "the taken port is not logged: $(cat "$T_TMP/fastpathd.log")"
+	t_wait 30 curl -fsS -o /dev/null "http://127.0.0.1:$http/metrics" ||
+		t_fail "the endpoint on $http is gone: $(cat "$T_TMP/fastpathd.log")"
+}
+
 # A real Prometheus scrapes fastpathd every second; its query API returns
 # the count sent.
 case_prometheus_scrapes_fastpathd() {
@@ -139,4 +165,5 @@ EOF
 t_ok metrics_cli_counts_what_was_sent_and_passes_promtool case_cli_metrics_count_what_was_sent
 t_ok metrics_fastpathd_serves_metrics_and_health case_daemon_serves_metrics_and_health
 t_ok metrics_prometheus_scrapes_fastpathd case_prometheus_scrapes_fastpathd
+t_ok metrics_reload_to_a_taken_port_keeps_the_endpoint case_port_taken_keeps_endpoint
 t_done

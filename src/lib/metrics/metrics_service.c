@@ -77,11 +77,30 @@ static int set_custom(struct metrics_service *m, const struct fp_config *cfg,
 	return 0;
 }
 
+/* serve: the HTTP server on ADDR, PORT, its threads started with the
+ * daemon's signals blocked (they are the main thread's to take). */
+static int serve(const char *addr, int port, struct fp_metrics_http **http)
+{
+	sigset_t set, old;
+	int err;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGCHLD); /* the functions service's signalfd */
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	err = fp_metrics_http_start(addr, port, http);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return err;
+}
+
 static int metrics_apply(void *ctx, const struct fp_config *cfg,
 			 const struct fp_config *prev, const struct fp_service_env *env)
 {
 	struct metrics_service *m = ctx;
-	sigset_t set, old;
+	struct fp_metrics_http *next = NULL;
 	int err;
 
 	(void)prev;
@@ -91,25 +110,33 @@ static int metrics_apply(void *ctx, const struct fp_config *cfg,
 	if (m->http && m->port == cfg->prometheus_port &&
 	    !strcmp(m->addr, cfg->prometheus_address))
 		return set_custom(m, cfg, env);
-	fp_metrics_http_stop(m->http);
-	m->http = NULL;
-	m->port = 0;
-	if (!cfg->prometheus_port)
+	if (!cfg->prometheus_port) {
+		fp_metrics_http_stop(m->http);
+		m->http = NULL;
+		m->port = 0;
 		return 0;
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGCHLD); /* the functions service's signalfd */
-	sigaddset(&set, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &set, &old);
-	err = fp_metrics_http_start(cfg->prometheus_address, cfg->prometheus_port, &m->http);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	/* The new endpoint first: one that cannot serve leaves the old one
+	 * serving. Only the same port on another address needs the old one
+	 * closed first (and opened again if the new one fails). */
+	err = serve(cfg->prometheus_address, cfg->prometheus_port, &next);
+	if (err == -EADDRINUSE && m->http && m->port == cfg->prometheus_port) {
+		fp_metrics_http_stop(m->http);
+		m->http = NULL;
+		err = serve(cfg->prometheus_address, cfg->prometheus_port, &next);
+		if (err && serve(m->addr, m->port, &m->http))
+			m->port = 0;
+	}
 	if (err) {
 		fp_log(env->log, FP_LOG_ERROR, "metrics: cannot serve on %s port %d: %s",
 		       cfg->prometheus_address, cfg->prometheus_port, strerror(-err));
+		if (m->http)
+			fp_log(env->log, FP_LOG_ERROR, "metrics: serving on %s port %d as before",
+			       m->addr, m->port);
 		return 0;
 	}
+	fp_metrics_http_stop(m->http);
+	m->http = next;
 	m->port = cfg->prometheus_port;
 	snprintf(m->addr, sizeof(m->addr), "%s", cfg->prometheus_address);
 	fp_log(env->log, FP_LOG_INFO, "metrics: serving /metrics and /health on %s port %d",
