@@ -1,10 +1,11 @@
 # Helpers of the metrics tests (test_metrics.sh, test_metrics_custom.sh,
 # test_health.sh), sourced after lib.sh.
 
-# free_port: a TCP port nothing listens on, for an HTTP endpoint.
+# free_port: a TCP port nothing listens on, for an HTTP endpoint; below the
+# ephemeral range (32768-), where a connection could take it before the bind.
 free_port() {
 	for i in 1 2 3 4 5 6 7 8 9 10; do
-		p=$((30000 + $(t_rand 20000)))
+		p=$((10000 + $(t_rand 12000)))
 		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return 0; }
 	done
 	return 1

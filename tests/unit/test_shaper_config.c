@@ -145,6 +145,29 @@ static void test_shaper_priority_range(void **state)
 		"priority");
 }
 
+/* TBF's rate is 32-bit bytes a second: a limit it cannot hold is refused
+ * by the check, not by the kernel at apply time; with classes (HTB, 64-bit
+ * rates) it is taken. A rate near 2^64 does not overflow the queue's
+ * check, which still refuses a queue of less than two frames. */
+static void test_shaper_tbf_limit_above_its_range_refused(void **state)
+{
+	struct fp_config_error err = { 0 };
+	struct fp_config cfg;
+
+	(void)state;
+	refused(HEAD "shaper: [{interface: eth0, bandwidth_limit: 20gbit}]\n",
+		"bandwidth_limit above 17gbit needs classes");
+	assert_int_equal(parse(HEAD "shaper: [{interface: eth0, bandwidth_limit: 20gbit,\n"
+			       "          classes: [{rate: 1gbit}]}]\n", &cfg, &err), 0);
+	fp_config_free(&cfg);
+	assert_int_equal(parse(HEAD "shaper: [{interface: eth0, bandwidth_limit: "
+			       "18446744073709551615,\n          latency_target: 1ms, "
+			       "classes: [{rate: 1gbit}]}]\n", &cfg, &err), 0);
+	fp_config_free(&cfg);
+	refused(HEAD "shaper: [{interface: eth0, bandwidth_limit: 10mbit, latency_target: 1ms}]\n",
+		"latency_target is shorter than two full frames");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -157,6 +180,7 @@ int main(void)
 		cmocka_unit_test(test_shaper_duplicate_interface_refused),
 		cmocka_unit_test(test_shaper_bad_match_key_suggested),
 		cmocka_unit_test(test_shaper_priority_range),
+		cmocka_unit_test(test_shaper_tbf_limit_above_its_range_refused),
 	};
 
 	return cmocka_run_group_tests_name("shaper config", tests, NULL, NULL);

@@ -73,8 +73,16 @@ int fp_shaper_check(const struct fp_shaper_iface *s, char *why, size_t size)
 		snprintf(why, size, "bandwidth_limit is required");
 		return -EINVAL;
 	}
-	/* The queue must hold a few frames at the limit, or TBF refuses. */
-	if ((uint64_t)s->latency_ms * s->bandwidth_limit / 1000 < 2 * FRAME_BITS) {
+	/* TBF (no classes) takes a 32-bit byte rate: 17 Gbit/s at most. */
+	if (!s->n_classes && s->bandwidth_limit / 8 > INT32_MAX) {
+		snprintf(why, size, "bandwidth_limit above 17gbit needs classes (htb): tbf, "
+			 "used without them, cannot rate more");
+		return -ERANGE;
+	}
+	/* The queue must hold a few frames at the limit, or TBF refuses
+	 * (divided, not multiplied: a rate near 2^64 overflows). */
+	if (!s->latency_ms || s->bandwidth_limit < (2ull * FRAME_BITS * 1000 + s->latency_ms - 1) /
+						  s->latency_ms) {
 		snprintf(why, size, "latency_target is shorter than two full frames at "
 			 "bandwidth_limit: raise one of them");
 		return -EINVAL;

@@ -64,21 +64,24 @@ static int shaper_apply(void *ctx, const struct fp_config *cfg, const struct fp_
 	s->log = env->log;
 	s->cfg = cfg;
 	s->ebpf = env->ebpf;
+	/* What the last config shaped and this one does not (or cannot: in
+	 * userspace-only mode nothing is) goes back to its default qdisc. */
+	for (size_t i = 0; prev && i < prev->shaper.n; i++) {
+		const char *dev = prev->shaper.ifaces[i].interface;
+
+		if (env->ebpf && find(cfg, dev))
+			continue;
+		err = fp_shaper_remove(dev);
+		fp_log(s->log, err ? FP_LOG_ERROR : FP_LOG_INFO, "shaper on %s: %s", dev,
+		       err ? strerror(-err) : env->ebpf ? "removed (no longer configured)" :
+		       "removed (fastpathd runs in userspace-only mode)");
+	}
 	if (!env->ebpf) {
 		/* Qdiscs need CAP_NET_ADMIN and classes a BPF classifier. */
 		if (cfg->shaper.n)
 			fp_log(s->log, FP_LOG_WARN, "shaper: not applied: fastpathd runs "
 			       "in userspace-only mode");
 		return 0;
-	}
-	for (size_t i = 0; prev && i < prev->shaper.n; i++) {
-		const char *dev = prev->shaper.ifaces[i].interface;
-
-		if (find(cfg, dev))
-			continue;
-		err = fp_shaper_remove(dev);
-		fp_log(s->log, err ? FP_LOG_ERROR : FP_LOG_INFO, "shaper on %s: %s", dev,
-		       err ? strerror(-err) : "removed (no longer configured)");
 	}
 	s->missing = 0;
 	for (size_t i = 0; !err && i < cfg->shaper.n; i++)
