@@ -81,12 +81,37 @@ static void test_proxy_inflight_has_a_floor(void **state)
 	assert_non_null(strstr(err.msg, "max_inflight_bytes"));
 }
 
+/* 0.0.0.0 takes its port on every address: a proxy on 127.0.0.1 and one
+ * on 0.0.0.0 with one port clash (the apply failed to listen, after the
+ * rest of the config had been applied); a proxy on 0.0.0.0 whose backend
+ * is on loopback at its port dials itself. Other ports are fine. */
+static void test_proxy_wildcard_clashes_and_dials_itself(void **state)
+{
+	struct fp_config_error err = { 0 };
+	struct fp_config cfg;
+
+	(void)state;
+	assert_int_equal(parse(HEAD
+		"  - {name: a, listen: 127.0.0.1:8080, backends: [10.0.0.2:80]}\n"
+		"  - {name: b, listen: 0.0.0.0:8080, backends: [10.0.0.3:80]}\n"
+		"  - {name: c, listen: 0.0.0.0:9090, backends: [127.0.0.1:9090]}\n",
+		&cfg, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "f.yaml:4: proxy[1].listen: 0.0.0.0:8080 clashes with 'a'"));
+	assert_non_null(strstr(err.msg, "backend 127.0.0.1:9090 is where the proxy itself listens"));
+	assert_int_equal(parse(HEAD
+		"  - {name: a, listen: 127.0.0.1:8080, backends: [10.0.0.2:80]}\n"
+		"  - {name: b, listen: 0.0.0.0:8081, backends: [127.0.0.1:8080]}\n",
+		&cfg, &err), 0);
+	fp_config_free(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_proxy_parses_every_key_and_defaults),
 		cmocka_unit_test(test_proxy_errors_all_reported),
 		cmocka_unit_test(test_proxy_inflight_has_a_floor),
+		cmocka_unit_test(test_proxy_wildcard_clashes_and_dials_itself),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -218,21 +218,57 @@ static void say_dup_listen(struct walk *w, const char *path, const void *base,
 			 a, sizeof(a)), p[first].name, p[first].line);
 }
 
+/* The wildcard address (0.0.0.0) takes its port on every address: a
+ * proxy there clashes with any other on that port, which a sort by
+ * address does not bring next to it. */
+static void say_wildcard_clash(struct walk *w, const char *path,
+			       const struct fp_proxy_config *p, size_t n)
+{
+	char at[PATH_BUF], a[32];
+
+	for (size_t i = 1; i < n; i++) {
+		for (size_t k = 0; k < i; k++) {
+			const struct fp_proxy_addr *x = &p[i].listen, *y = &p[k].listen;
+
+			if (!x->port || x->port != y->port || x->addr.s_addr == y->addr.s_addr ||
+			    (x->addr.s_addr && y->addr.s_addr))
+				continue;
+			fp_cfg_path_item(at, path, i, "listen");
+			fp_cfg_report_at(w, p[i].line, at, "%s clashes with '%s' (line %u): "
+					 "0.0.0.0 takes the port on every address; give "
+					 "each proxy its own port", fp_proxy_addr_str(x, a,
+					 sizeof(a)), p[k].name, p[k].line);
+			break;
+		}
+	}
+}
+
+/* addr_is_self: a backend at B reaches a proxy listening at L. */
+static bool addr_is_self(const struct fp_proxy_addr *b, const struct fp_proxy_addr *l)
+{
+	uint32_t h = ntohl(b->addr.s_addr);
+
+	if (b->port != l->port)
+		return false;
+	return b->addr.s_addr == l->addr.s_addr ||
+	       (!l->addr.s_addr && (!h || h >> 24 == 127));
+}
+
 /* A proxy must not dial itself: a backend equal to its listen address
- * would accept its own connections until it runs out of descriptors. */
+ * (or on loopback, when it listens on every address) would accept its
+ * own connections until it runs out of descriptors. */
 static void say_self_backend(struct walk *w, const char *path,
 			     const struct fp_proxy_config *p, size_t i)
 {
 	char at[PATH_BUF], a[32];
 
 	for (size_t k = 0; k < p->n_backends; k++) {
-		if (p->backends[k].port != p->listen.port ||
-		    p->backends[k].addr.s_addr != p->listen.addr.s_addr)
+		if (!addr_is_self(&p->backends[k], &p->listen))
 			continue;
 		fp_cfg_path_item(at, path, i, "backends");
-		fp_cfg_report_at(w, p->line, at, "backend %s is the proxy's own listen "
-				 "address; it would dial itself", fp_proxy_addr_str(&p->listen,
-				 a, sizeof(a)));
+		fp_cfg_report_at(w, p->line, at, "backend %s is where the proxy itself "
+				 "listens; it would dial itself",
+				 fp_proxy_addr_str(&p->backends[k], a, sizeof(a)));
 	}
 }
 
@@ -253,6 +289,7 @@ static int p_proxies(struct walk *w, yaml_node_t *n, const char *path, void *dst
 			cmp_name, say_dup_name);
 	fp_cfg_each_dup(w, path, cfg->proxies, cfg->n_proxies, sizeof(*cfg->proxies),
 			cmp_listen, say_dup_listen);
+	say_wildcard_clash(w, path, cfg->proxies, cfg->n_proxies);
 	for (size_t i = 0; i < cfg->n_proxies; i++)
 		say_self_backend(w, path, &cfg->proxies[i], i);
 	return w->n_errors == before && !w->nomem ? 0 : -EINVAL;
