@@ -105,6 +105,35 @@ static void test_proxy_wildcard_clashes_and_dials_itself(void **state)
 	fp_config_free(&cfg);
 }
 
+/* A proxy on the metrics endpoint's port (its address or every one), or
+ * on a TCP function's trigger port, is refused; a UDP function's port is
+ * not the proxy's. */
+static void test_proxy_port_of_metrics_or_function_refused(void **state)
+{
+	struct fp_config_error err = { 0 };
+	struct fp_config cfg;
+
+	(void)state;
+	assert_int_equal(parse("orchestrator: {ebpf: {enabled: false}, prometheus_port: 9100,\n"
+			       "               prometheus_address: 127.0.0.1}\n"
+			       "functions: [{id: api, trigger_port: 8080, handler_path: /bin/true}]\n"
+			       "proxy:\n"
+			       "  - {name: a, listen: 0.0.0.0:9100, backends: [10.0.0.2:80]}\n"
+			       "  - {name: b, listen: 127.0.0.1:8080, backends: [10.0.0.2:80]}\n",
+			       &cfg, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "f.yaml:5: proxy[0].listen: 0.0.0.0:9100 is where the "
+				       "metrics endpoint listens"));
+	assert_non_null(strstr(err.msg, "f.yaml:6: proxy[1].listen: port 8080 is the trigger_port "
+				       "of function 'api'"));
+	assert_int_equal(parse("orchestrator: {ebpf: {enabled: false}, prometheus_port: 9100}\n"
+			       "functions: [{id: dns, trigger_port: 8080, protocol: udp,\n"
+			       "             handler_path: /bin/true}]\n"
+			       "proxy:\n"
+			       "  - {name: b, listen: 127.0.0.1:8080, backends: [10.0.0.2:80]}\n",
+			       &cfg, &err), 0);
+	fp_config_free(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -112,6 +141,7 @@ int main(void)
 		cmocka_unit_test(test_proxy_errors_all_reported),
 		cmocka_unit_test(test_proxy_inflight_has_a_floor),
 		cmocka_unit_test(test_proxy_wildcard_clashes_and_dials_itself),
+		cmocka_unit_test(test_proxy_port_of_metrics_or_function_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -355,8 +355,8 @@ static void functions_free(void *dst)
 	cfg->n_functions = 0;
 }
 
-/* A trigger port must not be the metrics endpoint's, nor (UDP) the DHCP
- * server's in the daemon's own namespace. */
+/* A trigger port must not be the metrics endpoint's (TCP), nor (UDP) the
+ * DHCP server's in the daemon's own namespace. */
 static void functions_check(struct walk *w, const struct fp_cfg_root *root,
 			    const struct seen *self, void *dst)
 {
@@ -367,7 +367,7 @@ static void functions_check(struct walk *w, const struct fp_cfg_root *root,
 	for (size_t i = 0; fp_cfg_root_usable(root, "orchestrator") && i < cfg->n_functions; i++) {
 		char at[PATH_BUF];
 
-		if (!cfg->prometheus_port ||
+		if (!cfg->prometheus_port || !(cfg->functions[i].protocols & FP_FN_TCP) ||
 		    cfg->functions[i].trigger_port != cfg->prometheus_port)
 			continue;
 		fp_cfg_path_item(at, "functions", i, "trigger_port");

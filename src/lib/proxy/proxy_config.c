@@ -295,6 +295,45 @@ static int p_proxies(struct walk *w, yaml_node_t *n, const char *path, void *dst
 	return w->n_errors == before && !w->nomem ? 0 : -EINVAL;
 }
 
+/* A proxy's port must not be the metrics endpoint's (on a clashing
+ * address), nor a TCP function's trigger port: sk_lookup steers that port
+ * to the function on every address, and the proxy would see nothing. */
+static void proxy_check(struct walk *w, const struct fp_cfg_root *root,
+			const struct seen *self, void *dst)
+{
+	const struct fp_config *cfg = dst;
+	struct in_addr metrics = { 0 };
+	char at[PATH_BUF], a[32];
+
+	if (!self->ok)
+		return;
+	inet_pton(AF_INET, cfg->prometheus_address, &metrics);
+	for (size_t i = 0; i < cfg->n_proxies; i++) {
+		const struct fp_proxy_addr *l = &cfg->proxies[i].listen;
+
+		fp_cfg_path_item(at, "proxy", i, "listen");
+		if (fp_cfg_root_usable(root, "orchestrator") && cfg->prometheus_port &&
+		    l->port == cfg->prometheus_port && (!l->addr.s_addr || !metrics.s_addr ||
+							 l->addr.s_addr == metrics.s_addr))
+			fp_cfg_report_at(w, cfg->proxies[i].line, at, "%s is where the metrics "
+					 "endpoint listens (orchestrator.prometheus_port); "
+					 "pick another port for one of them",
+					 fp_proxy_addr_str(l, a, sizeof(a)));
+		for (size_t k = 0; fp_cfg_root_usable(root, "functions") && k < cfg->n_functions;
+		     k++) {
+			const struct fp_function_config *fn = &cfg->functions[k];
+
+			if (!(fn->protocols & FP_FN_TCP) || fn->trigger_port != l->port ||
+			    fn->netns[0])
+				continue;
+			fp_cfg_report_at(w, cfg->proxies[i].line, at, "port %u is the "
+					 "trigger_port of function '%s' (line %u), which "
+					 "takes it on every address; pick another port",
+					 l->port, fn->id, fn->line);
+		}
+	}
+}
+
 static void proxy_free(void *dst)
 {
 	struct fp_config *cfg = dst;
@@ -308,4 +347,5 @@ const struct fp_cfg_section fp_proxy_section = {
 	.key = "proxy",
 	.parse = p_proxies,
 	.free = proxy_free,
+	.check = proxy_check,
 };
