@@ -113,8 +113,8 @@ int fp_obj_prog_fd(const struct fp_obj *o);
 struct bpf_object *fp_obj_bpf(const struct fp_obj *o);
 
 /* fp_obj_pin: pin the loaded program at progs/NAME and the object's own
- * maps at maps/NAME/. -EEXIST when NAME is taken; nothing is left behind
- * on failure. */
+ * maps at maps/NAME/. -EEXIST when NAME is taken by a program, -ENOTDIR by
+ * a map shared by name (maps/NAME); nothing is left behind on failure. */
 int fp_obj_pin(struct fp_obj *o, const char *name);
 
 void fp_obj_close(struct fp_obj *o);

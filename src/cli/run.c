@@ -247,7 +247,8 @@ static int seconds_arg(const char *s, double *v, const char *opt)
 	char *end;
 
 	*v = strtod(s, &end);
-	if (*end || *v < 0 || *v > 86400 * 365)
+	/* Written as ! (in range), so that NaN is out of it too. */
+	if (end == s || *end || !(*v >= 0 && *v <= 86400 * 365))
 		return fail(EXIT_USAGE, "%s takes seconds, not '%s'", opt, s);
 	return 0;
 }

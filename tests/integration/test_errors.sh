@@ -114,6 +114,22 @@ case_map_refused() {
 	[ ! -e "$T_PIN/progs/$name" ] || t_fail "the refused object was pinned"
 }
 
+# A NAME that a map pinned by its name holds (maps/NAME, a file where a
+# program's maps would go in a directory): said so, not "already loaded".
+case_name_taken_by_shared_map() {
+	t_need_bpftool
+	name=${T_CASE}_m
+	t_res prog "$name"
+	mkdir -p "$T_PIN/maps"
+	bpftool map create "$T_PIN/maps/$name" type array key 4 value 4 entries 1 name shared ||
+		t_fail "bpftool could not pin a map at maps/$name"
+	t_fp 1 load "$T_PROGS/xdp_pass.bpf.o" --name "$name"
+	t_error_style
+	t_stderr_has "taken by a map shared by name"
+	[ -f "$T_PIN/maps/$name" ] || t_fail "the shared map's pin is gone"
+	[ ! -e "$T_PIN/progs/$name" ] || t_fail "the program was pinned"
+}
+
 case_missing_interface() {
 	t_load "$T_PROGS/xdp_pass.bpf.o"
 	dev=${T_CASE}nx
@@ -264,6 +280,19 @@ case_usage_load_no_file() {
 	t_fp 2 load
 	t_error_style
 }
+# run's seconds: NaN, an empty word and infinity are no number of seconds
+# (NaN made it print without pause, "" ran it forever); nothing attached.
+case_usage_run_bad_seconds() {
+	t_dummy
+	for s in nan "" inf -1; do
+		t_fp 2 run "$T_DEV" --interval "$s" --duration 1
+		t_stderr_has "takes seconds"
+		t_fp 2 run "$T_DEV" --duration "$s"
+		t_stderr_has "takes seconds"
+	done
+	t_no_xdp "$T_DEV"
+}
+
 case_usage_bad_mode() {
 	t_dummy
 	t_load "$T_PROGS/xdp_pass.bpf.o"
@@ -298,6 +327,7 @@ t_ok load_name_taken_suggests_unload case_name_taken
 t_ok load_name_with_path_is_refused case_name_is_path
 t_ok load_name_with_dot_exits_2 case_name_with_dot
 t_ok load_map_refused_is_not_a_bad_name case_map_refused
+t_ok load_name_taken_by_shared_map_says_so case_name_taken_by_shared_map
 t_ok attach_missing_interface_names_it case_missing_interface
 t_ok attach_socket_filter_to_device_says_what_fits case_socket_filter_to_device
 t_ok attach_xdp_to_cgroup_says_what_fits case_xdp_to_cgroup
@@ -313,6 +343,7 @@ t_ok usage_no_arguments_exits_2 case_usage_no_args
 t_ok usage_unknown_verb_exits_2 case_usage_unknown_verb
 t_ok usage_load_without_file_exits_2 case_usage_load_no_file
 t_ok usage_bad_mode_exits_2 case_usage_bad_mode
+t_ok usage_run_bad_seconds_exits_2 case_usage_run_bad_seconds
 t_ok usage_bad_direction_exits_2 case_usage_bad_direction
 t_ok usage_unknown_option_exits_2 case_usage_unknown_option
 t_done
