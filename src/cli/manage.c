@@ -357,12 +357,14 @@ static void print_attached(const char *name, const struct fp_target *t,
 		{ NULL, "hook", OUT_STR, 0 },
 		{ NULL, "mode", OUT_STR, 0 },
 		{ NULL, "direction", OUT_STR, 0 },
+		{ NULL, "native_error", OUT_STR, 0 }, /* native failed, skb taken */
 	};
 	const char *hook = type == BPF_PROG_TYPE_XDP ? "xdp" : type_str(type);
 	bool xdp = type == BPF_PROG_TYPE_XDP, dir = !xdp && type != BPF_PROG_TYPE_SK_LOOKUP;
 	struct out_col c[OUT_N(cols)];
 	union out_val v[] = { { .s = name }, { .s = t->name }, { .s = hook },
-			      { .s = fp_mode_str(a->mode) }, { .s = fp_dir_str(a->dir) } };
+			      { .s = fp_mode_str(a->mode) }, { .s = fp_dir_str(a->dir) },
+			      { .s = strerror(-a->native_err) } };
 	char how[64] = "";
 
 	memcpy(c, cols, sizeof(c));
@@ -370,6 +372,8 @@ static void print_attached(const char *name, const struct fp_target *t,
 		c[3].key = NULL;
 	if (!dir)
 		c[4].key = NULL;
+	if (!a->native_failed)
+		c[5].key = NULL;
 	if (xdp)
 		snprintf(how, sizeof(how), ", %s mode", fp_mode_str(a->mode));
 	else if (dir)

@@ -86,6 +86,7 @@ static const struct out_col up_cols[] = {
 	{ NULL, "mode", OUT_STR, 0 },
 	{ NULL, "adopted", OUT_BOOL, 0 },
 	{ NULL, "stages", OUT_JSON, 0 },
+	{ NULL, "native_error", OUT_STR, 0 }, /* native failed, skb taken */
 };
 
 int cmd_up(int argc, char **argv)
@@ -170,9 +171,14 @@ int cmd_up(int argc, char **argv)
 		       dev, strerror(-info.native_err));
 	{
 		union out_val v[] = { { .s = dev }, { .s = info.mode }, { .b = info.adopted },
-				      { .j = stages_json(info.stages) } };
+				      { .j = stages_json(info.stages) },
+				      { .s = strerror(-info.native_err) } };
+		struct out_col c[OUT_N(up_cols)];
 
-		out_result(OUT_COLS(up_cols), v, "pipeline %s on %s (%s mode, stages: %s%s%s)\n",
+		memcpy(c, up_cols, sizeof(c));
+		if (!info.native_failed)
+			c[4].key = NULL;
+		out_result(OUT_COLS(c), v, "pipeline %s on %s (%s mode, stages: %s%s%s)\n",
 			   info.adopted ? "already up, adopted," : "up", dev, info.mode,
 			   stages, info.chain_prog_id ? ", chained: " : "", info.chain_name);
 	}

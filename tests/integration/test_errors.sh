@@ -246,6 +246,12 @@ case_native_unsupported() {
 	t_no_xdp "$dev"
 	t_fp 0 attach "$T_NAME" "$dev" --mode auto
 	t_stdout_has "fell back to skb"
+	# With -j the fallback is in the JSON too.
+	t_fp 0 detach "$T_NAME" "$dev"
+	t_fp 0 -j attach "$T_NAME" "$dev" --mode auto
+	[ "$(t_json "$T_TMP/out" 'get("mode")')" = skb ] || t_fail "-j attach: $(cat "$T_TMP/out")"
+	[ -n "$(t_json "$T_TMP/out" 'get("native_error") or ""')" ] ||
+		t_fail "-j attach does not say native failed: $(cat "$T_TMP/out")"
 }
 
 # Without privileges, run says why and shows the interface's own counters.
