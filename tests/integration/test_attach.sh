@@ -201,6 +201,29 @@ case_unload_after_interface_gone() {
 	[ -z "$(t_links_of "$T_NAME")" ] || t_fail "link pins left: $(t_links_of "$T_NAME")"
 }
 
+# An interface deleted and made again under its name: the program attaches
+# to it again (the old link's pin, which attached nothing, gives way), XDP
+# and tcx alike.
+case_attach_again_after_interface_recreated() {
+	t_dummy
+	t_load "$T_PROGS/xdp_drop_icmp.bpf.o"
+	xdp=$T_NAME
+	t_load "$T_PROGS/tc_drop_icmp.bpf.o"
+	tc=$T_NAME
+	t_fp 0 attach "$xdp" "$T_DEV" --mode skb
+	t_fp 0 attach "$tc" "$T_DEV"
+	ip link del "$T_DEV" || t_fail "ip link del $T_DEV failed"
+	ip link add "$T_DEV" type veth peer name "${T_CASE}e" || t_fail "ip link add $T_DEV failed"
+	ip link set "$T_DEV" up
+	t_fp 0 attach "$xdp" "$T_DEV" --mode skb
+	[ "$(t_xdp_mode "$T_DEV")" = skb ] || t_fail "no XDP on the new $T_DEV"
+	t_fp 0 attach "$tc" "$T_DEV"
+	[ "$(t_links_of "$xdp" | wc -l)" = 1 ] && [ "$(t_links_of "$tc" | wc -l)" = 1 ] ||
+		t_fail "link pins: $(t_links_of "$T_CASE" | tr '\n' ' ')"
+	t_fp 1 attach "$xdp" "$T_DEV" --mode skb
+	t_stderr_has "already has an XDP program"
+}
+
 # The attachment is a pinned link: it holds after the CLI has exited.
 case_attach_outlives_cli() {
 	t_need_bpftool
@@ -274,6 +297,7 @@ t_ok sk_lookup_attach_by_proc_pid_ns_net case_sk_lookup_proc
 t_ok unload_removes_every_pin case_unload_removes_pins
 t_ok unload_after_interface_deleted_removes_pins case_unload_after_interface_gone
 t_ok attach_outlives_the_cli case_attach_outlives_cli
+t_ok attach_again_after_interface_recreated case_attach_again_after_interface_recreated
 t_ok detach_without_target_removes_all_attachments case_detach_everywhere
 t_ok detach_from_dev_leaves_dev_dot_5 case_detach_one_target
 t_done

@@ -137,6 +137,38 @@ int fp_prog_type_of(const char *name, enum bpf_prog_type *type)
 	return 0;
 }
 
+/* Debian 12's UAPI headers predate tcx; its link type is ABI. */
+#define FP_BPF_LINK_TYPE_TCX 11
+
+/* link_defunct: the pin at PATH is a link whose target went away (the
+ * interface or namespace deleted, and maybe made again under its name):
+ * it attaches nothing any more. */
+static bool link_defunct(const char *path)
+{
+	struct bpf_link_info info = { 0 };
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(path);
+	bool gone = false;
+
+	if (fd < 0)
+		return false;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		switch (info.type) {
+		case BPF_LINK_TYPE_XDP:
+		case FP_BPF_LINK_TYPE_TCX: /* {ifindex, ...}, laid out as xdp's */
+			gone = !info.xdp.ifindex;
+			break;
+		case BPF_LINK_TYPE_NETNS:
+			gone = !info.netns.netns_ino;
+			break;
+		default:
+			break;
+		}
+	}
+	close(fd);
+	return gone;
+}
+
 int fp_prog_attach(const char *name, const struct fp_target *t,
 		   const struct fp_attach_opts *opts, struct fp_attachment *out)
 {
@@ -151,6 +183,10 @@ int fp_prog_attach(const char *name, const struct fp_target *t,
 		goto out;
 	err = fp_link_pin_name(pin, sizeof(pin), name, t, info.type, out);
 	snprintf(path, sizeof(path), LINKS_DIR "/%s", pin);
+	/* A link pin left by an attachment whose target went away goes: the
+	 * new attachment takes its name (a clsact marker is a program). */
+	if (!err && out->fd >= 0 && !access(path, F_OK) && link_defunct(path))
+		unlink(path);
 	if (!err && !access(path, F_OK))
 		err = -EEXIST;
 	if (!err)
