@@ -655,6 +655,21 @@ static void test_duplicate_reservation_ips_rejected(void **state)
 			"reserved on line 7", NULL);
 }
 
+/* The pool's router cannot be reserved for a client. */
+static void test_reservation_of_the_router_rejected(void **state)
+{
+	(void)state;
+	expect_rejected("orchestrator: {ebpf: {enabled: false}}\n"
+			"dhcp:\n"
+			"  interface: eth1\n"
+			"  server_id: 10.0.0.1\n"
+			"  pools: [{subnet: 10.0.0.0/24, range: 10.0.0.100-10.0.0.200, router: 10.0.0.254}]\n"
+			"  reservations:\n"
+			"    - {mac: \"02:00:00:00:00:01\", ip: 10.0.0.254}\n",
+			"bad.yaml:7: dhcp.reservations[0].ip: 10.0.0.254 is the router of the "
+			"pool on line 5", NULL);
+}
+
 static void test_duplicate_function_ids_rejected(void **state)
 {
 	(void)state;
@@ -1443,6 +1458,7 @@ int main(void)
 		cmocka_unit_test(test_reservation_outside_pools_rejected),
 		cmocka_unit_test(test_duplicate_reservation_macs_rejected),
 		cmocka_unit_test(test_duplicate_reservation_ips_rejected),
+		cmocka_unit_test(test_reservation_of_the_router_rejected),
 		cmocka_unit_test(test_duplicate_function_ids_rejected),
 		cmocka_unit_test(test_duplicate_trigger_ports_rejected),
 		cmocka_unit_test(test_trigger_port_on_prometheus_port_rejected),

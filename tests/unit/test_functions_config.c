@@ -96,6 +96,8 @@ static void test_function_mistakes_refused(void **state)
 		     "functions[0].addresses[0]: '10.1.0.0/8' has host bits set");
 	expect_error("functions:\n  - {id: a, trigger_port: 1, handler_path: /x, env: {1A: b}}\n",
 		     "functions[0].env.1A");
+	expect_error("functions:\n  - {id: a, trigger_port: 1, handler_path: /x, env: {A: b, A: c}}\n",
+		     "functions[0].env.A: given twice");
 	expect_error("functions:\n  - {id: a, trigger_port: 1, handler_path: /x, args: -v}\n",
 		     "functions[0].args: expected a list");
 	expect_error("functions:\n  - {id: a, trigger_port: 1, handler_path: /x, netns: a/b}\n",

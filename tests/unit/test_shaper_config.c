@@ -137,6 +137,14 @@ static void test_shaper_bad_match_key_suggested(void **state)
 		"unknown key 'destination'; shaper[0].classes[0].match takes: dest, protocol, port");
 }
 
+static void test_shaper_icmp_of_the_other_family_refused(void **state)
+{
+	(void)state;
+	refused(HEAD "shaper: [{interface: eth0, bandwidth_limit: 10mbit,\n"
+		"          classes: [{match: {dest: 10.1.0.0/16, protocol: icmpv6}, rate: 1mbit}]}]\n",
+		"protocol icmpv6 with an IPv4 dest matches nothing");
+}
+
 static void test_shaper_priority_range(void **state)
 {
 	(void)state;
@@ -180,6 +188,7 @@ int main(void)
 		cmocka_unit_test(test_shaper_duplicate_interface_refused),
 		cmocka_unit_test(test_shaper_bad_match_key_suggested),
 		cmocka_unit_test(test_shaper_priority_range),
+		cmocka_unit_test(test_shaper_icmp_of_the_other_family_refused),
 		cmocka_unit_test(test_shaper_tbf_limit_above_its_range_refused),
 	};
 

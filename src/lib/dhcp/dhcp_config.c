@@ -364,6 +364,10 @@ static void dhcp_check(struct walk *w, yaml_node_t *map, const char *path,
 		if (seen[D_SERVER].ok && ip.s_addr == d->server_id.s_addr)
 			fp_cfg_report_at(w, d->reservations[i].line, p, "%s is the server's own "
 				  "address (server_id); reserve another", fp_cfg_ntoa(ip, a));
+		else if (d->pools[j].router.s_addr && ip.s_addr == d->pools[j].router.s_addr)
+			fp_cfg_report_at(w, d->reservations[i].line, p, "%s is the router of the "
+				  "pool on line %u; reserve another", fp_cfg_ntoa(ip, a),
+				  d->pools[j].line);
 		else if (h == net || h == bcast)
 			fp_cfg_report_at(w, d->reservations[i].line, p, "%s is the %s address of "
 				  "subnet %s/%u; no client can use it", fp_cfg_ntoa(ip, a),

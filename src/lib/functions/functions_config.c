@@ -190,6 +190,14 @@ static int p_fn_env(struct walk *w, yaml_node_t *n, const char *path,
 		val = fp_cfg_value_of(w, v, at, "a value");
 		if (!val)
 			return -EINVAL;
+		for (size_t j = 0; j < i; j++) {
+			size_t len = strlen(key);
+
+			if (!strncmp((*out)[j], key, len) && (*out)[j][len] == '=') {
+				fp_cfg_report(w, k, at, "given twice in one mapping; keep one");
+				return -EINVAL;
+			}
+		}
 		if (asprintf(&(*out)[i], "%s=%s", key, val) < 0) {
 			(*out)[i] = NULL;
 			w->nomem = true;

@@ -108,6 +108,13 @@ int fp_shaper_check(const struct fp_shaper_iface *s, char *why, size_t size)
 			snprintf(why, size, "classes[%zu]: a port needs protocol tcp or udp", i);
 			return -EINVAL;
 		}
+		if ((c->proto == IPPROTO_ICMPV6 && c->dest.family == AF_INET) ||
+		    (c->proto == IPPROTO_ICMP && c->dest.family == AF_INET6)) {
+			snprintf(why, size, "classes[%zu]: protocol %s with an IPv%d dest "
+				 "matches nothing", i, c->proto == IPPROTO_ICMP ? "icmp" : "icmpv6",
+				 c->dest.family == AF_INET ? 4 : 6);
+			return -EINVAL;
+		}
 		if (c->priority > 7) {
 			snprintf(why, size, "classes[%zu].priority must be 0..7", i);
 			return -EINVAL;
