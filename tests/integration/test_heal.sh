@@ -136,9 +136,15 @@ case_firewall_changed() {
 case_firewall_scoped_rule_not_repaired() {
 	t_topo
 	t_res pipeline "$T_DEV"
+	dev2=${T_CASE}x
+	t_res link "$dev2"
+	t_res pipeline "$dev2"
+	ip link add "$dev2" type veth peer name "${T_CASE}y" || t_fail "ip link add $dev2 failed"
+	ip link set "$dev2" up
 	ORCH_INTERVAL=1s config "$T_TMP/c.yaml" "$T_DEV" "firewall:" "  policy: allow" \
 		"  rules:" "    - {action: drop, protocol: icmp}" \
-		"    - {action: drop, protocol: udp, port: 7009, interface: fpnone0}"
+		"    - {action: drop, protocol: udp, port: 7009, interface: $dev2}"
+	sed -i "s/ebpf: {interface: $T_DEV,/ebpf: {interfaces: [$T_DEV, $dev2],/" "$T_TMP/c.yaml"
 	t_daemon "$T_TMP/c.yaml"
 	t_wait 50 attached || t_fail "fastpathd attached nothing"
 	wait_logged "firewall on $T_DEV: 1 rules"

@@ -336,6 +336,31 @@ static void test_dhcp_pool_defaults(void **state)
 	fp_config_free(&cfg);
 }
 
+/* A firewall rule or XSK ports for an interface fastpath runs no pipeline
+ * on would do nothing (a typo, most likely): refused, with the line. In
+ * userspace-only mode nothing runs anywhere: not said here. */
+static void test_rule_and_xsk_for_an_interface_not_served_refused(void **state)
+{
+	struct fp_config_error err;
+	struct fp_config cfg;
+
+	(void)state;
+	expect_rejected("orchestrator: {ebpf: {interfaces: [eth0, eth1]}}\n"
+			"firewall:\n"
+			"  rules:\n"
+			"    - {action: drop, protocol: icmp, interface: eht1}\n"
+			"xsk:\n"
+			"  - {interface: eth2, ports: [9]}\n",
+			"bad.yaml:4: firewall.rules[0].interface: 'eht1' is not one of "
+			"orchestrator.ebpf's interfaces (eth0, eth1)",
+			"bad.yaml:6: xsk[0].interface: 'eth2' is not one of orchestrator.ebpf's "
+			"interfaces (eth0, eth1)", NULL);
+	assert_int_equal(parse("orchestrator: {ebpf: {enabled: false}}\n"
+			       "firewall: {rules: [{action: drop, protocol: icmp, interface: eht1}]}\n",
+			       &cfg, &err), 0);
+	fp_config_free(&cfg);
+}
+
 static void test_userspace_only_needs_no_interface(void **state)
 {
 	struct fp_config_error err;
@@ -354,7 +379,7 @@ static void test_xsk_section_parses(void **state)
 	struct fp_config cfg;
 
 	(void)state;
-	assert_int_equal(parse("orchestrator: {ebpf: {interface: eth0}}\n"
+	assert_int_equal(parse("orchestrator: {ebpf: {interfaces: [eth0, eth1]}}\n"
 			       "xsk:\n"
 			       "  - {interface: eth0, ports: [7000, 7001], queues: [0, 3]}\n"
 			       "  - {interface: eth1, ports: [9]}\n", &cfg, &err), 0);
@@ -1459,6 +1484,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_reservation_macs_rejected),
 		cmocka_unit_test(test_duplicate_reservation_ips_rejected),
 		cmocka_unit_test(test_reservation_of_the_router_rejected),
+		cmocka_unit_test(test_rule_and_xsk_for_an_interface_not_served_refused),
 		cmocka_unit_test(test_duplicate_function_ids_rejected),
 		cmocka_unit_test(test_duplicate_trigger_ports_rejected),
 		cmocka_unit_test(test_trigger_port_on_prometheus_port_rejected),

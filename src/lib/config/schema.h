@@ -98,6 +98,13 @@ struct fp_cfg_section {
  * errors), so a check may read its values. */
 bool fp_cfg_root_usable(const struct fp_cfg_root *root, const char *key);
 
+/* fp_cfg_ebpf_serves: DEV is one of E's interfaces (orchestrator.ebpf),
+ * or the orchestrator is unusable or runs no pipelines (nothing to say);
+ * else false, the interfaces listed in LIST for the error. */
+struct fp_ebpf_config;
+bool fp_cfg_ebpf_serves(const struct fp_cfg_root *root, const struct fp_ebpf_config *e,
+			const char *dev, char *list, size_t size);
+
 /* fp_cfg_root_map: the file's top-level mapping. */
 yaml_node_t *fp_cfg_root_map(const struct fp_cfg_root *root);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <fastpath/config.h>
 #include "config/schema.h"
 
 _Static_assert(sizeof(struct fp_fw_ports) == 2 * sizeof(uint16_t) &&
@@ -150,11 +151,36 @@ static void firewall_free(void *dst)
 	fp_firewall_config_free(dst);
 }
 
+/* A rule for an interface fastpath runs no pipeline on never matches (a
+ * typo, most likely): refused. DST is the config's firewall member. */
+static void firewall_check(struct walk *w, const struct fp_cfg_root *root,
+			   const struct seen *self, void *dst)
+{
+	const struct fp_firewall_config *fw = dst;
+	const struct fp_config *cfg = (const void *)((const char *)dst -
+						    offsetof(struct fp_config, firewall));
+	char at[PATH_BUF], list[FP_CONFIG_IFACES_MAX * (IF_NAMESIZE + 2)];
+
+	if (!self->ok)
+		return;
+	for (size_t i = 0; i < fw->n_rules; i++) {
+		const struct fp_fw_rule *r = &fw->rules[i];
+
+		if (!r->ifname[0] || fp_cfg_ebpf_serves(root, &cfg->ebpf, r->ifname, list,
+							 sizeof(list)))
+			continue;
+		fp_cfg_path_item(at, "firewall.rules", i, "interface");
+		fp_cfg_report_at(w, r->line, at, "'%s' is not one of orchestrator.ebpf's "
+				 "interfaces (%s): the rule would never match", r->ifname, list);
+	}
+}
+
 const struct fp_cfg_section fp_firewall_section = {
 	.key = "firewall",
 	.schema = &firewall_schema,
 	.defaults = firewall_defaults,
 	.free = firewall_free,
+	.check = firewall_check,
 };
 
 int fp_firewall_config_parse(const char *text, size_t len, const char *name,

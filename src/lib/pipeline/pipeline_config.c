@@ -221,6 +221,22 @@ static void orchestrator_check(struct walk *w, const struct fp_cfg_root *root,
 			      "eth1]'), or set 'enabled: false' for userspace-only mode");
 }
 
+bool fp_cfg_ebpf_serves(const struct fp_cfg_root *root, const struct fp_ebpf_config *e,
+			const char *dev, char *list, size_t size)
+{
+	size_t at = 0;
+
+	if (!fp_cfg_root_usable(root, "orchestrator") || !e->enabled)
+		return true;
+	list[0] = '\0';
+	for (size_t i = 0; i < e->n_interfaces; i++) {
+		if (!strcmp(e->interfaces[i], dev))
+			return true;
+		at = fp_cfg_appendf(list, size, at, "%s%s", i ? ", " : "", e->interfaces[i]);
+	}
+	return false;
+}
+
 const struct fp_cfg_section fp_orchestrator_section = {
 	.key = "orchestrator",
 	.schema = &orchestrator_schema,

@@ -141,8 +141,30 @@ static void xsk_free(void *dst)
 	cfg->n_xsk = 0;
 }
 
+/* Ports steered on an interface fastpath runs no pipeline on would steer
+ * nothing: refused. */
+static void xsk_check(struct walk *w, const struct fp_cfg_root *root,
+		      const struct seen *self, void *dst)
+{
+	const struct fp_config *cfg = dst;
+	char at[PATH_BUF], list[FP_CONFIG_IFACES_MAX * (IF_NAMESIZE + 2)];
+
+	if (!self->ok)
+		return;
+	for (size_t i = 0; i < cfg->n_xsk; i++) {
+		if (fp_cfg_ebpf_serves(root, &cfg->ebpf, cfg->xsk[i].interface, list,
+				       sizeof(list)))
+			continue;
+		fp_cfg_path_item(at, "xsk", i, "interface");
+		fp_cfg_report_at(w, cfg->xsk[i].line, at, "'%s' is not one of "
+				 "orchestrator.ebpf's interfaces (%s): nothing would be "
+				 "steered", cfg->xsk[i].interface, list);
+	}
+}
+
 const struct fp_cfg_section fp_xsk_section = {
 	.key = "xsk",
 	.parse = p_xsk,
 	.free = xsk_free,
+	.check = xsk_check,
 };
