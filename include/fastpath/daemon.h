@@ -68,6 +68,7 @@ struct fp_daemon_state {
 	long long started;      /* unix seconds */
 	char dhcp_interface[16]; /* "" when no DHCP server runs */
 	char dhcp_lease_file[PATH_MAX];
+	bool dhcp_no_store;     /* the server cannot write it: no ACK leaves */
 	char mode[8];           /* orchestrator.ebpf.mode: native, skb, auto */
 	bool repairing;         /* the last check found what is not put right yet */
 	char problems[1024];    /* what it found: "eth0: interface gone; ..." */

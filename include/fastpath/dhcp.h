@@ -442,6 +442,10 @@ int fp_dhcp_server_reload(struct fp_dhcp_server *srv, const struct fp_dhcp_confi
 #define FP_DHCP_REPAIRED_MAPS    0x2u
 int fp_dhcp_server_verify(struct fp_dhcp_server *srv, unsigned int *repaired);
 
+/* fp_dhcp_server_storing: the lease journal takes records (false: no ACK
+ * leaves, by either path, until it can be written again). */
+bool fp_dhcp_server_storing(const struct fp_dhcp_server *srv);
+
 /* fp_dhcp_server_close: close everything; NULL is fine. Map entries stay:
  * the kernel keeps answering for bound leases. */
 void fp_dhcp_server_close(struct fp_dhcp_server *srv);

@@ -38,6 +38,12 @@ daemon_start() {
 	t_wait 50 fast_path_ready || t_fail "no DHCP stage on $T_DEV: $(cat "$T_TMP/fastpathd.log")"
 }
 
+# lease_db_failing: `fastpath health` fails its lease_db check.
+lease_db_failing() {
+	"$FP" -j health >"$T_TMP/health.json" 2>/dev/null
+	[ "$(t_json "$T_TMP/health.json" 'find("name", "lease_db")["ok"]')" = False ]
+}
+
 fast_path_ready() {
 	"$FP" dhcp stats "$T_DEV" >/dev/null 2>&1
 }
@@ -348,6 +354,8 @@ EOF
 	[ "$(counter fast_ack)" = "$fast" ] || t_fail "the fast path ACKed a renewal that could not be stored"
 	[ "$(events 1 renew)" = "$renews" ] || t_fail "cl1 was ACKed a renewal that could not be stored"
 	t_wait 50 grep -q "cannot be written" "$T_TMP/fastpathd.log" || t_fail "the daemon did not log the failure"
+	# Health says so (by the daemon's next check, every 10 s).
+	t_wait 150 lease_db_failing || t_fail "health does not fail lease_db: $(cat "$T_TMP/health.json")"
 	# The disk is freed: service resumes by itself. cl1, still rebinding,
 	# is ACKed; so is a new client.
 	rm -f "$FS/fill"

@@ -150,7 +150,8 @@ case_firewall_scoped_rule_not_repaired() {
 	wait_logged "firewall on $T_DEV: 1 rules"
 	t_ping_blocked "with the configured rule"
 	sleep 4
-	! logged "repaired (firewall)" || t_fail "the set was repaired: $(grep repaired "$T_TMP/fastpathd.log")"
+	! logged "repaired (firewall): firewall on $T_DEV" ||
+		t_fail "the set was repaired: $(grep repaired "$T_TMP/fastpathd.log")"
 }
 
 # ---- the interface deleted and created again, with DHCP ---------------------

@@ -123,6 +123,7 @@ int fp_daemon_state_write(const struct fp_daemon_state *st)
 	json_object_object_add(o, "started", json_object_new_int64(st->started));
 	json_object_object_add(o, "dhcp_interface", json_object_new_string(st->dhcp_interface));
 	json_object_object_add(o, "dhcp_lease_file", json_object_new_string(st->dhcp_lease_file));
+	json_object_object_add(o, "dhcp_no_store", json_object_new_boolean(st->dhcp_no_store));
 	heal_write(o, st);
 	health_write(o, &st->health);
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
@@ -174,6 +175,8 @@ int fp_daemon_state_read(struct fp_daemon_state *st)
 		st->ebpf = json_object_get_boolean(v);
 	if (json_object_object_get_ex(o, "started", &v))
 		st->started = json_object_get_int64(v);
+	if (json_object_object_get_ex(o, "dhcp_no_store", &v))
+		st->dhcp_no_store = json_object_get_boolean(v);
 	copy_str(o, "config", st->config, sizeof(st->config));
 	copy_str(o, "reason", st->reason, sizeof(st->reason));
 	copy_str(o, "interfaces", st->interfaces, sizeof(st->interfaces));

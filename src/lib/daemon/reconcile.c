@@ -28,8 +28,9 @@ int fp_config_preflight(const struct fp_config *cfg, struct fp_config_error *err
 			return -EINVAL;
 	for (size_t i = 0; i < e->n_interfaces; i++) {
 		if (!if_nametoindex(e->interfaces[i])) {
-			snprintf(err->msg, sizeof(err->msg), "orchestrator.ebpf: no network "
-				 "interface named '%s' (see ip link show)", e->interfaces[i]);
+			snprintf(err->msg, sizeof(err->msg), "orchestrator.ebpf.interfaces[%zu]: "
+				 "no network interface named '%s' (see ip link show)", i,
+				 e->interfaces[i]);
 			return -EINVAL;
 		}
 	}

@@ -155,6 +155,11 @@ static void check_store(struct fp_dhcp_server *s)
 	fp_dhcp_maps_write_cfg(s);
 }
 
+bool fp_dhcp_server_storing(const struct fp_dhcp_server *s)
+{
+	return fp_dhcp_db_writable(s->db);
+}
+
 /* XDP_TX on a native-mode veth whose peer has no XDP program sends
  * nothing: the fast path then answers nothing and we do. Looked at again
  * every few seconds; each change is said once. */

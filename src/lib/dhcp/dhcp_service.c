@@ -107,6 +107,11 @@ static int dhcp_verify(void *ctx)
 		return err;
 	}
 	fp_alert_clear(d->heal, FP_ALERT_REPAIR_FAILED, "dhcp");
+	/* Not for heal to repair (the server writes the database afresh
+	 * every second until it can), but said while it lasts. */
+	if (!fp_dhcp_server_storing(d->srv))
+		fp_heal_problem(d->heal, "dhcp: the lease file %s cannot be written; no "
+				"ACK is sent", d->cfg->dhcp.lease_file);
 	if (done & FP_DHCP_REPAIRED_SOCKETS)
 		fp_heal_repaired(d->heal, FP_REPAIR_DHCP_SOCKETS, "dhcp on %s: the interface "
 				 "was re-created; sockets bound to its new ifindex", dev);
@@ -121,11 +126,13 @@ static void dhcp_state(void *ctx, struct fp_daemon_state *st)
 	const struct dhcp_service *d = ctx;
 
 	st->dhcp_interface[0] = st->dhcp_lease_file[0] = '\0';
+	st->dhcp_no_store = false;
 	if (!d->srv)
 		return;
 	snprintf(st->dhcp_interface, sizeof(st->dhcp_interface), "%s", d->cfg->dhcp.interface);
 	snprintf(st->dhcp_lease_file, sizeof(st->dhcp_lease_file), "%s",
 		 d->cfg->dhcp.lease_file);
+	st->dhcp_no_store = !fp_dhcp_server_storing(d->srv);
 }
 
 static void dhcp_stop(void *ctx)

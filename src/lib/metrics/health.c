@@ -293,7 +293,8 @@ static int check_iface(struct fp_health *h, const char *dev, bool managed,
 }
 
 /* The lease file is writable: the file itself when it exists, else the
- * directory it is to be created in. */
+ * directory it is to be created in; and the server writes it (its journal
+ * stopped after a failed write or sync, or the file moved under it). */
 static int check_lease_db(struct fp_health *h, const struct fp_daemon_state *st)
 {
 	char dir[PATH_MAX];
@@ -307,10 +308,13 @@ static int check_lease_db(struct fp_health *h, const struct fp_daemon_state *st)
 	}
 	if (access(what, W_OK))
 		err = -errno;
-	c = add(h, !err, "lease_db", NULL);
+	c = add(h, !err && !st->dhcp_no_store, "lease_db", NULL);
 	if (!c)
 		return -ENOMEM;
-	if (err)
+	if (!err && st->dhcp_no_store)
+		snprintf(c->reason, sizeof(c->reason), "fastpathd cannot write %.150s: no "
+			 "ACK is sent until it can (its log says why)", st->dhcp_lease_file);
+	else if (err)
 		snprintf(c->reason, sizeof(c->reason), "%.200s is not writable: %s", what,
 			 strerror(-err));
 	else
