@@ -250,7 +250,8 @@ int fp_list_progs(struct fp_prog_info **out, size_t *n);
 int fp_list_links(struct fp_link_info **out, size_t *n);
 int fp_list_maps(struct fp_map_info **out, size_t *n);
 
-/* fp_prog_info_by_fd: the kernel's facts about one program. */
+/* fp_prog_info_by_fd: the kernel's facts about one program; -EBADF when
+ * FD is not a program (a map or a link). */
 int fp_prog_info_by_fd(int fd, struct fp_prog_info *info);
 
 /* fp_bpf_stats_enabled: kernel.bpf_stats_enabled (run_cnt, run_time_ns). */

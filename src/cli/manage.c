@@ -108,6 +108,9 @@ int prog_arg(int argc, char **argv, int *i, char name[], size_t size)
 			return fail_errno(-errno, "no pinned program at %s", path);
 		err = fp_prog_info_by_fd(fd, &info);
 		close(fd);
+		if (err == -EBADF)
+			return fail(EXIT_RUNTIME, "%s is pinned, but not a program (a map or a "
+				    "link); name a program's pin", path);
 		if (err)
 			return fail_errno(err, "%s is not a pinned program", path);
 		id = info.id;
@@ -396,12 +399,14 @@ int cmd_attach(int argc, char **argv)
 	struct fp_attachment a;
 	enum bpf_prog_type type;
 	char name[FP_NAME_MAX];
+	bool mode_given = false;
 	struct fp_target t;
 	int c, i, err;
 
 	while ((c = getopt_long(argc, argv, "m:d:", lo, NULL)) != -1) {
 		if (c == 'm' && mode_arg(optarg, &opts.mode))
 			return EXIT_USAGE;
+		mode_given |= c == 'm';
 		if (c == 'd' && fp_dir_parse(optarg, &opts.dir))
 			return fail(EXIT_USAGE, "--direction takes ingress or egress, not '%s'", optarg);
 		if (c == '?' || c == ':')
@@ -425,6 +430,15 @@ int cmd_attach(int argc, char **argv)
 		return no_such_program(name);
 	if (err)
 		return fail_errno(err, "cannot open program '%s'", name);
+	/* An option the program's type has no use for is refused, not
+	 * ignored. */
+	if (mode_given && type != BPF_PROG_TYPE_XDP)
+		return fail(EXIT_USAGE, "--mode is for XDP programs; '%s' is of type %s",
+			    name, type_str(type));
+	if (opts.dir != FP_DIR_UNSET && (type == BPF_PROG_TYPE_XDP ||
+					 type == BPF_PROG_TYPE_SK_LOOKUP))
+		return fail(EXIT_USAGE, "--direction is for TC and cgroup_skb programs; "
+			    "'%s' is of type %s", name, type_str(type));
 	err = fp_target_parse(argv[i], &t);
 	if (err)
 		return target_error(argv[i], err);

@@ -99,6 +99,15 @@ case_prog_by_id_and_pin() {
 	t_fp 0 attach id "$id" "$T_DEV" --mode generic
 	t_stdout_has "attached $T_NAME"
 	[ "$(t_xdp_mode "$T_DEV")" = skb ] || t_fail "generic did not attach in skb mode"
+	# A map's pin names no program (its id could be a program's).
+	t_need_bpftool
+	mkdir -p "$T_PIN/maps"
+	t_res prog "${T_CASE}_m"
+	bpftool map create "$T_PIN/maps/${T_CASE}_m" type array key 4 value 4 entries 1 name m ||
+		t_fail "bpftool could not pin a map"
+	t_fp 1 detach pinned "$T_PIN/maps/${T_CASE}_m" "$T_DEV"
+	t_stderr_has "not a program"
+	[ "$(t_xdp_mode "$T_DEV")" = skb ] || t_fail "detach by a map's pin detached $T_NAME"
 	t_fp 0 detach pinned "$T_PIN/progs/$T_NAME" "$T_DEV"
 	t_no_xdp "$T_DEV"
 	t_fp 0 unload id "$id"

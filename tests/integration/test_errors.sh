@@ -314,6 +314,20 @@ case_usage_bad_direction() {
 	t_error_style
 	t_stderr_has sideways
 }
+
+# An option the program's type has no use for is refused (it was ignored):
+# --mode for TC, --direction for XDP; nothing is attached.
+case_usage_option_of_another_type() {
+	t_dummy
+	t_load "$T_PROGS/tc_drop_icmp.bpf.o"
+	t_fp 2 attach "$T_NAME" "$T_DEV" --mode skb
+	t_stderr_has "--mode is for XDP programs"
+	[ -z "$(t_links_of "$T_NAME")" ] || t_fail "attached: $(t_links_of "$T_NAME")"
+	t_load "$T_PROGS/xdp_pass.bpf.o"
+	t_fp 2 attach "$T_NAME" "$T_DEV" --direction egress
+	t_stderr_has "--direction is for TC and cgroup_skb programs"
+	t_no_xdp "$T_DEV"
+}
 case_usage_unknown_option() {
 	name=${T_CASE}_x
 	t_res prog "$name"
@@ -351,5 +365,6 @@ t_ok usage_load_without_file_exits_2 case_usage_load_no_file
 t_ok usage_bad_mode_exits_2 case_usage_bad_mode
 t_ok usage_run_bad_seconds_exits_2 case_usage_run_bad_seconds
 t_ok usage_bad_direction_exits_2 case_usage_bad_direction
+t_ok usage_option_of_another_type_exits_2 case_usage_option_of_another_type
 t_ok usage_unknown_option_exits_2 case_usage_unknown_option
 t_done

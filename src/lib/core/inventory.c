@@ -106,11 +106,29 @@ static int walk(const char *dir, bool deep, size_t item_size, pin_fill_fn fill,
 	return 0;
 }
 
+/* fd_is_prog: FD is a program, not a map or link (whose info the kernel
+ * would give as readily, its id in the same field). */
+static bool fd_is_prog(int fd)
+{
+	char path[32], kind[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, kind, sizeof(kind) - 1);
+	if (n < 0)
+		return true; /* no /proc: the kernel's answer stands */
+	kind[n] = '\0';
+	return !strcmp(kind, "anon_inode:bpf-prog");
+}
+
 int fp_prog_info_by_fd(int fd, struct fp_prog_info *p)
 {
 	struct bpf_prog_info info = { 0 };
 	__u32 len = sizeof(info);
 	int err;
+
+	if (!fd_is_prog(fd))
+		return -EBADF;
 
 	info.nr_map_ids = FP_MAP_IDS_MAX;
 	info.map_ids = (__u64)(unsigned long)p->map_ids;
