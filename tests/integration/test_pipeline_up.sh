@@ -13,13 +13,18 @@ no_pipeline() {
 	t_stderr_has "no pipeline on $1"
 }
 
-# An interface whose driver has no native XDP (ifb).
-case_native_unsupported_leaves_nothing() {
+# ifb_dev: dev, an interface whose driver has no native XDP (ifb), up.
+ifb_dev() {
 	dev=${T_CASE}i
 	t_res link "$dev"
 	t_res pipeline "$dev"
 	ip link add "$dev" type ifb 2>/dev/null || t_skip "no ifb devices here"
 	ip link set "$dev" up
+}
+
+# An interface whose driver has no native XDP (ifb).
+case_native_unsupported_leaves_nothing() {
+	ifb_dev
 	t_fp 1 up "$dev" --mode native --stages flows,ports
 	t_stderr_has "native XDP is not supported"
 	no_pipeline "$dev"
@@ -51,11 +56,7 @@ xdp_prog_id() {
 # An up asking for native mode where the driver has none fails, and the
 # pipeline that ran in skb mode runs on, the same program, in skb mode.
 case_failed_mode_switch_keeps_pipeline() {
-	dev=${T_CASE}i
-	t_res link "$dev"
-	t_res pipeline "$dev"
-	ip link add "$dev" type ifb 2>/dev/null || t_skip "no ifb devices here"
-	ip link set "$dev" up
+	ifb_dev
 	t_fp 0 up "$dev" --stages ports
 	[ "$(t_xdp_mode "$dev")" = skb ] || t_fail "up on ifb ran in $(t_xdp_mode "$dev") mode, want skb"
 	t_fp 1 up "$dev" --mode native --stages ports
