@@ -403,14 +403,14 @@ __u64 fp_flows_now_ns(void)
 
 /* Free the ways of one flow. The compare-and-swap fails where the data
  * path has just given the way to another flow, which then stays. */
-static bool flow_remove(struct slot *s, size_t from, size_t to)
+static size_t flow_remove(struct slot *s, size_t from, size_t to)
 {
-	bool removed = false;
+	size_t removed = 0;
 
 	for (size_t k = from; k < to; k++) {
 		__u32 tag = s[k].tag;
 
-		removed |= __atomic_compare_exchange_n(s[k].tag_ptr, &tag, 0, false,
+		removed += __atomic_compare_exchange_n(s[k].tag_ptr, &tag, 0, false,
 						       __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 	}
 	return removed;
@@ -420,8 +420,11 @@ int fp_flows_age(const char *dev, __u64 idle_ms, size_t *aged)
 {
 	struct fp_flow_table t;
 	struct slot *s;
-	size_t cnt, n = 0, groups = 0, ways = 0;
-	__u64 now = fp_flows_now_ns(), idle_ns = idle_ms * 1000000ull;
+	size_t cnt, n = 0, groups = 0, ways = 0, gone;
+	/* Saturated: a duration past 584 years is "never", not a wrap to
+	 * a few ns that would take every flow. */
+	__u64 now = fp_flows_now_ns(), idle_ns = idle_ms > UINT64_MAX / 1000000 ?
+						    UINT64_MAX : idle_ms * 1000000ull;
 	int err = fp_flow_table_open(dev, &t);
 
 	*aged = 0;
@@ -438,13 +441,14 @@ int fp_flows_age(const char *dev, __u64 idle_ms, size_t *aged)
 				last = s[k].e.flow.last_ns;
 		/* A flow goes whole or not at all: the CPU that saw it last
 		 * decides, or its totals would shrink. */
-		if (now > last && now - last >= idle_ns && flow_remove(s, i, j)) {
+		if (now > last && now - last >= idle_ns && (gone = flow_remove(s, i, j))) {
 			n++;
-			ways += j - i;
+			ways += gone;
 		}
 	}
 	if (!err) {
-		__atomic_fetch_add(&t.meta->aged, n, __ATOMIC_RELAXED);
+		/* Entries, as created, evicted and in use count them. */
+		__atomic_fetch_add(&t.meta->aged, ways, __ATOMIC_RELAXED);
 		census_note(dev, idle_ms, cnt - ways, groups - n);
 		free(s);
 		*aged = n;
