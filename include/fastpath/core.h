@@ -113,8 +113,9 @@ int fp_obj_prog_fd(const struct fp_obj *o);
 struct bpf_object *fp_obj_bpf(const struct fp_obj *o);
 
 /* fp_obj_pin: pin the loaded program at progs/NAME and the object's own
- * maps at maps/NAME/. -EEXIST when NAME is taken by a program, -ENOTDIR by
- * a map shared by name (maps/NAME); nothing is left behind on failure. */
+ * maps at maps/NAME/. -EEXIST when NAME is taken by a program, -EADDRINUSE
+ * by a map shared by name (maps/NAME: no other step of a load gives that
+ * code); nothing is left behind on failure. */
 int fp_obj_pin(struct fp_obj *o, const char *name);
 
 void fp_obj_close(struct fp_obj *o);
@@ -283,10 +284,11 @@ const char *fp_log_level_str(enum fp_log_level level);
 
 /* ---- files (file.c) ---------------------------------------------------- */
 
-/* fp_file_replace: PATH holds exactly LEN bytes of DATA, or is left as it
- * was: written to PATH.tmp (created 0600, O_EXCL|O_NOFOLLOW: a link
- * planted there is removed, never followed), then renamed over PATH. */
-int fp_file_replace(const char *path, const void *data, size_t len);
+/* fp_file_replace: PATH holds exactly LEN bytes of DATA, with MODE (0600
+ * for fastpath's own files), or is left as it was: written to
+ * PATH.tmp-PID (O_EXCL|O_NOFOLLOW: a link planted there is removed, never
+ * followed), then renamed over PATH (a link there is replaced). */
+int fp_file_replace(const char *path, const void *data, size_t len, mode_t mode);
 
 /* ---- address and protocol words (addr.c) ------------------------------- */
 

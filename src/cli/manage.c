@@ -172,7 +172,7 @@ int report_load_error(int err, const char *file, const char *prog,
 	case -ESRCH:
 		return fail(EXIT_RUNTIME, "%s has no program '%s'; its programs: %s",
 			    file, prog, progs);
-	case -ENOTDIR:
+	case -EADDRINUSE:
 		return fail(EXIT_RUNTIME, "the name '%s' is taken by a map shared by name "
 			    "(%s/maps/%s); choose another --name", name, FP_PIN_ROOT, name);
 	case -EEXIST:

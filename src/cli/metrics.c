@@ -168,8 +168,9 @@ int cmd_metrics(int argc, char **argv)
 	}
 	if (file) {
 		/* Written whole, then renamed: a textfile collector never
-		 * reads half a file. */
-		err = fp_file_replace(file, t.data ? t.data : "", t.len);
+		 * reads half a file. 0644: the collector runs as its own user,
+		 * and the metrics hold no address (no label is one). */
+		err = fp_file_replace(file, t.data ? t.data : "", t.len, 0644);
 		if (err) {
 			fp_text_free(&t);
 			return fail_errno(err, "cannot write %s", file);

@@ -39,6 +39,9 @@ static int load(struct json_object **out)
 	struct json_object *st = json_object_from_file(FP_PROXY_STATE);
 	int pid;
 
+	if (!st && access(FP_PROXY_STATE, R_OK) && errno == EACCES)
+		return fail(EXIT_RUNTIME, "cannot read %s (it is root's): run as root",
+			    FP_PROXY_STATE);
 	if (!st)
 		return fail(EXIT_RUNTIME, "no proxy state in %s: fastpathd is not running, or "
 			    "its configuration has no proxy: section", FP_PROXY_STATE);

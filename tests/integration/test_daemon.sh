@@ -268,14 +268,14 @@ case_unprivileged_says_why() {
 # fastpath debug --log-level changes a running daemon's level over its
 # root-only control socket; --log-file takes the log off stderr. The log
 # and the state file are 0600, and a link planted at the state file's
-# temporary name is not followed.
+# path is replaced, not followed.
 case_debug_log_level() {
 	t_dummy
 	t_res pipeline "$T_DEV"
 	config "$T_TMP/c.yaml" "$T_DEV"
 	mkdir -p /run/fastpath
 	echo kept >"$T_TMP/victim"
-	ln -sf "$T_TMP/victim" /run/fastpath/fastpathd.json.tmp
+	ln -sf "$T_TMP/victim" /run/fastpath/fastpathd.json
 	"$FPD" -c "$T_TMP/c.yaml" --log-file "$T_TMP/d.log" 2>"$T_TMP/stderr" &
 	DPID=$!
 	t_res pid "$DPID"
@@ -288,6 +288,7 @@ case_debug_log_level() {
 	[ "$(stat -c %a /run/fastpath/fastpathd.json)" = 600 ] ||
 		t_fail "the state file is $(stat -c %a /run/fastpath/fastpathd.json), not 600"
 	[ "$(cat "$T_TMP/victim")" = kept ] || t_fail "the state was written through the planted link"
+	[ ! -L /run/fastpath/fastpathd.json ] || t_fail "the planted link is still the state file"
 	[ -s "$T_TMP/stderr" ] && t_fail "logged on stderr too: $(cat "$T_TMP/stderr")"
 	grep -q " debug: " "$T_TMP/d.log" && t_fail "debug lines at level info"
 	t_fp 2 debug --log-level loud

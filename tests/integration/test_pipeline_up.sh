@@ -57,13 +57,17 @@ xdp_prog_id() {
 # pipeline that ran in skb mode runs on, the same program, in skb mode.
 case_failed_mode_switch_keeps_pipeline() {
 	ifb_dev
-	t_fp 0 up "$dev" --stages ports
+	t_fp 0 up "$dev" --stages flows,ports
 	[ "$(t_xdp_mode "$dev")" = skb ] || t_fail "up on ifb ran in $(t_xdp_mode "$dev") mode, want skb"
+	id=$(xdp_prog_id "$dev")
 	t_fp 1 up "$dev" --mode native --stages ports
 	t_stderr_has "native XDP is not supported"
 	t_stderr_has "runs on as before, in skb mode"
 	[ "$(t_xdp_mode "$dev")" = skb ] || t_fail "the failed up left $dev with $(t_xdp_mode "$dev") XDP"
 	[ -e "$T_PIN/pipeline/$dev/link" ] || t_fail "the failed up left no link pin"
+	[ "$(xdp_prog_id "$dev")" = "$id" ] ||
+		t_fail "program $id ran before the failed up, $(xdp_prog_id "$dev") after"
+	t_fp 0 flows "$dev" --counters
 	t_fp 0 stats "$dev"
 }
 

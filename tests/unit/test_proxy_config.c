@@ -132,6 +132,20 @@ static void test_proxy_port_of_metrics_or_function_refused(void **state)
 			       "  - {name: b, listen: 127.0.0.1:8080, backends: [10.0.0.2:80]}\n",
 			       &cfg, &err), 0);
 	fp_config_free(&cfg);
+	/* Metrics on IPv6 loopback, a function on other addresses: no clash. */
+	assert_int_equal(parse("orchestrator: {ebpf: {enabled: false}, prometheus_port: 8080,\n"
+			       "               prometheus_address: \"::1\"}\n"
+			       "proxy:\n"
+			       "  - {name: b, listen: 127.0.0.1:8080, backends: [10.0.0.2:80]}\n",
+			       &cfg, &err), 0);
+	fp_config_free(&cfg);
+	assert_int_equal(parse("orchestrator: {ebpf: {enabled: false}}\n"
+			       "functions: [{id: api, trigger_port: 8081, addresses: [10.9.0.0/16],\n"
+			       "             handler_path: /bin/true}]\n"
+			       "proxy:\n"
+			       "  - {name: b, listen: 127.0.0.1:8081, backends: [10.0.0.2:80]}\n",
+			       &cfg, &err), 0);
+	fp_config_free(&cfg);
 }
 
 int main(void)

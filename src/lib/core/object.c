@@ -258,7 +258,7 @@ int fp_obj_pin(struct fp_obj *o, const char *name)
 	fp_rmtree(dir); /* left by a crash between the two pins */
 	/* Still there: not a directory, but a map pinned by its name. */
 	if (mkdir(dir, 0700))
-		return errno == EEXIST ? -ENOTDIR : -errno;
+		return errno == EEXIST ? -EADDRINUSE : -errno;
 	bpf_object__for_each_map(m, o->obj) {
 		if (bpf_map__pin_path(m)) /* shared by name, pinned at load */
 			continue;

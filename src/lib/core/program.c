@@ -148,11 +148,20 @@ static bool link_defunct(const char *path)
 	struct bpf_link_info info = { 0 };
 	__u32 len = sizeof(info);
 	int fd = bpf_obj_get(path);
+	char proc[32], kind[32];
 	bool gone = false;
+	ssize_t n;
 
 	if (fd < 0)
 		return false;
-	if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
+	/* A link's info only: a program's would read as one (an XDP
+	 * program's type is the XDP link's). */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = readlink(proc, kind, sizeof(kind) - 1);
+	if (n > 0)
+		kind[n] = '\0';
+	if (n > 0 && !strcmp(kind, "anon_inode:bpf-link") &&
+	    !bpf_obj_get_info_by_fd(fd, &info, &len)) {
 		switch (info.type) {
 		case BPF_LINK_TYPE_XDP:
 		case FP_BPF_LINK_TYPE_TCX: /* {ifindex, ...}, laid out as xdp's */
@@ -184,7 +193,8 @@ int fp_prog_attach(const char *name, const struct fp_target *t,
 	err = fp_link_pin_name(pin, sizeof(pin), name, t, info.type, out);
 	snprintf(path, sizeof(path), LINKS_DIR "/%s", pin);
 	/* A link pin left by an attachment whose target went away goes: the
-	 * new attachment takes its name (a clsact marker is a program). */
+	 * new attachment takes its name. (Only a link attachment can meet a
+	 * link's pin; a clsact marker on a kernel without tcx is not.) */
 	if (!err && out->fd >= 0 && !access(path, F_OK) && link_defunct(path))
 		unlink(path);
 	if (!err && !access(path, F_OK))

@@ -127,7 +127,7 @@ int fp_daemon_state_write(const struct fp_daemon_state *st)
 	heal_write(o, st);
 	health_write(o, &st->health);
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	err = s ? fp_file_replace(FP_DAEMON_STATE, s, strlen(s)) : -ENOMEM;
+	err = s ? fp_file_replace(FP_DAEMON_STATE, s, strlen(s), 0600) : -ENOMEM;
 	json_object_put(o);
 	return err;
 }

@@ -72,7 +72,7 @@ int fp_fn_state_write(const struct fp_fn_state *st, size_t n)
 		json_object_array_add(arr, o);
 	}
 	s = json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN);
-	err = s ? fp_file_replace(FP_FUNCTIONS_STATE, s, strlen(s)) : -ENOMEM;
+	err = s ? fp_file_replace(FP_FUNCTIONS_STATE, s, strlen(s), 0600) : -ENOMEM;
 	json_object_put(arr);
 	return err;
 }

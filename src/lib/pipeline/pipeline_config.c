@@ -234,6 +234,8 @@ bool fp_cfg_ebpf_serves(const struct fp_cfg_root *root, const struct fp_ebpf_con
 			return true;
 		at = fp_cfg_appendf(list, size, at, "%s%s", i ? ", " : "", e->interfaces[i]);
 	}
+	if (!at)
+		snprintf(list, size, "none");
 	return false;
 }
 

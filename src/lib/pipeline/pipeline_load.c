@@ -621,8 +621,8 @@ static int running_built(const char *dev, struct pipeline__rodata *ro)
 int fp_pipeline_up_link(const char *dev, const struct fp_target *t,
 			const struct fp_pipeline_opts *opts, struct fp_pipeline_info *info)
 {
-	struct fp_pipeline_opts back;
-	struct fp_pipeline_info back_info = { 0 };
+	struct fp_attach_opts back = { 0 };
+	struct fp_attachment a;
 	char path[PATH_MAX];
 	struct pipeline *skel;
 	const char *mode = NULL;
@@ -640,15 +640,20 @@ int fp_pipeline_up_link(const char *dev, const struct fp_target *t,
 		/* Stale, absent, or in the wrong mode: attach afresh. A
 		 * pipeline running in another mode is detached first (the
 		 * kernel runs one mode at a time) and, when the new mode cannot
-		 * attach, attached again in its own: a failed up leaves DEV as
-		 * it was. */
+		 * attach, its program is attached again in its own: a failed
+		 * up leaves DEV as it was. */
+		int old = fd >= 0 ? fp_pipeline_obj_get(dev, "prog") : -1;
+
 		fp_pipeline_path(path, sizeof(path), dev, "link");
 		unlink(path);
 		err = attach_new(dev, t, opts, info);
-		back = *opts;
-		if (err && fd >= 0 && mode && !fp_mode_parse(mode, &back.mode) &&
-		    !attach_new(dev, t, &back, &back_info))
-			info->kept = true;
+		if (err && old >= 0 && mode && !fp_mode_parse(mode, &back.mode) &&
+		    !fp_attach(old, BPF_PROG_TYPE_XDP, t, &back, &a)) {
+			info->kept = !fp_pipeline_pin(a.fd, dev, "link");
+			close(a.fd);
+		}
+		if (old >= 0)
+			close(old);
 		return err;
 	}
 	err = open_new(dev, opts, opts->stages, 0, &skel, &stale);

@@ -295,26 +295,59 @@ static int p_proxies(struct walk *w, yaml_node_t *n, const char *path, void *dst
 	return w->n_errors == before && !w->nomem ? 0 : -EINVAL;
 }
 
+/* fn_takes: function FN (TCP) takes L's connections: its trigger port on
+ * L's address (any address when it names none; every one of its prefixes
+ * when L is the wildcard). */
+static bool fn_takes(const struct fp_function_config *fn, const struct fp_proxy_addr *l)
+{
+	uint32_t a = ntohl(l->addr.s_addr);
+
+	if (!(fn->protocols & FP_FN_TCP) || fn->trigger_port != l->port || fn->netns[0])
+		return false;
+	if (!fn->n_addresses || !l->addr.s_addr)
+		return true;
+	for (size_t i = 0; i < fn->n_addresses; i++) {
+		const struct fp_cidr *c = &fn->addresses[i];
+		uint32_t net = (uint32_t)c->addr[0] << 24 | c->addr[1] << 16 | c->addr[2] << 8 |
+			       c->addr[3];
+
+		if (c->family == AF_INET &&
+		    (!c->len || ((a ^ net) >> (32 - c->len)) == 0))
+			return true;
+	}
+	return false;
+}
+
+/* metrics_on: the metrics endpoint (ADDR, port PORT) holds L's port on
+ * L's address. An IPv6 endpoint clashes only as "::" (both families). */
+static bool metrics_on(const char *addr, int port, const struct fp_proxy_addr *l)
+{
+	struct in_addr m;
+
+	if (!port || l->port != port)
+		return false;
+	if (inet_pton(AF_INET, addr, &m) != 1)
+		return !strcmp(addr, "::");
+	return !l->addr.s_addr || !m.s_addr || l->addr.s_addr == m.s_addr;
+}
+
 /* A proxy's port must not be the metrics endpoint's (on a clashing
- * address), nor a TCP function's trigger port: sk_lookup steers that port
- * to the function on every address, and the proxy would see nothing. */
+ * address), nor a TCP function's trigger port on its address: sk_lookup
+ * steers that to the function, and the proxy would see nothing. */
 static void proxy_check(struct walk *w, const struct fp_cfg_root *root,
 			const struct seen *self, void *dst)
 {
 	const struct fp_config *cfg = dst;
-	struct in_addr metrics = { 0 };
 	char at[PATH_BUF], a[32];
 
 	if (!self->ok)
 		return;
-	inet_pton(AF_INET, cfg->prometheus_address, &metrics);
 	for (size_t i = 0; i < cfg->n_proxies; i++) {
 		const struct fp_proxy_addr *l = &cfg->proxies[i].listen;
 
 		fp_cfg_path_item(at, "proxy", i, "listen");
-		if (fp_cfg_root_usable(root, "orchestrator") && cfg->prometheus_port &&
-		    l->port == cfg->prometheus_port && (!l->addr.s_addr || !metrics.s_addr ||
-							 l->addr.s_addr == metrics.s_addr))
+		if (fp_cfg_root_usable(root, "orchestrator") &&
+		    metrics_on(cfg->prometheus_address, cfg->prometheus_port, l))
 			fp_cfg_report_at(w, cfg->proxies[i].line, at, "%s is where the metrics "
 					 "endpoint listens (orchestrator.prometheus_port); "
 					 "pick another port for one of them",
@@ -323,12 +356,11 @@ static void proxy_check(struct walk *w, const struct fp_cfg_root *root,
 		     k++) {
 			const struct fp_function_config *fn = &cfg->functions[k];
 
-			if (!(fn->protocols & FP_FN_TCP) || fn->trigger_port != l->port ||
-			    fn->netns[0])
+			if (!fn_takes(fn, l))
 				continue;
 			fp_cfg_report_at(w, cfg->proxies[i].line, at, "port %u is the "
 					 "trigger_port of function '%s' (line %u), which "
-					 "takes it on every address; pick another port",
+					 "takes it on this address; pick another port",
 					 l->port, fn->id, fn->line);
 		}
 	}

@@ -133,7 +133,7 @@ void proxy_state_write(struct fp_proxy_engine *e)
 		mkdir(FP_RUN_DIR, 0755);
 	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
 	if (s)
-		fp_file_replace(e->state, s, strlen(s));
+		fp_file_replace(e->state, s, strlen(s), 0600);
 	json_object_put(root);
 }
 

@@ -59,6 +59,7 @@ static int shaper_apply(void *ctx, const struct fp_config *cfg, const struct fp_
 			const struct fp_service_env *env)
 {
 	struct shaper_service *s = ctx;
+	bool shaped = s->ebpf; /* the last config was applied */
 	int err = 0;
 
 	s->log = env->log;
@@ -66,14 +67,15 @@ static int shaper_apply(void *ctx, const struct fp_config *cfg, const struct fp_
 	s->ebpf = env->ebpf;
 	/* What the last config shaped and this one does not (or cannot: in
 	 * userspace-only mode nothing is) goes back to its default qdisc. */
-	for (size_t i = 0; prev && i < prev->shaper.n; i++) {
+	for (size_t i = 0; prev && shaped && i < prev->shaper.n; i++) {
 		const char *dev = prev->shaper.ifaces[i].interface;
+		int rc;
 
 		if (env->ebpf && find(cfg, dev))
 			continue;
-		err = fp_shaper_remove(dev);
-		fp_log(s->log, err ? FP_LOG_ERROR : FP_LOG_INFO, "shaper on %s: %s", dev,
-		       err ? strerror(-err) : env->ebpf ? "removed (no longer configured)" :
+		rc = fp_shaper_remove(dev);
+		fp_log(s->log, rc ? FP_LOG_ERROR : FP_LOG_INFO, "shaper on %s: %s", dev,
+		       rc ? strerror(-rc) : env->ebpf ? "removed (no longer configured)" :
 		       "removed (fastpathd runs in userspace-only mode)");
 	}
 	if (!env->ebpf) {
