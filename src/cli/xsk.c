@@ -56,6 +56,48 @@ static int proto_parse(const char *s, uint32_t *proto)
 	return -EINVAL;
 }
 
+/* steered: PORT is among the N records of L. */
+static bool steered(const struct fp_xsk_port_record *l, size_t n, uint16_t port)
+{
+	for (size_t i = 0; i < n; i++)
+		if (l[i].port == port)
+			return true;
+	return false;
+}
+
+/* ports_check: the edit of PORTS (N) can be made whole on DEV: its XSK
+ * stage is on, and every port to remove is steered, or the ports to add
+ * fit. Checked before anything changes: an edit is made whole or not
+ * at all. */
+static int ports_check(const char *dev, const uint16_t *ports, int n, bool add)
+{
+	struct fp_xsk_port_record *l = NULL;
+	struct fp_pipeline_info info;
+	size_t have = 0, fresh = 0;
+	int err = fp_pipeline_info(dev, &info);
+
+	if (err || !(info.stages & FP_STAGE_BIT(FP_STAGE_XSK)))
+		return xsk_error(-ENOENT, dev, "");
+	err = fp_xsk_port_list(dev, &l, &have);
+	if (err)
+		return xsk_error(err, dev, "list the ports");
+	for (int i = 0; !err && i < n; i++) {
+		bool dup = false;
+
+		for (int k = 0; k < i; k++)
+			dup |= ports[k] == ports[i];
+		if (!add && !steered(l, have, ports[i]))
+			err = fail(EXIT_RUNTIME, "port %u is not steered on %s (fastpath xsk "
+				   "ports list %s); nothing was removed", ports[i], dev, dev);
+		fresh += add && !dup && !steered(l, have, ports[i]);
+	}
+	if (!err && have + fresh > FP_XSK_SLOTS)
+		err = fail(EXIT_RUNTIME, "%s: %zu ports are steered and %zu more asked for; "
+			   "at most %u: nothing was steered", dev, have, fresh, FP_XSK_SLOTS);
+	free(l);
+	return err;
+}
+
 /* ports add|remove DEV PORT... */
 static int ports_edit(int argc, char **argv, bool add)
 {
@@ -63,13 +105,22 @@ static int ports_edit(int argc, char **argv, bool add)
 		{ "proto", required_argument, NULL, 'p' },
 		{ 0 },
 	};
+	static const struct out_col cols[] = {
+		{ NULL, "interface", OUT_STR, 0 },
+		{ NULL, "done", OUT_STR, 0 },
+		{ NULL, "ports", OUT_JSON, 0 },
+	};
 	uint32_t proto = FP_XSK_UDP;
+	struct json_object *done;
 	uint16_t *ports;
 	const char *dev;
 	int c, n, err;
 
 	while ((c = getopt_long(argc, argv, "p:", lo, NULL)) != -1) {
-		if (c == 'p' && add && !proto_parse(optarg, &proto))
+		if (c == 'p' && !add)
+			return fail(EXIT_USAGE, "remove takes no --proto: it stops steering "
+				    "the port for every protocol");
+		if (c == 'p' && !proto_parse(optarg, &proto))
 			continue;
 		if (c == 'p')
 			return fail(EXIT_USAGE, "--proto takes udp, tcp or udp,tcp, not '%s'",
@@ -91,20 +142,28 @@ static int ports_edit(int argc, char **argv, bool add)
 		}
 	}
 	err = require_bpf();
+	err = err ?: ports_check(dev, ports, n, add);
+	done = json_object_new_array();
 	for (int i = 0; !err && i < n; i++) {
 		err = add ? fp_xsk_port_add(dev, ports[i], proto) : fp_xsk_port_remove(dev, ports[i]);
-		if (err == -ENOENT && !add && !fp_pipeline_map_max(dev, "xsk_ports", &(__u32){ 0 })) {
-			err = fail(EXIT_RUNTIME, "port %u is not steered on %s "
-				   "(fastpath xsk ports list %s)", ports[i], dev, dev);
-			break;
-		}
+		if (err == -ENOENT && !add)
+			err = 0; /* given twice: removed already */
 		if (err) {
 			err = xsk_error(err, dev, add ? "steer ports" : "remove ports");
 			break;
 		}
+		json_object_array_add(done, json_object_new_int(ports[i]));
 		if (!cli.json)
 			printf("%s port %u on %s\n", add ? "steered" : "removed", ports[i], dev);
 	}
+	if (!err && cli.json) {
+		union out_val v[] = { { .s = dev }, { .s = add ? "steered" : "removed" },
+				      { .j = done } };
+
+		out_result(OUT_COLS(cols), v, NULL);
+		done = NULL;
+	}
+	json_object_put(done);
 	free(ports);
 	return err;
 }

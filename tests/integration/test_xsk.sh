@@ -146,6 +146,22 @@ case_cli_errors() {
 	t_fp 1 xsk ports remove "$T_DEV" 53
 	t_error_style
 	t_stderr_has "not steered"
+	# An edit is made whole or not at all: 54 stays while 55 is not steered.
+	t_fp 1 xsk ports remove "$T_DEV" 54 55
+	t_stderr_has "port 55 is not steered"
+	[ "$(port_field 54 proto)" = udp,tcp ] || t_fail "a failed remove took port 54"
+	t_fp 2 xsk ports remove "$T_DEV" 54 --proto tcp
+	t_stderr_has "remove takes no --proto"
+	t_fp 0 -j xsk ports add "$T_DEV" 60 61
+	[ "$(t_json "$T_TMP/out" 'd["ports"]')" = "[60, 61]" ] || t_fail "-j add: $(cat "$T_TMP/out")"
+	# Too many to fit: nothing is steered.
+	t_fp 1 xsk ports add "$T_DEV" $(seq 1000 2030)
+	t_stderr_has "nothing was steered"
+	[ "$(port_field 1000 proto)" != udp ] || t_fail "a failed add steered port 1000"
+	# The stage off: refused, not steered for nothing.
+	t_fp 0 up "$T_DEV" --stages ports
+	t_fp 1 xsk ports add "$T_DEV" 70
+	t_stderr_has "fastpath up $T_DEV --stages xsk"
 }
 
 t_ok steered_port_arrives_through_af_xdp case_steered_port_arrives_through_af_xdp
