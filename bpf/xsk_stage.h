@@ -81,10 +81,14 @@ static __always_inline int fp_xsk_steer(struct xdp_md *ctx, int l4_proto, __u16 
 }
 
 /* fp_stage_xsk: fp_xsk_steer for a parsed frame; a frame with no
- * transport header, or a fragment, passes. */
+ * transport header, a fragment, or IPv6 with extension headers passes
+ * (the stack reads those; the library's sockets read a transport header
+ * right after the fixed IPv6 header, and a routing header's reply is not
+ * a turned-around frame). */
 static __always_inline int fp_stage_xsk(struct xdp_md *ctx, const struct fp_parsed *p)
 {
-	if (!p->has_l4 || p->frag != FP_FRAG_NONE)
+	if (!p->has_l4 || p->frag != FP_FRAG_NONE ||
+	    (p->ip_version == 6 && p->l4_off != p->l3_off + 40))
 		return XDP_PASS;
 	return fp_xsk_steer(ctx, p->l4_proto, p->dport, p->len);
 }

@@ -359,7 +359,8 @@ static void udp_frame(struct fp_pkt *p, int tags, int ipv6, size_t optlen, size_
 
 /* The XSK object reads the port of a plain frame in place and leaves
  * every other shape to the parse: each shape on the far side of that
- * read is steered all the same. */
+ * read is steered all the same, but IPv6 with an extension header, which
+ * goes to the stack (the library's sockets would not read its payload). */
 static void test_xsk_redirects_tagged_optioned_and_extended_frames(void **state)
 {
 	struct fixture *f = FP_TEST_STATE(state);
@@ -373,8 +374,9 @@ static void test_xsk_redirects_tagged_optioned_and_extended_frames(void **state)
 	udp_frame(&p, 0, 0, 4, 16);
 	assert_int_equal(run(f, &p), XDP_REDIRECT);
 	udp_frame(&p, 0, 1, 8, 16);
-	assert_int_equal(run(f, &p), XDP_REDIRECT);
-	assert_int_equal(slot_stats(f, 0).redirected, 4);
+	assert_int_equal(run(f, &p), XDP_PASS);
+	assert_int_equal(slot_stats(f, 0).redirected, 3);
+	assert_int_equal(slot_stats(f, 0).no_socket, 0);
 }
 
 /* A frame that ends where its UDP header ends is whole. */
