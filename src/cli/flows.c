@@ -69,12 +69,19 @@ static int flows_option(int c, const char *arg, struct flows_args *a)
 		return 0;
 	case 'l':
 		err = number_arg("--limit", arg, ~0U, &v);
+		if (!err && !v)
+			return fail(EXIT_USAGE, "--limit takes a number of flows from 1; leave "
+				    "it out for all of them");
 		a->q.limit = v;
 		return err;
 	case 'c':
+		if (a->action == AGE)
+			return fail(EXIT_USAGE, "give --counters or --age, not both");
 		a->action = COUNTERS;
 		return 0;
 	case 'a':
+		if (a->action == COUNTERS)
+			return fail(EXIT_USAGE, "give --counters or --age, not both");
 		a->action = AGE;
 		if (fp_duration_parse(arg, &a->idle_ms) || !a->idle_ms)
 			return fail(EXIT_USAGE, "--age takes a duration such as 30s, 5m or "
@@ -98,6 +105,7 @@ static int flows_args_parse(int argc, char **argv, struct flows_args *a)
 		{ "age", required_argument, NULL, 'a' },
 		{ 0 },
 	};
+	bool listing = false; /* a filter, --sort or --limit */
 	int c, err;
 
 	memset(a, 0, sizeof(*a));
@@ -108,7 +116,11 @@ static int flows_args_parse(int argc, char **argv, struct flows_args *a)
 		err = flows_option(c, optarg, a);
 		if (err)
 			return err;
+		listing |= c != 'c' && c != 'a';
 	}
+	if (listing && a->action != LIST)
+		return fail(EXIT_USAGE, "--%s lists no flows: it takes no filter, --sort or "
+			    "--limit", a->action == COUNTERS ? "counters" : "age");
 	if (argc - optind > 1)
 		return fail(EXIT_USAGE, "%s", flows_usage);
 	a->dev = argc - optind ? argv[optind] : NULL;

@@ -127,6 +127,9 @@ int cmd_up(int argc, char **argv)
 		return fail(EXIT_USAGE, "usage: fastpath up DEV [--mode native|skb|auto] "
 			    "[--stages LIST] [--chain FILE.o] [--max-flows N]");
 	dev = argv[optind];
+	if (opts.max_flows && !(opts.stages & FP_STAGE_BIT(FP_STAGE_FLOWS)))
+		return fail(EXIT_USAGE, "--max-flows sizes the flows stage, which --stages "
+			    "does not name; add flows to --stages, or leave --max-flows out");
 	err = require_bpf();
 	if (err)
 		return err;

@@ -155,6 +155,16 @@ case_filters_and_sort() {
 	t_stderr_has "host bits"
 	t_fp 2 flows "$T_DEV" --sort size
 	t_error_style
+	# Options that would be ignored are refused: a filter with --counters,
+	# --counters with --age, a limit of no flows, --max-flows without flows.
+	t_fp 2 flows "$T_DEV" --counters --protocol udp
+	t_stderr_has "takes no filter"
+	t_fp 2 flows "$T_DEV" --counters --age 5s
+	t_stderr_has "not both"
+	t_fp 2 flows "$T_DEV" --age 5s --limit 1
+	t_fp 2 flows "$T_DEV" --limit 0
+	t_fp 2 up "$T_DEV" --stages ports --max-flows 100
+	t_stderr_has "add flows to --stages"
 }
 
 case_cli_ages_idle_flows() {
