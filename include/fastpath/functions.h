@@ -121,6 +121,10 @@ int fp_steer_socket_cookie(struct fp_steer *s, uint32_t index, uint64_t *cookie)
 /* fp_steer_stats: the counters of INDEX, summed over CPUs. */
 int fp_steer_stats(struct fp_steer *s, uint32_t index, struct fp_fn_stats *sum);
 
+/* fp_steer_stats_clear: INDEX's counters zero on every CPU, for an index
+ * given to a new function (the last one's counts stayed in the map). */
+int fp_steer_stats_clear(struct fp_steer *s, uint32_t index);
+
 struct fp_steer_binding {
 	struct fp_fn_key key;
 	uint32_t index;

@@ -257,6 +257,26 @@ case_daemon_restart_takes_over() {
 	[ "$new" != "$old" ] || t_fail "same handler pid"
 }
 
+# The previous daemon's handler that ignores SIGTERM is killed once its
+# grace (5 s) is over: it went on answering beside the new handlers.
+case_takeover_kills_handler_ignoring_term() {
+	setup
+	printf '#!/bin/sh\ntrap "" TERM\nwhile :; do sleep 0.2; done\n' >"$T_TMP/deaf.sh"
+	chmod +x "$T_TMP/deaf.sh"
+	fn_config "$CFG" "$T_TMP/deaf.sh"
+	daemon_start "$CFG"
+	old=$(fn_field pids | tr -d '[] ')
+	t_res pid "$old"
+	kill -9 "$DPID"
+	sleep 0.3
+	t_alive "$old" || t_fail "the handler died with fastpathd"
+	daemon_start "$CFG"
+	t_wait 100 sh -c "! kill -0 $old 2>/dev/null || grep -q '^[0-9]* ([^)]*) Z' /proc/$old/stat" ||
+		t_fail "the old handler $old still runs 10 s after the takeover"
+	t_wait 50 grep -q "outlived its 5000 ms to stop: killed" "$T_TMP/fastpathd.log" ||
+		t_fail "the kill is not logged"
+}
+
 # listener PORT: a Python process listening on 127.0.0.1:PORT answering
 # "hello from registered"; LPID.
 listener() {
@@ -350,6 +370,7 @@ t_ok signals_blocked_with_metrics_thread case_signals_blocked_with_metrics_threa
 t_ok never_restarted_stays_failed case_never_restarted_backlog_waits
 t_ok sigterm_stops_and_unbinds case_sigterm_stops_and_unbinds
 t_ok daemon_restart_takes_over case_daemon_restart_takes_over
+t_ok takeover_kills_old_handler_ignoring_term case_takeover_kills_handler_ignoring_term
 t_ok port_registered_from_process case_port_registered_from_process
 t_ok stale_registration case_stale_registration
 t_ok bad_configs case_bad_configs

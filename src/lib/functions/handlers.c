@@ -279,7 +279,9 @@ void fp_fn_on_exit(struct fp_functions *f, struct fn *fn, size_t i, int status)
 		       fp_fn_restart_str(fn->cfg.restart), fn->cfg.id);
 		return;
 	}
-	delay = (unsigned long long)BACKOFF_MIN_MS << (in->fails > 9 ? 8 : in->fails - 1);
+	/* Doubling from BACKOFF_MIN_MS, clamped to BACKOFF_MAX_MS (the shift
+	 * only kept from overflowing: at 8 it stopped at 25.6 s). */
+	delay = (unsigned long long)BACKOFF_MIN_MS << (in->fails > 20 ? 19 : in->fails - 1);
 	if (delay > BACKOFF_MAX_MS)
 		delay = BACKOFF_MAX_MS;
 	in->state = I_PENDING;

@@ -223,6 +223,21 @@ int fp_steer_stats(struct fp_steer *s, uint32_t index, struct fp_fn_stats *sum)
 	return err;
 }
 
+int fp_steer_stats_clear(struct fp_steer *s, uint32_t index)
+{
+	int ncpu = libbpf_num_possible_cpus(), err;
+	struct fp_fn_stats *v;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	v = calloc(ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	err = bpf_map_update_elem(s->stats_fd, &index, v, BPF_ANY) ? -errno : 0;
+	free(v);
+	return err;
+}
+
 int fp_steer_list(struct fp_steer *s, struct fp_steer_binding **out, size_t *n)
 {
 	struct fp_steer_binding *v = NULL, *nv;

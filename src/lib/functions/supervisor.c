@@ -11,12 +11,14 @@
  * the port is never steered to nothing and the backlog is kept. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <bpf/bpf.h>
 #include <fastpath/functions.h>
@@ -170,11 +172,33 @@ static int alloc_index(struct fp_functions *f, uint32_t *index)
 
 /* ---- sockets ----------------------------------------------------------- */
 
+/* port_held: another function in FN's namespace (one retiring, say, its
+ * handlers draining) has sockets of TYPE on PORT. New sockets there with
+ * SO_REUSEPORT would join its group, and connections meant for the new
+ * handlers would reach the old ones, to be reset when they exit. */
+static bool port_held(const struct fp_functions *f, const struct fn *fn, int type,
+		      uint16_t port)
+{
+	for (size_t k = 0; k < f->n; k++) {
+		const struct fn *o = f->fns[k];
+
+		if (o == fn || strcmp(o->cfg.netns, fn->cfg.netns))
+			continue;
+		for (size_t g = 0; g < o->n_groups; g++)
+			if (o->groups[g].type == type && o->groups[g].port == port)
+				return true;
+	}
+	return false;
+}
+
 static int make_sockets(struct fp_functions *f, struct fn *fn)
 {
 	for (size_t g = 0; g < fn->n_groups; g++) {
 		struct sockgroup *gr = &fn->groups[g];
-		uint16_t port = fn->cfg.trigger_port;
+		/* sk_lookup steers the trigger port whatever port the
+		 * sockets are on: one of their own when it is held. */
+		uint16_t port = port_held(f, fn, gr->type, fn->cfg.trigger_port) ? 0 :
+				fn->cfg.trigger_port;
 
 		for (size_t i = 0; i < fn->cfg.instances; i++) {
 			int fd = fp_fn_socket(fn->netns_fd, fn->family, gr->type, port,
@@ -267,7 +291,9 @@ static struct fn *fn_new(struct fp_functions *f, const struct fp_function_config
 		    old->protocols == cfg->protocols) {
 			fn->groups[g].index = old->index[g];
 			f->used[old->index[g]] = true;
-		} else if (alloc_index(f, &fn->groups[g].index)) {
+		} else if (alloc_index(f, &fn->groups[g].index) ||
+			   /* a fresh index: what its last function counted goes */
+			   fp_steer_stats_clear(&fn->steer, fn->groups[g].index)) {
 			goto fail;
 		}
 	}
@@ -346,6 +372,52 @@ static void write_state(struct fp_functions *f)
 	free(st);
 }
 
+/* orphan_stop: SIGTERM to PID, a handler of the previous daemon, held by
+ * a pidfd until it exits or is killed (orphans_tick). */
+static void orphan_stop(struct fp_functions *f, pid_t pid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0), *v;
+
+	if (fd < 0) {
+		kill(pid, SIGTERM);
+		return;
+	}
+	v = realloc(f->orphans, (f->n_orphans + 1) * sizeof(*v));
+	if (!v || syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0)) {
+		f->orphans = v ? v : f->orphans;
+		close(fd);
+		return;
+	}
+	f->orphans = v;
+	f->orphans[f->n_orphans++] = fd;
+	f->orphans_kill_ms = now_ms() + STOP_GRACE_MS;
+}
+
+/* orphans_tick: those still running past their grace get SIGKILL; the ms
+ * to the next look, or -1. A pidfd is readable once its process exits. */
+static long long orphans_tick(struct fp_functions *f, unsigned long long now)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < f->n_orphans; i++) {
+		struct pollfd p = { .fd = f->orphans[i], .events = POLLIN };
+		bool gone = poll(&p, 1, 0) > 0;
+
+		if (!gone && now >= f->orphans_kill_ms) {
+			fp_log(f->log, FP_LOG_WARN, "functions: a handler of the previous "
+			       "fastpathd outlived its %d ms to stop: killed", STOP_GRACE_MS);
+			syscall(SYS_pidfd_send_signal, f->orphans[i], SIGKILL, NULL, 0);
+			gone = true;
+		}
+		if (gone)
+			close(f->orphans[i]);
+		else
+			f->orphans[kept++] = f->orphans[i];
+	}
+	f->n_orphans = kept;
+	return kept ? (long long)(f->orphans_kill_ms > now ? f->orphans_kill_ms - now : 0) : -1;
+}
+
 int fp_functions_start(const struct fp_function_config *fns, size_t n,
 		       const struct fp_logger *log, struct fp_functions **out)
 {
@@ -390,7 +462,7 @@ int fp_functions_start(const struct fp_function_config *fns, size_t n,
 	for (size_t k = 0; k < n_old; k++)
 		for (size_t i = 0; i < old[k].instances && i < FP_FN_INSTANCES_MAX; i++)
 			if (old[k].pids[i] > 0 && fp_fn_state_pid_is_handler(old[k].pids[i]))
-				kill(old[k].pids[i], SIGTERM);
+				orphan_stop(f, old[k].pids[i]);
 	/* Now only what we bound is used; what else is bound is stale. */
 	memset(f->used, 0, sizeof(f->used));
 	for (size_t k = 0; k < f->n; k++)
@@ -521,7 +593,7 @@ void fp_functions_reap(struct fp_functions *f)
 long long fp_functions_timer(struct fp_functions *f)
 {
 	unsigned long long now = now_ms();
-	long long next = -1;
+	long long next = orphans_tick(f, now);
 	bool changed = false;
 
 	for (size_t k = 0; k < f->n; k++) {
@@ -624,6 +696,9 @@ void fp_functions_stop(struct fp_functions *f)
 		       "steered", f->fns[k]->cfg.id, f->fns[k]->cfg.trigger_port);
 		fn_free(f->fns[k]);
 	}
+	for (size_t i = 0; i < f->n_orphans; i++)
+		close(f->orphans[i]);
+	free(f->orphans);
 	free(f->fns);
 	free(f);
 	unlink(FP_FUNCTIONS_STATE);

@@ -54,6 +54,12 @@ struct fp_functions {
 	struct fn **fns;
 	size_t n;
 	bool used[FP_FN_PORTS_BASE]; /* socket indexes in use */
+	/* The previous daemon's handlers, told to stop at a takeover: not our
+	 * children, so held by pidfd (a pid may be reused), killed when they
+	 * outlive STOP_GRACE_MS. */
+	int *orphans;
+	size_t n_orphans;
+	unsigned long long orphans_kill_ms;
 };
 
 static inline unsigned long long now_ms(void)
