@@ -351,6 +351,44 @@ case_slow_reader_bounded() {
 # the client and the backend both see their connection end at once (FIN,
 # or RST where bytes were unread) instead of hanging; a new fastpathd
 # proxies again.
+# backend_conns ADDR: the open connections `proxy stats cp` counts on the
+# backend at ADDR.
+backend_conns() {
+	"$FP" -j proxy stats cp >"$T_TMP/ps.json" 2>/dev/null
+	t_json "$T_TMP/ps.json" 'find("address", a[0])["connections"]' "$1"
+}
+
+counts_one() {
+	[ "$(backend_conns "$1")" = 1 ]
+}
+
+# A reload that puts another backend first while a connection is open
+# keeps the connection counted on its own backend; closed, every backend
+# counts zero (the new first one's count wrapped to 2^64-1, and the old
+# one kept 1 for good).
+case_reload_reorders_backends() {
+	setup
+	echo_server
+	b5=127.0.0.1:$((BASE + 5)) b9=127.0.0.1:$((BASE + 9))
+	"$T_PY" -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"x"); s.recv(1); time.sleep(4); s.close()
+' $((BASE + 3)) &
+	t_res pid $!
+	t_wait 50 counts_one "$b5" || t_fail "no connection counted on $b5"
+	sed -i "s|name: cp, listen: 127.0.0.1:$((BASE + 3)), backends: \[$b5\]|name: cp, listen: 127.0.0.1:$((BASE + 3)), backends: [$b9, $b5]|" "$T_TMP/p.yaml"
+	grep -q "backends: \[$b9, $b5\]" "$T_TMP/p.yaml" || t_fail "the config was not edited"
+	kill -HUP "$DPID"
+	t_wait 50 grep -q "reloaded" "$T_TMP/fastpathd.log" || t_fail "no reload: $(tail -n 5 "$T_TMP/fastpathd.log")"
+	sleep 1.5
+	[ "$(backend_conns "$b5")" = 1 ] || t_fail "after the reload $b5 counts $(backend_conns "$b5"), want 1"
+	[ "$(backend_conns "$b9")" = 0 ] || t_fail "after the reload $b9 counts $(backend_conns "$b9"), want 0"
+	sleep 4
+	[ "$(backend_conns "$b5")" = 0 ] && [ "$(backend_conns "$b9")" = 0 ] ||
+		t_fail "closed: $b5 counts $(backend_conns "$b5"), $b9 $(backend_conns "$b9"); want 0, 0"
+}
+
 case_kill9_with_spliced_connections() {
 	setup
 	server --send 0 --read-delay 0.05
@@ -393,4 +431,5 @@ t_ok overlapping_retransmission_once case_overlapping_retransmission_once
 t_ok fin_while_kernel_holds_bytes case_fin_while_kernel_holds_bytes
 t_ok slow_reader_bounded case_slow_reader_bounded
 t_ok kill9_with_spliced_connections case_kill9_with_spliced_connections
+t_ok reload_reordering_backends_keeps_counts case_reload_reorders_backends
 t_done

@@ -36,6 +36,8 @@ struct backend {
 struct proxy {
 	struct fp_proxy_config cfg;
 	struct backend be[FP_PROXY_BACKENDS_MAX];
+	struct backend gone;    /* what connections to backends a reload took
+				 * out count on: never listed */
 	int lfd;                /* -1: retired, runs its connections out */
 	struct tag ltag;
 	bool sockmap;           /* its listener is in proxy_listen */

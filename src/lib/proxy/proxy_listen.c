@@ -38,7 +38,17 @@ static struct proxy *find(struct fp_proxy_engine *e, const char *name)
 	return NULL;
 }
 
-static void take_config(struct proxy *px, const struct fp_proxy_config *cfg)
+static bool same_addr(const struct fp_proxy_addr *a, const struct fp_proxy_addr *b)
+{
+	return a->port == b->port && a->addr.s_addr == b->addr.s_addr;
+}
+
+/* take_config: PX serves CFG; a backend that stays keeps its counters,
+ * wherever the list now puts it, and E's open connections of PX follow
+ * their backend to its new slot (or to PX->gone, when the reload took it
+ * out): a backend's counts are its own connections'. */
+static void take_config(struct fp_proxy_engine *e, struct proxy *px,
+			const struct fp_proxy_config *cfg)
 {
 	struct backend old[FP_PROXY_BACKENDS_MAX];
 	size_t n_old = px->cfg.n_backends;
@@ -49,12 +59,20 @@ static void take_config(struct proxy *px, const struct fp_proxy_config *cfg)
 	for (size_t i = 0; i < cfg->n_backends; i++) {
 		px->be[i].addr = cfg->backends[i];
 		for (size_t k = 0; k < n_old; k++)
-			if (old[k].addr.port == cfg->backends[i].port &&
-			    old[k].addr.addr.s_addr == cfg->backends[i].addr.s_addr)
+			if (same_addr(&old[k].addr, &cfg->backends[i]))
 				px->be[i] = old[k];
 	}
-	/* Connections keep pointing at their backend's slot: a slot that
-	 * now holds another backend only skews that one's counters. */
+	for (struct conn *c = e ? e->conns : NULL; c; c = c->next) {
+		size_t k;
+
+		if (c->px != px || !c->be || c->be == &px->gone)
+			continue;
+		k = (size_t)(c->be - px->be);
+		c->be = &px->gone;
+		for (size_t i = 0; k < n_old && i < cfg->n_backends; i++)
+			if (same_addr(&old[k].addr, &cfg->backends[i]))
+				c->be = &px->be[i];
+	}
 }
 
 /* auto means sockmap where the kernel half loads: it answers requests
@@ -120,7 +138,7 @@ int fp_proxy_engine_apply(struct fp_proxy_engine *e, const struct fp_proxy_confi
 			goto undo;
 		}
 		fresh[i] = px;
-		take_config(px, &cfgs[i]);
+		take_config(NULL, px, &cfgs[i]);
 		px->lfd = -1;
 		/* Addresses another proxy of ours holds now are freed below. */
 		for (struct proxy *p = e->proxies; p; p = p->next) {
@@ -165,7 +183,7 @@ int fp_proxy_engine_apply(struct fp_proxy_engine *e, const struct fp_proxy_confi
 			proxy_retire(e, p);
 			continue;
 		}
-		take_config(p, &cfgs[i]);
+		take_config(e, p, &cfgs[i]);
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (!fresh[i])
