@@ -65,10 +65,10 @@ static bool steered(const struct fp_xsk_port_record *l, size_t n, uint16_t port)
 	return false;
 }
 
-/* ports_check: the edit of PORTS (N) can be made whole on DEV: its XSK
- * stage is on, and every port to remove is steered, or the ports to add
- * fit. Checked before anything changes: an edit is made whole or not
- * at all. */
+/* ports_check: the edit of PORTS (N) can be made whole on DEV: every port
+ * to remove is steered, or the ports to add fit and the XSK stage is on
+ * (a port map left by a stage turned off can still be emptied). Checked
+ * before anything changes: an edit is made whole or not at all. */
 static int ports_check(const char *dev, const uint16_t *ports, int n, bool add)
 {
 	struct fp_xsk_port_record *l = NULL;
@@ -76,7 +76,9 @@ static int ports_check(const char *dev, const uint16_t *ports, int n, bool add)
 	size_t have = 0, fresh = 0;
 	int err = fp_pipeline_info(dev, &info);
 
-	if (err || !(info.stages & FP_STAGE_BIT(FP_STAGE_XSK)))
+	if (err && err != -ENOENT)
+		return xsk_error(err, dev, "read the pipeline");
+	if (err || (add && !(info.stages & FP_STAGE_BIT(FP_STAGE_XSK))))
 		return xsk_error(-ENOENT, dev, "");
 	err = fp_xsk_port_list(dev, &l, &have);
 	if (err)

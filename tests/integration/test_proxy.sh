@@ -346,11 +346,6 @@ case_slow_reader_bounded() {
 	[ "$rss" -lt 65536 ] || t_fail "fastpathd RSS $rss kB"
 }
 
-# kill -9 of fastpathd with spliced connections: the kernel closes the
-# proxy's sockets with the process (nothing of the proxy is pinned), so
-# the client and the backend both see their connection end at once (FIN,
-# or RST where bytes were unread) instead of hanging; a new fastpathd
-# proxies again.
 # backend_conns ADDR: the open connections `proxy stats cp` counts on the
 # backend at ADDR.
 backend_conns() {
@@ -389,6 +384,11 @@ s.sendall(b"x"); s.recv(1); time.sleep(4); s.close()
 		t_fail "closed: $b5 counts $(backend_conns "$b5"), $b9 $(backend_conns "$b9"); want 0, 0"
 }
 
+# kill -9 of fastpathd with spliced connections: the kernel closes the
+# proxy's sockets with the process (nothing of the proxy is pinned), so
+# the client and the backend both see their connection end at once (FIN,
+# or RST where bytes were unread) instead of hanging; a new fastpathd
+# proxies again.
 case_kill9_with_spliced_connections() {
 	setup
 	server --send 0 --read-delay 0.05

@@ -160,7 +160,8 @@ static bool link_defunct(const char *path)
 	n = readlink(proc, kind, sizeof(kind) - 1);
 	if (n > 0)
 		kind[n] = '\0';
-	if (n > 0 && !strcmp(kind, "anon_inode:bpf-link") &&
+	/* No /proc: the kernel's answer stands. */
+	if ((n <= 0 || !strcmp(kind, "anon_inode:bpf-link")) &&
 	    !bpf_obj_get_info_by_fd(fd, &info, &len)) {
 		switch (info.type) {
 		case BPF_LINK_TYPE_XDP:

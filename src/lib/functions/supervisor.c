@@ -191,14 +191,16 @@ static bool port_held(const struct fp_functions *f, const struct fn *fn, int typ
 	return false;
 }
 
-static int make_sockets(struct fp_functions *f, struct fn *fn)
+/* make_sockets: FN's sockets; OLD_HELD: the previous daemon's handlers of
+ * this function (not adopted: its shape changed) still hold its port. */
+static int make_sockets(struct fp_functions *f, struct fn *fn, bool old_held)
 {
 	for (size_t g = 0; g < fn->n_groups; g++) {
 		struct sockgroup *gr = &fn->groups[g];
 		/* sk_lookup steers the trigger port whatever port the
 		 * sockets are on: one of their own when it is held. */
-		uint16_t port = port_held(f, fn, gr->type, fn->cfg.trigger_port) ? 0 :
-				fn->cfg.trigger_port;
+		uint16_t port = old_held || port_held(f, fn, gr->type, fn->cfg.trigger_port) ?
+				0 : fn->cfg.trigger_port;
 
 		for (size_t i = 0; i < fn->cfg.instances; i++) {
 			int fd = fp_fn_socket(fn->netns_fd, fn->family, gr->type, port,
@@ -291,13 +293,15 @@ static struct fn *fn_new(struct fp_functions *f, const struct fp_function_config
 		    old->protocols == cfg->protocols) {
 			fn->groups[g].index = old->index[g];
 			f->used[old->index[g]] = true;
-		} else if (alloc_index(f, &fn->groups[g].index) ||
-			   /* a fresh index: what its last function counted goes */
-			   fp_steer_stats_clear(&fn->steer, fn->groups[g].index)) {
+		} else if (alloc_index(f, &fn->groups[g].index)) {
 			goto fail;
+		} else if (fp_steer_stats_clear(&fn->steer, fn->groups[g].index)) {
+			/* a fresh index: what its last function counted goes */
+			fp_log(f->log, FP_LOG_WARN, "function %s: its counters could not be "
+			       "zeroed; they may start from another function's", cfg->id);
 		}
 	}
-	if (!fp_fn_adopt(f, fn, old) && make_sockets(f, fn))
+	if (!fp_fn_adopt(f, fn, old) && make_sockets(f, fn, old != NULL))
 		goto fail;
 	if (fn_bind(f, fn))
 		goto fail;
@@ -372,20 +376,26 @@ static void write_state(struct fp_functions *f)
 	free(st);
 }
 
-/* orphan_stop: SIGTERM to PID, a handler of the previous daemon, held by
- * a pidfd until it exits or is killed (orphans_tick). */
+/* orphan_stop: SIGTERM to PID, when it is a handler of the previous
+ * daemon, held by a pidfd until it exits or is killed (orphans_tick). */
 static void orphan_stop(struct fp_functions *f, pid_t pid)
 {
 	int fd = (int)syscall(SYS_pidfd_open, pid, 0), *v;
 
 	if (fd < 0) {
-		kill(pid, SIGTERM);
+		if (fp_fn_state_pid_is_handler(pid))
+			kill(pid, SIGTERM);
+		return;
+	}
+	/* Checked once held: from here the pid cannot be another's. */
+	if (!fp_fn_state_pid_is_handler(pid) ||
+	    syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0)) {
+		close(fd);
 		return;
 	}
 	v = realloc(f->orphans, (f->n_orphans + 1) * sizeof(*v));
-	if (!v || syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0)) {
-		f->orphans = v ? v : f->orphans;
-		close(fd);
+	if (!v) {
+		close(fd); /* told to stop, not followed */
 		return;
 	}
 	f->orphans = v;
@@ -461,7 +471,7 @@ int fp_functions_start(const struct fp_function_config *fns, size_t n,
 	 * their function is gone. */
 	for (size_t k = 0; k < n_old; k++)
 		for (size_t i = 0; i < old[k].instances && i < FP_FN_INSTANCES_MAX; i++)
-			if (old[k].pids[i] > 0 && fp_fn_state_pid_is_handler(old[k].pids[i]))
+			if (old[k].pids[i] > 0)
 				orphan_stop(f, old[k].pids[i]);
 	/* Now only what we bound is used; what else is bound is stale. */
 	memset(f->used, 0, sizeof(f->used));
@@ -696,8 +706,12 @@ void fp_functions_stop(struct fp_functions *f)
 		       "steered", f->fns[k]->cfg.id, f->fns[k]->cfg.trigger_port);
 		fn_free(f->fns[k]);
 	}
-	for (size_t i = 0; i < f->n_orphans; i++)
+	/* The previous daemon's handlers still running were told to stop
+	 * at the takeover: the daemon goes, and so do they. */
+	for (size_t i = 0; i < f->n_orphans; i++) {
+		syscall(SYS_pidfd_send_signal, f->orphans[i], SIGKILL, NULL, 0);
 		close(f->orphans[i]);
+	}
 	free(f->orphans);
 	free(f->fns);
 	free(f);

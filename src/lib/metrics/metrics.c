@@ -479,7 +479,7 @@ static void render_flows(const struct fp_metrics_snapshot *s, struct fp_text *t)
 		  "Flows replaced by a new one because their bucket was full (their counts are lost).",
 		  offsetof(struct fp_flows_counters, evicted) },
 		{ "fastpath_flows_aged_total", "counter",
-		  "Idle flows removed by aging.",
+		  "Flow table entries (one per flow and CPU) removed by aging.",
 		  offsetof(struct fp_flows_counters, aged) },
 	};
 	char dev[2 * IF_NAMESIZE + 1];

@@ -326,8 +326,11 @@ static bool metrics_on(const char *addr, int port, const struct fp_proxy_addr *l
 
 	if (!port || l->port != port)
 		return false;
-	if (inet_pton(AF_INET, addr, &m) != 1)
-		return !strcmp(addr, "::");
+	if (inet_pton(AF_INET, addr, &m) != 1) {
+		struct in6_addr a6;
+
+		return inet_pton(AF_INET6, addr, &a6) == 1 && IN6_IS_ADDR_UNSPECIFIED(&a6);
+	}
 	return !l->addr.s_addr || !m.s_addr || l->addr.s_addr == m.s_addr;
 }
 

@@ -51,27 +51,40 @@ static void take_config(struct fp_proxy_engine *e, struct proxy *px,
 			const struct fp_proxy_config *cfg)
 {
 	struct backend old[FP_PROXY_BACKENDS_MAX];
-	size_t n_old = px->cfg.n_backends;
+	size_t n_old = px->cfg.n_backends, to[FP_PROXY_BACKENDS_MAX];
+	bool used[FP_PROXY_BACKENDS_MAX] = { false };
 
 	memcpy(old, px->be, sizeof(old));
 	px->cfg = *cfg;
 	memset(px->be, 0, sizeof(px->be));
-	for (size_t i = 0; i < cfg->n_backends; i++) {
-		px->be[i].addr = cfg->backends[i];
-		for (size_t k = 0; k < n_old; k++)
-			if (same_addr(&old[k].addr, &cfg->backends[i]))
-				px->be[i] = old[k];
+	/* Old slot K goes to new slot to[K] (one to one: a backend listed
+	 * twice is two slots), or nowhere (FP_PROXY_BACKENDS_MAX). */
+	for (size_t k = 0; k < n_old; k++) {
+		to[k] = FP_PROXY_BACKENDS_MAX;
+		for (size_t i = 0; i < cfg->n_backends && to[k] == FP_PROXY_BACKENDS_MAX; i++)
+			if (!used[i] && same_addr(&old[k].addr, &cfg->backends[i])) {
+				used[i] = true;
+				to[k] = i;
+			}
 	}
+	for (size_t i = 0; i < cfg->n_backends; i++)
+		px->be[i].addr = cfg->backends[i];
+	for (size_t k = 0; k < n_old; k++)
+		if (to[k] < FP_PROXY_BACKENDS_MAX)
+			px->be[to[k]] = old[k];
 	for (struct conn *c = e ? e->conns : NULL; c; c = c->next) {
 		size_t k;
 
 		if (c->px != px || !c->be || c->be == &px->gone)
 			continue;
 		k = (size_t)(c->be - px->be);
+		if (k < n_old && to[k] < FP_PROXY_BACKENDS_MAX) {
+			c->be = &px->be[to[k]];
+			continue;
+		}
 		c->be = &px->gone;
-		for (size_t i = 0; k < n_old && i < cfg->n_backends; i++)
-			if (same_addr(&old[k].addr, &cfg->backends[i]))
-				c->be = &px->be[i];
+		if (c->state == C_OPEN)
+			px->gone.conns_now++; /* as connect_done counted it */
 	}
 }
 

@@ -85,7 +85,9 @@ static struct json_object *proxy_json(const struct fp_proxy_engine *e, const str
 			continue;
 		co = json_object_new_object();
 		json_object_object_add(co, "client", jaddr(&c->client));
-		json_object_object_add(co, "backend", c->be ? jaddr(&c->be->addr) : NULL);
+		/* null: not chosen yet, or taken out by a reload */
+		json_object_object_add(co, "backend", c->be && c->be != &px->gone ?
+				       jaddr(&c->be->addr) : NULL);
 		json_object_object_add(co, "state", json_object_new_string(
 			c->state == C_OPEN ? "open" : "connecting"));
 		json_object_object_add(co, "carrier", json_object_new_string(carrier_now(c)));
