@@ -203,19 +203,25 @@ int fp_steer_socket_cookie(struct fp_steer *s, uint32_t index, uint64_t *cookie)
 	return err;
 }
 
-int fp_steer_stats(struct fp_steer *s, uint32_t index, struct fp_fn_stats *sum)
+/* stats_slot: sum INDEX's per-CPU counters into SUM, or zero them (SUM
+ * NULL). */
+static int stats_slot(struct fp_steer *s, uint32_t index, struct fp_fn_stats *sum)
 {
 	int ncpu = libbpf_num_possible_cpus(), err;
 	struct fp_fn_stats *v;
 
-	memset(sum, 0, sizeof(*sum));
+	if (sum)
+		memset(sum, 0, sizeof(*sum));
 	if (ncpu <= 0)
 		return ncpu ? ncpu : -EINVAL;
 	v = calloc(ncpu, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	err = bpf_map_lookup_elem(s->stats_fd, &index, v);
-	for (int i = 0; !err && i < ncpu; i++) {
+	if (!sum)
+		err = bpf_map_update_elem(s->stats_fd, &index, v, BPF_ANY) ? -errno : 0;
+	else
+		err = bpf_map_lookup_elem(s->stats_fd, &index, v);
+	for (int i = 0; sum && !err && i < ncpu; i++) {
 		sum->steered += v[i].steered;
 		sum->dropped += v[i].dropped;
 	}
@@ -223,19 +229,14 @@ int fp_steer_stats(struct fp_steer *s, uint32_t index, struct fp_fn_stats *sum)
 	return err;
 }
 
+int fp_steer_stats(struct fp_steer *s, uint32_t index, struct fp_fn_stats *sum)
+{
+	return stats_slot(s, index, sum);
+}
+
 int fp_steer_stats_clear(struct fp_steer *s, uint32_t index)
 {
-	int ncpu = libbpf_num_possible_cpus(), err;
-	struct fp_fn_stats *v;
-
-	if (ncpu <= 0)
-		return ncpu ? ncpu : -EINVAL;
-	v = calloc(ncpu, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	err = bpf_map_update_elem(s->stats_fd, &index, v, BPF_ANY) ? -errno : 0;
-	free(v);
-	return err;
+	return stats_slot(s, index, NULL);
 }
 
 int fp_steer_list(struct fp_steer *s, struct fp_steer_binding **out, size_t *n)
