@@ -634,27 +634,45 @@ int fp_pipeline_up_link(const char *dev, const struct fp_target *t,
 	if (fd >= 0) {
 		fp_xdp_query(t->ifindex, &prog_id, &mode);
 		info->adopted = mode_matches(opts->mode, mode);
+		/* Detached now: a link whose last pin goes is released by a
+		 * work item, and a new attach could still find it there. */
+		if (!info->adopted)
+			bpf_link_detach(fd);
 		close(fd);
 	}
 	if (!info->adopted) {
-		/* Stale, absent, or in the wrong mode: attach afresh. A
-		 * pipeline running in another mode is detached first (the
-		 * kernel runs one mode at a time) and, when the new mode cannot
-		 * attach, its program is attached again in its own: a failed
-		 * up leaves DEV as it was. */
 		int old = fd >= 0 ? fp_pipeline_obj_get(dev, "prog") : -1;
 
 		fp_pipeline_path(path, sizeof(path), dev, "link");
 		unlink(path);
-		err = attach_new(dev, t, opts, info);
-		if (err && old >= 0 && mode && !fp_mode_parse(mode, &back.mode) &&
-		    !fp_attach(old, BPF_PROG_TYPE_XDP, t, &back, &a)) {
-			info->kept = !fp_pipeline_pin(a.fd, dev, "link");
-			close(a.fd);
+		/* Stale or absent: attach afresh. */
+		if (old < 0 || !mode || fp_mode_parse(mode, &back.mode)) {
+			if (old >= 0)
+				close(old);
+			return attach_new(dev, t, opts, info);
 		}
-		if (old >= 0)
+		/* In another mode: the running program moves to the mode asked
+		 * for first (the kernel runs one mode at a time), before
+		 * anything is loaded; what else changes is a reload below, on
+		 * the link. When the new mode cannot attach, the program goes
+		 * back to its own: a failed up leaves DEV as it was. */
+		err = fp_attach(old, BPF_PROG_TYPE_XDP, t,
+				&(struct fp_attach_opts){ .mode = opts->mode }, &a);
+		if (err) {
+			if (!fp_attach(old, BPF_PROG_TYPE_XDP, t, &back, &a)) {
+				info->kept = !fp_pipeline_pin(a.fd, dev, "link");
+				close(a.fd);
+			}
 			close(old);
-		return err;
+			return err;
+		}
+		close(old);
+		info->native_failed = a.native_failed;
+		info->native_err = a.native_err;
+		err = fp_pipeline_pin(a.fd, dev, "link");
+		close(a.fd);
+		if (err)
+			return err;
 	}
 	err = open_new(dev, opts, opts->stages, 0, &skel, &stale);
 	if (err)
