@@ -334,6 +334,9 @@ EOF
 		[ -z "$ip" ] || held "$ip" "$(key_of $n)"
 	done
 	echo "the journal failed at new client $n"
+	# Health says so (by the daemon's next check, every 10 s; before cl1's
+	# renewal below, which must not wait on it).
+	t_wait 150 lease_db_failing || t_fail "health does not fail lease_db: $(cat "$T_TMP/health.json")"
 	# Now no new client gets an ACK, and the withheld ACK is counted ...
 	nostore=$(counter slow_nostore)
 	ip=$(oneshot 1000)
@@ -354,8 +357,6 @@ EOF
 	[ "$(counter fast_ack)" = "$fast" ] || t_fail "the fast path ACKed a renewal that could not be stored"
 	[ "$(events 1 renew)" = "$renews" ] || t_fail "cl1 was ACKed a renewal that could not be stored"
 	t_wait 50 grep -q "cannot be written" "$T_TMP/fastpathd.log" || t_fail "the daemon did not log the failure"
-	# Health says so (by the daemon's next check, every 10 s).
-	t_wait 150 lease_db_failing || t_fail "health does not fail lease_db: $(cat "$T_TMP/health.json")"
 	# The disk is freed: service resumes by itself. cl1, still rebinding,
 	# is ACKed; so is a new client.
 	rm -f "$FS/fill"
