@@ -277,6 +277,46 @@ case_takeover_kills_handler_ignoring_term() {
 		t_fail "the kill is not logged"
 }
 
+# Reshaped (instances 2 -> 3) while clients connect, the old handlers
+# draining (they stop accepting on SIGTERM and exit 2 s later): no
+# connection is reset. The new sockets take a port of their own; on the
+# trigger port they joined the old handlers' reuseport group.
+case_reshape_while_old_handlers_drain() {
+	setup
+	cat >"$T_TMP/drain.py" <<'PY'
+import signal, socket, time
+s = socket.socket(fileno=3)
+s.settimeout(0.05)
+stop = []
+signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
+while not stop:
+    try:
+        c, _ = s.accept()
+    except OSError:
+        continue
+    c.settimeout(2)
+    try:
+        c.recv(1024)
+        c.sendall(b"HTTP/1.0 200 OK\r\n\r\nhello from drain\n")
+    except OSError:
+        pass
+    c.close()
+time.sleep(2)
+PY
+	printf '#!/bin/sh\nexec %s %s\n' "$T_PY" "$T_TMP/drain.py" >"$T_TMP/drain.sh"
+	chmod +x "$T_TMP/drain.sh"
+	fn_config "$CFG" "$T_TMP/drain.sh" "instances: 2"
+	daemon_start "$CFG"
+	in_ns loop $ADDR "$PORT" 5 >"$T_TMP/loop" 2>&1 &
+	lp=$!
+	sleep 1
+	fn_config "$CFG" "$T_TMP/drain.sh" "instances: 3"
+	kill -HUP "$DPID"
+	wait $lp
+	echo "loop: $(cat "$T_TMP/loop")"
+	grep -q "refused=0 errors=0" "$T_TMP/loop" || t_fail "during the reshape: $(cat "$T_TMP/loop")"
+}
+
 # listener PORT: a Python process listening on 127.0.0.1:PORT answering
 # "hello from registered"; LPID.
 listener() {
@@ -371,6 +411,7 @@ t_ok never_restarted_stays_failed case_never_restarted_backlog_waits
 t_ok sigterm_stops_and_unbinds case_sigterm_stops_and_unbinds
 t_ok daemon_restart_takes_over case_daemon_restart_takes_over
 t_ok takeover_kills_old_handler_ignoring_term case_takeover_kills_handler_ignoring_term
+t_ok reshape_while_old_handlers_drain_resets_nothing case_reshape_while_old_handlers_drain
 t_ok port_registered_from_process case_port_registered_from_process
 t_ok stale_registration case_stale_registration
 t_ok bad_configs case_bad_configs
