@@ -251,6 +251,12 @@ int fp_list_progs(struct fp_prog_info **out, size_t *n);
 int fp_list_links(struct fp_link_info **out, size_t *n);
 int fp_list_maps(struct fp_map_info **out, size_t *n);
 
+/* fp_bpf_fd_is: FD is a BPF object of KIND ("prog", "map", "link"), as
+ * /proc/self/fd names it (the kernel gives a program's, a map's or a
+ * link's info alike, its id in the same field); true where /proc cannot
+ * tell. */
+bool fp_bpf_fd_is(int fd, const char *kind);
+
 /* fp_prog_info_by_fd: the kernel's facts about one program; -EBADF when
  * FD is not a program (a map or a link). */
 int fp_prog_info_by_fd(int fd, struct fp_prog_info *info);

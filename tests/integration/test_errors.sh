@@ -20,17 +20,19 @@ case_missing_file() {
 	t_stderr_has "no such file"
 }
 
-# not_bpf_object FILE: an existing file that is no BPF object.
-not_bpf_object() {
+# load_refused FILE TEXT: loading FILE fails (exit 1) with TEXT in the
+# error, and nothing is pinned.
+load_refused() {
 	name=${T_CASE}_x
 	t_res prog "$name"
 	t_fp 1 load "$1" --name "$name"
 	t_error_style
-	t_stderr_has "not a BPF object"
+	t_stderr_has "$2"
 	t_not_pinned "$name"
 }
-case_text_file() { not_bpf_object /etc/passwd; }
-case_elf_file() { not_bpf_object /bin/true; }
+# an existing file that is no BPF object
+case_text_file() { load_refused /etc/passwd "not a BPF object"; }
+case_elf_file() { load_refused /bin/true "not a BPF object"; }
 
 case_two_programs() {
 	name=${T_CASE}_two
@@ -105,14 +107,7 @@ case_name_with_dot() {
 
 # An object the kernel refuses before its verifier runs (a map it will not
 # create) is a runtime failure about the object, not a bad name.
-case_map_refused() {
-	name=${T_CASE}_bad_map
-	t_res prog "$name"
-	t_fp 1 load "$T_PROGS/bad_map.bpf.o" --name "$name"
-	t_error_style
-	t_stderr_has "refused it before its verifier ran"
-	[ ! -e "$T_PIN/progs/$name" ] || t_fail "the refused object was pinned"
-}
+case_map_refused() { load_refused "$T_PROGS/bad_map.bpf.o" "refused it before its verifier ran"; }
 
 # A NAME that a map pinned by its name holds (maps/NAME, a file where a
 # program's maps would go in a directory): said so, not "already loaded".

@@ -60,6 +60,17 @@ firewall:
 EOF
 }
 
+# daemon_lab: T_DEV, and fastpathd dropping UDP to $port on it and
+# serving its endpoint on $http.
+daemon_lab() {
+	t_topo
+	t_res pipeline "$T_DEV"
+	port=$((20000 + $(t_rand 10000)))
+	http=$(free_port) || t_fail "no free port"
+	daemon_config "$T_TMP/c.yaml" "$T_DEV" "$port" "$http"
+	daemon_start "$T_TMP/c.yaml" "$http"
+}
+
 daemon_start() {
 	t_daemon "$1"
 	t_wait 50 curl -fsS -o /dev/null "http://127.0.0.1:$2/metrics" ||
@@ -67,12 +78,7 @@ daemon_start() {
 }
 
 case_daemon_serves_metrics_and_health() {
-	t_topo
-	t_res pipeline "$T_DEV"
-	port=$((20000 + $(t_rand 10000)))
-	http=$(free_port) || t_fail "no free port"
-	daemon_config "$T_TMP/c.yaml" "$T_DEV" "$port" "$http"
-	daemon_start "$T_TMP/c.yaml" "$http"
+	daemon_lab
 	send_udp "$port" $N
 	t_run curl -fsS "http://127.0.0.1:$http/metrics"
 	cp "$T_TMP/out" "$T_TMP/m"
@@ -104,12 +110,7 @@ case_daemon_serves_metrics_and_health() {
 # A reload to a port something else holds: the endpoint goes on serving
 # where it was (it used to close it first and serve nowhere).
 case_port_taken_keeps_endpoint() {
-	t_topo
-	t_res pipeline "$T_DEV"
-	port=$((20000 + $(t_rand 10000)))
-	http=$(free_port) || t_fail "no free port"
-	daemon_config "$T_TMP/c.yaml" "$T_DEV" "$port" "$http"
-	daemon_start "$T_TMP/c.yaml" "$http"
+	daemon_lab
 	# A port socat holds (a free one may be taken by a connection first).
 	for i in 1 2 3 4 5; do
 		taken=$(free_port) || t_fail "no free port"
@@ -131,12 +132,7 @@ case_port_taken_keeps_endpoint() {
 # the count sent.
 case_prometheus_scrapes_fastpathd() {
 	command -v prometheus >/dev/null || t_skip "no prometheus server"
-	t_topo
-	t_res pipeline "$T_DEV"
-	port=$((20000 + $(t_rand 10000)))
-	http=$(free_port) || t_fail "no free port"
-	daemon_config "$T_TMP/c.yaml" "$T_DEV" "$port" "$http"
-	daemon_start "$T_TMP/c.yaml" "$http"
+	daemon_lab
 	send_udp "$port" $N
 	prom=$(free_port) || t_fail "no free port"
 	mkdir -p "$T_TMP/prom"

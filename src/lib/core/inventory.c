@@ -106,19 +106,18 @@ static int walk(const char *dir, bool deep, size_t item_size, pin_fill_fn fill,
 	return 0;
 }
 
-/* fd_is_prog: FD is a program, not a map or link (whose info the kernel
- * would give as readily, its id in the same field). */
-static bool fd_is_prog(int fd)
+bool fp_bpf_fd_is(int fd, const char *kind)
 {
-	char path[32], kind[64];
+	char path[32], name[64], want[64];
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	n = readlink(path, kind, sizeof(kind) - 1);
-	if (n < 0)
+	n = readlink(path, name, sizeof(name) - 1);
+	if (n <= 0)
 		return true; /* no /proc: the kernel's answer stands */
-	kind[n] = '\0';
-	return !strcmp(kind, "anon_inode:bpf-prog");
+	name[n] = '\0';
+	snprintf(want, sizeof(want), "anon_inode:bpf-%s", kind);
+	return !strcmp(name, want);
 }
 
 int fp_prog_info_by_fd(int fd, struct fp_prog_info *p)
@@ -127,7 +126,7 @@ int fp_prog_info_by_fd(int fd, struct fp_prog_info *p)
 	__u32 len = sizeof(info);
 	int err;
 
-	if (!fd_is_prog(fd))
+	if (!fp_bpf_fd_is(fd, "prog"))
 		return -EBADF;
 
 	info.nr_map_ids = FP_MAP_IDS_MAX;

@@ -148,21 +148,13 @@ static bool link_defunct(const char *path)
 	struct bpf_link_info info = { 0 };
 	__u32 len = sizeof(info);
 	int fd = bpf_obj_get(path);
-	char proc[32], kind[32];
 	bool gone = false;
-	ssize_t n;
 
 	if (fd < 0)
 		return false;
 	/* A link's info only: a program's would read as one (an XDP
 	 * program's type is the XDP link's). */
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	n = readlink(proc, kind, sizeof(kind) - 1);
-	if (n > 0)
-		kind[n] = '\0';
-	/* No /proc: the kernel's answer stands. */
-	if ((n <= 0 || !strcmp(kind, "anon_inode:bpf-link")) &&
-	    !bpf_obj_get_info_by_fd(fd, &info, &len)) {
+	if (fp_bpf_fd_is(fd, "link") && !bpf_obj_get_info_by_fd(fd, &info, &len)) {
 		switch (info.type) {
 		case BPF_LINK_TYPE_XDP:
 		case FP_BPF_LINK_TYPE_TCX: /* {ifindex, ...}, laid out as xdp's */

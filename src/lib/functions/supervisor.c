@@ -11,14 +11,12 @@
  * the port is never steered to nothing and the backlog is kept. */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <bpf/bpf.h>
 #include <fastpath/functions.h>
@@ -376,58 +374,6 @@ static void write_state(struct fp_functions *f)
 	free(st);
 }
 
-/* orphan_stop: SIGTERM to PID, when it is a handler of the previous
- * daemon, held by a pidfd until it exits or is killed (orphans_tick). */
-static void orphan_stop(struct fp_functions *f, pid_t pid)
-{
-	int fd = (int)syscall(SYS_pidfd_open, pid, 0), *v;
-
-	if (fd < 0) {
-		if (fp_fn_state_pid_is_handler(pid))
-			kill(pid, SIGTERM);
-		return;
-	}
-	/* Checked once held: from here the pid cannot be another's. */
-	if (!fp_fn_state_pid_is_handler(pid) ||
-	    syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0)) {
-		close(fd);
-		return;
-	}
-	v = realloc(f->orphans, (f->n_orphans + 1) * sizeof(*v));
-	if (!v) {
-		close(fd); /* told to stop, not followed */
-		return;
-	}
-	f->orphans = v;
-	f->orphans[f->n_orphans++] = fd;
-	f->orphans_kill_ms = now_ms() + STOP_GRACE_MS;
-}
-
-/* orphans_tick: those still running past their grace get SIGKILL; the ms
- * to the next look, or -1. A pidfd is readable once its process exits. */
-static long long orphans_tick(struct fp_functions *f, unsigned long long now)
-{
-	size_t kept = 0;
-
-	for (size_t i = 0; i < f->n_orphans; i++) {
-		struct pollfd p = { .fd = f->orphans[i], .events = POLLIN };
-		bool gone = poll(&p, 1, 0) > 0;
-
-		if (!gone && now >= f->orphans_kill_ms) {
-			fp_log(f->log, FP_LOG_WARN, "functions: a handler of the previous "
-			       "fastpathd outlived its %d ms to stop: killed", STOP_GRACE_MS);
-			syscall(SYS_pidfd_send_signal, f->orphans[i], SIGKILL, NULL, 0);
-			gone = true;
-		}
-		if (gone)
-			close(f->orphans[i]);
-		else
-			f->orphans[kept++] = f->orphans[i];
-	}
-	f->n_orphans = kept;
-	return kept ? (long long)(f->orphans_kill_ms > now ? f->orphans_kill_ms - now : 0) : -1;
-}
-
 int fp_functions_start(const struct fp_function_config *fns, size_t n,
 		       const struct fp_logger *log, struct fp_functions **out)
 {
@@ -472,7 +418,7 @@ int fp_functions_start(const struct fp_function_config *fns, size_t n,
 	for (size_t k = 0; k < n_old; k++)
 		for (size_t i = 0; i < old[k].instances && i < FP_FN_INSTANCES_MAX; i++)
 			if (old[k].pids[i] > 0)
-				orphan_stop(f, old[k].pids[i]);
+				fp_fn_orphan_stop(f, old[k].pids[i]);
 	/* Now only what we bound is used; what else is bound is stale. */
 	memset(f->used, 0, sizeof(f->used));
 	for (size_t k = 0; k < f->n; k++)
@@ -603,7 +549,7 @@ void fp_functions_reap(struct fp_functions *f)
 long long fp_functions_timer(struct fp_functions *f)
 {
 	unsigned long long now = now_ms();
-	long long next = orphans_tick(f, now);
+	long long next = fp_fn_orphans_tick(f, now);
 	bool changed = false;
 
 	for (size_t k = 0; k < f->n; k++) {
@@ -708,11 +654,7 @@ void fp_functions_stop(struct fp_functions *f)
 	}
 	/* The previous daemon's handlers still running were told to stop
 	 * at the takeover: the daemon goes, and so do they. */
-	for (size_t i = 0; i < f->n_orphans; i++) {
-		syscall(SYS_pidfd_send_signal, f->orphans[i], SIGKILL, NULL, 0);
-		close(f->orphans[i]);
-	}
-	free(f->orphans);
+	fp_fn_orphans_kill(f);
 	free(f->fns);
 	free(f);
 	unlink(FP_FUNCTIONS_STATE);

@@ -88,6 +88,14 @@ void fp_fn_on_exit(struct fp_functions *f, struct fn *fn, size_t i, int status);
  * false to make new ones. */
 bool fp_fn_adopt(struct fp_functions *f, struct fn *fn, const struct fp_fn_state *old);
 
+/* fp_fn_orphan_stop: SIGTERM to PID when it is a handler of the previous
+ * fastpathd, followed by pidfd; fp_fn_orphans_tick: SIGKILL to those past
+ * STOP_GRACE_MS, the ms to the next look or -1; fp_fn_orphans_kill: all
+ * of them, at stop (takeover.c). */
+void fp_fn_orphan_stop(struct fp_functions *f, pid_t pid);
+long long fp_fn_orphans_tick(struct fp_functions *f, unsigned long long now);
+void fp_fn_orphans_kill(struct fp_functions *f);
+
 /* fp_fn_reserve_existing: mark in USED the indexes existing bindings use
  * in NETNS, so that a new function does not get one before the stale
  * binding is gone. */

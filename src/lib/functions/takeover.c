@@ -2,13 +2,17 @@
 /* What a restarted fastpathd takes over from the one before it, for the
  * functions supervisor (supervisor.c): the sockets of the handlers it
  * left running (pidfd_getfd of their fd 3 onward), the socket indexes
- * bindings already use, and bindings no function holds any more (left by
- * a fastpathd that was killed). */
+ * bindings already use, bindings no function holds any more (left by
+ * a fastpathd that was killed), and its handlers, told to stop and
+ * killed when they outlive their grace. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include "functions/functions_state.h"
 #include "functions/supervisor.h"
@@ -88,4 +92,67 @@ void fp_fn_clean_stale(struct fp_functions *f, const char *netns)
 	}
 	fp_steer_remove_if_unused(&s);
 	fp_steer_close(&s);
+}
+
+/* fp_fn_orphan_stop: SIGTERM to PID, when it is a handler of the previous
+ * daemon, held by a pidfd until it exits or is killed (fp_fn_orphans_tick). */
+void fp_fn_orphan_stop(struct fp_functions *f, pid_t pid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0), *v;
+
+	if (fd < 0) {
+		if (fp_fn_state_pid_is_handler(pid))
+			kill(pid, SIGTERM);
+		return;
+	}
+	/* Checked once held: from here the pid cannot be another's. */
+	if (!fp_fn_state_pid_is_handler(pid) ||
+	    syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0)) {
+		close(fd);
+		return;
+	}
+	v = realloc(f->orphans, (f->n_orphans + 1) * sizeof(*v));
+	if (!v) {
+		close(fd); /* told to stop, not followed */
+		return;
+	}
+	f->orphans = v;
+	f->orphans[f->n_orphans++] = fd;
+	f->orphans_kill_ms = now_ms() + STOP_GRACE_MS;
+}
+
+/* fp_fn_orphans_tick: those still running past their grace get SIGKILL; the ms
+ * to the next look, or -1. A pidfd is readable once its process exits. */
+long long fp_fn_orphans_tick(struct fp_functions *f, unsigned long long now)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < f->n_orphans; i++) {
+		struct pollfd p = { .fd = f->orphans[i], .events = POLLIN };
+		bool gone = poll(&p, 1, 0) > 0;
+
+		if (!gone && now >= f->orphans_kill_ms) {
+			fp_log(f->log, FP_LOG_WARN, "functions: a handler of the previous "
+			       "fastpathd outlived its %d ms to stop: killed", STOP_GRACE_MS);
+			syscall(SYS_pidfd_send_signal, f->orphans[i], SIGKILL, NULL, 0);
+			gone = true;
+		}
+		if (gone)
+			close(f->orphans[i]);
+		else
+			f->orphans[kept++] = f->orphans[i];
+	}
+	f->n_orphans = kept;
+	return kept ? (long long)(f->orphans_kill_ms > now ? f->orphans_kill_ms - now : 0) : -1;
+}
+
+void fp_fn_orphans_kill(struct fp_functions *f)
+{
+	for (size_t i = 0; i < f->n_orphans; i++) {
+		syscall(SYS_pidfd_send_signal, f->orphans[i], SIGKILL, NULL, 0);
+		close(f->orphans[i]);
+	}
+	free(f->orphans);
+	f->orphans = NULL;
+	f->n_orphans = 0;
 }

@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,8 +76,6 @@ static int pin_dev_maps(struct bpf_object *obj, const char *dev)
 	return 0;
 }
 
-#define PIN_ABSENT 2
-
 /* pinned_info: *INFO of the map pinned at M's pin path; -ENOENT when
  * nothing is pinned there, or -errno. */
 static int pinned_info(const struct bpf_map *m, struct bpf_map_info *info)
@@ -104,15 +101,15 @@ static bool same_kind(const struct bpf_map_info *info, const struct bpf_map *m)
 /* 1 when the map pinned at M's pin path cannot be reused for M as
  * declared and sized (libbpf's own test: type, key and value size,
  * max_entries, flags), so the load would fail on it; 0 when it fits;
- * PIN_ABSENT when nothing is pinned there. A hash map cannot be resized,
+ * FP_PIN_ABSENT when nothing is pinned there. A hash map cannot be resized,
  * so a table of another size is recreated rather than reused. */
-static int pin_stale(const struct bpf_map *m)
+int fp_pipeline_pin_stale(const struct bpf_map *m)
 {
 	struct bpf_map_info info;
 	int err = pinned_info(m, &info);
 
 	if (err)
-		return err == -ENOENT ? PIN_ABSENT : err;
+		return err == -ENOENT ? FP_PIN_ABSENT : err;
 	return !same_kind(&info, m) || info.max_entries != bpf_map__max_entries(m) ||
 	       info.map_flags != bpf_map__map_flags(m);
 }
@@ -182,13 +179,13 @@ static int pins_stale(struct bpf_object *obj, const char *dev, bool unpin)
 
 		if (!pin || strncmp(pin, dir, strlen(dir)) || pin[strlen(dir)] != '/')
 			continue; /* shared by name, or .rodata: not DEV's */
-		stale = pin_stale(m);
+		stale = fp_pipeline_pin_stale(m);
 		if (stale < 0)
 			return stale;
 		/* A running pipeline pins every map it has: one this build
 		 * declares and DEV lacks means the program predates a stage
 		 * (the XSK stage's maps, say), so it is reloaded. */
-		if (stale == PIN_ABSENT && !unpin)
+		if (stale == FP_PIN_ABSENT && !unpin)
 			n++;
 		if (stale != 1)
 			continue;
@@ -213,7 +210,7 @@ static int pins_stale(struct bpf_object *obj, const char *dev, bool unpin)
 
 bool fp_pipeline_pin_fits(const struct bpf_map *m)
 {
-	return bpf_map__pin_path(m) && !pin_stale(m);
+	return bpf_map__pin_path(m) && !fp_pipeline_pin_stale(m);
 }
 
 __u32 fp_pipeline_pinned_entries(const struct bpf_map *m)
@@ -253,7 +250,7 @@ static int size_from_pins(struct bpf_object *obj)
  * opts, sized as DEV's pins are (a stage's defaults where a pin is
  * missing), walking at least FW_SLOTS of the firewall's slots. *stale:
  * how many of DEV's pins do not fit it. */
-static int open_new(const char *dev, const struct fp_pipeline_opts *opts, __u32 built,
+int fp_pipeline_open_new(const char *dev, const struct fp_pipeline_opts *opts, __u32 built,
 		    __u32 fw_slots, struct pipeline **out, int *stale)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .pin_root_path = FP_PIN_ROOT "/maps");
@@ -301,7 +298,7 @@ static void unpin_new(struct bpf_object *obj, const bool *was_new)
 /* Load what open_new opened, on fresh maps where DEV's pins do not fit,
  * then let each stage seed its maps. Destroys skel on failure, and puts
  * back the pins it set aside. */
-static int load_opened(const char *dev, struct pipeline *skel)
+int fp_pipeline_load_opened(const char *dev, struct pipeline *skel)
 {
 	int err = pins_stale(skel->obj, dev, true), n = 0;
 	struct bpf_map *m;
@@ -335,9 +332,9 @@ static int load_opened(const char *dev, struct pipeline *skel)
 static int load_new(const char *dev, const struct fp_pipeline_opts *opts,
 		    struct pipeline **out)
 {
-	int stale, err = open_new(dev, opts, opts->stages, 0, out, &stale);
+	int stale, err = fp_pipeline_open_new(dev, opts, opts->stages, 0, out, &stale);
 
-	return err ?: load_opened(dev, *out);
+	return err ?: fp_pipeline_load_opened(dev, *out);
 }
 
 /* Load SKEL (open_new's) and swap it into DEV's running link: the link
@@ -350,7 +347,7 @@ static int reload(const char *dev, struct pipeline *skel)
 		pipeline__destroy(skel);
 		return fd;
 	}
-	err = load_opened(dev, skel);
+	err = fp_pipeline_load_opened(dev, skel);
 	if (!err) {
 		void *held[FP_STAGE_MAX] = { 0 };
 
@@ -369,200 +366,6 @@ static int reload(const char *dev, struct pipeline *skel)
 	return err;
 }
 
-/* ---- loaded ahead ----------------------------------------------------------- */
-
-/* Programs fp_pipeline_preload loaded for the fp_pipeline_up that
- * follows: a start's verifier walk (tens of ms) while its caller checks
- * its configuration. Only for an interface with no pins yet, and without
- * a trace until it is taken: no map is pinned, reused or created through
- * a pin path. The maps shared by name that are pinned are reused by fd
- * (checked again at the take); the others are created and pinned by the
- * take. */
-#define AHEAD_MAX 16
-#define AHEAD_MAPS 64
-
-struct ahead {
-	char dev[IF_NAMESIZE];
-	struct fp_pipeline_opts opts;
-	struct pipeline *skel;
-	struct bpf_map *map[AHEAD_MAPS];
-	char *pin[AHEAD_MAPS];          /* where map[i] belongs */
-	bool made[AHEAD_MAPS];          /* created here: pinned by the take;
-					 * else reused: still pinned there? */
-	int n;
-};
-
-static struct ahead ahead[AHEAD_MAX];
-static pthread_mutex_t ahead_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void ahead_free(struct ahead *a)
-{
-	pipeline__destroy(a->skel);
-	for (int i = 0; i < a->n; i++)
-		free(a->pin[i]);
-	memset(a, 0, sizeof(*a));
-}
-
-/* made_ahead: a new fd of the map an earlier preload created for PIN (a
- * map shared by name, which every interface's program must share), or
- * -1; under ahead_lock. */
-static int made_ahead(const char *pin)
-{
-	for (int i = 0; i < AHEAD_MAX; i++)
-		for (int j = 0; ahead[i].skel && j < ahead[i].n; j++)
-			if (ahead[i].made[j] && !strcmp(ahead[i].pin[j], pin))
-				return fcntl(bpf_map__fd(ahead[i].map[j]), F_DUPFD_CLOEXEC, 0);
-	return -1;
-}
-
-/* hold_pins: every map of OBJ with a pin path taken off it and kept in A:
- * a pinned one that fits reused by fd, an absent one left to be created
- * (or the one an earlier preload created for it reused). -EEXIST when
- * DEV has pins after all, or a pin does not fit: the up does it all. */
-static int hold_pins(struct bpf_object *obj, const char *dir, struct ahead *a)
-{
-	struct bpf_map *m;
-	int err = 0;
-
-	pthread_mutex_lock(&ahead_lock);
-	bpf_object__for_each_map(m, obj) {
-		const char *pin = bpf_map__pin_path(m);
-		int stale, fd;
-
-		if (!pin)
-			continue;
-		stale = pin_stale(m);
-		if (stale < 0 || stale == 1 || a->n == AHEAD_MAPS ||
-		    (stale == 0 && !strncmp(pin, dir, strlen(dir)))) {
-			err = stale < 0 ? stale : -EEXIST;
-			break;
-		}
-		fd = stale == 0 ? bpf_obj_get(pin) : made_ahead(pin);
-		a->pin[a->n] = strdup(pin);
-		err = a->pin[a->n] ? 0 : -ENOMEM;
-		a->made[a->n] = fd < 0;
-		a->map[a->n++] = m;
-		if (!err && fd >= 0)
-			err = bpf_map__reuse_fd(m, fd);
-		if (fd >= 0)
-			close(fd);
-		err = err ?: bpf_map__set_pin_path(m, NULL);
-		if (err)
-			break;
-	}
-	pthread_mutex_unlock(&ahead_lock);
-	return err;
-}
-
-/* What a load depends on; the mode is the attach's. */
-static bool same_build(const struct fp_pipeline_opts *a, const struct fp_pipeline_opts *b)
-{
-	return a->stages == b->stages && a->max_flows == b->max_flows &&
-	       a->lease_cache == b->lease_cache && a->fw_slots == b->fw_slots;
-}
-
-/* pins_fit: what A reused is still pinned where it was (or the map
- * another take pinned there is A's own), and nothing is pinned where A's
- * new maps go. */
-static bool pins_fit(const struct ahead *a)
-{
-	for (int i = 0; i < a->n; i++) {
-		int fd = bpf_obj_get(a->pin[i]);
-		bool fit = a->made[i] ? fd < 0 && errno == ENOENT :
-			   fp_obj_id(fd) == fp_obj_id(bpf_map__fd(a->map[i]));
-
-		if (fd >= 0)
-			close(fd);
-		if (!fit)
-			return false;
-	}
-	return true;
-}
-
-/* pin_made: A's new maps pinned where they belong; on failure none. */
-static int pin_made(struct ahead *a)
-{
-	int i, err = 0;
-
-	for (i = 0; i < a->n; i++) {
-		err = a->made[i] ? bpf_map__pin(a->map[i], a->pin[i]) : 0;
-		if (err)
-			break;
-	}
-	if (err)
-		while (i-- > 0)
-			if (a->made[i])
-				bpf_map__unpin(a->map[i], NULL);
-	return err;
-}
-
-int fp_pipeline_preload(const char *dev, const struct fp_pipeline_opts *opts)
-{
-	struct ahead a = { .opts = *opts };
-	char dir[PATH_MAX];
-	int stale, err = fp_pipeline_path(dir, sizeof(dir), dev, NULL);
-
-	if (err)
-		return err;
-	if (!access(dir, F_OK) || errno != ENOENT)
-		return 0;       /* pins to reuse: up adopts, reloads or loads then */
-	snprintf(a.dev, sizeof(a.dev), "%s", dev);
-	err = open_new(dev, opts, opts->stages, 0, &a.skel, &stale);
-	err = err ?: hold_pins(a.skel->obj, dir, &a);
-	if (!err) {
-		err = load_opened(dev, a.skel);
-		if (err)
-			a.skel = NULL;  /* destroyed */
-	}
-	pthread_mutex_lock(&ahead_lock);
-	for (int i = 0; !err && i < AHEAD_MAX; i++) {
-		if (ahead[i].skel && strcmp(ahead[i].dev, dev))
-			continue;
-		ahead_free(&ahead[i]);
-		ahead[i] = a;
-		a.skel = NULL, a.n = 0;
-		break;
-	}
-	pthread_mutex_unlock(&ahead_lock);
-	ahead_free(&a);
-	return err;
-}
-
-/* ahead_take: the program loaded ahead for DEV and OPTS, its new maps now
- * pinned; NULL when there is none, or it no longer fits DEV's pins (load
- * it now). Under DEV's lock, its directory made. */
-static struct pipeline *ahead_take(const char *dev, const struct fp_pipeline_opts *opts)
-{
-	struct pipeline *skel = NULL;
-	struct ahead a = { 0 };
-
-	pthread_mutex_lock(&ahead_lock);
-	for (int i = 0; i < AHEAD_MAX; i++) {
-		if (ahead[i].skel && !strcmp(ahead[i].dev, dev)) {
-			a = ahead[i];
-			memset(&ahead[i], 0, sizeof(ahead[i]));
-			break;
-		}
-	}
-	pthread_mutex_unlock(&ahead_lock);
-	if (a.skel && same_build(&a.opts, opts) && pins_fit(&a) && !pin_made(&a)) {
-		skel = a.skel;
-		a.skel = NULL;
-	}
-	ahead_free(&a);
-	return skel;
-}
-
-void fp_pipeline_preload_drop(void)
-{
-	pthread_mutex_lock(&ahead_lock);
-	for (int i = 0; i < AHEAD_MAX; i++)
-		ahead_free(&ahead[i]);
-	pthread_mutex_unlock(&ahead_lock);
-}
-
-/* ---- attach ------------------------------------------------------------------ */
-
 /* Load a fresh pipeline program (or take the one loaded ahead), attach
  * it, pin link and program. */
 static int attach_new(const char *dev, const struct fp_target *t,
@@ -571,7 +374,7 @@ static int attach_new(const char *dev, const struct fp_target *t,
 	struct fp_attach_opts ao = { .mode = opts->mode };
 	char path[PATH_MAX];
 	struct fp_attachment a;
-	struct pipeline *skel = ahead_take(dev, opts);
+	struct pipeline *skel = fp_pipeline_ahead_take(dev, opts);
 	int err;
 
 	err = skel ? 0 : load_new(dev, opts, &skel);
@@ -674,7 +477,7 @@ int fp_pipeline_up_link(const char *dev, const struct fp_target *t,
 		if (err)
 			return err;
 	}
-	err = open_new(dev, opts, opts->stages, 0, &skel, &stale);
+	err = fp_pipeline_open_new(dev, opts, opts->stages, 0, &skel, &stale);
 	if (err)
 		return err;
 	/* Reloaded too when built for other stages than these (one built
@@ -700,7 +503,7 @@ int fp_pipeline_build_for(const char *dev, __u32 stages, __u32 fw_slots, __u32 f
 	    ro.fp_fw_slots >= fw_slots && fp_firewall_layout_read(&ro) &&
 	    fp_firewall_counters_hold(dev, fw_pos))
 		return 0;
-	err = open_new(dev, NULL, stages, fw_slots, &skel, &stale);
+	err = fp_pipeline_open_new(dev, NULL, stages, fw_slots, &skel, &stale);
 	if (err)
 		return err;
 	err = fp_firewall_counters_grow(skel->obj, fw_pos);
